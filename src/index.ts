@@ -1,0 +1,2 @@
+// Public entry point of the tributary package.
+export {};
