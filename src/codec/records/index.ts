@@ -1,0 +1,5 @@
+// Record formats: the v2 batch header view, records, control records, compression and legacy message sets.
+
+export * from './crc32c.js';
+export * from './int64.js';
+export * from './record-batch.js';
