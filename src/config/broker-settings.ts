@@ -1,0 +1,85 @@
+// Every broker setting: its Kafka key (or our own where Kafka has none), type, default, a check,
+// and a line of documentation. The CLI, env vars, properties files, DescribeConfigs and the README
+// table all read this one list.
+
+import { type ConfigType, type ConfigValue, INT32_MAX, LONG_MAX } from './types.js';
+
+export interface SettingDef {
+  key: string;
+  type: ConfigType;
+  default: ConfigValue;
+  doc: string;
+  /** Returns why a value is not allowed, or undefined. */
+  check?: (value: ConfigValue) => string | undefined;
+  /** A short flag (`--port`) besides the generic `--<key>`. */
+  flag?: string;
+  /** Kafka has this key; false for Tributary's own settings. */
+  kafka: boolean;
+  /** Changing it needs no restart (Kafka's dynamic broker configs). */
+  dynamic?: boolean;
+}
+
+const atLeast = (min: number) => (v: ConfigValue) =>
+  typeof v === 'number' && v < min ? `must be at least ${min}` : undefined;
+const oneOf = (...allowed: string[]) => (v: ConfigValue) =>
+  typeof v === 'string' && !allowed.includes(v) ? `must be one of ${allowed.join(', ')}` : undefined;
+
+export const BROKER_SETTINGS: readonly SettingDef[] = [
+  // --- identity and listeners
+  { key: 'node.id', type: 'int', default: 1, kafka: true, flag: 'node-id', check: atLeast(0), doc: 'The id of this broker.' },
+  { key: 'listeners', type: 'string', default: 'PLAINTEXT://:9092', kafka: true, doc: 'Where to listen: NAME://HOST:PORT (an empty host means all interfaces).' },
+  { key: 'advertised.listeners', type: 'string', default: '', kafka: true, doc: 'What clients are told to connect to; defaults to the listener, with this machine\'s host name for an empty host.' },
+  // --- storage
+  { key: 'log.dirs', type: 'string', default: './data', kafka: true, flag: 'data-dir', doc: 'Directory for the log and metadata (one directory).' },
+  { key: 'storage', type: 'string', default: '', kafka: false, flag: 'storage', doc: 'Storage engine URL: file://DIR (default, from log.dirs) or memory:// (nothing on disk).' },
+  { key: 'durability', type: 'string', default: 'fsync', kafka: false, check: oneOf('fsync', 'os'), dynamic: true, doc: 'fsync: an acks=all produce is answered only after its bytes are fsynced (group commit); os: leave flushing to the page cache, as Kafka does.' },
+  // --- topics
+  { key: 'num.partitions', type: 'int', default: 1, kafka: true, check: atLeast(1), dynamic: true, doc: 'Partitions of auto-created topics and of CreateTopics with -1.' },
+  { key: 'default.replication.factor', type: 'int', default: 1, kafka: true, check: (v) => (v !== 1 ? 'must be 1 on a single node' : undefined), doc: 'Replication factor of auto-created topics (always 1 here).' },
+  { key: 'auto.create.topics.enable', type: 'boolean', default: true, kafka: true, doc: 'Create a topic when a client asks Metadata for one that does not exist.' },
+  { key: 'delete.topic.enable', type: 'boolean', default: true, kafka: true, doc: 'Allow DeleteTopics.' },
+  { key: 'message.max.bytes', type: 'int', default: 1048588, kafka: true, check: atLeast(0), dynamic: true, doc: 'Largest record batch accepted (topic: max.message.bytes).' },
+  // --- log
+  { key: 'log.segment.bytes', type: 'int', default: 1073741824, kafka: true, check: atLeast(14), dynamic: true, doc: 'Segment size before rolling (topic: segment.bytes).' },
+  { key: 'log.roll.hours', type: 'int', default: 168, kafka: true, check: atLeast(1), doc: 'Segment age before rolling, in hours.' },
+  { key: 'log.roll.ms', type: 'long', default: null, kafka: true, dynamic: true, doc: 'Segment age before rolling (topic: segment.ms); overrides log.roll.hours.' },
+  { key: 'log.retention.hours', type: 'int', default: 168, kafka: true, doc: 'How long to keep data, in hours.' },
+  { key: 'log.retention.minutes', type: 'int', default: null, kafka: true, doc: 'How long to keep data, in minutes; overrides log.retention.hours.' },
+  { key: 'log.retention.ms', type: 'long', default: null, kafka: true, dynamic: true, doc: 'How long to keep data (topic: retention.ms); -1 keeps forever; overrides minutes and hours.' },
+  { key: 'log.retention.bytes', type: 'long', default: -1, kafka: true, dynamic: true, doc: 'Bytes kept per partition (topic: retention.bytes); -1 for no limit.' },
+  { key: 'log.retention.check.interval.ms', type: 'long', default: 300000, kafka: true, check: atLeast(1), doc: 'How often retention runs.' },
+  { key: 'log.index.interval.bytes', type: 'int', default: 4096, kafka: true, check: atLeast(0), dynamic: true, doc: 'Bytes between offset/time index entries.' },
+  { key: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, kafka: true, check: atLeast(1), dynamic: true, doc: 'Flush after this many messages (topic: flush.messages).' },
+  { key: 'log.flush.interval.ms', type: 'long', default: null, kafka: true, dynamic: true, doc: 'Flush at least this often (topic: flush.ms).' },
+  { key: 'log.cleanup.policy', type: 'list', default: ['delete'], kafka: true, dynamic: true, doc: 'delete, compact, or both (topic: cleanup.policy).' },
+  { key: 'log.cleaner.delete.retention.ms', type: 'long', default: 86400000, kafka: true, dynamic: true, doc: 'How long tombstones are kept (topic: delete.retention.ms).' },
+  { key: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, kafka: true, dynamic: true, doc: 'Dirty ratio that triggers compaction (topic: min.cleanable.dirty.ratio).' },
+  { key: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, kafka: true, dynamic: true, doc: 'Minimum age of a record before it can be compacted.' },
+  { key: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, kafka: true, dynamic: true, doc: 'Maximum age of a record before it must be compacted.' },
+  { key: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', kafka: true, check: oneOf('CreateTime', 'LogAppendTime'), dynamic: true, doc: 'CreateTime or LogAppendTime (topic: message.timestamp.type).' },
+  { key: 'log.message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'How far in the past a CreateTime timestamp may be.' },
+  { key: 'log.message.timestamp.after.max.ms', type: 'long', default: 3600000, kafka: true, check: atLeast(0), dynamic: true, doc: 'How far in the future a CreateTime timestamp may be.' },
+  // --- network
+  { key: 'socket.request.max.bytes', type: 'int', default: 104857600, kafka: true, check: atLeast(1), doc: 'Largest request frame; a larger one closes the connection.' },
+  { key: 'connections.max.idle.ms', type: 'long', default: 600000, kafka: true, doc: 'Idle connections are closed after this long.' },
+  { key: 'queued.max.request.bytes', type: 'long', default: 536870912, kafka: true, check: atLeast(1), doc: 'Bytes of requests held in memory across connections before reading pauses (Kafka: -1, unbounded).' },
+  { key: 'max.inflight.requests.per.connection', type: 'int', default: 64, kafka: false, check: atLeast(1), doc: 'Requests of one connection handled at once before reading pauses.' },
+  // --- groups
+  { key: 'group.initial.rebalance.delay.ms', type: 'int', default: 3000, kafka: true, check: atLeast(0), doc: 'How long the first rebalance of an empty group waits for more members.' },
+  { key: 'group.min.session.timeout.ms', type: 'int', default: 6000, kafka: true, doc: 'Smallest session timeout a member may ask for.' },
+  { key: 'group.max.session.timeout.ms', type: 'int', default: 1800000, kafka: true, doc: 'Largest session timeout a member may ask for.' },
+  { key: 'group.max.size', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(1), doc: 'Most members in one group.' },
+  { key: 'offsets.retention.minutes', type: 'int', default: 10080, kafka: true, check: atLeast(1), doc: 'How long committed offsets of an empty group are kept.' },
+  { key: 'offsets.retention.check.interval.ms', type: 'long', default: 600000, kafka: true, check: atLeast(1), doc: 'How often expired offsets are removed.' },
+  { key: 'offsets.topic.num.partitions', type: 'int', default: 50, kafka: true, check: atLeast(1), doc: 'Partitions of __consumer_offsets.' },
+  // --- transactions
+  { key: 'transaction.max.timeout.ms', type: 'int', default: 900000, kafka: true, check: atLeast(1), doc: 'Largest transaction timeout a producer may ask for.' },
+  { key: 'transactional.id.expiration.ms', type: 'int', default: 604800000, kafka: true, check: atLeast(1), doc: 'How long an unused transactional id is kept.' },
+  { key: 'producer.id.expiration.ms', type: 'int', default: 86400000, kafka: true, check: atLeast(1), doc: 'How long the state of an idle producer id is kept.' },
+  { key: 'transaction.state.log.num.partitions', type: 'int', default: 50, kafka: true, check: atLeast(1), doc: 'Partitions of __transaction_state.' },
+  // --- logging
+  { key: 'log.level', type: 'string', default: 'info', kafka: false, flag: 'log-level', check: oneOf('debug', 'info', 'warn', 'error'), doc: 'Least severe log line printed.' },
+  { key: 'log.format', type: 'string', default: 'text', kafka: false, flag: 'log-format', check: oneOf('text', 'json'), doc: 'Log lines as text or JSON.' },
+];
+
+export const SETTINGS_BY_KEY: ReadonlyMap<string, SettingDef> = new Map(BROKER_SETTINGS.map((d) => [d.key, d]));
