@@ -3,3 +3,6 @@
 export * from './crc32c.js';
 export * from './int64.js';
 export * from './record-batch.js';
+export * from './errors.js';
+export * from './record.js';
+export * from './compression/index.js';
