@@ -6,3 +6,4 @@ export * from './record-batch.js';
 export * from './errors.js';
 export * from './record.js';
 export * from './compression/index.js';
+export * from './control.js';
