@@ -1,2 +1,3 @@
-// Public entry point of the tributary package.
-export {};
+// Public entry point of the tributary package: the embedded broker and the codec.
+export { startBroker, startBrokerWithConfig, type BrokerOptions, type RunningBroker } from './broker.js';
+export { loadConfig, type BrokerConfig } from './config/load.js';

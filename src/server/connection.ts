@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { FrameError, FrameSplitter } from '../codec/frames.js';
 import type { Logger } from '../util/logger.js';
 import type { MemoryBudget } from './memory-budget.js';
-import { CLOSE_CONNECTION, type ConnectionInfo, type DispatchResult, type RequestDispatcher } from './types.js';
+import { CLOSE, type ConnectionInfo, type DispatchResult, type RequestDispatcher } from './types.js';
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: a larger frame closes the connection before it is buffered. */
@@ -160,13 +160,13 @@ export class Connection implements ConnectionInfo {
       result = this.options.dispatcher.dispatch(frame, this);
     } catch (err) {
       this.log().warn('closing connection: request failed', { error: errorMessage(err) });
-      finish(CLOSE_CONNECTION);
+      finish(CLOSE);
       return;
     }
     if (result instanceof Promise) {
       result.then(finish, (err) => {
         this.log().warn('closing connection: request failed', { error: errorMessage(err) });
-        finish(CLOSE_CONNECTION);
+        finish(CLOSE);
       });
     } else {
       finish(result);
@@ -180,7 +180,7 @@ export class Connection implements ConnectionInfo {
     while (this.slotsHead < this.slots.length && this.slots[this.slotsHead].done) {
       const slot = this.slots[this.slotsHead];
       this.slots[this.slotsHead++] = undefined as unknown as Slot;
-      if (slot.result === CLOSE_CONNECTION) {
+      if (slot.result === CLOSE) {
         if (corked) this.socket.uncork();
         this.closeGracefully();
         return;

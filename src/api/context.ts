@@ -1,0 +1,45 @@
+// What a handler sees: the request's header facts, the client connection, and the broker's
+// services. Handlers get everything through this context, never through globals, so many brokers
+// can live in one process.
+
+import type { BrokerConfig } from '../config/load.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { HandlerRegistry } from './registry.js';
+
+/** The facts about a client connection that handlers may use. */
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly listenerName: string;
+  /** Per-connection state handlers may keep (client software name, SASL state, ...). */
+  readonly attributes: Map<string, unknown>;
+}
+
+/** The broker's services, built once by the composition root (src/broker.ts). */
+export interface BrokerServices {
+  readonly config: BrokerConfig;
+  readonly cluster: ClusterState;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The host and port clients are told to connect to. */
+  readonly advertised: { host: string; port: number };
+  /** The handlers; ApiVersions lists them. */
+  readonly registry: HandlerRegistry;
+}
+
+export interface RequestContext {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connection: ConnectionInfo;
+  readonly broker: BrokerServices;
+}
+
+/** Handler answers that are not a response body. */
+export const NO_RESPONSE: unique symbol = Symbol('no-response');
+export const CLOSE_CONNECTION: unique symbol = Symbol('close-connection');
+export type HandlerControl = typeof NO_RESPONSE | typeof CLOSE_CONNECTION;

@@ -1,0 +1,116 @@
+// The composition root: builds storage, cluster state, the log, the coordinators, the handler
+// registry and the listener from a BrokerConfig, and closes them in reverse order. `startBroker`
+// is the embedded entry point (tests, tools); the CLI uses `startBrokerWithConfig`.
+
+import { resolve as resolvePath } from 'node:path';
+import { ClusterState } from './cluster/cluster-state.js';
+import { type BrokerConfig, loadConfig } from './config/load.js';
+import type { ConfigValue } from './config/types.js';
+import { allHandlers } from './api/handlers.js';
+import type { BrokerServices } from './api/context.js';
+import { HandlerRegistry } from './api/registry.js';
+import { ApiDispatcher } from './server/dispatcher.js';
+import { Server } from './server/server.js';
+import { openStorage } from './storage/index.js';
+import { type Clock, systemClock } from './util/clock.js';
+import { Logger } from './util/logger.js';
+
+export interface BrokerOptions {
+  /** Storage URL: 'memory://' (the embedded default) or 'file://DIR'. */
+  storage?: string;
+  /** Port to listen on; 0 (the embedded default) lets the OS choose. */
+  port?: number;
+  /** Host to bind; default 127.0.0.1 when embedded. */
+  host?: string;
+  /** Host and port clients are told to use; default: the bound ones. */
+  advertisedHost?: string;
+  advertisedPort?: number;
+  /** Any broker setting by its Kafka key, e.g. { 'num.partitions': 3 }. */
+  config?: Record<string, ConfigValue>;
+  /** Where log lines go; default: warnings and errors to stderr. */
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface RunningBroker {
+  /** host:port for a client's bootstrap servers. */
+  readonly bootstrap: string;
+  readonly host: string;
+  readonly port: number;
+  /** Where the data lives: a directory, or 'memory'. */
+  readonly dataLocation: string;
+  readonly config: BrokerConfig;
+  readonly services: BrokerServices;
+  /** Stops accepting, finishes in-flight requests, flushes, writes the clean-shutdown marker. */
+  close(): Promise<void>;
+}
+
+/** Starts a broker inside this process: `await startBroker({ storage: 'memory://', port: 0 })`. */
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const config = loadConfig({
+    overrides: {
+      storage: options.storage ?? 'memory://',
+      port: options.port ?? 0,
+      host: options.host ?? '127.0.0.1',
+      advertisedHost: options.advertisedHost,
+      advertisedPort: options.advertisedPort,
+      ...options.config,
+    },
+  });
+  const logger = options.logger ?? new Logger(undefined, 'warn');
+  return startBrokerWithConfig(config, { logger, clock: options.clock });
+}
+
+export async function startBrokerWithConfig(
+  config: BrokerConfig,
+  deps: { logger: Logger; clock?: Clock },
+): Promise<RunningBroker> {
+  const logger = deps.logger;
+  const clock = deps.clock ?? systemClock;
+  const storage = await openStorage(config.storageUrl);
+  const cleanups: (() => Promise<void>)[] = [() => storage.close()];
+  try {
+    const cluster = await ClusterState.open(storage, config.int('node.id'), logger.child('cluster'));
+    const registry = new HandlerRegistry(allHandlers);
+    const advertised = { host: config.advertised.host, port: config.advertised.port ?? config.listener.port };
+    const services: BrokerServices = { config, cluster, clock, logger, advertised, registry };
+    const server = new Server({
+      host: config.listener.host,
+      port: config.listener.port,
+      listenerName: config.listener.name,
+      maxFrameBytes: config.int('socket.request.max.bytes'),
+      maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
+      idleTimeoutMs: config.int('connections.max.idle.ms'),
+      memoryBudgetBytes: config.int('queued.max.request.bytes'),
+      dispatcher: new ApiDispatcher(registry, services, logger.child('api')),
+      logger: logger.child('server'),
+    });
+    const port = await server.listen();
+    if (config.advertised.port === null) advertised.port = port;
+    cleanups.unshift(() => server.close());
+    const dataLocation = config.storageUrl.startsWith('file://')
+      ? resolvePath(config.storageUrl.slice('file://'.length))
+      : 'memory';
+    logger.info('listening', { listener: `${config.listener.name}://${config.listener.host}:${port}`, advertised: `${advertised.host}:${advertised.port}`, data: dataLocation });
+    let closing: Promise<void> | null = null;
+    return {
+      bootstrap: `${advertised.host}:${advertised.port}`,
+      host: advertised.host,
+      port,
+      dataLocation,
+      config,
+      services,
+      close() {
+        closing ??= runCleanups(cleanups);
+        return closing;
+      },
+    };
+  } catch (err) {
+    await runCleanups(cleanups);
+    throw err;
+  }
+}
+
+async function runCleanups(cleanups: (() => Promise<void>)[]): Promise<void> {
+  for (const c of cleanups) await c();
+}

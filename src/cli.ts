@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// `tributary [flags]` starts a broker.
+// Arguments become a BrokerConfig; everything heavy is imported only once we know what to run,
+// so start-up stays fast.
+
+import { createRequire } from 'node:module';
+
+const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storage URL]
+                 [--advertised-host H] [--advertised-port N] [--config server.properties]
+                 [--log-format text|json] [--log-level debug|info|warn|error] [--<kafka.key> VALUE ...]
+
+Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
+given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
+properties file. See README.md for the list.`;
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (argv.includes('--version')) {
+    const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+    process.stdout.write(pkg.version + '\n');
+    return 0;
+  }
+  const { loadConfig } = await import('./config/load.js');
+  const { ConfigError } = await import('./config/types.js');
+  let config;
+  try {
+    config = loadConfig({ argv, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tributary: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { Logger } = await import('./util/logger.js');
+  const logger = new Logger(undefined, config.str('log.level') as 'info', config.str('log.format') as 'text');
+  for (const key of config.ignored) logger.info('ignoring Kafka setting that has no meaning here', { key });
+  const { startBrokerWithConfig } = await import('./broker.js');
+  let broker;
+  try {
+    broker = await startBrokerWithConfig(config, { logger });
+  } catch (err) {
+    logger.error('could not start', { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  }
+  process.stdout.write(`Tributary listening on ${broker.bootstrap} (advertised), data in ${broker.dataLocation}\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn('second signal: exiting without a clean shutdown', { signal });
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info('shutting down', { signal });
+      broker.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) });
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`tributary: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

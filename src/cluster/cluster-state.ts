@@ -1,0 +1,150 @@
+// The cluster's own metadata on a single node: the cluster id and node id, chosen once and kept,
+// and the topics (name, id, partition count, config overrides). Changes apply in memory at once,
+// in call order, and are persisted as one atomically replaced metadata file; a change's promise
+// resolves once it is durable.
+
+import { randomBytes } from 'node:crypto';
+import { randomUuid, type Uuid } from '../codec/uuid.js';
+import type { ConfigValue } from '../config/types.js';
+import type { Storage } from '../storage/index.js';
+import type { Logger } from '../util/logger.js';
+import { collisionKey } from './topic-names.js';
+
+const IDENTITY_PATH = 'meta/identity.json';
+const TOPICS_PATH = 'meta/topics.json';
+
+export interface TopicInfo {
+  name: string;
+  /** Kafka's topic id (base64url string); never the zero UUID. */
+  id: Uuid;
+  partitions: number;
+  /** Configs set for this topic (over the broker's defaults), by Kafka key. */
+  configs: Record<string, ConfigValue>;
+  internal: boolean;
+}
+
+type PersistedTopic = TopicInfo;
+
+export class ClusterIdentityError extends Error {}
+
+export class ClusterState {
+  private readonly byName = new Map<string, TopicInfo>();
+  private readonly byId = new Map<string, TopicInfo>();
+  private readonly byCollisionKey = new Map<string, TopicInfo>();
+  private persisting: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly storage: Storage,
+    readonly clusterId: string,
+    readonly nodeId: number,
+  ) {}
+
+  /** Loads (or on first start creates) the identity and the topics. */
+  static async open(storage: Storage, nodeId: number, logger: Logger): Promise<ClusterState> {
+    await storage.mkdir('meta');
+    let clusterId: string;
+    const identity = await storage.readMeta(IDENTITY_PATH);
+    if (identity === null) {
+      clusterId = newClusterId();
+      await storage.writeMeta(IDENTITY_PATH, Buffer.from(JSON.stringify({ clusterId, nodeId }, null, 2)));
+      logger.info('new cluster', { clusterId, nodeId });
+    } else {
+      const saved = JSON.parse(identity.toString()) as { clusterId: string; nodeId: number };
+      if (saved.nodeId !== nodeId) {
+        throw new ClusterIdentityError(
+          `the data directory belongs to node.id ${saved.nodeId}, but this broker is configured as node.id ${nodeId}`,
+        );
+      }
+      clusterId = saved.clusterId;
+    }
+    const state = new ClusterState(storage, clusterId, nodeId);
+    const topics = await storage.readMeta(TOPICS_PATH);
+    if (topics !== null) {
+      for (const t of JSON.parse(topics.toString()) as PersistedTopic[]) {
+        state.index(t);
+      }
+    }
+    return state;
+  }
+
+  topic(name: string): TopicInfo | undefined {
+    return this.byName.get(name);
+  }
+
+  topicById(id: Uuid): TopicInfo | undefined {
+    return this.byId.get(id);
+  }
+
+  /** An existing topic whose name collides with name ('.' vs '_'), other than name itself. */
+  collidingTopic(name: string): TopicInfo | undefined {
+    const t = this.byCollisionKey.get(collisionKey(name));
+    return t !== undefined && t.name !== name ? t : undefined;
+  }
+
+  topics(): IterableIterator<TopicInfo> {
+    return this.byName.values();
+  }
+
+  get topicCount(): number {
+    return this.byName.size;
+  }
+
+  /** Adds a topic (the caller has validated it) and resolves once that is durable. */
+  createTopic(name: string, partitions: number, configs: Record<string, ConfigValue>, internal = false): { topic: TopicInfo; durable: Promise<void> } {
+    if (this.byName.has(name)) throw new Error(`topic ${name} exists`);
+    const topic: TopicInfo = { name, id: randomUuid(), partitions, configs, internal };
+    this.index(topic);
+    return { topic, durable: this.persist() };
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    const t = this.byName.get(name);
+    if (!t) return Promise.resolve();
+    this.byName.delete(name);
+    this.byId.delete(t.id);
+    this.byCollisionKey.delete(collisionKey(name));
+    return this.persist();
+  }
+
+  setPartitionCount(name: string, partitions: number): Promise<void> {
+    const t = this.byName.get(name);
+    if (!t) throw new Error(`no topic ${name}`);
+    t.partitions = partitions;
+    return this.persist();
+  }
+
+  setTopicConfigs(name: string, configs: Record<string, ConfigValue>): Promise<void> {
+    const t = this.byName.get(name);
+    if (!t) throw new Error(`no topic ${name}`);
+    t.configs = configs;
+    return this.persist();
+  }
+
+  private index(topic: TopicInfo): void {
+    this.byName.set(topic.name, topic);
+    this.byId.set(topic.id, topic);
+    this.byCollisionKey.set(collisionKey(topic.name), topic);
+  }
+
+  /** Writes the current topics after any write already under way; resolves when durable. */
+  private persist(): Promise<void> {
+    const snapshot: PersistedTopic[] = [...this.byName.values()].map((t) => ({
+      name: t.name,
+      id: t.id,
+      partitions: t.partitions,
+      configs: t.configs,
+      internal: t.internal,
+    }));
+    const data = Buffer.from(JSON.stringify(snapshot));
+    this.persisting = this.persisting.then(
+      () => this.storage.writeMeta(TOPICS_PATH, data),
+      () => this.storage.writeMeta(TOPICS_PATH, data),
+    );
+    return this.persisting;
+  }
+}
+
+/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). */
+function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
