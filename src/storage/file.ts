@@ -1,0 +1,144 @@
+// file://DIR — files under a root directory on the local filesystem. Metadata blobs are replaced
+// by write-to-temp, fsync, rename, fsync-directory so a crash leaves the old or the new content.
+
+import * as fs from 'node:fs/promises';
+import * as nodePath from 'node:path';
+import type { Storage, StorageFile } from './types.js';
+import { isNotFound } from './types.js';
+
+class LocalFile implements StorageFile {
+  constructor(readonly path: string, private readonly fh: fs.FileHandle) {}
+
+  async size(): Promise<number> {
+    return (await this.fh.stat()).size;
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.fh.read(buf, done, length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === length ? buf : buf.subarray(0, done);
+  }
+
+  async write(buffers: readonly Buffer[], position: number): Promise<void> {
+    let bufs = buffers.filter((b) => b.length > 0);
+    let pos = position;
+    while (bufs.length > 0) {
+      // writev takes at most IOV_MAX (1024) buffers per call on Linux.
+      const chunk = bufs.length > 1024 ? bufs.slice(0, 1024) : bufs;
+      let { bytesWritten } = await this.fh.writev(chunk, pos);
+      pos += bytesWritten;
+      const rest: Buffer[] = [];
+      for (let i = 0; i < bufs.length; i++) {
+        const b = bufs[i];
+        if (bytesWritten >= b.length) {
+          bytesWritten -= b.length;
+        } else {
+          rest.push(bytesWritten > 0 ? b.subarray(bytesWritten) : b);
+          bytesWritten = 0;
+        }
+      }
+      bufs = rest;
+    }
+  }
+
+  async sync(): Promise<void> {
+    await this.fh.datasync();
+  }
+
+  async truncate(size: number): Promise<void> {
+    await this.fh.truncate(size);
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+export class FileStorage implements Storage {
+  readonly url: string;
+  constructor(readonly root: string) {
+    this.url = 'file://' + root;
+  }
+
+  private abs(p: string): string {
+    return nodePath.join(this.root, p);
+  }
+
+  async mkdir(dir: string): Promise<void> {
+    await fs.mkdir(this.abs(dir), { recursive: true });
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return (await fs.readdir(this.abs(dir))).sort();
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  async open(path: string, create: boolean): Promise<StorageFile> {
+    const fh = await fs.open(this.abs(path), create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR, 0o644);
+    return new LocalFile(path, fh);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await fs.access(this.abs(path));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    await fs.rm(this.abs(path), { force: true });
+  }
+
+  async removeDir(dir: string): Promise<void> {
+    await fs.rm(this.abs(dir), { recursive: true, force: true });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await fs.rename(this.abs(from), this.abs(to));
+  }
+
+  async syncDir(dir: string): Promise<void> {
+    const fh = await fs.open(this.abs(dir), fs.constants.O_RDONLY);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async readMeta(path: string): Promise<Buffer | null> {
+    try {
+      return await fs.readFile(this.abs(path));
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async writeMeta(path: string, data: Buffer): Promise<void> {
+    const target = this.abs(path);
+    const tmp = target + '.tmp';
+    const fh = await fs.open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, target);
+    await this.syncDir(nodePath.dirname(path));
+  }
+
+  async close(): Promise<void> {}
+}

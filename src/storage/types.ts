@@ -1,0 +1,58 @@
+// The storage interface: named files of bytes (positional read, append-style write, sync, truncate)
+// and small metadata blobs replaced atomically. It knows nothing of Kafka; src/log builds on it.
+
+/** An open file. Positions are byte offsets; writes may leave holes only past the end. */
+export interface StorageFile {
+  readonly path: string;
+  /** Size in bytes as far as this process knows (includes completed writes). */
+  size(): Promise<number>;
+  /** Reads up to length bytes at position into a new Buffer; shorter only at end of file. */
+  read(position: number, length: number): Promise<Buffer>;
+  /** Writes all buffers contiguously starting at position. */
+  write(buffers: readonly Buffer[], position: number): Promise<void>;
+  /** Makes every completed write durable (fdatasync). */
+  sync(): Promise<void>;
+  /** Cuts the file to size bytes. */
+  truncate(size: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A medium for files and metadata, addressed by '/'-separated relative paths. */
+export interface Storage {
+  /** The URL it was opened from, e.g. 'file:///var/lib/tributary' or 'memory://'. */
+  readonly url: string;
+  /** Creates the directory and its parents if missing. */
+  mkdir(dir: string): Promise<void>;
+  /** Names (not paths) directly inside dir; [] when dir does not exist. */
+  list(dir: string): Promise<string[]>;
+  /** Opens a file for reading and writing, creating it when create is set (else ENOENT). */
+  open(path: string, create: boolean): Promise<StorageFile>;
+  exists(path: string): Promise<boolean>;
+  /** Removes a file; no error when missing. */
+  remove(path: string): Promise<void>;
+  /** Removes a directory and everything under it; no error when missing. */
+  removeDir(dir: string): Promise<void>;
+  /** Renames a file or directory, replacing the target file if any (atomic on one medium). */
+  rename(from: string, to: string): Promise<void>;
+  /** Makes directory entries (creations, renames, removals) in dir durable. */
+  syncDir(dir: string): Promise<void>;
+  /** Reads a metadata blob written by writeMeta; null when missing. */
+  readMeta(path: string): Promise<Buffer | null>;
+  /** Replaces a metadata blob atomically and durably: readers see the old or the new content. */
+  writeMeta(path: string, data: Buffer): Promise<void>;
+  /** Releases the engine (file engine: nothing; memory engine: keeps data until dropped). */
+  close(): Promise<void>;
+}
+
+/** An error from a storage engine with a Node-style code (ENOENT, EIO, ENOSPC, …). */
+export class StorageIoError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = 'StorageIoError';
+  }
+}
+
+/** True when err is a "no such file" error from any engine. */
+export function isNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENOENT';
+}
