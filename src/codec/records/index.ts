@@ -7,3 +7,4 @@ export * from './errors.js';
 export * from './record.js';
 export * from './compression/index.js';
 export * from './control.js';
+export * from './legacy.js';
