@@ -4,6 +4,9 @@
 
 import { resolve as resolvePath } from 'node:path';
 import { ClusterState } from './cluster/cluster-state.js';
+import { logConfigFromCluster, toLogConfig, TopicManager } from './cluster/topics.js';
+import { resolveTopicConfig } from './config/topic-configs.js';
+import { LogManager } from './log/index.js';
 import { type BrokerConfig, loadConfig } from './config/load.js';
 import type { ConfigValue } from './config/types.js';
 import { allHandlers } from './api/handlers.js';
@@ -71,9 +74,19 @@ export async function startBrokerWithConfig(
   const cleanups: (() => Promise<void>)[] = [() => storage.close()];
   try {
     const cluster = await ClusterState.open(storage, config.int('node.id'), logger.child('cluster'));
+    const logs = await LogManager.open({
+      storage,
+      clock,
+      logger: logger.child('log'),
+      defaults: toLogConfig(resolveTopicConfig({}, config)),
+      configFor: (topic) => logConfigFromCluster(cluster, config, topic),
+      retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+    });
+    cleanups.unshift(() => logs.close());
+    const topics = new TopicManager(cluster, logs, config, logger.child('topics'));
     const registry = new HandlerRegistry(allHandlers);
     const advertised = { host: config.advertised.host, port: config.advertised.port ?? config.listener.port };
-    const services: BrokerServices = { config, cluster, clock, logger, advertised, registry };
+    const services: BrokerServices = { config, cluster, clock, logger, advertised, registry, logs, topics };
     const server = new Server({
       host: config.listener.host,
       port: config.listener.port,

@@ -4,6 +4,8 @@
 
 import type { BrokerConfig } from '../config/load.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
+import type { TopicManager } from '../cluster/topics.js';
+import type { LogManager } from '../log/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { HandlerRegistry } from './registry.js';
@@ -28,6 +30,10 @@ export interface BrokerServices {
   readonly advertised: { host: string; port: number };
   /** The handlers; ApiVersions lists them. */
   readonly registry: HandlerRegistry;
+  /** Partition logs (prefer `topics` to reach them: it knows which partitions exist). */
+  readonly logs: LogManager;
+  /** Topics: validation, creation, deletion, configs, partition logs. */
+  readonly topics: TopicManager;
 }
 
 export interface RequestContext {

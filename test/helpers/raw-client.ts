@@ -5,7 +5,7 @@ import net from 'node:net';
 import { decodeResponse, encodeRequest } from '../../src/codec/index.js';
 
 export class RawClient {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
   private correlationId = 1;
   closed = false;

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Server } from '../../src/server/server.js';
-import { CLOSE_CONNECTION, type DispatchResult, type RequestDispatcher } from '../../src/server/types.js';
+import { CLOSE, type DispatchResult, type RequestDispatcher } from '../../src/server/types.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 
 // The dispatcher under test echoes the frame back as a response frame. A frame starting with
@@ -11,7 +11,7 @@ function echoDispatcher(onFrame: (text: string) => void = () => {}): RequestDisp
     dispatch(frame): DispatchResult | Promise<DispatchResult> {
       const text = frame.toString();
       onFrame(text);
-      if (text === 'close') return CLOSE_CONNECTION;
+      if (text === 'close') return CLOSE;
       if (text === 'none') return null;
       if (text === 'throw') throw new Error('boom');
       const out = [sizePrefixed(frame)];
@@ -30,7 +30,7 @@ function sizePrefixed(payload: Buffer): Buffer {
 }
 
 class TestClient {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
   closed = false;
   readonly closedPromise: Promise<void>;

@@ -1,0 +1,241 @@
+// Topics as the APIs see them: validation with Kafka's error codes, creation (auto or explicit),
+// deletion, partition growth and config changes, kept consistent between the cluster metadata and
+// the partition logs. Every API that creates or resolves topics goes through here.
+
+import { ErrorCode } from '../codec/index.js';
+import type { Uuid } from '../codec/uuid.js';
+import type { BrokerConfig } from '../config/load.js';
+import { parseTopicConfig, resolveTopicConfig, TOPIC_CONFIGS, type TopicConfig } from '../config/topic-configs.js';
+import { ConfigError, type ConfigValue, formatValue } from '../config/types.js';
+import type { LogConfigInput, LogManager, PartitionLog } from '../log/index.js';
+import type { Logger } from '../util/logger.js';
+import type { ClusterState, TopicInfo } from './cluster-state.js';
+import { INTERNAL_TOPICS, topicNameProblem } from './topic-names.js';
+
+/** Kafka's answer to a topic request that failed. */
+export interface TopicError {
+  errorCode: number;
+  errorMessage: string;
+}
+
+export interface CreateTopicSpec {
+  name: string;
+  /** -1 for num.partitions. */
+  numPartitions: number;
+  /** -1 or 1 on a single node. */
+  replicationFactor: number;
+  /** Manual assignment: partition → broker ids; every replica must be this node. */
+  assignments?: { partitionIndex: number; brokerIds: number[] }[];
+  configs?: { name: string; value: string | null }[];
+}
+
+export const MAX_PARTITIONS = 100_000;
+
+export class TopicManager {
+  private readonly resolved = new Map<string, TopicConfig>();
+
+  constructor(
+    private readonly cluster: ClusterState,
+    private readonly logs: LogManager,
+    private readonly config: BrokerConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  get nodeId(): number {
+    return this.cluster.nodeId;
+  }
+
+  topic(name: string): TopicInfo | undefined {
+    return this.cluster.topic(name);
+  }
+
+  topicById(id: Uuid): TopicInfo | undefined {
+    return this.cluster.topicById(id);
+  }
+
+  topics(): TopicInfo[] {
+    return [...this.cluster.topics()];
+  }
+
+  /** The topic's configs: its overrides over the broker's defaults, by Kafka key. */
+  topicConfig(name: string): TopicConfig {
+    let c = this.resolved.get(name);
+    if (c === undefined) {
+      const t = this.cluster.topic(name);
+      c = resolveTopicConfig(t?.configs ?? {}, this.config);
+      this.resolved.set(name, c);
+    }
+    return c;
+  }
+
+  /** What the log engine needs of a topic's config (LogManager's configFor). */
+  logConfig(name: string): LogConfigInput | undefined {
+    if (this.cluster.topic(name) === undefined) return undefined;
+    return toLogConfig(this.topicConfig(name));
+  }
+
+  /** The partition's log, opened (or created) on first use; undefined for an unknown partition. */
+  async partitionLog(topic: string, partition: number): Promise<PartitionLog | undefined> {
+    const t = this.cluster.topic(topic);
+    if (t === undefined || partition < 0 || partition >= t.partitions) return undefined;
+    return this.logs.get(topic, partition) ?? this.logs.getOrCreate(topic, partition, this.logConfig(topic));
+  }
+
+  /** The open log of a partition, without opening it. */
+  openPartitionLog(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(topic, partition);
+  }
+
+  /** Why a topic can't be created as asked, with Kafka's error code; undefined when it can. */
+  validateCreate(spec: CreateTopicSpec): TopicError | { numPartitions: number; configs: Record<string, ConfigValue> } {
+    const nameProblem = topicNameProblem(spec.name);
+    if (nameProblem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
+    if (this.cluster.topic(spec.name)) {
+      return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${spec.name}' already exists.` };
+    }
+    const colliding = this.cluster.collidingTopic(spec.name);
+    if (colliding) {
+      return {
+        errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION,
+        errorMessage: `Topic '${spec.name}' collides with existing topic: ${colliding.name}`,
+      };
+    }
+    const assignments = spec.assignments ?? [];
+    let numPartitions = spec.numPartitions;
+    if (assignments.length > 0) {
+      if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+        return {
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+        };
+      }
+      const indexes = assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
+      if (indexes.some((p, i) => p !== i)) {
+        return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'Partitions should be a consecutive 0-based integer sequence' };
+      }
+      for (const a of assignments) {
+        if (a.brokerIds.length !== 1 || a.brokerIds[0] !== this.cluster.nodeId) {
+          return {
+            errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            errorMessage: `Replica assignment for partition ${a.partitionIndex} must be exactly [${this.cluster.nodeId}] on this single-node cluster`,
+          };
+        }
+      }
+      numPartitions = assignments.length;
+    } else {
+      if (numPartitions === -1) numPartitions = this.config.int('num.partitions');
+      if (numPartitions <= 0 || numPartitions > MAX_PARTITIONS) {
+        return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be larger than 0 (and at most ${MAX_PARTITIONS}).` };
+      }
+      if (spec.replicationFactor !== -1 && spec.replicationFactor !== 1) {
+        return {
+          errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+          errorMessage: spec.replicationFactor <= 0
+            ? 'Replication factor must be larger than 0, or -1 to use the default value.'
+            : `Unable to replicate the partition ${spec.replicationFactor} time(s): The target replication factor of ${spec.replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
+        };
+      }
+    }
+    const configs: Record<string, ConfigValue> = {};
+    for (const { name, value } of spec.configs ?? []) {
+      if (name in configs) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate config ${name}` };
+      try {
+        configs[name] = parseTopicConfig(name, value);
+      } catch (err) {
+        if (err instanceof ConfigError) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: err.message };
+        throw err;
+      }
+    }
+    return { numPartitions, configs };
+  }
+
+  /**
+   * Creates a validated topic: its metadata (durable before this resolves) and its partition logs.
+   * Internal topics (__consumer_offsets, ...) pass internal = true.
+   */
+  async createTopic(name: string, numPartitions: number, configs: Record<string, ConfigValue>, internal = false): Promise<TopicInfo> {
+    const { topic, durable } = this.cluster.createTopic(name, numPartitions, configs, internal || INTERNAL_TOPICS.has(name));
+    this.resolved.delete(name);
+    await durable;
+    const logConfig = this.logConfig(name);
+    await Promise.all(Array.from({ length: numPartitions }, (_, p) => this.logs.getOrCreate(name, p, logConfig)));
+    this.logger.info('created topic', { topic: name, partitions: numPartitions, topicId: topic.id });
+    return topic;
+  }
+
+  /**
+   * Metadata's auto-creation: creates the topic with the broker's defaults if the name is legal.
+   * Returns the topic, or the error Kafka answers for it.
+   */
+  async autoCreate(name: string): Promise<TopicInfo | TopicError> {
+    const existing = this.cluster.topic(name);
+    if (existing) return existing;
+    const v = this.validateCreate({ name, numPartitions: -1, replicationFactor: -1 });
+    if ('errorCode' in v) {
+      return v.errorCode === ErrorCode.INVALID_TOPIC_EXCEPTION ? v : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: v.errorMessage };
+    }
+    const pending = this.pendingAutoCreates.get(name);
+    if (pending) return pending;
+    const creating = this.createTopic(name, v.numPartitions, {}).finally(() => this.pendingAutoCreates.delete(name));
+    this.pendingAutoCreates.set(name, creating);
+    return creating;
+  }
+
+  private readonly pendingAutoCreates = new Map<string, Promise<TopicInfo>>();
+
+  /** Removes a topic: metadata at once (durable before this resolves), files in the background. */
+  async deleteTopic(name: string): Promise<void> {
+    await this.cluster.deleteTopic(name);
+    this.resolved.delete(name);
+    await this.logs.deleteTopic(name);
+    this.logger.info('deleted topic', { topic: name });
+  }
+
+  /** Grows a topic to count partitions (validated by the caller). */
+  async setPartitionCount(name: string, count: number): Promise<void> {
+    const t = this.cluster.topic(name);
+    if (!t) throw new Error(`no topic ${name}`);
+    const from = t.partitions;
+    await this.cluster.setPartitionCount(name, count);
+    const logConfig = this.logConfig(name);
+    for (let p = from; p < count; p++) await this.logs.getOrCreate(name, p, logConfig);
+  }
+
+  /** Replaces a topic's config overrides and applies them to its logs at once. */
+  async setTopicConfigs(name: string, configs: Record<string, ConfigValue>): Promise<void> {
+    await this.cluster.setTopicConfigs(name, configs);
+    this.resolved.delete(name);
+    const logConfig = this.logConfig(name);
+    if (logConfig) this.logs.updateTopicConfig(name, logConfig);
+  }
+
+  /** The configs of a topic as CreateTopics v5+ describes them. */
+  describeConfigs(name: string): { name: string; value: string | null; readOnly: boolean; configSource: number; isSensitive: boolean }[] {
+    const t = this.cluster.topic(name);
+    const c = this.topicConfig(name);
+    return TOPIC_CONFIGS.map((def) => ({
+      name: def.key,
+      value: formatValue(c[def.key]),
+      readOnly: false,
+      // ConfigSource: 1 DYNAMIC_TOPIC_CONFIG, 4 STATIC_BROKER_CONFIG, 5 DEFAULT_CONFIG.
+      configSource: t && def.key in t.configs ? 1 : def.brokerSynonym && this.config.source(def.brokerSynonym) !== 'default' ? 4 : 5,
+      isSensitive: false,
+    }));
+  }
+}
+
+/** A resolved topic config in the form the log engine takes. */
+export function toLogConfig(c: TopicConfig): LogConfigInput {
+  const out: LogConfigInput = {};
+  for (const def of TOPIC_CONFIGS) {
+    const v = c[def.key];
+    if (v !== null && v !== undefined) out[def.key] = Array.isArray(v) ? v.join(',') : (v as number | string);
+  }
+  return out;
+}
+
+/** The log config of a topic straight from cluster metadata (used while the log opens at start-up). */
+export function logConfigFromCluster(cluster: ClusterState, broker: BrokerConfig, topic: string): LogConfigInput | undefined {
+  const t = cluster.topic(topic);
+  return t === undefined ? undefined : toLogConfig(resolveTopicConfig(t.configs, broker));
+}
