@@ -27,7 +27,7 @@ import {
   validateBatch,
 } from '../codec/records/record-batch.js';
 import { readBatchRecords } from '../codec/records/record.js';
-import { readVarint, readVarlong } from '../codec/varint.js';
+import { readControlRecord } from '../codec/records/control.js';
 import type { Storage } from '../storage/types.js';
 import { isNotFound } from '../storage/types.js';
 import type { Clock } from '../util/clock.js';
@@ -1347,7 +1347,7 @@ export class PartitionLog {
 /** Header fields producer state needs, plus the control record type for markers. */
 export function batchInfo(buf: Buffer, p: number): BatchInfo {
   const baseOffset = readBaseOffset(buf, p);
-  const control = isControl(buf, p);
+  const control = isControl(buf, p) ? controlRecordType(buf, p) : null;
   return {
     producerId: readProducerId(buf, p),
     producerEpoch: readProducerEpoch(buf, p),
@@ -1357,26 +1357,19 @@ export function batchInfo(buf: Buffer, p: number): BatchInfo {
     lastOffset: baseOffset + readLastOffsetDelta(buf, p),
     maxTimestamp: readMaxTimestamp(buf, p),
     isTransactional: isTransactional(buf, p),
-    controlType: control ? controlRecordType(buf, p) : -1,
+    isControl: control !== null,
+    controlType: control ? control.type : -1,
+    coordinatorEpoch: control ? control.coordinatorEpoch : -1,
   };
 }
 
-/**
- * Type of the control record in a control batch (0 ABORT, 1 COMMIT): the key of its first record is
- * int16 version, int16 type. Control batches are never compressed. -1 when unreadable.
- */
-function controlRecordType(buf: Buffer, p: number): number {
+/** Type of a marker (0 ABORT, 1 COMMIT) via the records module; -1 for other or unreadable control records. */
+function controlRecordType(buf: Buffer, p: number): { type: number; coordinatorEpoch: number } {
   try {
-    if (readRecordCount(buf, p) < 1) return -1;
-    let q = p + RECORD_BATCH_HEADER_SIZE;
-    q = readVarint(buf, q).next; // record length
-    q += 1; // attributes
-    q = readVarlong(buf, q).next; // timestamp delta
-    q = readVarint(buf, q).next; // offset delta
-    const keyLen = readVarint(buf, q);
-    if (keyLen.value < 4) return -1;
-    return buf.readInt16BE(keyLen.next + 2);
+    const c = readControlRecord(buf, p);
+    if (!c || c.kind === 'other') return { type: -1, coordinatorEpoch: -1 };
+    return { type: c.kind === 'abort' ? 0 : 1, coordinatorEpoch: c.marker?.coordinatorEpoch ?? -1 };
   } catch {
-    return -1;
+    return { type: -1, coordinatorEpoch: -1 };
   }
 }

@@ -40,8 +40,11 @@ export interface BatchInfo {
   lastOffset: number;
   maxTimestamp: number;
   isTransactional: boolean;
-  /** For control batches: 0 = ABORT, 1 = COMMIT; -1 for data batches. */
+  isControl: boolean;
+  /** For control batches: 0 = ABORT, 1 = COMMIT; -1 for data batches and other control records. */
   controlType: number;
+  /** Coordinator epoch carried by a marker, else -1. */
+  coordinatorEpoch: number;
 }
 
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -92,7 +95,9 @@ export class ProducerStateManager {
       e.batches = [];
     }
     e.lastTimestamp = b.maxTimestamp;
-    if (b.controlType >= 0) {
+    if (b.isControl) {
+      if (b.controlType < 0) return undefined;
+      if (b.coordinatorEpoch >= 0) e.coordinatorEpoch = b.coordinatorEpoch;
       const first = e.currentTxnFirstOffset;
       e.currentTxnFirstOffset = -1;
       this.ongoing.delete(b.producerId);
@@ -134,14 +139,12 @@ export class ProducerStateManager {
 
   /** Drops state above a truncation point: batches at or past endOffset, and transactions opened there. */
   truncateTo(endOffset: number): void {
+    // The epoch is kept even when no batch remains: fencing must survive truncation.
     for (const [pid, e] of this.producers) {
       e.batches = e.batches.filter((b) => b.lastOffset < endOffset);
       if (e.currentTxnFirstOffset >= endOffset) {
         e.currentTxnFirstOffset = -1;
         this.ongoing.delete(pid);
-      }
-      if (e.batches.length === 0 && e.currentTxnFirstOffset < 0 && e.lastTimestamp >= 0 && e.producerEpoch >= 0 && e.batches.length === 0) {
-        // Keep the epoch: fencing must survive truncation of the batches themselves.
       }
     }
     this.unstable = this.unstable.filter((t) => t.lastOffset < endOffset);
