@@ -126,7 +126,11 @@ export function lz4DecompressBlock(
     }
     if (ip + litLen > end) throw new RecordFormatError('lz4: literals run past the block');
     if (op + litLen > outLimit) throw new RecordFormatError('lz4: output exceeds the block maximum');
-    out.set(src.subarray(ip, ip + litLen), op);
+    if (litLen < 32) {
+      for (let i = 0; i < litLen; i++) out[op + i] = src[ip + i]; // short copies: a loop beats a native call
+    } else {
+      out.set(src.subarray(ip, ip + litLen), op);
+    }
     ip += litLen;
     op += litLen;
     if (ip === end) return op; // the last sequence has no match part
@@ -146,11 +150,11 @@ export function lz4DecompressBlock(
     mlen += MIN_MATCH;
     if (op + mlen > outLimit) throw new RecordFormatError('lz4: output exceeds the block maximum');
     let from = op - offset;
-    if (offset >= mlen) {
+    if (offset >= mlen && mlen >= 32) {
       out.copyWithin(op, from, from + mlen);
       op += mlen;
     } else {
-      for (let i = 0; i < mlen; i++) out[op++] = out[from++];
+      for (let i = 0; i < mlen; i++) out[op++] = out[from++]; // also right for overlapping matches
     }
   }
 }

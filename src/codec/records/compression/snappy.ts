@@ -172,7 +172,11 @@ export function snappyDecompress(input: Uint8Array): Buffer {
       len += 1;
       if (ip + len > n) throw new RecordFormatError('snappy: literal runs past the input');
       if (op + len > length) throw new RecordFormatError('snappy: output exceeds the declared length');
-      out.set(input.subarray(ip, ip + len), op);
+      if (len < 32) {
+        for (let i = 0; i < len; i++) out[op + i] = input[ip + i]; // short copies: a loop beats a native call
+      } else {
+        out.set(input.subarray(ip, ip + len), op);
+      }
       ip += len;
       op += len;
       continue;
@@ -197,7 +201,7 @@ export function snappyDecompress(input: Uint8Array): Buffer {
     if (offset === 0 || offset > op) throw new RecordFormatError(`snappy: copy offset ${offset} at output position ${op}`);
     if (op + len > length) throw new RecordFormatError('snappy: output exceeds the declared length');
     let from = op - offset;
-    if (offset >= len) {
+    if (offset >= len && len >= 32) {
       out.copyWithin(op, from, from + len);
       op += len;
     } else {
