@@ -1,0 +1,138 @@
+// A tiny recording Kafka "broker" for codec tests: it speaks only ApiVersions, Metadata and Produce,
+// using our codec, advertises itself (127.0.0.1, OS-chosen port) as the only broker with one topic
+// 'golden' of one partition, and records every request frame a real client sends. Used to capture
+// golden frames from kafkajs and kcat (librdkafka) and to check that those clients parse our answers.
+import net from 'node:net';
+import {
+  API_SCHEMAS,
+  ApiKey,
+  ErrorCode,
+  decodeRequest,
+  decodeRequestHeader,
+  encodeResponse,
+  isSupported,
+  type RequestHeader,
+} from '../../src/codec/index.js';
+
+export interface RecordedFrame {
+  apiKey: number;
+  apiVersion: number;
+  /** The request without its size prefix. */
+  frame: Buffer;
+  header: RequestHeader;
+}
+
+export const GOLDEN_TOPIC = 'golden';
+export const GOLDEN_TOPIC_ID = 'R29sZGVuVG9waWNJZDAwMQ'; // 16 fixed bytes
+export const NODE_ID = 1;
+export const CLUSTER_ID = 'recorder-cluster';
+
+/** The APIs the recorder answers. */
+const SERVED = [ApiKey.Produce, ApiKey.Metadata, ApiKey.ApiVersions];
+/**
+ * ApiVersions advertises every broker API of the schema, as a real broker does: librdkafka derives
+ * features from the whole list (without Fetch v4+ it falls back to magic 0 message sets).
+ */
+const ADVERTISED = API_SCHEMAS.filter((s) => s.listeners.includes('broker')).map((s) => ({ apiKey: s.key, minVersion: s.minVersion, maxVersion: s.maxVersion }));
+
+export class Recorder {
+  readonly frames: RecordedFrame[] = [];
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private waiters: { apiKey: number; resolve: (f: RecordedFrame) => void }[] = [];
+  port = 0;
+
+  private constructor() {
+    this.server = net.createServer((s) => this.accept(s));
+  }
+
+  static async start(): Promise<Recorder> {
+    const r = new Recorder();
+    await new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', resolve));
+    r.port = (r.server.address() as net.AddressInfo).port;
+    return r;
+  }
+
+  /** Resolves with the first recorded frame of this API key (already recorded or still to come). */
+  waitFor(apiKey: number): Promise<RecordedFrame> {
+    const f = this.frames.find((x) => x.apiKey === apiKey);
+    if (f) return Promise.resolve(f);
+    return new Promise((resolve) => this.waiters.push({ apiKey, resolve }));
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffered: Buffer = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      buffered = buffered.length ? Buffer.concat([buffered, d]) : d;
+      while (buffered.length >= 4) {
+        const size = buffered.readInt32BE(0);
+        if (buffered.length < 4 + size) break;
+        const frame = Buffer.from(buffered.subarray(4, 4 + size)); // own copy: it is kept
+        buffered = buffered.subarray(4 + size);
+        const out = this.handle(frame);
+        if (out === 'close') {
+          socket.destroy();
+          return;
+        }
+        if (out) socket.write(Buffer.concat(out));
+      }
+    });
+  }
+
+  private handle(frame: Buffer): Buffer[] | null | 'close' {
+    const header = decodeRequestHeader(frame);
+    const rec: RecordedFrame = { apiKey: header.apiKey, apiVersion: header.apiVersion, frame, header };
+    this.frames.push(rec);
+    const ready = this.waiters.filter((w) => w.apiKey === header.apiKey);
+    this.waiters = this.waiters.filter((w) => w.apiKey !== header.apiKey);
+    for (const w of ready) w.resolve(rec);
+
+    const { apiKey, apiVersion, correlationId } = header;
+    if (apiKey === ApiKey.ApiVersions) {
+      const keys = ADVERTISED;
+      if (!isSupported(apiKey, apiVersion)) {
+        return encodeResponse(ApiKey.ApiVersions, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: keys });
+      }
+      return encodeResponse(ApiKey.ApiVersions, apiVersion, correlationId, { errorCode: 0, apiKeys: keys, throttleTimeMs: 0 });
+    }
+    if (!SERVED.includes(apiKey as (typeof SERVED)[number]) || !isSupported(apiKey, apiVersion)) return 'close';
+    if (apiKey === ApiKey.Metadata) {
+      const req = decodeRequest(ApiKey.Metadata, apiVersion, frame, header.bodyOffset);
+      const wanted = req.topics === null || req.topics.length === 0 ? [GOLDEN_TOPIC] : req.topics.map((t) => t.name ?? '');
+      return encodeResponse(ApiKey.Metadata, apiVersion, correlationId, {
+        brokers: [{ nodeId: NODE_ID, host: '127.0.0.1', port: this.port, rack: null }],
+        clusterId: CLUSTER_ID,
+        controllerId: NODE_ID,
+        topics: wanted.map((name) =>
+          name === GOLDEN_TOPIC
+            ? {
+                errorCode: 0,
+                name,
+                topicId: GOLDEN_TOPIC_ID,
+                partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: NODE_ID, leaderEpoch: 0, replicaNodes: [NODE_ID], isrNodes: [NODE_ID], offlineReplicas: [] }],
+              }
+            : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] },
+        ),
+      });
+    }
+    // Produce
+    const req = decodeRequest(ApiKey.Produce, apiVersion, frame, header.bodyOffset);
+    if (req.acks === 0) return null;
+    return encodeResponse(ApiKey.Produce, apiVersion, correlationId, {
+      responses: req.topicData.map((t) => ({
+        name: t.name,
+        topicId: t.topicId,
+        partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0 })),
+      })),
+      throttleTimeMs: 0,
+    });
+  }
+}
