@@ -128,7 +128,7 @@ export class LogManager {
     const k = key(topic, partition);
     const existing = this.logs.get(k);
     if (existing) {
-      if (config) existing.updateConfig(config, this.defaults);
+      if (config) existing.updateConfig(config);
       return existing;
     }
     const pending = this.deleting.get(k);
@@ -158,9 +158,12 @@ export class LogManager {
       .sort((a, b) => a - b);
   }
 
-  /** Applies topic config overrides (Kafka key names) to every partition of the topic, live. */
-  updateTopicConfig(topic: string, config: LogConfigInput): void {
-    for (const l of this.logs.values()) if (l.topic === topic) l.updateConfig(config, this.defaults);
+  /**
+   * Changes topic config keys (Kafka names) on every partition of the topic, live. Incremental by
+   * default; with replace the topic's config becomes broker defaults + config.
+   */
+  updateTopicConfig(topic: string, config: LogConfigInput, replace = false): void {
+    for (const l of this.logs.values()) if (l.topic === topic) l.updateConfig(config, replace ? this.defaults : undefined);
   }
 
   /**

@@ -387,6 +387,7 @@ export class PartitionLog {
     this.writtenOffset = leo;
     this.syncedOffset = leo;
     this._highWatermark = leo;
+    this.producers.onHighWatermark(leo);
   }
 
   // ---- Offsets -------------------------------------------------------------------------------------
@@ -1214,7 +1215,11 @@ export class PartitionLog {
     return p;
   }
 
-  /** Applies new topic config keys on top of the current ones; takes effect for the next append/check. */
+  /**
+   * Applies the given config keys on top of the current ones (incremental, like IncrementalAlterConfigs;
+   * pass base to start from other values, e.g. broker defaults for a full replacement). Takes effect for
+   * the next append, flush or background pass.
+   */
   updateConfig(input: LogConfigInput, base?: LogConfig): void {
     const before = this.config.durability;
     this.config = parseLogConfig(input, base ?? this.config);

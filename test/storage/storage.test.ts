@@ -1,0 +1,98 @@
+// The storage interface behaves the same on file:// and memory://: files, directories, atomic metadata.
+
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryStorage, openStorage, type Storage } from '../../src/storage/index.js';
+import { ENGINES, makeEngine, type EngineFixture } from '../helpers/log-helpers.js';
+
+describe.each(ENGINES)('%s storage engine', (engine) => {
+  let fx: EngineFixture;
+  let s: Storage;
+  beforeEach(async () => {
+    fx = await makeEngine(engine);
+    s = await fx.open();
+  });
+  afterEach(() => fx.cleanup());
+
+  it('writes, reads positionally, reports size, truncates', async () => {
+    await s.mkdir('d');
+    const f = await s.open('d/a.bin', true);
+    await f.write([Buffer.from('hello '), Buffer.from('world')], 0);
+    await f.write([Buffer.from('!')], 11);
+    expect(await f.size()).toBe(12);
+    expect((await f.read(6, 5)).toString()).toBe('world');
+    expect((await f.read(10, 100)).toString()).toBe('d!');
+    expect((await f.read(50, 10)).length).toBe(0);
+    await f.sync();
+    await f.truncate(5);
+    expect(await f.size()).toBe(5);
+    await f.close();
+    const g = await s.open('d/a.bin', false);
+    expect((await g.read(0, 100)).toString()).toBe('hello');
+    await g.close();
+  });
+
+  it('fails to open a missing file without create (ENOENT)', async () => {
+    await expect(s.open('nope/x', false)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('lists, renames files and directories, removes', async () => {
+    await s.mkdir('a/b');
+    await (await s.open('a/b/1.log', true)).close();
+    await (await s.open('a/b/2.log', true)).close();
+    await s.writeMeta('a/b/meta', Buffer.from('{}'));
+    expect(await s.list('a/b')).toEqual(['1.log', '2.log', 'meta']);
+    expect(await s.list('a')).toEqual(['b']);
+    await s.rename('a/b/1.log', 'a/b/3.log');
+    expect(await s.exists('a/b/1.log')).toBe(false);
+    expect(await s.exists('a/b/3.log')).toBe(true);
+    await s.rename('a/b', 'a/c');
+    expect(await s.list('a')).toEqual(['c']);
+    expect(await s.list('a/c')).toEqual(['2.log', '3.log', 'meta']);
+    expect((await s.readMeta('a/c/meta'))?.toString()).toBe('{}');
+    await s.remove('a/c/2.log');
+    expect(await s.list('a/c')).toEqual(['3.log', 'meta']);
+    await s.removeDir('a/c');
+    expect(await s.list('a')).toEqual([]);
+    expect(await s.list('missing')).toEqual([]);
+    await s.syncDir('a');
+  });
+
+  it('replaces metadata atomically', async () => {
+    await s.mkdir('m');
+    expect(await s.readMeta('m/x')).toBeNull();
+    await s.writeMeta('m/x', Buffer.from('one'));
+    await s.writeMeta('m/x', Buffer.from('two'));
+    expect((await s.readMeta('m/x'))?.toString()).toBe('two');
+    expect(await s.list('m')).toEqual(['x']); // no temp file left behind
+  });
+});
+
+describe('openStorage by URL', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tributary-url-'));
+  });
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('opens memory:// and file://DIR', async () => {
+    expect(await openStorage('memory://')).toBeInstanceOf(MemoryStorage);
+    const s = await openStorage('file://' + dir + '/sub');
+    await s.writeMeta('m', Buffer.from('x'));
+    expect((await fs.readFile(path.join(dir, 'sub', 'm'))).toString()).toBe('x');
+    await expect(openStorage('s3://bucket')).rejects.toThrow(/unknown storage URL/);
+  });
+
+  it('memory crash() keeps only synced bytes', async () => {
+    const m = new MemoryStorage();
+    await m.mkdir('d');
+    const f = await m.open('d/f', true);
+    await f.write([Buffer.from('abc')], 0);
+    await f.sync();
+    await f.write([Buffer.from('def')], 3);
+    m.crash();
+    expect((await f.read(0, 10)).toString()).toBe('abc');
+  });
+});
