@@ -14,7 +14,8 @@ import { buildRecordBatch, readBatchRecords } from '../src/codec/records/record.
 const seconds = Number(process.argv[2] ?? 1);
 
 function measure(name: string, unit: string, perOp: number, fn: () => void): void {
-  for (let i = 0; i < 3; i++) fn(); // warm up
+  // warm up long enough for the optimizing compiler, not just a few calls (long loops first run unoptimized)
+  for (const until = Date.now() + 300; Date.now() < until; ) fn();
   let ops = 0;
   const start = process.hrtime.bigint();
   const budget = BigInt(Math.round(seconds * 1e9));

@@ -294,7 +294,7 @@ export function buildLegacyMessageSet(opts: BuildLegacyOptions): Buffer {
 // ---- Up-conversion (magic 0/1 → v2) -----------------------------------------------------------------------------
 
 export interface UpConvertOptions {
-  /** Codec of the v2 batch: 'preserve' (default) keeps the first wrapper's codec, else the given type. */
+  /** Codec of the v2 batch: 'preserve' (default) keeps the wrappers' codec (none if uncompressed), else the given type. */
   compression?: 'preserve' | CompressionType;
   /** baseOffset of the batch; default the first message's offset (the broker reassigns it on append anyway). */
   baseOffset?: number;
@@ -317,10 +317,11 @@ export function upConvert(messageSet: Buffer, options: UpConvertOptions = {}): B
   const messages = decodeLegacyMessageSet(messageSet);
   let compression: number = CompressionType.none;
   if (options.compression === undefined || options.compression === 'preserve') {
+    // Kafka's source codec: that of the (last) compressed entry, none if every entry is plain
     for (const span of iterateBatches(messageSet)) {
-      if (span.status !== 'complete' || span.magic > 1) break;
-      compression = messageSet.readInt8(span.position + ATTRIBUTES_AT) & LEGACY_COMPRESSION_MASK;
-      break;
+      if (span.status !== 'complete' || span.magic > 1 || span.magic < 0) break;
+      const codec = messageSet.readInt8(span.position + ATTRIBUTES_AT) & LEGACY_COMPRESSION_MASK;
+      if (codec !== CompressionType.none) compression = codec;
     }
   } else {
     compression = options.compression;
