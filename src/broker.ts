@@ -11,6 +11,7 @@ import { type BrokerConfig, loadConfig } from './config/load.js';
 import type { ConfigValue } from './config/types.js';
 import { allHandlers } from './api/handlers.js';
 import type { BrokerServices } from './api/context.js';
+import { FetchSessionCache } from './api/fetch-sessions.js';
 import { HandlerRegistry } from './api/registry.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
@@ -86,7 +87,11 @@ export async function startBrokerWithConfig(
     const topics = new TopicManager(cluster, logs, config, logger.child('topics'));
     const registry = new HandlerRegistry(allHandlers);
     const advertised = { host: config.advertised.host, port: config.advertised.port ?? config.listener.port };
-    const services: BrokerServices = { config, cluster, clock, logger, advertised, registry, logs, topics };
+    const shutdown = new AbortController();
+    const fetchSessions = new FetchSessionCache();
+    const services: BrokerServices = {
+      config, cluster, clock, logger, advertised, registry, logs, topics, fetchSessions, shutdown: shutdown.signal,
+    };
     const server = new Server({
       host: config.listener.host,
       port: config.listener.port,
@@ -100,7 +105,10 @@ export async function startBrokerWithConfig(
     });
     const port = await server.listen();
     if (config.advertised.port === null) advertised.port = port;
-    cleanups.unshift(() => server.close());
+    cleanups.unshift(async () => {
+      shutdown.abort();
+      await server.close();
+    });
     const dataLocation = config.storageUrl.startsWith('file://')
       ? resolvePath(config.storageUrl.slice('file://'.length))
       : 'memory';

@@ -8,6 +8,7 @@ import type { TopicManager } from '../cluster/topics.js';
 import type { LogManager } from '../log/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { FetchSessionCache } from './fetch-sessions.js';
 import type { HandlerRegistry } from './registry.js';
 
 /** The facts about a client connection that handlers may use. */
@@ -34,6 +35,10 @@ export interface BrokerServices {
   readonly logs: LogManager;
   /** Topics: validation, creation, deletion, configs, partition logs. */
   readonly topics: TopicManager;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
+  /** Aborted when the broker begins to shut down: long polls return at once. */
+  readonly shutdown: AbortSignal;
 }
 
 export interface RequestContext {

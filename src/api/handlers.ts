@@ -1,6 +1,18 @@
 // Every handler the broker serves, one per API key. Adding an API is one line here.
 
+import { produceHandler } from './00-produce.js';
+import { fetchHandler } from './01-fetch.js';
+import { listOffsetsHandler } from './02-list-offsets.js';
+import { metadataHandler } from './03-metadata.js';
 import { apiVersionsHandler } from './18-api-versions.js';
+import { createTopicsHandler } from './19-create-topics.js';
+import { deleteTopicsHandler } from './20-delete-topics.js';
+import { createPartitionsHandler } from './37-create-partitions.js';
+import { describeClusterHandler } from './60-describe-cluster.js';
+import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
 import type { ApiHandler } from './registry.js';
 
-export const allHandlers: readonly ApiHandler[] = [apiVersionsHandler];
+export const allHandlers: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
+  // Admin (topics, cluster)
+  createTopicsHandler, deleteTopicsHandler, createPartitionsHandler, describeClusterHandler, describeTopicPartitionsHandler,
+];

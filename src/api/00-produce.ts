@@ -1,0 +1,221 @@
+// Produce (key 0), v0-13. Per partition: resolve the topic (by id in v13), refuse internal topics,
+// validate the records without decoding them (batch header, size against max.message.bytes,
+// CRC-32C, Kafka's client-batch rules, CreateTime bounds from the header's base and max
+// timestamps), then append. v0-2 carry magic 0/1 message sets, which are validated and
+// up-converted to one v2 batch; v3+ must carry exactly one v2 batch. Compacted topics need a key on
+// every record: only there are records decoded (and decompressed). acks=-1 is answered at the
+// log's durability point (fsync with group commit by default), acks=1 once written, acks=0 never —
+// and a failed acks=0 produce closes the connection, as Kafka does.
+
+import {
+  ErrorCode,
+  type PartitionProduceResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+  type TopicProduceResponse,
+} from '../codec/index.js';
+import {
+  CompressionType,
+  readBaseTimestamp,
+  readBatchRecords,
+  readCompression,
+  readMaxTimestamp,
+  readTimestampType,
+  splitBatches,
+  TimestampType,
+  upConvert,
+  validateBatch,
+  validateLegacyEntry,
+} from '../codec/records/index.js';
+import type { TopicInfo } from '../cluster/cluster-state.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
+import { logErrorCode } from './log-errors.js';
+import { type ApiHandler, schemaVersions } from './registry.js';
+
+type PartitionResult = Omit<PartitionProduceResponse, '_unknownTaggedFields' | 'currentLeader'>;
+
+const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null, batchError = false): PartitionResult {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    recordErrors: batchError && errorMessage ? [{ batchIndex: 0, batchIndexErrorMessage: errorMessage }] : [],
+    errorMessage,
+  };
+}
+
+export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
+  ...schemaVersions(0),
+
+  async handle(request, ctx) {
+    const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1;
+    const pending: Promise<PartitionResult>[][] = [];
+    const topicsOut: { name: string; topicId: string }[] = [];
+    for (const topicData of request.topicData) {
+      const topic = ctx.apiVersion >= 13 ? ctx.broker.topics.topicById(topicData.topicId) : ctx.broker.topics.topic(topicData.name);
+      topicsOut.push({ name: topicData.name, topicId: topicData.topicId });
+      pending.push(
+        topicData.partitionData.map((p) => {
+          if (!validAcks) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
+          if (topic === undefined) {
+            return Promise.resolve(failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+          }
+          return produceToPartition(topic, p.index, p.records, request.acks, ctx);
+        }),
+      );
+    }
+    const results = await Promise.all(pending.map((ps) => Promise.all(ps)));
+    if (request.acks === 0) {
+      const anyError = results.some((ps) => ps.some((r) => r.errorCode !== ErrorCode.NONE));
+      if (anyError) {
+        ctx.broker.logger.info('closing connection after a failed acks=0 produce', { conn: ctx.connection.id });
+        return CLOSE_CONNECTION;
+      }
+      return NO_RESPONSE;
+    }
+    const responses: TopicProduceResponse[] = results.map((partitionResponses, i) => ({
+      name: topicsOut[i].name,
+      topicId: topicsOut[i].topicId,
+      partitionResponses: partitionResponses.map((r) => ({ ...r, currentLeader: NO_LEADER })),
+    }));
+    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  },
+
+  errorResponse(request, errorCode) {
+    return {
+      responses: request.topicData.map((t) => ({
+        name: t.name,
+        topicId: t.topicId,
+        partitionResponses: t.partitionData.map((p) => ({ ...failed(p.index, errorCode), currentLeader: NO_LEADER })),
+      })),
+      throttleTimeMs: 0,
+      nodeEndpoints: [],
+    };
+  },
+};
+
+async function produceToPartition(
+  topic: TopicInfo,
+  partition: number,
+  records: Buffer | null,
+  acks: number,
+  ctx: RequestContext,
+): Promise<PartitionResult> {
+  const { topics, clock } = ctx.broker;
+  if (topic.internal) {
+    return failed(partition, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
+  }
+  const log = await topics.partitionLog(topic.name, partition);
+  if (log === undefined) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const config = topics.topicConfig(topic.name);
+  const maxBatchBytes = config['max.message.bytes'] as number;
+
+  let batch: Buffer;
+  if (ctx.apiVersion < 3) {
+    const converted = upConvertLegacy(records, maxBatchBytes, partition);
+    if ('errorCode' in converted) return converted;
+    batch = converted.batch;
+  } else {
+    if (records === null || records.length === 0) {
+      return failed(partition, ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} must have at least one record batch per partition`);
+    }
+    const check = validateBatch(records, 0, records.length, { fromClient: true, maxBatchBytes });
+    if (!check.ok) {
+      const code = check.problem === 'wrong_magic' ? ErrorCode.INVALID_RECORD : check.errorCode;
+      return failed(partition, code, check.message, true);
+    }
+    if (check.size !== records.length) {
+      return failed(partition, ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} are only allowed to contain exactly one record batch per partition`);
+    }
+    if (ctx.apiVersion < 7 && readCompression(records, 0) === CompressionType.zstd) {
+      return failed(partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
+    }
+    batch = records;
+  }
+
+  if (config['message.timestamp.type'] === 'CreateTime' && readTimestampType(batch, 0) === TimestampType.createTime) {
+    const problem = timestampProblem(batch, clock.now(), config['message.timestamp.before.max.ms'] as number, config['message.timestamp.after.max.ms'] as number);
+    if (problem) return failed(partition, ErrorCode.INVALID_TIMESTAMP, problem, true);
+  }
+  if ((config['cleanup.policy'] as string[]).includes('compact')) {
+    const problem = keylessRecordProblem(batch, topic.name);
+    if (problem) return failed(partition, ErrorCode.INVALID_RECORD, problem, true);
+  }
+
+  try {
+    const result = await log.append(batch, { durability: acks === -1 ? undefined : 'os' });
+    return {
+      index: partition,
+      errorCode: ErrorCode.NONE,
+      baseOffset: result.baseOffset,
+      logAppendTimeMs: result.logAppendTime,
+      logStartOffset: result.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+    };
+  } catch (err) {
+    const code = logErrorCode(err);
+    ctx.broker.logger.warn('produce failed', { topic: topic.name, partition, errorCode: code, error: (err as Error).message });
+    return failed(partition, code, (err as Error).message);
+  }
+}
+
+/** Produce v0-2: a magic 0/1 message set, checked entry by entry, becomes one v2 batch. */
+function upConvertLegacy(records: Buffer | null, maxBatchBytes: number, partition: number): { batch: Buffer } | PartitionResult {
+  if (records === null || records.length === 0) {
+    return failed(partition, ErrorCode.INVALID_RECORD, 'empty message set');
+  }
+  let pos = 0;
+  while (pos < records.length) {
+    const v = validateLegacyEntry(records, pos);
+    if (!v.ok) return failed(partition, v.errorCode, v.message);
+    if (v.size > maxBatchBytes) {
+      return failed(partition, ErrorCode.MESSAGE_TOO_LARGE, `message of ${v.size} bytes exceeds max.message.bytes ${maxBatchBytes}`);
+    }
+    pos += v.size;
+  }
+  try {
+    const batch = upConvert(records);
+    if (batch.length > maxBatchBytes) {
+      return failed(partition, ErrorCode.MESSAGE_TOO_LARGE, `converted batch of ${batch.length} bytes exceeds max.message.bytes ${maxBatchBytes}`);
+    }
+    return { batch };
+  } catch (err) {
+    return failed(partition, ErrorCode.CORRUPT_MESSAGE, (err as Error).message);
+  }
+}
+
+/**
+ * CreateTime bounds (message.timestamp.before/after.max.ms, KIP-937) checked on the batch header:
+ * the base timestamp (the first record's, which producers make the smallest) and the max timestamp.
+ * Kafka checks every record; reading the header keeps the produce path free of record decoding.
+ */
+function timestampProblem(batch: Buffer, now: number, beforeMaxMs: number, afterMaxMs: number): string | undefined {
+  const earliest = readBaseTimestamp(batch, 0);
+  const latest = readMaxTimestamp(batch, 0);
+  if (earliest >= 0 && now - earliest > beforeMaxMs) {
+    return `Timestamp ${earliest} of message is before the time ${now - beforeMaxMs} allowed by message.timestamp.before.max.ms ${beforeMaxMs}`;
+  }
+  if (latest - now > afterMaxMs) {
+    return `Timestamp ${latest} of message is after the time ${now + afterMaxMs} allowed by message.timestamp.after.max.ms ${afterMaxMs}`;
+  }
+  return undefined;
+}
+
+/** Compacted topics need every record keyed (Kafka: "Compacted topic cannot accept message without key"). */
+function keylessRecordProblem(batch: Buffer, topic: string): string | undefined {
+  let records;
+  try {
+    records = readBatchRecords(batch, 0).records;
+  } catch (err) {
+    return `cannot read records to check keys: ${(err as Error).message}`;
+  }
+  for (const r of records) {
+    if (r.key === null) return `Compacted topic cannot accept message without key in topic partition ${topic}.`;
+  }
+  return undefined;
+}
