@@ -47,21 +47,32 @@ export class Reader {
     return this.buf.readInt8(this.need(1, 'int8'));
   }
   int16(): number {
-    return this.buf.readInt16BE(this.need(2, 'int16'));
+    const p = this.need(2, 'int16');
+    const b = this.buf;
+    return (((b[p] << 8) | b[p + 1]) << 16) >> 16;
   }
   uint16(): number {
-    return this.buf.readUInt16BE(this.need(2, 'uint16'));
+    const p = this.need(2, 'uint16');
+    const b = this.buf;
+    return (b[p] << 8) | b[p + 1];
   }
   int32(): number {
-    return this.buf.readInt32BE(this.need(4, 'int32'));
+    const p = this.need(4, 'int32');
+    const b = this.buf;
+    return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
   }
   uint32(): number {
-    return this.buf.readUInt32BE(this.need(4, 'uint32'));
+    const p = this.need(4, 'uint32');
+    const b = this.buf;
+    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
   }
   /** int64 as a number: hi * 2^32 + lo. Exact up to 2^53; INT64_MAX reads as 2^63 (written back as INT64_MAX). */
   int64(): number {
     const p = this.need(8, 'int64');
-    return this.buf.readInt32BE(p) * TWO_32 + this.buf.readUInt32BE(p + 4);
+    const b = this.buf;
+    const hi = (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+    const lo = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
+    return hi * TWO_32 + lo;
   }
   float64(): number {
     return this.buf.readDoubleBE(this.need(8, 'float64'));

@@ -119,11 +119,35 @@ export class Writer {
     b.copy(this.buf, p);
   }
 
+  /**
+   * Writes the UTF-8 bytes of s at `at` (room for s.length * 3 bytes must exist); returns the count.
+   * Short ASCII strings (most topic names and ids) are copied by a JS loop: cheaper than the native call.
+   */
+  private utf8At(s: string, at: number): number {
+    const len = s.length;
+    if (len <= 48) {
+      const b = this.buf;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[at + i] = c;
+      }
+      if (i === len) return len;
+    }
+    return this.buf.write(s, at, 'utf8');
+  }
+
+  /** Room for `prefix` bytes and the UTF-8 of s; the exact length is computed only near the end. */
+  private ensureText(s: string, prefix: number): void {
+    const room = this.buf.length - this.pos - prefix;
+    if (s.length * 3 > room && Buffer.byteLength(s, 'utf8') > room) this.grow(prefix + s.length * 3);
+  }
+
   string(s: string): void {
     // Worst case 3 bytes per UTF-16 unit; write the text after a placeholder, then the length.
-    const max = s.length * 3;
-    if (this.pos + 2 + max > this.buf.length) this.grow(2 + max);
-    const n = this.buf.write(s, this.pos + 2, 'utf8');
+    this.ensureText(s, 2);
+    const n = this.utf8At(s, this.pos + 2);
     this.int16(n);
     this.pos += n;
   }
@@ -134,8 +158,8 @@ export class Writer {
   compactString(s: string): void {
     if (s.length <= 42) {
       // At most 126 bytes: the length varint is one byte.
-      if (this.pos + 1 + s.length * 3 > this.buf.length) this.grow(1 + s.length * 3);
-      const n = this.buf.write(s, this.pos + 1, 'utf8');
+      this.ensureText(s, 1);
+      const n = this.utf8At(s, this.pos + 1);
       this.buf[this.pos] = n + 1;
       this.pos += 1 + n;
       return;
