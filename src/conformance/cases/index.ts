@@ -1,0 +1,19 @@
+// Every conformance case, in report order: handshake, metadata, data path, topic admin, groups,
+// transactions, other admin APIs, flexible-version details.
+
+import type { ConformanceCase } from '../types.js';
+import { apiVersionsCases } from './api-versions.js';
+import { fetchCases } from './fetch.js';
+import { listOffsetsCases } from './list-offsets.js';
+import { metadataCases } from './metadata.js';
+import { produceCases } from './produce.js';
+import { topicCases } from './topics.js';
+
+export const allCases: readonly ConformanceCase[] = [
+  ...apiVersionsCases,
+  ...metadataCases,
+  ...produceCases,
+  ...fetchCases,
+  ...listOffsetsCases,
+  ...topicCases,
+];
