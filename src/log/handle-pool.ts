@@ -6,6 +6,8 @@ import type { Storage, StorageFile } from '../storage/types.js';
 interface Entry {
   open: Promise<StorageFile>;
   pins: number;
+  /** Removed from the pool while in use: close when the last user is done. */
+  doomed?: boolean;
 }
 
 export class HandlePool {
@@ -39,6 +41,7 @@ export class HandlePool {
       return await fn(f);
     } finally {
       e.pins--;
+      if (e.doomed && e.pins === 0) this.closing.push(e.open.then((f) => f.close()).catch(() => {}));
       this.evict();
     }
   }
@@ -59,6 +62,10 @@ export class HandlePool {
     const e = this.entries.get(path);
     if (!e) return;
     this.entries.delete(path);
+    if (e.pins > 0) {
+      e.doomed = true;
+      return;
+    }
     await e.open.then((f) => f.close()).catch(() => {});
   }
 

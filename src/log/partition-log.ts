@@ -100,6 +100,8 @@ interface PartitionMeta {
   producers: ProducerSnapshot | null;
   epochs: EpochEntry[];
   aborted: AbortedTxn[];
+  /** First offset not yet compacted. */
+  cleanerCheckpoint?: number;
 }
 
 type QueueItem =
@@ -164,6 +166,7 @@ export class PartitionLog {
     this.producers = ProducerStateManager.restore(meta?.producers ?? undefined);
     this.epochs = new LeaderEpochCache(meta?.epochs ?? []);
     this.aborted = new AbortedTxnIndex(meta?.aborted ?? []);
+    this.cleanerCheckpoint = meta?.cleanerCheckpoint ?? 0;
     this.lastSyncTime = ctx.clock.now();
   }
 
@@ -377,7 +380,12 @@ export class PartitionLog {
       } else if (n.endsWith('.swap')) {
         // A swap file is complete (it is renamed into .swap only when fully written and synced):
         // finish the swap Kafka-style by renaming it over the segment it replaces.
-        await this.ctx.storage.rename(`${this.dir}/${n}`, `${this.dir}/${n.slice(0, -'.swap'.length)}`);
+        const target = n.slice(0, -'.swap'.length);
+        const base = target.slice(0, -'.log'.length);
+        await this.ctx.storage.remove(`${this.dir}/${base}.index`);
+        await this.ctx.storage.remove(`${this.dir}/${base}.timeindex`);
+        await this.ctx.storage.rename(`${this.dir}/${n}`, `${this.dir}/${target}`);
+        this.logger.info('completed an interrupted compaction swap', { segment: base });
       }
     }
   }
@@ -750,7 +758,11 @@ export class PartitionLog {
    * whole batch with minOneBatch), never past upperBound. Reads positionally: at most a scan of the
    * index interval plus maxBytes, never a whole segment. OffsetOutOfRangeError outside [start, end].
    */
-  async read(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
+  read(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
+    return this.withRead(() => this.readUnlocked(fetchOffset, maxBytes, opts));
+  }
+
+  private async readUnlocked(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     this.check();
     const start = this._logStartOffset;
     const leo = this._logEndOffset;
@@ -885,8 +897,8 @@ export class PartitionLog {
   private async persistIndexes(seg: Segment, maxPosition: number, sync: boolean): Promise<void> {
     if (seg.deleted) return;
     const u = seg.unpersistedIndexBytes(maxPosition);
-    const needIdx = u.idx !== null || seg.idxFileEntries !== seg.idxPersisted || !seg.sealed;
-    const needTs = u.ts !== null || seg.tsFileEntries !== seg.tsPersisted || !seg.sealed;
+    const needIdx = u.idx !== null || seg.idxFileEntries !== seg.idxPersisted || !seg.indexFilesExist || sync;
+    const needTs = u.ts !== null || seg.tsFileEntries !== seg.tsPersisted || !seg.indexFilesExist || sync;
     if (needIdx) {
       await this.ctx.pool.use(seg.indexPath, true, async (f) => {
         if (seg.idxFileEntries > seg.idxPersisted) await f.truncate(seg.idxPersisted * 8);
@@ -905,6 +917,7 @@ export class PartitionLog {
       seg.tsPersisted = u.tsCount;
       seg.tsFileEntries = u.tsCount;
     }
+    seg.indexFilesExist = true;
   }
 
   // ---- Timestamps ------------------------------------------------------------------------------------
@@ -913,7 +926,11 @@ export class PartitionLog {
    * ListOffsets by timestamp, Kafka's rule: the first batch in offset order whose max timestamp ≥ ts,
    * then the first record in it with timestamp ≥ ts (records decoded for that one batch). null when none.
    */
-  async offsetForTimestamp(ts: number, opts: { upperBound?: number } = {}): Promise<TimestampOffset | null> {
+  offsetForTimestamp(ts: number, opts: { upperBound?: number } = {}): Promise<TimestampOffset | null> {
+    return this.withRead(() => this.offsetForTimestampUnlocked(ts, opts));
+  }
+
+  private async offsetForTimestampUnlocked(ts: number, opts: { upperBound?: number }): Promise<TimestampOffset | null> {
     this.check();
     const upper = Math.min(opts.upperBound ?? this._highWatermark, this.writtenOffset);
     try {
@@ -953,7 +970,11 @@ export class PartitionLog {
   }
 
   /** ListOffsets -3 (MAX_TIMESTAMP): the first record carrying the largest timestamp; {-1,-1,-1} when empty. */
-  async maxTimestampOffset(): Promise<TimestampOffset> {
+  maxTimestampOffset(): Promise<TimestampOffset> {
+    return this.withRead(() => this.maxTimestampOffsetUnlocked());
+  }
+
+  private async maxTimestampOffsetUnlocked(): Promise<TimestampOffset> {
     this.check();
     try {
       let best: Segment | null = null;
@@ -986,7 +1007,11 @@ export class PartitionLog {
   // ---- Log start, truncation, retention ---------------------------------------------------------
 
   /** DeleteRecords: moves the log start offset to offset (≤ high watermark; -1 means the high watermark). */
-  async deleteRecordsBefore(offset: number): Promise<number> {
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.withExclusive(() => this.deleteRecordsBeforeUnlocked(offset));
+  }
+
+  private async deleteRecordsBeforeUnlocked(offset: number): Promise<number> {
     this.check();
     const target = offset === -1 ? this._highWatermark : offset;
     if (target < 0 || target > this._highWatermark) throw new OffsetOutOfRangeError(target, this._logStartOffset, this._highWatermark);
@@ -1035,7 +1060,11 @@ export class PartitionLog {
    * Removes whole segments by retention.ms / retention.bytes (cleanup.policy includes delete) and below
    * the log start offset. Returns the number of segments deleted.
    */
-  async applyRetention(now = this.ctx.clock.now()): Promise<number> {
+  applyRetention(now = this.ctx.clock.now()): Promise<number> {
+    return this.withExclusive(() => this.applyRetentionUnlocked(now));
+  }
+
+  private async applyRetentionUnlocked(now: number): Promise<number> {
     if (this.offlineError || this.closed) return 0;
     const c = this.config;
     if (!c.cleanupPolicy.delete) return 0;
@@ -1077,7 +1106,11 @@ export class PartitionLog {
    * Truncates the log to end before offset (whole batches: a batch containing offset is removed too).
    * Waits for pending writes first.
    */
-  async truncate(offset: number): Promise<void> {
+  truncate(offset: number): Promise<void> {
+    return this.withExclusive(() => this.truncateUnlocked(offset));
+  }
+
+  private async truncateUnlocked(offset: number): Promise<void> {
     this.check();
     for (;;) {
       await this.drainWrites();
@@ -1207,6 +1240,7 @@ export class PartitionLog {
         producers: this.producerSnapshot,
         epochs: this.epochs.entries(),
         aborted: this.aborted.entries(),
+        cleanerCheckpoint: this.cleanerCheckpoint,
       };
       await this.ctx.storage.writeMeta(`${this.dir}/${META_FILE}`, Buffer.from(JSON.stringify(meta)));
     };
@@ -1309,38 +1343,69 @@ export class PartitionLog {
   }
 
   /**
-   * Replaces consecutive sealed segments `olds` with `news` (already written as .cleaned files and synced)
-   * atomically: rename each to .swap, then swap in memory, then rename .swap over the final names.
+   * Replaces consecutive sealed segments `olds` with `news` (written as <name>.log.cleaned and synced),
+   * Kafka-style: .cleaned → .swap (from then on a crash completes the swap at start-up), old indexes
+   * removed, .swap renamed over the old file (atomic replace), new indexes written. Reads are held off
+   * for the swap itself.
    */
   async swapSegments(olds: Segment[], news: Segment[], cleanedUpTo: number): Promise<void> {
-    this.check();
-    const first = this.segments.indexOf(olds[0]);
-    if (first < 0 || olds.some((s, k) => this.segments[first + k] !== s)) throw new Error('segments changed during cleaning');
-    const storage = this.ctx.storage;
-    for (const n of news) {
-      for (const [from, to] of [[n.logPath + '.cleaned', n.logPath + '.swap']]) await storage.rename(from, to);
-    }
-    await storage.syncDir(this.dir);
-    // From here a crash finishes the swap at the next start (the .swap files win).
-    const keep = new Set(news.map((n) => n.base));
-    for (const o of olds) {
-      o.deleted = true;
-      for (const path of [o.logPath, o.indexPath, o.timeIndexPath]) {
-        await this.ctx.pool.close(path);
-        if (!keep.has(o.base) || path !== o.logPath) await storage.remove(path);
+    await this.withExclusive(async () => {
+      this.check();
+      const first = this.segments.indexOf(olds[0]);
+      if (first < 0 || olds.some((s, k) => this.segments[first + k] !== s) || first + olds.length >= this.segments.length) {
+        throw new Error('segments changed during cleaning');
       }
+      const storage = this.ctx.storage;
+      for (const n of news) await storage.rename(n.logPath + '.cleaned', n.logPath + '.swap');
+      await storage.syncDir(this.dir);
+      for (const o of olds) {
+        o.deleted = true;
+        for (const path of [o.logPath, o.indexPath, o.timeIndexPath]) await this.ctx.pool.close(path);
+        await storage.remove(o.indexPath);
+        await storage.remove(o.timeIndexPath);
+      }
+      for (const n of news) {
+        await storage.rename(n.logPath + '.swap', n.logPath);
+        n.fileCreated = true;
+        n.sealed = true;
+        n.loaded = true;
+        await this.persistIndexes(n, Infinity, true);
+      }
+      await storage.syncDir(this.dir);
+      this.segments.splice(first, olds.length, ...news);
+      this.positionCache.clear();
+      this.cleanerCheckpoint = Math.max(this.cleanerCheckpoint, cleanedUpTo);
+    });
+    await this.writeMeta();
+  }
+
+  // ---- Reader/exclusive gate: segment-list changes that swap or delete files wait for reads --------
+
+  private readers = 0;
+  private gate: Promise<void> | null = null;
+  private drainWaiters: (() => void)[] = [];
+
+  private async withRead<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.gate) await this.gate;
+    this.readers++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.readers === 0) for (const w of this.drainWaiters.splice(0)) w();
     }
-    for (const n of news) {
-      await storage.rename(n.logPath + '.swap', n.logPath);
-      n.fileCreated = true;
-      n.sealed = true;
-      await this.persistIndexes(n, Infinity, true);
+  }
+
+  private async withExclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.gate) await this.gate;
+    let open!: () => void;
+    this.gate = new Promise<void>((r) => (open = r));
+    try {
+      if (this.readers > 0) await new Promise<void>((r) => this.drainWaiters.push(r));
+      return await fn();
+    } finally {
+      this.gate = null;
+      open();
     }
-    await storage.syncDir(this.dir);
-    const cur = this.segments.indexOf(olds[0]);
-    this.segments.splice(cur, olds.length, ...news);
-    this.positionCache.clear();
-    this.cleanerCheckpoint = Math.max(this.cleanerCheckpoint, cleanedUpTo);
   }
 
   /** First offset not yet compacted, the dirty-ratio inputs. */

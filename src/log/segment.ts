@@ -59,6 +59,10 @@ export class Segment {
   loaded: boolean;
   loading: Promise<void> | null = null;
   fileCreated: boolean;
+  /** The .index/.timeindex files exist (new segments create them on first persist). */
+  indexFilesExist: boolean;
+  /** Earliest tombstone delete horizon in this segment (cleaner bookkeeping), or -1. */
+  deleteHorizon = -1;
   needsDirSync = false;
   dirty = false;
   deleted = false;
@@ -73,6 +77,7 @@ export class Segment {
     this.created = opts.created;
     this.loaded = opts.isNew;
     this.fileCreated = !opts.isNew;
+    this.indexFilesExist = !opts.isNew;
   }
 
   /** Accounts one appended batch at position (sync; index entries every indexInterval bytes). */
