@@ -48,9 +48,35 @@ export class BrokerConfig {
     readonly ignored: string[],
   ) {}
 
+  /**
+   * Dynamic broker configs (Kafka's AlterConfigs on the BROKER resource), over the static ones: set
+   * for this broker (resource name = node id) and as the cluster-wide default (resource name '').
+   * They are kept in the cluster metadata and installed here at start-up and on every change.
+   */
+  private readonly dynamicPerBroker = new Map<string, ConfigValue>();
+  private readonly dynamicDefault = new Map<string, ConfigValue>();
+
+  /** The current value: dynamic per-broker, else dynamic default, else static (file, env, flag, default). */
   get(key: string): ConfigValue {
     if (!SETTINGS_BY_KEY.has(key)) throw new ConfigError(`unknown setting '${key}'`);
+    if (this.dynamicPerBroker.has(key)) return this.dynamicPerBroker.get(key)!;
+    if (this.dynamicDefault.has(key)) return this.dynamicDefault.get(key)!;
     return this.values.get(key) ?? null;
+  }
+  /** The value before dynamic configs. */
+  staticValue(key: string): ConfigValue {
+    if (!SETTINGS_BY_KEY.has(key)) throw new ConfigError(`unknown setting '${key}'`);
+    return this.values.get(key) ?? null;
+  }
+  /** The dynamic configs of one scope: 'broker' (this node) or 'default' (cluster-wide). */
+  dynamicConfigs(scope: 'broker' | 'default'): ReadonlyMap<string, ConfigValue> {
+    return scope === 'broker' ? this.dynamicPerBroker : this.dynamicDefault;
+  }
+  /** Replaces the dynamic configs of a scope (already validated). */
+  setDynamicConfigs(scope: 'broker' | 'default', configs: Readonly<Record<string, ConfigValue>>): void {
+    const m = scope === 'broker' ? this.dynamicPerBroker : this.dynamicDefault;
+    m.clear();
+    for (const [k, v] of Object.entries(configs)) if (SETTINGS_BY_KEY.has(k)) m.set(k, v);
   }
   int(key: string): number {
     return this.get(key) as number;
@@ -66,7 +92,7 @@ export class BrokerConfig {
   }
   /** Every setting with its value, for DescribeConfigs and diagnostics. */
   entries(): [SettingDef, ConfigValue, SettingSource][] {
-    return BROKER_SETTINGS.map((d) => [d, this.values.get(d.key) ?? null, this.source(d.key)]);
+    return BROKER_SETTINGS.map((d) => [d, this.get(d.key), this.source(d.key)]);
   }
   /** The storage URL: the storage setting, or file:// of log.dirs. */
   get storageUrl(): string {

@@ -87,3 +87,49 @@ export function resolveTopicConfig(overrides: Readonly<Record<string, ConfigValu
   for (const def of TOPIC_CONFIGS) out[def.key] = def.key in overrides ? overrides[def.key] : topicConfigDefault(def, broker);
   return out;
 }
+
+/** Kafka's ConfigDef type names, as its "Not a number of type LONG" messages print them. */
+const KAFKA_TYPE_NAME: Record<string, string> = { int: 'INT', long: 'LONG', double: 'DOUBLE', boolean: 'BOOLEAN', string: 'STRING', list: 'LIST', password: 'PASSWORD' };
+
+/**
+ * Why a topic config value is refused, in Kafka's words ("Unknown topic config name: x",
+ * "Invalid value soon for configuration retention.ms: Not a number of type LONG", ...), or
+ * undefined when it is valid. Null values are the caller's concern (Kafka's messages differ by API).
+ */
+export function topicConfigProblem(key: string, text: string): string | undefined {
+  const def = TOPIC_CONFIGS_BY_KEY.get(key);
+  if (!def) return `Unknown topic config name: ${key}`;
+  const invalid = (why: string) => `Invalid value ${text} for configuration ${key}: ${why}`;
+  const t = text.trim();
+  let value: ConfigValue;
+  switch (def.type) {
+    case 'int':
+    case 'long': {
+      const n = Number(t);
+      const limit = def.type === 'int' ? INT32_MAX : LONG_MAX;
+      if (!/^[-+]?\d+$/.test(t) || n > limit || n < -limit - 1) return invalid(`Not a number of type ${KAFKA_TYPE_NAME[def.type]}`);
+      value = n;
+      break;
+    }
+    case 'double': {
+      const n = Number(t);
+      if (t === '' || Number.isNaN(n)) return invalid('Not a number of type DOUBLE');
+      value = n;
+      break;
+    }
+    case 'boolean':
+      if (t.toLowerCase() !== 'true' && t.toLowerCase() !== 'false') return invalid('Expected value to be either true or false');
+      value = t.toLowerCase() === 'true';
+      break;
+    case 'list':
+      value = t === '' ? [] : t.split(',').map((s) => s.trim());
+      break;
+    default:
+      value = text;
+  }
+  const problem = def.check?.(value);
+  if (problem === undefined) return undefined;
+  const m = /^must be one of (.*)$/.exec(problem);
+  if (m) return invalid(`String must be one of: ${m[1]}`);
+  return invalid(problem.startsWith('must') ? `Value ${problem}` : problem);
+}

@@ -1,0 +1,55 @@
+// DescribeCluster (key 60), v0-2: this one broker, the cluster id, and (as a KRaft broker answers)
+// itself as the controller id. Only the broker endpoint type exists here: asking for controllers
+// is MISMATCHED_ENDPOINT_TYPE (INVALID_REQUEST at v0), an unknown type UNSUPPORTED_ENDPOINT_TYPE.
+
+import type { DescribeClusterRequest, DescribeClusterResponse, EncodeInput } from '../codec/index.js';
+import { ErrorCode } from '../codec/index.js';
+import type { RequestContext } from './context.js';
+import { type ApiHandler, schemaVersions } from './registry.js';
+
+const BROKERS = 1;
+const CONTROLLERS = 2;
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+/** Kafka's operations on the CLUSTER resource (all allowed without ACLs): CREATE 5, ALTER 7,
+ *  DESCRIBE 8, CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12. */
+export const CLUSTER_AUTHORIZED_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((acc, op) => acc | (1 << op), 0);
+
+export const describeClusterHandler: ApiHandler<DescribeClusterRequest, EncodeInput<DescribeClusterResponse>> = {
+  ...schemaVersions(60),
+  handle(request, ctx: RequestContext) {
+    const v = ctx.apiVersion;
+    const type = request.endpointType;
+    if (type !== BROKERS && type !== CONTROLLERS) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: v === 0 ? ErrorCode.INVALID_REQUEST : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+        errorMessage: `Unsupported endpoint type ${type}`,
+        endpointType: type,
+        clusterId: '',
+      };
+    }
+    if (type === CONTROLLERS) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: v === 0 ? ErrorCode.INVALID_REQUEST : ErrorCode.MISMATCHED_ENDPOINT_TYPE,
+        errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER',
+        endpointType: type,
+        clusterId: '',
+      };
+    }
+    const { cluster, advertised } = ctx.broker;
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      endpointType: BROKERS,
+      clusterId: cluster.clusterId,
+      controllerId: cluster.nodeId,
+      brokers: [{ brokerId: cluster.nodeId, host: advertised.host, port: advertised.port, rack: null, isFenced: false }],
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+  errorResponse(_request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, errorMessage: null, clusterId: '' };
+  },
+};
