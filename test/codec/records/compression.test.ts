@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compress, decompress, isCompressionSupported } from '../../../src/codec/records/compression/index.js';
@@ -115,6 +117,53 @@ describe('snappy raw block', () => {
     for (const [, data] of samples(4 * 1024 * KiB).filter(([k]) => k === 'random' || k === 'text')) {
       expect(snappyDecompress(snappyCompress(data)).equals(data)).toBe(true);
     }
+  });
+});
+
+describe('snappy against the reference library (libsnappy 1.1.9)', () => {
+  // Outputs of the reference snappy_compress, recorded with test/codec/records/helpers/snappy-ref.py.
+  const json = Buffer.from(Array.from({ length: 12 }, (_, i) => `{"id":${i},"name":"record ${i % 7}"}\n`).join(''));
+  const REFERENCE: Array<[string, Buffer, string]> = [
+    ['abc200', Buffer.from('abc'.repeat(67).slice(0, 200)), 'c80108616263fe0300fe0300fe03000503'],
+    ['json', json, 'c602687b226964223a302c226e616d65223a227265636f72642030227d0a091b00313e1b000031151b00323e1b000032151b00333e1b000033151b00343e1b000034151b00353e1b000035151b00363e1b000036151b00373e1b0019bd00383e1b0019bd00393e1b0019bd0431303e1c000033156d00314210010c34227d0a'],
+    ['zeros1000', Buffer.alloc(1000), 'e8070000fe0100fe0100fe0100fe0100fe0100fe0100fe0100fe0100fe0100fe0100fe0100fe0100fe0100fe0100fe01009a0100'],
+  ];
+  it.each(REFERENCE)('decodes the reference compression of %s', (_name, data, hex) => {
+    expect(snappyDecompress(Buffer.from(hex, 'hex')).equals(data)).toBe(true);
+    expect(snappyDecompress(snappyCompress(data)).equals(data)).toBe(true);
+  });
+
+  // Live check both ways when libsnappy and python3 are at hand (set TRIBUTARY_LIBSNAPPY to its path).
+  const lib = [process.env.TRIBUTARY_LIBSNAPPY, '/usr/lib/x86_64-linux-gnu/libsnappy.so.1', '/usr/lib/aarch64-linux-gnu/libsnappy.so.1', '/usr/lib/libsnappy.so.1']
+    .filter((p): p is string => !!p)
+    .find((p) => existsSync(p));
+  const helper = fileURLToPath(new URL('./helpers/snappy-ref.py', import.meta.url));
+  it.skipIf(lib === undefined)('interoperates with libsnappy both ways', () => {
+    // one python process per direction: inputs and outputs framed as (uint32 length, bytes)
+    const ref = (mode: 'c' | 'd', inputs: Buffer[]): Buffer[] => {
+      const framed = Buffer.concat(
+        inputs.flatMap((b) => {
+          const len = Buffer.alloc(4);
+          len.writeUInt32BE(b.length);
+          return [len, b];
+        }),
+      );
+      const raw = execFileSync('python3', [helper, mode, lib as string], { input: framed, maxBuffer: 256 * 1024 * 1024 });
+      const outs: Buffer[] = [];
+      for (let p = 0; p < raw.length; ) {
+        const n = raw.readUInt32BE(p);
+        if (n === 0xffffffff) throw new Error(`libsnappy rejected item ${outs.length}`);
+        outs.push(raw.subarray(p + 4, p + 4 + n));
+        p += 4 + n;
+      }
+      return outs;
+    };
+    const inputs: Buffer[] = [];
+    for (const n of [0, 1, 15, 16, 100, 64 * KiB - 1, 64 * KiB, 64 * KiB + 1, 200 * KiB, 1024 * KiB]) for (const [, data] of samples(n)) inputs.push(data);
+    const theirs = ref('c', inputs);
+    theirs.forEach((c, i) => expect(snappyDecompress(c).equals(inputs[i]), `theirs #${i}`).toBe(true));
+    const back = ref('d', inputs.map((d) => snappyCompress(d)));
+    back.forEach((d, i) => expect(d.equals(inputs[i]), `ours #${i}`).toBe(true));
   });
 });
 
