@@ -41,6 +41,8 @@ interface ReadOutcome {
 const NO_DIVERGENCE = { epoch: -1, endOffset: -1 };
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 const NO_SNAPSHOT = { endOffset: -1, epoch: -1 };
+/** Kafka sends an empty record set, never a null one; librdkafka rejects null ("MessageSetSize -1"). */
+const NO_RECORDS = Buffer.alloc(0);
 
 export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
   ...schemaVersions(1),
@@ -154,7 +156,7 @@ function emptyPartition(partitionIndex: number, errorCode: number): PartitionDat
     snapshotId: NO_SNAPSHOT,
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: null,
+    records: NO_RECORDS,
   };
 }
 
