@@ -605,15 +605,23 @@ export class PartitionLog {
           endOffset = item.endOffset;
           end = item.end;
         }
-        const create = !seg.fileCreated;
-        await this.ctx.pool.use(seg.logPath, create, (f) => f.write(bufs, seg.written));
-        if (create) {
-          seg.fileCreated = true;
-          seg.needsDirSync = true;
+        // A segment deleted meanwhile (retention after a roll) no longer needs its bytes.
+        if (!seg.deleted) {
+          const create = !seg.fileCreated;
+          try {
+            await this.ctx.pool.use(seg.logPath, create, (f) => f.write(bufs, seg.written));
+          } catch (err) {
+            if (!seg.deleted) throw err;
+          }
+          if (create) {
+            seg.fileCreated = true;
+            seg.needsDirSync = true;
+          }
         }
-        if (seg.deleted) continue;
-        seg.written = end;
-        this.dirty.add(seg);
+        if (!seg.deleted) {
+          seg.written = end;
+          this.dirty.add(seg);
+        }
         if (endOffset > this.writtenOffset) this.writtenOffset = endOffset;
         this.onWritten();
       }
@@ -649,10 +657,14 @@ export class PartitionLog {
     Promise.all(
       segs.map(async (seg) => {
         if (seg.deleted) return;
-        await this.ctx.pool.use(seg.logPath, false, (f) => f.sync());
-        if (seg.needsDirSync) {
-          seg.needsDirSync = false;
-          await this.ctx.storage.syncDir(this.dir);
+        try {
+          await this.ctx.pool.use(seg.logPath, false, (f) => f.sync());
+          if (seg.needsDirSync) {
+            seg.needsDirSync = false;
+            await this.ctx.storage.syncDir(this.dir);
+          }
+        } catch (err) {
+          if (!seg.deleted) throw err;
         }
       }),
     ).then(
