@@ -39,6 +39,8 @@ export interface FetchedBatch {
   producerId: number;
   baseSequence: number;
   compression: number;
+  /** Control batches: the control record type (0 ABORT, 1 COMMIT). */
+  controlType?: number;
   records: FetchedRecord[];
 }
 
@@ -154,6 +156,7 @@ function parseInto(buf: Buffer, out: FetchedBatch[]): boolean {
         magic, baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta,
         attributes: header.attributes, isControl: header.isControl, isTransactional: header.isTransactional,
         producerId: header.producerId, baseSequence: header.baseSequence, compression: header.compression,
+        controlType: header.isControl && records[0]?.key && records[0].key.length >= 4 ? records[0].key.readInt16BE(2) : undefined,
         records: records.map((r) => ({
           offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value,
           headers: r.headers.map((h) => ({ key: h.key, value: h.value })),

@@ -16,7 +16,7 @@ describe('conformance suite against the embedded broker', () => {
   let broker: RunningBroker;
   let noAuto: RunningBroker;
   beforeAll(async () => {
-    broker = await startBroker({ logger: new MemoryLogger('warn'), config: { 'auto.create.topics.enable': true } });
+    broker = await startBroker({ logger: new MemoryLogger('warn'), config: { 'auto.create.topics.enable': true, 'group.initial.rebalance.delay.ms': 0 } });
     noAuto = await startBroker({ logger: new MemoryLogger('warn'), config: { 'auto.create.topics.enable': false } });
   });
   afterAll(async () => {

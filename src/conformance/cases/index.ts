@@ -8,6 +8,10 @@ import { listOffsetsCases } from './list-offsets.js';
 import { metadataCases } from './metadata.js';
 import { produceCases } from './produce.js';
 import { topicCases } from './topics.js';
+import { groupCases } from './groups.js';
+import { transactionCases } from './transactions.js';
+import { adminCases } from './admin.js';
+import { flexibleCases } from './flexible.js';
 
 export const allCases: readonly ConformanceCase[] = [
   ...apiVersionsCases,
@@ -16,4 +20,8 @@ export const allCases: readonly ConformanceCase[] = [
   ...fetchCases,
   ...listOffsetsCases,
   ...topicCases,
+  ...groupCases,
+  ...transactionCases,
+  ...adminCases,
+  ...flexibleCases,
 ];

@@ -1,0 +1,153 @@
+// Admin APIs beyond topic lifecycle: DescribeConfigs (32), AlterConfigs (33),
+// IncrementalAlterConfigs (44), DeleteRecords (21), DescribeCluster (60).
+
+import { ApiKey, ErrorCode } from '../../codec/index.js';
+import { check, eq, errorIs, noError } from '../assert.js';
+import type { CaseContext, TopicInfo } from '../context.js';
+import type { ConformanceCase } from '../types.js';
+
+const TOPIC = 2;
+const BROKER = 4;
+
+async function describeTopic(ctx: CaseContext, name: string, keys: string[] | null, version?: number) {
+  const v = version ?? ctx.pick(ApiKey.DescribeConfigs);
+  const conn = await ctx.conn();
+  const res = await conn.request(ApiKey.DescribeConfigs, v, {
+    resources: [{ resourceType: TOPIC, resourceName: name, configurationKeys: keys }], includeSynonyms: false, includeDocumentation: false,
+  });
+  const r = res.results[0];
+  check(r !== undefined, 'DescribeConfigs returned no result');
+  return r;
+}
+
+async function configValue(ctx: CaseContext, topic: TopicInfo, key: string): Promise<{ value: string | null; source: number } | undefined> {
+  const r = await describeTopic(ctx, topic.name, [key]);
+  noError(r.errorCode, 'DescribeConfigs');
+  const c = r.configs.find((x) => x.name === key);
+  return c === undefined ? undefined : { value: c.value, source: c.configSource };
+}
+
+export const adminCases: ConformanceCase[] = [
+  {
+    id: 'describe-configs.topic',
+    api: ApiKey.DescribeConfigs,
+    title: 'a topic\'s override is reported with source DYNAMIC_TOPIC_CONFIG, defaults too; a key filter returns only those keys; unknown topic → UNKNOWN_TOPIC_OR_PARTITION',
+    cite: 'KIP-133 / KIP-226 (DescribeConfigs, config sources); DescribeConfigsResponse.json',
+    versions: { each: true },
+    requires: [ApiKey.CreateTopics],
+    async run(ctx) {
+      const topic = await ctx.createTopic({ configs: { 'retention.ms': '3600000' } });
+      const all = await describeTopic(ctx, topic.name, null, ctx.version);
+      noError(all.errorCode, 'DescribeConfigs');
+      const retention = all.configs.find((c) => c.name === 'retention.ms');
+      eq(retention?.value, '3600000', 'retention.ms');
+      if (ctx.version >= 1) eq(retention?.configSource, 1, 'configSource of a topic override (1 = DYNAMIC_TOPIC_CONFIG)');
+      const cleanup = all.configs.find((c) => c.name === 'cleanup.policy');
+      eq(cleanup?.value, 'delete', 'default cleanup.policy');
+      const some = await describeTopic(ctx, topic.name, ['retention.ms', 'cleanup.policy'], ctx.version);
+      eq(some.configs.map((c) => c.name).sort().join(','), 'cleanup.policy,retention.ms', 'keys returned for a key filter');
+      const unknown = await describeTopic(ctx, ctx.topicName('none'), null, ctx.version);
+      errorIs(unknown.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'unknown topic');
+    },
+  },
+  {
+    id: 'describe-configs.broker',
+    api: ApiKey.DescribeConfigs,
+    title: 'the broker resource (name = node id) describes broker configs',
+    cite: 'DescribeConfigsRequest.json (ResourceType 4 = BROKER)',
+    async run(ctx) {
+      const md = await ctx.metadata([]);
+      const node = md.brokers[0]?.nodeId ?? 0;
+      const conn = await ctx.nodeConn(node);
+      const res = await conn.request(ApiKey.DescribeConfigs, ctx.version, {
+        resources: [{ resourceType: BROKER, resourceName: String(node), configurationKeys: null }], includeSynonyms: false, includeDocumentation: false,
+      });
+      noError(res.results[0]?.errorCode ?? -2, 'DescribeConfigs for the broker');
+      check((res.results[0]?.configs.length ?? 0) > 0, 'no broker configs');
+    },
+  },
+  {
+    id: 'alter-configs.topic',
+    api: ApiKey.AlterConfigs,
+    title: 'AlterConfigs replaces a topic\'s overrides; an invalid value → INVALID_CONFIG; validateOnly changes nothing',
+    cite: 'KIP-133 (AlterConfigs, non-incremental)',
+    versions: { each: true },
+    requires: [ApiKey.DescribeConfigs, ApiKey.CreateTopics],
+    async run(ctx) {
+      const topic = await ctx.createTopic({ configs: { 'retention.ms': '3600000' } });
+      const conn = await ctx.conn();
+      const alter = (configs: Record<string, string>, validateOnly = false) => conn.request(ApiKey.AlterConfigs, ctx.version, {
+        resources: [{ resourceType: TOPIC, resourceName: topic.name, configs: Object.entries(configs).map(([name, value]) => ({ name, value })) }], validateOnly,
+      });
+      noError((await alter({ 'segment.ms': '7200000' }, true)).responses[0]?.errorCode ?? -2, 'validateOnly');
+      eq((await configValue(ctx, topic, 'segment.ms'))?.source === 1, false, 'segment.ms overridden after validateOnly');
+      noError((await alter({ 'segment.ms': '7200000' })).responses[0]?.errorCode ?? -2, 'AlterConfigs');
+      eq((await configValue(ctx, topic, 'segment.ms'))?.value, '7200000', 'segment.ms');
+      const retention = await configValue(ctx, topic, 'retention.ms');
+      check(retention?.source !== 1, 'retention.ms is still a topic override: AlterConfigs must replace the whole set');
+      errorIs((await alter({ 'retention.ms': 'soon' })).responses[0]?.errorCode ?? -2, ErrorCode.INVALID_CONFIG, 'retention.ms=soon');
+    },
+  },
+  {
+    id: 'incremental-alter-configs.topic',
+    api: ApiKey.IncrementalAlterConfigs,
+    title: 'SET adds one override leaving others; DELETE reverts it to the default; an unknown operation or bad value → INVALID_CONFIG / INVALID_REQUEST',
+    cite: 'KIP-339 (IncrementalAlterConfigs)',
+    versions: { each: true },
+    requires: [ApiKey.DescribeConfigs, ApiKey.CreateTopics],
+    async run(ctx) {
+      const topic = await ctx.createTopic({ configs: { 'retention.ms': '3600000' } });
+      const conn = await ctx.conn();
+      const op = (name: string, configOperation: number, value: string | null) => conn.request(ApiKey.IncrementalAlterConfigs, ctx.version, {
+        resources: [{ resourceType: TOPIC, resourceName: topic.name, configs: [{ name, configOperation, value }] }], validateOnly: false,
+      });
+      noError((await op('segment.ms', 0, '7200000')).responses[0]?.errorCode ?? -2, 'SET segment.ms');
+      eq((await configValue(ctx, topic, 'segment.ms'))?.value, '7200000', 'segment.ms after SET');
+      eq((await configValue(ctx, topic, 'retention.ms'))?.value, '3600000', 'retention.ms untouched by SET of another key');
+      noError((await op('retention.ms', 1, null)).responses[0]?.errorCode ?? -2, 'DELETE retention.ms');
+      const after = await configValue(ctx, topic, 'retention.ms');
+      check(after?.source !== 1, 'retention.ms still an override after DELETE');
+      errorIs((await op('retention.ms', 0, 'soon')).responses[0]?.errorCode ?? -2, ErrorCode.INVALID_CONFIG, 'SET retention.ms=soon');
+    },
+  },
+  {
+    id: 'delete-records.truncate',
+    api: ApiKey.DeleteRecords,
+    title: 'DeleteRecords moves the log start offset (low watermark); earlier offsets are OFFSET_OUT_OF_RANGE; -1 means the high watermark; beyond it → OFFSET_OUT_OF_RANGE',
+    cite: 'KIP-107 (DeleteRecords)',
+    versions: { each: true },
+    requires: [ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets],
+    async run(ctx) {
+      const topic = await ctx.createTopic();
+      await ctx.produce(topic, 0, [0, 1, 2, 3, 4].map((i) => ({ value: `r${i}` })));
+      const conn = await ctx.nodeConn(topic.leaders[0]);
+      const del = async (offset: number) => (await conn.request(ApiKey.DeleteRecords, ctx.version, { topics: [{ name: topic.name, partitions: [{ partitionIndex: 0, offset }] }], timeoutMs: 10_000 })).topics[0]?.partitions[0];
+      const r = await del(3);
+      check(r !== undefined, 'no partition result');
+      noError(r.errorCode, 'DeleteRecords to 3');
+      eq(r.lowWatermark, 3, 'low watermark');
+      eq((await ctx.listOffset(topic, 0, -2)).offset, 3, 'earliest offset after DeleteRecords');
+      errorIs((await ctx.fetch(topic, 0, 1)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE, 'fetch below the log start');
+      const beyond = await del(99);
+      errorIs(beyond?.errorCode ?? -2, ErrorCode.OFFSET_OUT_OF_RANGE, 'DeleteRecords beyond the high watermark');
+      const toEnd = await del(-1);
+      noError(toEnd?.errorCode ?? -2, 'DeleteRecords to -1');
+      eq(toEnd?.lowWatermark, 5, 'low watermark for offset -1 (the high watermark)');
+    },
+  },
+  {
+    id: 'describe-cluster.brokers',
+    api: ApiKey.DescribeCluster,
+    title: 'lists the same brokers and cluster id as Metadata, and a controller id',
+    cite: 'KIP-700 (DescribeCluster)',
+    versions: { each: true },
+    async run(ctx) {
+      const conn = await ctx.conn();
+      const res = await conn.request(ApiKey.DescribeCluster, ctx.version, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false });
+      noError(res.errorCode, 'DescribeCluster');
+      const md = await ctx.metadata([]);
+      eq(res.brokers.map((b) => b.brokerId).sort().join(','), md.brokers.map((b) => b.nodeId).sort().join(','), 'broker ids vs Metadata');
+      if (ctx.target.has(ApiKey.Metadata, 2)) eq(res.clusterId, md.clusterId, 'cluster id vs Metadata');
+    },
+  },
+];
