@@ -117,7 +117,7 @@ function findOld(json, dir) {
 const stamp = ['Our schema of the Kafka wire protocol (see protocol/tools/dsl.mjs for the format).',
   'First written by protocol/tools/import.mjs from Apache Kafka 4.3.1 and 3.9; edited by hand since.'];
 let written = 0;
-for (const dirName of ['apis', 'headers', 'data']) fs.mkdirSync(path.join(protocolDir, dirName), { recursive: true });
+for (const dirName of ['apis', 'headers', 'payloads']) fs.mkdirSync(path.join(protocolDir, dirName), { recursive: true });
 
 for (const [, req] of v4) {
   if (req.type !== 'request' || !(req.listeners ?? []).includes('broker')) continue;
@@ -130,7 +130,7 @@ for (const [, req] of v4) {
 }
 for (const [, j] of v4) {
   if (j.type !== 'header' && j.type !== 'data') continue;
-  const file = path.join(protocolDir, j.type === 'header' ? 'headers' : 'data', `${kebab(j.name)}.kdef`);
+  const file = path.join(protocolDir, j.type === 'header' ? 'headers' : 'payloads', `${kebab(j.name)}.kdef`);
   fs.writeFileSync(file, formatDsl([merge(j, findOld(j, v39))], [`${j.name} (${j.type}).`, ...stamp]));
   written++;
 }

@@ -10,7 +10,8 @@ export const repoDir = path.resolve(protocolDir, '..');
 /** @returns {{file:string, base:string, group:string, messages:any[]}[]} */
 export function loadSchema() {
   const out = [];
-  for (const group of ['headers', 'apis', 'data']) {
+  // (Not "data/": the repository's .gitignore ignores every directory of that name.)
+  for (const group of ['headers', 'apis', 'payloads']) {
     const dir = path.join(protocolDir, group);
     for (const f of fs.readdirSync(dir).sort()) {
       if (!f.endsWith('.kdef')) continue;
