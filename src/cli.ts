@@ -11,9 +11,16 @@ const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storag
 
 Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
 given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
-properties file. See README.md for the list.`;
+properties file. See README.md for the list.
+
+       tributary conformance --bootstrap HOST:PORT [--filter TEXT] [--json] [--junit FILE]
+Runs the Kafka protocol conformance suite against any Kafka-compatible broker (--help for more).`;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'conformance') {
+    const { conformanceMain } = await import('./conformance/main.js');
+    return conformanceMain(argv.slice(1));
+  }
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE + '\n');
     return 0;
