@@ -1,6 +1,13 @@
 // Public surface of the codec: headers, typed request/response decode and encode for every API and
 // version of protocol/, the data schemas (consumer protocol, control records), the error table,
 // UUIDs, and the Reader/Writer primitives. Sans-I/O: bytes in, objects out, Buffer lists out.
+//
+// Conventions: field names are camelCase of Kafka's; a field the version lacks decodes as its
+// default and is skipped on encode; int64 fields are numbers (hi * 2^32 + lo: exact up to 2^53,
+// beyond that low bits are lost; encoding saturates, so Long.MAX_VALUE, Long.MIN_VALUE and -1
+// round-trip exactly); uuids are Kafka's 22-char base64url strings; decoded bytes/records are views
+// into the frame; records encode from a Buffer or a Buffer[] without copying; unknown tagged fields
+// are kept in `_unknownTaggedFields` and written back.
 import { API_SCHEMAS, DATA_SCHEMAS, type DataByName, type RequestByKey, type ResponseByKey } from './generated/index.js';
 import { ERROR_TABLE, type ErrorInfo } from './generated/errors.js';
 import { CodecError, asCodecError } from './errors.js';

@@ -180,4 +180,31 @@ describe('golden bytes', () => {
     expect(p.abortedTransactions).toEqual([]);
     expect(p.divergingEpoch).toEqual({ epoch: -1, endOffset: -1 });
   });
+  it('Produce v10 response with tagged CurrentLeader and NodeEndpoints (KIP-951)', () => {
+    const frame = hex(`
+      00000001 00                 # correlation id, header v1 tagged fields
+      02                          # responses: 1
+        02 74                     # name "t"
+        02                        # partition responses: 1
+          00000000 0006           # index 0, NOT_LEADER_OR_FOLLOWER
+          ffffffffffffffff ffffffffffffffff ffffffffffffffff  # base offset, log append time, log start offset: -1
+          01                      # record errors: empty
+          00                      # error message: null
+          01 00 09                # one tagged field: tag 0 (CurrentLeader), 9 bytes
+            00000002 00000005 00  #   leader 2, epoch 5, its own tagged fields
+        00                        # topic tagged fields
+      00000000                    # throttle
+      01 00 0d                    # one tagged field: tag 0 (NodeEndpoints), 13 bytes
+        02 00000002 02 68 00002384 00 00   # [{node 2, host "h", port 9092, rack null}]
+    `);
+    const { body } = decodeResponse(ApiKey.Produce, 10, frame);
+    const p = body.responses[0].partitionResponses[0];
+    expect(p).toMatchObject({ index: 0, errorCode: 6, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null });
+    expect(p.currentLeader).toMatchObject({ leaderId: 2, leaderEpoch: 5 });
+    expect(body.nodeEndpoints).toEqual([{ nodeId: 2, host: 'h', port: 9092, rack: null, _unknownTaggedFields: undefined }]);
+    expect(Buffer.concat(encodeResponse(ApiKey.Produce, 10, 1, body)).equals(framed(frame))).toBe(true);
+    // Defaults are not written: a partition without a current leader has no tagged field.
+    const plain = Buffer.concat(encodeResponse(ApiKey.Produce, 10, 1, { responses: [{ name: 't', partitionResponses: [{ index: 0 }] }] }));
+    expect(plain.subarray(4).toString('hex')).toBe('0000000100' + '02' + '0274' + '02' + '00000000' + '0000' + '0000000000000000' + 'ffffffffffffffff' + 'ffffffffffffffff' + '01' + '00' + '00' + '00' + '00000000' + '00');
+  });
 });
