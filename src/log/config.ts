@@ -19,7 +19,6 @@ export interface LogConfig {
   minCleanableDirtyRatio: number;
   minCompactionLagMs: number;
   maxCompactionLagMs: number;
-  fileDeleteDelayMs: number;
 }
 
 /** Kafka key names accepted by LogManager / PartitionLog.updateConfig. */
@@ -38,7 +37,6 @@ export type LogConfigInput = Partial<{
   'min.cleanable.dirty.ratio': number | string;
   'min.compaction.lag.ms': number | string;
   'max.compaction.lag.ms': number | string;
-  'file.delete.delay.ms': number | string;
 }> & Record<string, unknown>;
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -58,7 +56,6 @@ export const DEFAULT_LOG_CONFIG: LogConfig = {
   minCleanableDirtyRatio: 0.5,
   minCompactionLagMs: 0,
   maxCompactionLagMs: MAX,
-  fileDeleteDelayMs: 60_000,
 };
 
 function num(v: unknown, key: string): number {
@@ -84,7 +81,6 @@ export function parseLogConfig(input: LogConfigInput | undefined, base: LogConfi
   c.minCleanableDirtyRatio = n('min.cleanable.dirty.ratio') ?? c.minCleanableDirtyRatio;
   c.minCompactionLagMs = n('min.compaction.lag.ms') ?? c.minCompactionLagMs;
   c.maxCompactionLagMs = n('max.compaction.lag.ms') ?? c.maxCompactionLagMs;
-  c.fileDeleteDelayMs = n('file.delete.delay.ms') ?? c.fileDeleteDelayMs;
   const policy = input['cleanup.policy'];
   if (typeof policy === 'string') {
     const parts = policy.split(',').map((s) => s.trim());
@@ -95,5 +91,7 @@ export function parseLogConfig(input: LogConfigInput | undefined, base: LogConfi
   const d = input.durability;
   if (d === 'fsync' || d === 'os') c.durability = d;
   if (c.segmentBytes < 14) throw new Error('log config segment.bytes: must be at least 14');
+  // Positions in the offset index are int32.
+  if (c.segmentBytes > 0x7fffffff) c.segmentBytes = 0x7fffffff;
   return c;
 }

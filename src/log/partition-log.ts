@@ -249,7 +249,15 @@ export class PartitionLog {
       const fileSize = await this.ctx.pool.use(seg.logPath, false, (f) => f.size());
       seg.size = fileSize;
       seg.written = fileSize;
-      const from = i === startIdx ? Math.min(startPos, fileSize) : 0;
+      if (i === startIdx && startPos > fileSize) {
+        // Bytes once known durable are gone (the file was cut outside our control): validate it all.
+        this.logger.warn('segment is shorter than its recovery point, validating it whole', { segment: seg.base, recoveryPosition: startPos, size: fileSize });
+        startPos = 0;
+        expectedNext = seg.base;
+        replayFrom = seg.base;
+        this.resetProducerState();
+      }
+      const from = i === startIdx ? startPos : 0;
       const fast = cleanShutdown && i === last && from === fileSize && i === startIdx;
       const [idx, ts] = await Promise.all([this.readIndexFile(seg.indexPath), this.readIndexFile(seg.timeIndexPath)]);
       let scanFrom = from;
