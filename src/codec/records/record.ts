@@ -10,7 +10,7 @@ import {
   writeVarint,
   writeVarlong,
 } from '../varint.js';
-import { compress, decompress } from './compression/index.js';
+import { compress, type CompressOptions, decompress } from './compression/index.js';
 import { RecordFormatError } from './errors.js';
 import { writeInt64 } from './int64.js';
 import {
@@ -319,6 +319,8 @@ export interface BuildRecordBatchOptions {
   isTransactional?: boolean;
   isControl?: boolean;
   compression?: CompressionType;
+  /** Codec options, e.g. `{ xerial: false }` for one raw snappy block instead of the Java client's framing. */
+  compressOptions?: CompressOptions;
   timestampType?: TimestampType;
   /** Default: the first record's timestamp, else `now`; -1 for an empty batch. */
   baseTimestamp?: number;
@@ -370,7 +372,7 @@ export function buildRecordBatch(opts: BuildRecordBatchOptions): Buffer {
 
   const withTimestamps = records.map((r, i) => (r.timestamp === undefined ? { ...r, timestamp: timestamps[i] } : r));
   let body = encodeRecords(withTimestamps, baseTimestamp);
-  if (compression !== CompressionType.none) body = compress(compression, body);
+  if (compression !== CompressionType.none) body = compress(compression, body, opts.compressOptions);
 
   const buf = Buffer.allocUnsafe(RECORD_BATCH_HEADER_SIZE + body.length);
   writeInt64(buf, 0, opts.baseOffset ?? 0);
