@@ -4,6 +4,7 @@
 
 import { resolve as resolvePath } from 'node:path';
 import { ClusterState } from './cluster/cluster-state.js';
+import { installDynamicBrokerConfigs } from './cluster/config-admin.js';
 import { logConfigFromCluster, toLogConfig, TopicManager } from './cluster/topics.js';
 import { resolveTopicConfig } from './config/topic-configs.js';
 import { LogManager } from './log/index.js';
@@ -75,6 +76,7 @@ export async function startBrokerWithConfig(
   const cleanups: (() => Promise<void>)[] = [() => storage.close()];
   try {
     const cluster = await ClusterState.open(storage, config.int('node.id'), logger.child('cluster'));
+    installDynamicBrokerConfigs(config, cluster);
     const logs = await LogManager.open({
       storage,
       clock,

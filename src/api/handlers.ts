@@ -10,9 +10,13 @@ import { deleteTopicsHandler } from './20-delete-topics.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
+import { describeConfigsHandler } from './32-describe-configs.js';
+import { alterConfigsHandler } from './33-alter-configs.js';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import type { ApiHandler } from './registry.js';
 
 export const allHandlers: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
   // Admin (topics, cluster)
   createTopicsHandler, deleteTopicsHandler, createPartitionsHandler, describeClusterHandler, describeTopicPartitionsHandler,
+  describeConfigsHandler, alterConfigsHandler, incrementalAlterConfigsHandler,
 ];

@@ -8,10 +8,19 @@ import { randomUuid, type Uuid } from '../codec/uuid.js';
 import type { ConfigValue } from '../config/types.js';
 import type { Storage } from '../storage/index.js';
 import type { Logger } from '../util/logger.js';
+import { ClientQuotas, type QuotaEntry } from './quotas.js';
 import { collisionKey } from './topic-names.js';
 
 const IDENTITY_PATH = 'meta/identity.json';
 const TOPICS_PATH = 'meta/topics.json';
+const DYNAMIC_CONFIGS_PATH = 'meta/dynamic-broker-configs.json';
+const CLIENT_QUOTAS_PATH = 'meta/client-quotas.json';
+
+/** Dynamic broker configs as text by key: for this broker, and the cluster-wide defaults. */
+export interface DynamicBrokerConfigs {
+  broker: Record<string, string>;
+  default: Record<string, string>;
+}
 
 export interface TopicInfo {
   name: string;
@@ -32,6 +41,11 @@ export class ClusterState {
   private readonly byId = new Map<string, TopicInfo>();
   private readonly byCollisionKey = new Map<string, TopicInfo>();
   private persisting: Promise<void> = Promise.resolve();
+  private dynamic: DynamicBrokerConfigs = { broker: {}, default: {} };
+  private persistingDynamic: Promise<void> = Promise.resolve();
+  private persistingQuotas: Promise<void> = Promise.resolve();
+  /** Client quotas (AlterClientQuotas), persisted here; produce/fetch ask it for throttle times. */
+  quotas: ClientQuotas = new ClientQuotas();
 
   private constructor(
     private readonly storage: Storage,
@@ -64,7 +78,32 @@ export class ClusterState {
         state.index(t);
       }
     }
+    const dynamic = await storage.readMeta(DYNAMIC_CONFIGS_PATH);
+    if (dynamic !== null) state.dynamic = JSON.parse(dynamic.toString()) as DynamicBrokerConfigs;
+    const quotas = await storage.readMeta(CLIENT_QUOTAS_PATH);
+    state.quotas = new ClientQuotas(quotas === null ? [] : (JSON.parse(quotas.toString()) as QuotaEntry[]), (entries) => state.persistQuotas(entries));
     return state;
+  }
+
+  /** The dynamic broker configs (text values, as AlterConfigs set them). */
+  get dynamicBrokerConfigs(): Readonly<DynamicBrokerConfigs> {
+    return this.dynamic;
+  }
+
+  /** Replaces the dynamic broker configs of a scope; resolves once durable. */
+  setDynamicBrokerConfigs(scope: 'broker' | 'default', configs: Record<string, string>): Promise<void> {
+    this.dynamic = { ...this.dynamic, [scope]: { ...configs } };
+    const data = Buffer.from(JSON.stringify(this.dynamic));
+    const write = () => this.storage.writeMeta(DYNAMIC_CONFIGS_PATH, data);
+    this.persistingDynamic = this.persistingDynamic.then(write, write);
+    return this.persistingDynamic;
+  }
+
+  private persistQuotas(entries: QuotaEntry[]): Promise<void> {
+    const data = Buffer.from(JSON.stringify(entries));
+    const write = () => this.storage.writeMeta(CLIENT_QUOTAS_PATH, data);
+    this.persistingQuotas = this.persistingQuotas.then(write, write);
+    return this.persistingQuotas;
   }
 
   topic(name: string): TopicInfo | undefined {

@@ -209,6 +209,18 @@ export class TopicManager {
     if (logConfig) this.logs.updateTopicConfig(name, logConfig);
   }
 
+  /**
+   * The broker's defaults changed (a dynamic broker config): every topic's resolved config is
+   * recomputed and applied to its open logs at once.
+   */
+  refreshConfigs(): void {
+    this.resolved.clear();
+    for (const t of this.cluster.topics()) {
+      const logConfig = this.logConfig(t.name);
+      if (logConfig) this.logs.updateTopicConfig(t.name, logConfig);
+    }
+  }
+
   /** The configs of a topic as CreateTopics v5+ describes them. */
   describeConfigs(name: string): { name: string; value: string | null; readOnly: boolean; configSource: number; isSensitive: boolean }[] {
     const t = this.cluster.topic(name);

@@ -34,7 +34,7 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'storage', type: 'string', default: '', kafka: false, flag: 'storage', doc: 'Storage engine URL: file://DIR (default, from log.dirs) or memory:// (nothing on disk).' },
   { key: 'durability', type: 'string', default: 'fsync', kafka: false, check: oneOf('fsync', 'os'), dynamic: true, doc: 'fsync: an acks=all produce is answered only after its bytes are fsynced (group commit); os: leave flushing to the page cache, as Kafka does.' },
   // --- topics
-  { key: 'num.partitions', type: 'int', default: 1, kafka: true, check: atLeast(1), dynamic: true, doc: 'Partitions of auto-created topics and of CreateTopics with -1.' },
+  { key: 'num.partitions', type: 'int', default: 1, kafka: true, check: atLeast(1), doc: 'Partitions of auto-created topics and of CreateTopics with -1.' },
   { key: 'default.replication.factor', type: 'int', default: 1, kafka: true, check: (v) => (v !== 1 ? 'must be 1 on a single node' : undefined), doc: 'Replication factor of auto-created topics (always 1 here).' },
   { key: 'auto.create.topics.enable', type: 'boolean', default: true, kafka: true, doc: 'Create a topic when a client asks Metadata for one that does not exist.' },
   { key: 'delete.topic.enable', type: 'boolean', default: true, kafka: true, doc: 'Allow DeleteTopics.' },

@@ -1,0 +1,272 @@
+// Describing and changing configs (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs) for
+// topics and the broker, with Kafka's checks and messages (ConfigAdminManager on the broker,
+// ConfigurationControlManager and ControllerConfigurationValidator on the controller). Topic
+// changes apply to the partition logs at once and are kept in the cluster metadata; dynamic broker
+// configs (for this node, or cluster-wide with the resource name '') likewise, and change the
+// topic defaults that derive from them.
+
+import { ErrorCode } from '../codec/index.js';
+import { SETTINGS_BY_KEY } from '../config/broker-settings.js';
+import type { BrokerConfig } from '../config/load.js';
+import { parseTopicConfig, topicConfigDefault, topicConfigProblem, TOPIC_CONFIGS_BY_KEY } from '../config/topic-configs.js';
+import { ConfigError, type ConfigValue, formatValue, parseValue } from '../config/types.js';
+import type { ClusterState } from './cluster-state.js';
+import { type DescribedConfig, describeBrokerConfigs, describeTopicConfigs } from './config-describe.js';
+import { topicNameProblem } from './topic-names.js';
+import type { TopicManager } from './topics.js';
+
+/** Kafka's ConfigResource.Type ids. */
+export const ResourceType = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
+const RESOURCE_TYPE_NAMES: Record<number, string> = { 0: 'UNKNOWN', 2: 'TOPIC', 4: 'BROKER', 8: 'BROKER_LOGGER', 16: 'CLIENT_METRICS', 32: 'GROUP' };
+
+/** IncrementalAlterConfigs operations. */
+export const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
+
+export interface ConfigResult {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface DescribeResult extends ConfigResult {
+  configs: DescribedConfig[];
+}
+
+export interface AlterResource {
+  resourceType: number;
+  resourceName: string;
+  configs: { name: string; value: string | null; configOperation?: number }[];
+}
+
+const OK: ConfigResult = { errorCode: ErrorCode.NONE, errorMessage: null };
+const invalidRequest = (errorMessage: string): ConfigResult => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage });
+const invalidConfig = (errorMessage: string): ConfigResult => ({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage });
+
+function isListKey(key: string): boolean {
+  return TOPIC_CONFIGS_BY_KEY.get(key)?.type === 'list';
+}
+
+function splitList(text: string | null | undefined): string[] {
+  return text === null || text === undefined ? [] : text.split(',').filter((s) => s !== '');
+}
+
+export class ConfigAdmin {
+  constructor(
+    private readonly topics: TopicManager,
+    private readonly cluster: ClusterState,
+    private readonly config: BrokerConfig,
+  ) {}
+
+  // ---- describe --------------------------------------------------------------------------------
+
+  describe(resourceType: number, resourceName: string, keys: readonly string[] | null): DescribeResult {
+    const fail = (errorCode: number, errorMessage: string | null): DescribeResult => ({ errorCode, errorMessage, configs: [] });
+    let configs: DescribedConfig[];
+    switch (resourceType) {
+      case ResourceType.TOPIC: {
+        const problem = topicNameProblem(resourceName);
+        if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+        const t = this.topics.topic(resourceName);
+        if (t === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+        configs = describeTopicConfigs(t.configs, this.config);
+        break;
+      }
+      case ResourceType.BROKER: {
+        if (resourceName === '') {
+          configs = describeBrokerConfigs(this.config, false);
+          break;
+        }
+        if (!/^-?\d+$/.test(resourceName)) return fail(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${resourceName}`);
+        if (Number(resourceName) !== this.cluster.nodeId) {
+          return fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.cluster.nodeId} or empty string, but received ${resourceName}`);
+        }
+        configs = describeBrokerConfigs(this.config, true);
+        break;
+      }
+      default:
+        return fail(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${RESOURCE_TYPE_NAMES[resourceType] ?? resourceType}`);
+    }
+    if (keys !== null && keys.length > 0) configs = configs.filter((c) => keys.includes(c.name));
+    return { ...OK, configs };
+  }
+
+  // ---- alter -----------------------------------------------------------------------------------
+
+  /**
+   * Alters resources (AlterConfigs: mode 'legacy' replaces a resource's configs with those given;
+   * IncrementalAlterConfigs: 'incremental' applies SET/DELETE/APPEND/SUBTRACT). One result per
+   * resource, in request order; a resource's changes apply all or nothing.
+   */
+  async alter(resources: readonly AlterResource[], mode: 'legacy' | 'incremental', validateOnly: boolean): Promise<ConfigResult[]> {
+    const counts = new Map<string, number>();
+    const idOf = (r: AlterResource) => `${r.resourceType}\u0000${r.resourceName}`;
+    for (const r of resources) counts.set(idOf(r), (counts.get(idOf(r)) ?? 0) + 1);
+    const results: ConfigResult[] = [];
+    // Resources are checked and changed one after the other, without interleaving other requests'
+    // changes to the same resource between a check and its change.
+    for (const r of resources) {
+      if (counts.get(idOf(r))! > 1) {
+        results.push(invalidRequest('Each resource must appear at most once.'));
+        continue;
+      }
+      results.push(await this.alterOne(r, mode, validateOnly));
+    }
+    return results;
+  }
+
+  private async alterOne(r: AlterResource, mode: 'legacy' | 'incremental', validateOnly: boolean): Promise<ConfigResult> {
+    const names = r.configs.map((c) => c.name);
+    if (new Set(names).size !== names.length) return invalidRequest('Error due to duplicate config keys');
+    const nulls = r.configs.filter((c) => c.value === null && (mode === 'legacy' || c.configOperation !== OpType.DELETE)).map((c) => c.name);
+    if (nulls.length > 0) return invalidRequest(`Null value not supported for : ${nulls.join(', ')}`);
+    if (mode === 'incremental') {
+      const bad = r.configs.find((c) => c.configOperation === undefined || c.configOperation < 0 || c.configOperation > 3);
+      if (bad) return invalidRequest(`Unknown operations type ${bad.configOperation}`);
+    }
+    switch (r.resourceType) {
+      case ResourceType.TOPIC:
+        return this.alterTopic(r, mode, validateOnly);
+      case ResourceType.BROKER:
+        return this.alterBroker(r, mode, validateOnly);
+      case ResourceType.BROKER_LOGGER:
+      case ResourceType.CLIENT_METRICS:
+      case ResourceType.GROUP:
+        return invalidRequest(`Unsupported resource type: ${RESOURCE_TYPE_NAMES[r.resourceType]}`);
+      default:
+        return invalidRequest(`Unknown resource type ${r.resourceType}`);
+    }
+  }
+
+  private async alterTopic(r: AlterResource, mode: 'legacy' | 'incremental', validateOnly: boolean): Promise<ConfigResult> {
+    const name = r.resourceName;
+    if (name === '') return invalidRequest('Default topic resources are not allowed.');
+    const nameProblem = topicNameProblem(name);
+    if (nameProblem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
+    const topic = this.topics.topic(name);
+    const current: Record<string, string> = {};
+    for (const [k, v] of Object.entries(topic?.configs ?? {})) current[k] = formatValue(v) ?? '';
+    let next: Record<string, string>;
+    if (mode === 'legacy') {
+      next = {};
+      for (const c of r.configs) next[c.name] = c.value!;
+    } else {
+      next = { ...current };
+      for (const c of r.configs) {
+        const op = c.configOperation!;
+        if (op === OpType.SET) next[c.name] = c.value!;
+        else if (op === OpType.DELETE) delete next[c.name];
+        else {
+          if (!isListKey(c.name)) return invalidConfig(`Can't ${OP_NAMES[op]} to key ${c.name} because its type is not LIST.`);
+          const def = TOPIC_CONFIGS_BY_KEY.get(c.name)!;
+          const base = c.name in next ? next[c.name] : formatValue(topicConfigDefault(def, this.config));
+          const parts = splitList(base);
+          for (const v of c.value!.split(',')) {
+            if (op === OpType.APPEND) {
+              if (!parts.includes(v)) parts.push(v);
+            } else {
+              const i = parts.indexOf(v);
+              if (i >= 0) parts.splice(i, 1);
+            }
+          }
+          next[c.name] = parts.join(',');
+        }
+      }
+    }
+    // Kafka validates the whole resulting set: names first, then values, then cross-checks.
+    const unknown = Object.keys(next).find((k) => !TOPIC_CONFIGS_BY_KEY.has(k));
+    if (unknown !== undefined) return invalidConfig(`Unknown topic config name: ${unknown}`);
+    for (const [k, v] of Object.entries(next)) {
+      const problem = topicConfigProblem(k, v);
+      if (problem) return invalidConfig(problem);
+    }
+    const parsed: Record<string, ConfigValue> = {};
+    try {
+      for (const [k, v] of Object.entries(next)) parsed[k] = parseTopicConfig(k, v);
+    } catch (err) {
+      if (err instanceof ConfigError) return invalidConfig(err.message);
+      throw err;
+    }
+    const resolved = { ...this.topics.topicConfig(name), ...parsed };
+    const minLag = (parsed['min.compaction.lag.ms'] ?? resolved['min.compaction.lag.ms']) as number;
+    const maxLag = (parsed['max.compaction.lag.ms'] ?? resolved['max.compaction.lag.ms']) as number;
+    if (minLag > maxLag) {
+      return invalidConfig(`conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${formatValue(maxLag)})`);
+    }
+    if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+    if (!validateOnly) await this.topics.setTopicConfigs(name, parsed);
+    return OK;
+  }
+
+  private async alterBroker(r: AlterResource, mode: 'legacy' | 'incremental', validateOnly: boolean): Promise<ConfigResult> {
+    let scope: 'broker' | 'default' = 'default';
+    if (r.resourceName !== '') {
+      if (!/^-?\d+$/.test(r.resourceName)) return invalidRequest(`Node id must be an integer, but it is: ${r.resourceName}`);
+      if (Number(r.resourceName) !== this.cluster.nodeId) {
+        return invalidRequest(`Unexpected broker id, expected ${this.cluster.nodeId}, but received ${r.resourceName}`);
+      }
+      scope = 'broker';
+    }
+    const current = this.cluster.dynamicBrokerConfigs[scope];
+    let next: Record<string, string>;
+    if (mode === 'legacy') {
+      next = {};
+      for (const c of r.configs) next[c.name] = c.value!;
+    } else {
+      next = { ...current };
+      for (const c of r.configs) {
+        const op = c.configOperation!;
+        const def = SETTINGS_BY_KEY.get(c.name);
+        if (op === OpType.SET) next[c.name] = c.value!;
+        else if (op === OpType.DELETE) delete next[c.name];
+        else {
+          if (def === undefined) return invalidConfig(`Unknown config name: ${c.name}`);
+          if (def.type !== 'list') {
+            return invalidConfig(`Config value ${op === OpType.APPEND ? 'append' : 'subtract'} is not allowed for config key: ${c.name}`);
+          }
+          const base = c.name in next ? next[c.name] : formatValue(this.config.get(c.name));
+          const parts = splitList(base);
+          const values = c.value!.split(',');
+          const out = op === OpType.APPEND ? [...parts, ...values.filter((v) => !parts.includes(v))] : parts.filter((p) => !values.includes(p));
+          next[c.name] = out.join(',');
+        }
+      }
+    }
+    const notDynamic = Object.keys(next).filter((k) => !SETTINGS_BY_KEY.get(k)?.dynamic);
+    if (notDynamic.length > 0) return invalidRequest(`Cannot update these configs dynamically: Set(${notDynamic.join(', ')})`);
+    const parsed: Record<string, ConfigValue> = {};
+    for (const [k, text] of Object.entries(next)) {
+      const def = SETTINGS_BY_KEY.get(k)!;
+      let value: ConfigValue;
+      try {
+        value = parseValue(k, def.type, text);
+      } catch {
+        return invalidRequest(`Invalid value ${text} for configuration ${k}: Not a valid ${def.type}`);
+      }
+      const problem = def.check?.(value);
+      if (problem) return invalidRequest(`Invalid value ${text} for configuration ${k}: ${problem.replace(/^must/, 'Value must')}`);
+      parsed[k] = value;
+    }
+    if (validateOnly) return OK;
+    await this.cluster.setDynamicBrokerConfigs(scope, next);
+    this.config.setDynamicConfigs(scope, parsed);
+    this.topics.refreshConfigs();
+    return OK;
+  }
+}
+
+/** Installs the persisted dynamic broker configs at start-up (before topics resolve their configs). */
+export function installDynamicBrokerConfigs(config: BrokerConfig, cluster: ClusterState): void {
+  for (const scope of ['broker', 'default'] as const) {
+    const parsed: Record<string, ConfigValue> = {};
+    for (const [k, text] of Object.entries(cluster.dynamicBrokerConfigs[scope])) {
+      const def = SETTINGS_BY_KEY.get(k);
+      if (def === undefined || !def.dynamic) continue;
+      try {
+        parsed[k] = parseValue(k, def.type, text);
+      } catch {
+        // A value that no longer parses is ignored, as Kafka ignores invalid dynamic configs at start-up.
+      }
+    }
+    config.setDynamicConfigs(scope, parsed);
+  }
+}
