@@ -10,7 +10,7 @@ import {
   writeVarint,
   writeVarlong,
 } from '../varint.js';
-import { compress, type CompressOptions, decompress } from './compression/index.js';
+import { compress, type CompressOptions, decompress, type DecompressOptions } from './compression/index.js';
 import { RecordFormatError } from './errors.js';
 import { writeInt64 } from './int64.js';
 import {
@@ -206,9 +206,10 @@ export interface BatchRecords {
 
 /**
  * Decompresses (if needed) and decodes every record of the v2 batch at batch[offset]. The batch should have
- * been validated (validateBatch) first; this checks only what record decoding needs.
+ * been validated (validateBatch) first; this checks only what record decoding needs. `options.maxOutputLength`
+ * bounds the decompressed size (a guard against decompression bombs in client input).
  */
-export function readBatchRecords(batch: Buffer, offset = 0): BatchRecords {
+export function readBatchRecords(batch: Buffer, offset = 0, options: DecompressOptions = {}): BatchRecords {
   if (batch.length - offset < RECORD_BATCH_HEADER_SIZE) throw new RecordFormatError('batch shorter than its 61-byte header');
   const header = readBatchHeader(batch, offset);
   if (header.magic !== RECORD_BATCH_MAGIC) throw new RecordFormatError(`magic ${header.magic} is not a v2 batch`);
@@ -220,7 +221,7 @@ export function readBatchRecords(batch: Buffer, offset = 0): BatchRecords {
   let start = offset + RECORD_BATCH_HEADER_SIZE;
   let stop = end;
   if (header.compression !== CompressionType.none) {
-    data = decompress(header.compression, batch.subarray(start, end));
+    data = decompress(header.compression, batch.subarray(start, end), options);
     start = 0;
     stop = data.length;
   }

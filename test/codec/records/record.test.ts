@@ -233,3 +233,11 @@ describe('interop with kafkajs', () => {
     expect(batch.records[0].headers.h.toString()).toBe('v');
   });
 });
+
+describe('readBatchRecords options', () => {
+  it('bounds the decompressed size', () => {
+    const b = buildRecordBatch({ compression: CompressionType.gzip, records: [{ value: Buffer.alloc(100_000) }] });
+    expect(() => readBatchRecords(b, 0, { maxOutputLength: 10_000 })).toThrow(RecordFormatError);
+    expect(readBatchRecords(b, 0, { maxOutputLength: 200_000 }).records[0].value?.length).toBe(100_000);
+  });
+});
