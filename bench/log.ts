@@ -27,21 +27,30 @@ function makeBatch(size: number, i: number): Buffer {
   return buildRecordBatch({ now: 1_700_000_000_000 + i, records: [{ value: Buffer.alloc(size - 61 - 9, i & 0xff), timestamp: 1_700_000_000_000 + i }] });
 }
 
-/** Plain sequential write of `total` bytes in `chunk`-byte writes, then one fsync (the disk's baseline). */
-async function plainWrite(dir: string, chunk: number, total: number, fsyncEach = false): Promise<number> {
-  const file = path.join(dir, `plain-${chunk}-${fsyncEach}.bin`);
-  const fh = await fs.open(file, 'w');
-  const buf = Buffer.alloc(chunk, 7);
-  const t0 = performance.now();
-  for (let pos = 0; pos < total; pos += chunk) {
-    await fh.write(buf, 0, chunk, pos);
-    if (fsyncEach) await fh.datasync();
+/**
+ * Plain sequential write in `chunk`-byte writes (awaited one by one, like a single appender), then one
+ * fsync: the disk's baseline. Time-limited like the append cases; best of two runs against noise.
+ */
+async function plainWrite(dir: string, chunk: number, total: number): Promise<number> {
+  let best = 0;
+  for (let run = 0; run < 2; run++) {
+    const file = path.join(dir, `plain-${chunk}.bin`);
+    const fh = await fs.open(file, 'w');
+    const buf = Buffer.alloc(chunk, 7);
+    const t0 = performance.now();
+    const deadline = t0 + TIME_LIMIT_MS;
+    let pos = 0;
+    while (pos < total && performance.now() < deadline) {
+      await fh.write(buf, 0, chunk, pos);
+      pos += chunk;
+    }
+    await fh.datasync();
+    const ms = performance.now() - t0;
+    await fh.close();
+    await fs.rm(file);
+    best = Math.max(best, pos / MiB / (ms / 1000));
   }
-  await fh.datasync();
-  const ms = performance.now() - t0;
-  await fh.close();
-  await fs.rm(file);
-  return (total / MiB) / (ms / 1000);
+  return best;
 }
 
 interface AppendFigure {
@@ -131,18 +140,17 @@ async function main(): Promise<void> {
   const dir = await fs.mkdtemp(path.join(base, 'tributary-bench-log-'));
   console.log(`log bench in ${dir} (node ${process.version}, ${os.cpus().length} cpus)`);
   const plain = await plainWrite(dir, MiB, CASE_MB * MiB);
-  console.log(`plain sequential write, 1 MiB writes + one fsync: ${plain.toFixed(0)} MB/s`);
   for (const size of [1024, 16 * 1024]) {
     const plainSame = await plainWrite(dir, size, CASE_MB * MiB);
-    console.log(`\n${size / 1024} KiB batches — plain sequential write of the same ${size / 1024} KiB chunks: ${plainSame.toFixed(0)} MB/s`);
-    const os1: Record<number, number> = {};
+    console.log(`\n${size / 1024} KiB batches — plain sequential write in ${size / 1024} KiB writes: ${plainSame.toFixed(0)} MB/s; in 1 MiB writes: ${plain.toFixed(0)} MB/s`);
+    const osFig: Record<number, number> = {};
     for (const durability of ['os', 'fsync'] as const) {
       for (const c of [1, 8, 64]) {
         const f = await appendCase(dir, size, durability, c);
-        if (durability === 'os') os1[c] = f.mbps;
-        const vsOs = durability === 'fsync' ? `, ${pct(f.mbps / os1[c])} of os` : '';
+        if (durability === 'os') osFig[c] = f.mbps;
+        const vsOs = durability === 'fsync' ? ` | ${pct(f.mbps / osFig[c])} of os x${c}` : '';
         console.log(
-          `  append ${durability.padEnd(5)} x${String(c).padEnd(2)}: ${f.mbps.toFixed(0).padStart(5)} MB/s ${f.batchesPerSec.toFixed(0).padStart(7)} batches/s  = ${pct(f.mbps / plain)} of plain 1 MiB write${vsOs}`,
+          `  append ${durability.padEnd(5)} x${String(c).padEnd(2)}: ${f.mbps.toFixed(0).padStart(5)} MB/s ${f.batchesPerSec.toFixed(0).padStart(7)} batches/s | ${pct(f.mbps / plainSame).padStart(5)} of plain ${size / 1024} KiB writes | ${pct(f.mbps / plain).padStart(4)} of plain 1 MiB writes${vsOs}`,
         );
       }
     }

@@ -319,7 +319,7 @@ export class PartitionLog {
     this._logStartOffset = Math.max(meta?.logStartOffset ?? 0, this.segments[0].base);
     if (this._logStartOffset > leo) this._logStartOffset = leo;
     this.setOffsets(leo);
-    if (this.epochs.truncateFromEnd(leo + 1)) {/* entries past the end were never written */}
+    this.epochs.truncateFromEnd(leo + 1); // epochs starting past the end never got a record
     this.aborted.truncateFromEnd(leo);
     this.producers.truncateTo(leo);
     if (!cleanShutdown) {
@@ -330,7 +330,10 @@ export class PartitionLog {
     if (!cleanShutdown || truncatedAt) {
       // Make what was recovered durable and checkpoint it so the next start does not scan it again.
       await this.ctx.pool.use(this.active.logPath, false, (f) => f.sync());
-      await this.persistIndexes(this.active, Infinity, true);
+      // Indexes rebuilt or cut during the scan replace whatever the files held.
+      for (const seg of this.segments.slice(Math.max(0, startIdx))) {
+        if (seg.loaded && !seg.deleted) await this.persistIndexes(seg, Infinity, true);
+      }
       await this.writeMeta();
     }
   }
@@ -583,7 +586,9 @@ export class PartitionLog {
   private kickWrite(): void {
     if (this.writing || this.offlineError) return;
     this.writing = true;
-    void this.writeLoop();
+    // Start on a microtask: appends made in the same tick (e.g. appenders woken together by one fsync)
+    // then go out in one writev and one fsync.
+    queueMicrotask(() => void this.writeLoop());
   }
 
   private async writeLoop(): Promise<void> {
@@ -649,7 +654,8 @@ export class PartitionLog {
       this.advanceHighWatermark(this.writtenOffset);
       if (this.unflushedMessages >= this.config.flushMessages) this.requestSync().catch(() => {});
     }
-    this.kickSync();
+    // Group commit: while more writes are queued, write them first so one fsync covers them all.
+    if (this.queue.length === 0 || (this.queue.peek() as QueueItem).kind === 'task') this.kickSync();
   }
 
   private kickSync(): void {
