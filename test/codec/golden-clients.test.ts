@@ -37,9 +37,9 @@ function readFixture(name: string): Fixture[] {
       return { apiKey: +k, apiVersion: +v, frame: Buffer.from(hex, 'hex') };
     });
 }
-function writeFixture(name: string, client: string, frames: RecordedFrame[]): void {
+function writeFixture(name: string, client: string, frames: RecordedFrame[], what = 'to produce one message'): void {
   fs.mkdirSync(fixtureDir, { recursive: true });
-  const lines = [`# Request frames (no size prefix) ${client} sent to test/helpers/recorder.ts to produce one message.`, '# apiKey apiVersion hex'];
+  const lines = [`# Request frames (no size prefix) ${client} sent to test/helpers/recorder.ts ${what}.`, '# apiKey apiVersion hex'];
   for (const f of frames) lines.push(`${f.apiKey} ${f.apiVersion} ${f.frame.toString('hex')}`);
   fs.writeFileSync(path.join(fixtureDir, name), lines.join('\n') + '\n');
 }
@@ -81,15 +81,21 @@ function kcatAvailable(): boolean {
   return (process.env.PATH ?? '').split(':').some((d) => fs.existsSync(path.join(d, 'kcat')));
 }
 
-function runKcat(port: number): Promise<{ code: number | null; stderr: string }> {
+function kcat(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn('kcat', ['-b', `127.0.0.1:${port}`, '-P', '-t', GOLDEN_TOPIC, '-p', '0', '-X', 'client.id=golden-kcat'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const p = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stderr }));
-    p.stdin.end('hello from kcat\n');
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    p.stdin.end(stdin);
   });
 }
+const runKcat = (port: number) => kcat(['-b', `127.0.0.1:${port}`, '-P', '-t', GOLDEN_TOPIC, '-p', '0', '-X', 'client.id=golden-kcat'], 'hello from kcat\n');
+/** Consumes one message from the beginning and exits at the end of the partition. */
+const runKcatConsumer = (port: number) =>
+  kcat(['-b', `127.0.0.1:${port}`, '-C', '-t', GOLDEN_TOPIC, '-p', '0', '-o', 'beginning', '-c', '1', '-e', '-q', '-f', '%s\\n', '-X', 'client.id=golden-kcat'], '');
 
 describe('golden frames from kafkajs', () => {
   it.runIf(capture)('captures', async () => {
@@ -178,6 +184,50 @@ describe('golden frames from kcat (librdkafka)', () => {
       const r = await runKcat(rec.port);
       expect(r.code, r.stderr).toBe(0);
       expect((await rec.waitFor(ApiKey.Produce)).apiKey).toBe(ApiKey.Produce);
+    } finally {
+      await rec.close();
+    }
+  });
+});
+
+describe('golden frames from a kcat consumer (ListOffsets, Fetch)', () => {
+  it.runIf(capture && kcatAvailable())('captures', async () => {
+    const rec = await Recorder.start();
+    try {
+      expect((await runKcat(rec.port)).code).toBe(0);
+      const from = rec.frames.length;
+      const r = await runKcatConsumer(rec.port);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('hello from kcat\n');
+      writeFixture('kcat-consume.txt', 'kcat 1.7.1 (librdkafka 2.0.2) -C -o beginning -c 1 -e', rec.frames.slice(from), 'to consume that message back');
+    } finally {
+      await rec.close();
+    }
+  });
+
+  it('decode exactly and re-encode to the same bytes', () => {
+    const frames = readFixture('kcat-consume.txt');
+    for (const f of frames) roundTrip(f);
+    const lo = frames.find((f) => f.apiKey === ApiKey.ListOffsets)!;
+    const l = roundTrip(lo);
+    expect(l.body.replicaId).toBe(-1);
+    expect(l.body.topics[0].name).toBe(GOLDEN_TOPIC);
+    expect(l.body.topics[0].partitions[0]).toMatchObject({ partitionIndex: 0, timestamp: -2 });
+    const fetches = frames.filter((f) => f.apiKey === ApiKey.Fetch).map(roundTrip);
+    expect(fetches.length).toBeGreaterThan(0);
+    const first = fetches[0].body;
+    expect(first.replicaId).toBe(-1);
+    expect(first.topics[0].topic).toBe(GOLDEN_TOPIC);
+    expect(first.topics[0].partitions[0]).toMatchObject({ partition: 0, fetchOffset: 0 });
+  });
+
+  it.runIf(kcatAvailable())('kcat reads back what it produced through our Fetch responses (live)', async () => {
+    const rec = await Recorder.start();
+    try {
+      expect((await runKcat(rec.port)).code).toBe(0);
+      const r = await runKcatConsumer(rec.port);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('hello from kcat\n');
     } finally {
       await rec.close();
     }

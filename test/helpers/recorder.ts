@@ -1,6 +1,8 @@
-// A tiny recording Kafka "broker" for codec tests: it speaks only ApiVersions, Metadata and Produce,
-// using our codec, advertises itself (127.0.0.1, OS-chosen port) as the only broker with one topic
-// 'golden' of one partition, and records every request frame a real client sends. Used to capture
+// A tiny recording Kafka "broker" for codec tests: it speaks only ApiVersions, Metadata, Produce,
+// ListOffsets and Fetch, using our codec, advertises itself (127.0.0.1, OS-chosen port) as the only
+// broker with one topic 'golden' of one partition, and records every request frame a real client
+// sends. Produced record sets are kept as they came (one batch per produce, offsets assigned by
+// patching the batch's base offset) and served back by Fetch as a list of chunks. Used to capture
 // golden frames from kafkajs and kcat (librdkafka) and to check that those clients parse our answers.
 import net from 'node:net';
 import {
@@ -28,7 +30,7 @@ export const NODE_ID = 1;
 export const CLUSTER_ID = 'recorder-cluster';
 
 /** The APIs the recorder answers. */
-const SERVED = [ApiKey.Produce, ApiKey.Metadata, ApiKey.ApiVersions];
+const SERVED = [ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.ApiVersions];
 /**
  * ApiVersions advertises every broker API of the schema, as a real broker does: librdkafka derives
  * features from the whole list (without Fetch v4+ it falls back to magic 0 message sets).
@@ -40,6 +42,9 @@ export class Recorder {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private waiters: { apiKey: number; resolve: (f: RecordedFrame) => void }[] = [];
+  /** Record batches of golden/0, in offset order. */
+  readonly log: Buffer[] = [];
+  private nextOffset = 0;
   port = 0;
 
   private constructor() {
@@ -123,16 +128,62 @@ export class Recorder {
         ),
       });
     }
-    // Produce
+    if (apiKey === ApiKey.ListOffsets) {
+      const req = decodeRequest(ApiKey.ListOffsets, apiVersion, frame, header.bodyOffset);
+      return encodeResponse(ApiKey.ListOffsets, apiVersion, correlationId, {
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => {
+            const known = t.name === GOLDEN_TOPIC && p.partitionIndex === 0;
+            const offset = p.timestamp === -2 ? 0 : this.nextOffset; // -2 earliest, otherwise latest
+            return { partitionIndex: p.partitionIndex, errorCode: known ? 0 : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [offset], timestamp: -1, offset, leaderEpoch: 0 };
+          }),
+        })),
+      });
+    }
+    if (apiKey === ApiKey.Fetch) {
+      const req = decodeRequest(ApiKey.Fetch, apiVersion, frame, header.bodyOffset);
+      return encodeResponse(ApiKey.Fetch, apiVersion, correlationId, {
+        responses: req.topics.map((t) => ({
+          topic: t.topic,
+          topicId: t.topicId,
+          partitions: t.partitions.map((p) => {
+            const known = (t.topic === GOLDEN_TOPIC || t.topicId === GOLDEN_TOPIC_ID) && p.partition === 0;
+            // Whole batches from the requested offset on (each batch here holds offsets it declares).
+            const chunks = known ? this.log.filter((b) => b.readInt32BE(4) + b.readInt32BE(23) >= p.fetchOffset) : [];
+            return {
+              partitionIndex: p.partition,
+              errorCode: known ? 0 : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              highWatermark: this.nextOffset,
+              lastStableOffset: this.nextOffset,
+              logStartOffset: 0,
+              abortedTransactions: null,
+              preferredReadReplica: -1,
+              records: chunks,
+            };
+          }),
+        })),
+      });
+    }
+    // Produce: keep each v2 batch (magic 2, one per partition) with its base offset patched.
     const req = decodeRequest(ApiKey.Produce, apiVersion, frame, header.bodyOffset);
+    const responses = req.topicData.map((t) => ({
+      name: t.name,
+      topicId: t.topicId,
+      partitionResponses: t.partitionData.map((p) => {
+        const base = this.nextOffset;
+        const rec = p.records;
+        if (rec && rec.length >= 61 && rec[16] === 2 && p.index === 0) {
+          const batch = Buffer.from(rec);
+          batch.writeInt32BE(0, 0);
+          batch.writeInt32BE(base, 4); // small offsets: the high word stays 0
+          this.log.push(batch);
+          this.nextOffset = base + batch.readInt32BE(23) + 1;
+        }
+        return { index: p.index, errorCode: p.index === 0 ? 0 : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: base, logAppendTimeMs: -1, logStartOffset: 0 };
+      }),
+    }));
     if (req.acks === 0) return null;
-    return encodeResponse(ApiKey.Produce, apiVersion, correlationId, {
-      responses: req.topicData.map((t) => ({
-        name: t.name,
-        topicId: t.topicId,
-        partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0 })),
-      })),
-      throttleTimeMs: 0,
-    });
+    return encodeResponse(ApiKey.Produce, apiVersion, correlationId, { responses, throttleTimeMs: 0 });
   }
 }
