@@ -19,6 +19,7 @@ import { Server } from './server/server.js';
 import { openStorage } from './storage/index.js';
 import { type Clock, systemClock } from './util/clock.js';
 import { Logger } from './util/logger.js';
+import { GroupCoordinator, groupConfigFrom, LogGroupLog } from './group/index.js';
 
 export interface BrokerOptions {
   /** Storage URL: 'memory://' (the embedded default) or 'file://DIR'. */
@@ -87,12 +88,23 @@ export async function startBrokerWithConfig(
     });
     cleanups.unshift(() => logs.close());
     const topics = new TopicManager(cluster, logs, config, logger.child('topics'));
+    const groupConfig = groupConfigFrom(config);
+    const groups = new GroupCoordinator({
+      clock,
+      logger: logger.child('group'),
+      config: groupConfig,
+      log: new LogGroupLog(logs, cluster, groupConfig.offsetsTopicPartitions, () => clock.now()),
+      topics: cluster,
+    });
+    cleanups.unshift(() => groups.close());
+    // Replays __consumer_offsets; group requests answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
+    groups.load().catch((err: unknown) => logger.error('loading groups failed', { error: String(err) }));
     const registry = new HandlerRegistry(allHandlers);
     const advertised = { host: config.advertised.host, port: config.advertised.port ?? config.listener.port };
     const shutdown = new AbortController();
     const fetchSessions = new FetchSessionCache();
     const services: BrokerServices = {
-      config, cluster, clock, logger, advertised, registry, logs, topics, fetchSessions, shutdown: shutdown.signal,
+      config, cluster, clock, logger, advertised, registry, logs, topics, groups, fetchSessions, shutdown: shutdown.signal,
     };
     const server = new Server({
       host: config.listener.host,

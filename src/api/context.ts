@@ -6,6 +6,7 @@ import type { BrokerConfig } from '../config/load.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { TopicManager } from '../cluster/topics.js';
 import type { LogManager } from '../log/index.js';
+import type { GroupCoordinator } from '../group/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
@@ -35,6 +36,8 @@ export interface BrokerServices {
   readonly logs: LogManager;
   /** Topics: validation, creation, deletion, configs, partition logs. */
   readonly topics: TopicManager;
+  /** Groups and committed offsets (src/group). */
+  readonly groups: GroupCoordinator;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
   /** Aborted when the broker begins to shut down: long polls return at once. */

@@ -1,0 +1,86 @@
+// OffsetFetch (key 9), v0-10. v0-7 ask for one group (v2+: null topics = every committed offset, a
+// top-level error code; v7: require_stable); v8+ batch several groups; v9 adds the KIP-848 member
+// id and epoch; v10 names topics by id. Before v2 a group-level error is repeated per partition.
+
+import type { OffsetFetchRequest, OffsetFetchResponse } from '../codec/index.js';
+import { ErrorCode, ZERO_UUID } from '../codec/index.js';
+import type { FetchResult } from '../group/index.js';
+import type { RequestContext } from './context.js';
+import { type ApiHandler, schemaVersions } from './registry.js';
+
+function fetchGroup(
+  ctx: RequestContext,
+  groupId: string,
+  topics: { name: string; topicId: string; partitionIndexes: number[] }[] | null,
+  requireStable: boolean,
+  memberId: string | null,
+  memberEpoch: number,
+): FetchResult & { topicIds: Map<string, string> } {
+  const cluster = ctx.broker.cluster;
+  const byId = ctx.apiVersion >= 10;
+  const topicIds = new Map<string, string>();
+  let asked: { name: string; partitionIndexes: number[] }[] | null = null;
+  if (topics !== null) {
+    asked = topics.map((t) => {
+      const name = byId ? (cluster.topicById(t.topicId)?.name ?? '') : t.name;
+      if (byId) topicIds.set(name, t.topicId);
+      return { name, partitionIndexes: t.partitionIndexes };
+    });
+  }
+  const r = ctx.broker.groups.fetchOffsets(groupId, asked, { requireStable, memberId, memberEpoch });
+  if (byId) {
+    for (const t of r.topics) if (!topicIds.has(t.name)) topicIds.set(t.name, cluster.topic(t.name)?.id ?? ZERO_UUID);
+    if (topics !== null) {
+      // Unknown topic ids answer UNKNOWN_TOPIC_ID.
+      r.topics.forEach((t, i) => {
+        if (t.name === '') {
+          for (const p of t.partitions) p.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+          topicIds.set(`#${i}`, topics[i]!.topicId);
+        }
+      });
+    }
+  }
+  return { ...r, topicIds };
+}
+
+export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchResponse> = {
+  ...schemaVersions(9),
+  handle(request, ctx) {
+    const v = ctx.apiVersion;
+    if (v >= 8) {
+      return {
+        throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NONE,
+        groups: request.groups.map((g) => {
+          const r = fetchGroup(ctx, g.groupId, g.topics, request.requireStable, v >= 9 ? g.memberId : null, g.memberEpoch);
+          return {
+            groupId: g.groupId,
+            errorCode: r.errorCode,
+            topics: r.topics.map((t, i) => ({
+              name: t.name,
+              topicId: r.topicIds.get(t.name === '' ? `#${i}` : t.name) ?? ZERO_UUID,
+              partitions: t.partitions,
+            })),
+          };
+        }),
+      };
+    }
+    const topics = v < 2 || request.topics !== null ? (request.topics ?? []).map((t) => ({ ...t, topicId: ZERO_UUID })) : null;
+    const r = fetchGroup(ctx, request.groupId, topics, v >= 7 && request.requireStable, null, -1);
+    if (v < 2 && r.errorCode !== ErrorCode.NONE) {
+      return {
+        throttleTimeMs: 0, errorCode: r.errorCode, groups: [],
+        topics: (request.topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: r.errorCode })),
+        })),
+      };
+    }
+    return { throttleTimeMs: 0, errorCode: r.errorCode, groups: [], topics: r.topics };
+  },
+  errorResponse(request, errorCode, ctx) {
+    if (ctx.apiVersion >= 8) {
+      return { throttleTimeMs: 0, topics: [], errorCode, groups: request.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode })) };
+    }
+    return { throttleTimeMs: 0, errorCode, groups: [], topics: [] };
+  },
+};
