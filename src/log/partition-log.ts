@@ -270,7 +270,7 @@ export class PartitionLog {
       seg.loaded = true;
       if (fast) break;
       // Validate batch by batch from scanFrom; CRC is checked only past the recovery point.
-      const scanner = new HeaderScanner(this.ctx.pool, seg.logPath);
+      const scanner = new HeaderScanner(this.ctx.pool, seg.logPath, 1024 * 1024);
       let pos = scanFrom;
       let next = scanFrom === from ? seg.nextOffset : seg.base;
       while (pos < fileSize) {
@@ -1156,7 +1156,7 @@ export class PartitionLog {
       const i = this.segmentIndexFor(offset);
       const seg = this.segments[i];
       if (!seg.loaded) await this.ensureLoaded(seg);
-      const scanner = new HeaderScanner(this.ctx.pool, seg.logPath);
+      const scanner = new HeaderScanner(this.ctx.pool, seg.logPath, 1024 * 1024);
       let pos = seg.floorPosition(offset);
       let cutOffset = -1;
       while (pos < seg.written) {

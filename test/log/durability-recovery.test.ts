@@ -247,6 +247,35 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     await expect(again.read(base, 100, { minOneBatch: true })).rejects.toMatchObject({ kafkaError: 'KAFKA_STORAGE_ERROR' });
   });
 
+  it('checkpoints from the manager timer so a crash validates only the tail', async () => {
+    await mgr.close();
+    storage = new FaultyStorage(await fx.open());
+    mgr = await LogManager.open({ storage, clock, logger, flushCheckIntervalMs: 1000, checkpointIntervalMs: 5000 });
+    managers.push(mgr);
+    const log = await mgr.getOrCreate('t', 0);
+    for (let i = 0; i < 20; i++) await log.append(sizedBatch(500));
+    expect(log.needsCheckpoint).toBe(true);
+    clock.advance(6000);
+    for (let i = 0; i < 100 && log.needsCheckpoint; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(log.needsCheckpoint).toBe(false);
+    const tail = [sizedBatch(300), sizedBatch(300)];
+    for (const b of tail) await log.append(b);
+    await crash();
+    logger.lines.length = 0;
+    await open();
+    expect(mgr.get('t', 0)!.logEndOffset).toBe(22);
+    const line = logger.lines.find((l) => l.includes('recovered partition log'));
+    expect(line).toContain(`bytesValidated=${tail[0].length + tail[1].length}`);
+  });
+
+  it('wakes long-poll waiters with the storage error when the partition goes offline', async () => {
+    const log = await mgr.getOrCreate('t', 0);
+    const waiting = log.waitForData(0, 10_000);
+    storage.faults.push({ op: 'write', path: 't-0/', code: 'EIO' });
+    await expect(log.append(batch(['a']))).rejects.toBeInstanceOf(KafkaStorageError);
+    await expect(waiting).rejects.toBeInstanceOf(KafkaStorageError);
+  });
+
   it('persists producer state and leader epochs across a crash', async () => {
     const log = await mgr.getOrCreate('t', 0);
     log.setLeaderEpoch(4);
