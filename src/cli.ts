@@ -45,8 +45,23 @@ async function main(argv: string[]): Promise<number> {
   const { Logger } = await import('./util/logger.js');
   const logger = new Logger(undefined, config.str('log.level') as 'info', config.str('log.format') as 'text');
   for (const key of config.ignored) logger.info('ignoring Kafka setting that has no meaning here', { key });
+  // Signal handlers go in first, so a SIGTERM during start-up still ends in a clean shutdown.
+  let signalled: string | null = null;
+  let onSignal: (signal: string) => void = (signal) => {
+    signalled = signal;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        logger.warn('second signal: exiting without a clean shutdown', { signal });
+        process.exit(1);
+      }
+      onSignal(signal);
+    });
+  }
+  let stopping = false;
   const { startBrokerWithConfig } = await import('./broker.js');
-  let broker;
+  let broker: Awaited<ReturnType<typeof startBrokerWithConfig>>;
   try {
     broker = await startBrokerWithConfig(config, { logger });
   } catch (err) {
@@ -56,12 +71,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`Tributary listening on ${broker.bootstrap} (advertised), data in ${broker.dataLocation}\n`);
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        logger.warn('second signal: exiting without a clean shutdown', { signal });
-        process.exit(1);
-      }
+    onSignal = (signal) => {
       stopping = true;
       logger.info('shutting down', { signal });
       broker.close().then(
@@ -72,8 +82,7 @@ async function main(argv: string[]): Promise<number> {
         },
       );
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    if (signalled !== null) onSignal(signalled);
   });
 }
 

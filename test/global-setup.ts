@@ -1,0 +1,21 @@
+// Builds dist/ once before the tests: tests that run the broker as a child process (the CLI,
+// kill -9 durability, the container command) run `node dist/cli.js` exactly as users do. Type
+// errors are the typecheck's business (`npm run typecheck`); tsc still emits, so they only warn here.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export default function setup(): void {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'pipe' });
+  } catch (err) {
+    const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
+    process.stderr.write(`warning: tsc reported errors while building dist/ for the tests:\n${out}\n`);
+  }
+  if (!existsSync(path.join(root, 'dist/cli.js'))) throw new Error('dist/cli.js was not built');
+}
