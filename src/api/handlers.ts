@@ -13,10 +13,22 @@ import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.j
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
+import { deleteRecordsHandler } from './21-delete-records.js';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { describeLogDirsHandler } from './35-describe-log-dirs.js';
+import { electLeadersHandler } from './43-elect-leaders.js';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
+import { describeClientQuotasHandler } from './48-describe-client-quotas.js';
+import { alterClientQuotasHandler } from './49-alter-client-quotas.js';
+import { getTelemetrySubscriptionsHandler, pushTelemetryHandler } from './71-get-telemetry-subscriptions.js';
 import type { ApiHandler } from './registry.js';
 
 export const allHandlers: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
   // Admin (topics, cluster)
   createTopicsHandler, deleteTopicsHandler, createPartitionsHandler, describeClusterHandler, describeTopicPartitionsHandler,
   describeConfigsHandler, alterConfigsHandler, incrementalAlterConfigsHandler,
+  deleteRecordsHandler, offsetForLeaderEpochHandler, describeLogDirsHandler, electLeadersHandler,
+  alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler, describeClientQuotasHandler, alterClientQuotasHandler,
+  getTelemetrySubscriptionsHandler, pushTelemetryHandler,
 ];

@@ -1,0 +1,41 @@
+// OffsetForLeaderEpoch (key 23), v0-4: the end offset of a leader epoch (the start offset of the
+// next higher epoch, or the log end offset for the current epoch), from the log's leader-epoch
+// cache with Kafka's rules; clients use it to detect log truncation. current_leader_epoch (v2+) is
+// checked as Fetch checks it (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
+
+import type { EncodeInput, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../codec/index.js';
+import { ErrorCode } from '../codec/index.js';
+import type { RequestContext } from './context.js';
+import { type ApiHandler, schemaVersions } from './registry.js';
+
+export const offsetForLeaderEpochHandler: ApiHandler<OffsetForLeaderEpochRequest, EncodeInput<OffsetForLeaderEpochResponse>> = {
+  ...schemaVersions(23),
+  async handle(request, ctx: RequestContext) {
+    const { topics } = ctx.broker;
+    const out = await Promise.all(
+      request.topics.map(async (t) => ({
+        topic: t.topic,
+        partitions: await Promise.all(
+          t.partitions.map(async (p) => {
+            const fail = (errorCode: number) => ({ errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 });
+            const log = await topics.partitionLog(t.topic, p.partition);
+            if (log === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            if (log.isOffline) return fail(ErrorCode.KAFKA_STORAGE_ERROR);
+            if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== log.leaderEpoch) {
+              return fail(p.currentLeaderEpoch < log.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
+            }
+            const { leaderEpoch, endOffset } = log.endOffsetForEpoch(p.leaderEpoch);
+            return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch, endOffset };
+          }),
+        ),
+      })),
+    );
+    return { throttleTimeMs: 0, topics: out };
+  },
+  errorResponse(request, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 })) })),
+    };
+  },
+};
