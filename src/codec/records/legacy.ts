@@ -89,8 +89,8 @@ function readEntryFields(buf: Buffer, pos: number, end: number, magic: number): 
     if (p + 4 > end) throw new RecordFormatError('legacy message: truncated length');
     const len = buf.readInt32BE(p);
     p += 4;
-    if (len === -1) return null;
-    if (len < 0 || p + len > end) throw new RecordFormatError(`legacy message: length ${len} runs past the message`);
+    if (len < 0) return null; // any negative length is null, as in Kafka's LegacyRecord
+    if (p + len > end) throw new RecordFormatError(`legacy message: length ${len} runs past the message`);
     const b = buf.subarray(p, p + len);
     p += len;
     return b;

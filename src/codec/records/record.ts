@@ -111,7 +111,9 @@ function decodeRecordUnchecked(buf: Buffer, start: number, end: number, ctx: Rec
     throw new RecordFormatError(`record at byte ${start} declares ${len.value} bytes, ${end - bodyStart} remain`);
   }
   // Bounded reads: a varint running past the body is caught by the final length check, past the buffer by
-  // VarintError; subarray never reads out of bounds, so check each length before slicing.
+  // VarintError; subarray never reads out of bounds, so check each length before slicing. As in Kafka's
+  // DefaultRecord.readFrom, any negative key/value/header-value length means null; a negative header key
+  // length or header count is an error.
   const attributes = buf.readInt8(bodyStart);
   const ts = readVarlong(buf, bodyStart + 1);
   const od = readVarint(buf, ts.next);
@@ -123,8 +125,6 @@ function decodeRecordUnchecked(buf: Buffer, start: number, end: number, ctx: Rec
     if (pos + k.value > bodyEnd) throw new RecordFormatError(`key of ${k.value} bytes runs past its record`);
     key = buf.subarray(pos, pos + k.value);
     pos += k.value;
-  } else if (k.value !== -1) {
-    throw new RecordFormatError(`invalid key length ${k.value}`);
   }
   const v = readVarint(buf, pos);
   pos = v.next;
@@ -133,8 +133,6 @@ function decodeRecordUnchecked(buf: Buffer, start: number, end: number, ctx: Rec
     if (pos + v.value > bodyEnd) throw new RecordFormatError(`value of ${v.value} bytes runs past its record`);
     value = buf.subarray(pos, pos + v.value);
     pos += v.value;
-  } else if (v.value !== -1) {
-    throw new RecordFormatError(`invalid value length ${v.value}`);
   }
   const hc = readVarint(buf, pos);
   pos = hc.next;
@@ -153,8 +151,6 @@ function decodeRecordUnchecked(buf: Buffer, start: number, end: number, ctx: Rec
       if (pos + hv.value > bodyEnd) throw new RecordFormatError(`header value of ${hv.value} bytes runs past its record`);
       hvalue = buf.subarray(pos, pos + hv.value);
       pos += hv.value;
-    } else if (hv.value !== -1) {
-      throw new RecordFormatError(`invalid header value length ${hv.value}`);
     }
     headers.push({ key: hkey, value: hvalue });
   }

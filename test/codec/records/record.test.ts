@@ -241,3 +241,18 @@ describe('readBatchRecords options', () => {
     expect(readBatchRecords(b, 0, { maxOutputLength: 200_000 }).records[0].value?.length).toBe(100_000);
   });
 });
+
+describe('Kafka leniency on negative lengths', () => {
+  it('any negative key, value or header-value length decodes as null; a negative header key length is an error', () => {
+    // body: attributes 0, tsDelta 0, offsetDelta 0, key len -2 (03), value len -7 (0d), 1 header: key "h", value len -3 (05)
+    const body = Buffer.from('00' + '00' + '00' + '03' + '0d' + '02' + '02' + '68' + '05', 'hex');
+    const rec = Buffer.concat([Buffer.from([body.length << 1]), body]);
+    const { record } = decodeRecord(rec, 0, rec.length, { baseOffset: 0, baseTimestamp: 0 });
+    expect(record.key).toBeNull();
+    expect(record.value).toBeNull();
+    expect(record.headers).toEqual([{ key: 'h', value: null }]);
+    const badKey = Buffer.from(rec);
+    badKey[7] = 0x01; // header key length -1
+    expect(() => decodeRecord(badKey, 0, badKey.length, { baseOffset: 0, baseTimestamp: 0 })).toThrow(RecordFormatError);
+  });
+});
