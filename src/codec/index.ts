@@ -57,6 +57,12 @@ export function errorInfo(code: number): ErrorInfo {
   return ERRORS_BY_CODE.get(code) ?? { code, name: `UNKNOWN_ERROR_${code}`, retriable: false, message: null };
 }
 
+/** The size pass and the write pass must agree, or the size prefix would lie: never send such a frame. */
+function checkSize(w: Writer, inline: number, name: string): void {
+  const wrote = w.inlineLength;
+  if (wrote !== inline) throw new Error(`codec bug: ${name} sized ${inline} inline bytes but wrote ${wrote}`);
+}
+
 function schemaFor(apiKey: number, apiVersion: number) {
   const s = apiInfo(apiKey);
   if (s === undefined) throw new CodecError(`unknown api key ${apiKey}`, 'unsupported');
@@ -99,6 +105,7 @@ export function encodeResponse(apiKey: number, apiVersion: number, correlationId
   w.int32(inline - 4 + external);
   writeResponseHeader(w, correlationId, hv);
   s.response.write(w, body, apiVersion);
+  checkSize(w, inline, s.name);
   return w.toBuffers();
 }
 
@@ -115,6 +122,7 @@ export function encodeRequest(apiKey: number, apiVersion: number, header: Reques
   w.int32(inline - 4 + external);
   writeRequestHeader(w, apiKey, apiVersion, header, hv);
   s.request.write(w, body, apiVersion);
+  checkSize(w, inline, s.name);
   return w.toBuffers();
 }
 

@@ -1,7 +1,7 @@
 // Writer: writes into one Buffer sized in advance (the generated encoders compute the exact size
 // first), grows only when a hand-written caller under-sizes it, and splices external Buffers (record
 // sets) in as their own chunks without copying. `toBuffers()` gives the list for socket writev.
-import { sizeOfUnsignedVarint, writeUnsignedVarint, writeVarint, writeVarlong } from './varint.js';
+import { sizeOfUnsignedVarint, sizeOfVarint, sizeOfVarlong, writeUnsignedVarint, writeVarint, writeVarlong } from './varint.js';
 import type { TaggedField } from './reader.js';
 import type { Uuid } from './uuid.js';
 
@@ -36,6 +36,11 @@ export class Writer {
     const p = this.pos;
     this.pos = p + n;
     return p;
+  }
+
+  /** Bytes written into the Writer's own buffers (external chunks excluded). */
+  get inlineLength(): number {
+    return this.length - this.externalBytes;
   }
 
   /** Total bytes written so far, external chunks included. */
@@ -102,15 +107,19 @@ export class Writer {
       this.buf[this.room(1)] = v;
       return;
     }
-    if (this.pos + 5 > this.buf.length) this.grow(5);
+    // Exact sizes, never a worst case: the generated encoders size the buffer exactly.
+    const n = sizeOfUnsignedVarint(v);
+    if (this.pos + n > this.buf.length) this.grow(n);
     this.pos = writeUnsignedVarint(this.buf, this.pos, v);
   }
   varint(v: number): void {
-    if (this.pos + 5 > this.buf.length) this.grow(5);
+    const n = sizeOfVarint(v);
+    if (this.pos + n > this.buf.length) this.grow(n);
     this.pos = writeVarint(this.buf, this.pos, v);
   }
   varlong(v: number): void {
-    if (this.pos + 10 > this.buf.length) this.grow(10);
+    const n = sizeOfVarlong(v);
+    if (this.pos + n > this.buf.length) this.grow(n);
     this.pos = writeVarlong(this.buf, this.pos, v);
   }
   /** Copies small bytes inline. */

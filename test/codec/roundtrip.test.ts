@@ -11,10 +11,21 @@ import {
   encodeRequest,
   encodeResponse,
   apiInfo,
+  Writer,
 } from '../../src/codec/index.js';
 import { allMessages, expectSubset, rng, ValueGen, versionsOf } from './values.js';
 
 const SEEDS = [1, 2, 3, 4];
+
+// The encoders size the buffer exactly: the Writer must never have to grow (a grow means a copy and
+// a size pass that disagrees with the write pass).
+let grows = 0;
+const proto = Writer.prototype as unknown as { grow: (n: number) => void };
+const originalGrow = proto.grow;
+proto.grow = function (this: unknown, n: number) {
+  grows++;
+  originalGrow.call(this, n);
+};
 const apiMessages = allMessages.filter((m) => m.type === 'request' || m.type === 'response');
 const dataMessages = allMessages.filter((m) => m.type === 'data' || m.type === 'header');
 
@@ -40,6 +51,7 @@ describe('round trip of every api and version', () => {
             expectSubset(decoded, value, ctx);
             const again = Buffer.concat(encodeRequest(key, v, { correlationId: seed, clientId: seed === 2 ? null : 'client' }, decoded));
             expect(again.equals(all), `${ctx} re-encode`).toBe(true);
+            expect(grows, `${ctx}: writer grew`).toBe(0);
           } else {
             const bufs = encodeResponse(key, v, seed, value);
             const all = Buffer.concat(bufs);
@@ -49,6 +61,7 @@ describe('round trip of every api and version', () => {
             expectSubset(body, value, ctx);
             const again = Buffer.concat(encodeResponse(key, v, seed, body));
             expect(again.equals(all), `${ctx} re-encode`).toBe(true);
+            expect(grows, `${ctx}: writer grew`).toBe(0);
           }
         }
       }
