@@ -1,55 +1,73 @@
 // Public API of the partitioned log engine (src/log). Full reference in the comment below.
 /**
  * Tributary log engine — what the broker wires Produce / Fetch / ListOffsets / DeleteRecords /
- * OffsetForLeaderEpoch / topic deletion to.
+ * OffsetForLeaderEpoch / topic deletion to. Imports only util, codec and storage.
  *
- * LogManager.open(opts): Promise<LogManager>
- *   opts: { url?: 'file://DIR' (default file://./data) | 'memory://', storage?: Storage, clock?, logger?,
- *           defaults?: LogConfigInput, configFor?: (topic) => LogConfigInput | undefined,
- *           maxOpenFiles? (1024), flushCheckIntervalMs? (1000), checkpointIntervalMs? (10000),
- *           retentionCheckIntervalMs? (300000), cleanerIntervalMs? (15000), cleanerDedupeBufferBytes? (16 MiB),
- *           background? (true), openConcurrency? (16) }
+ * Layout under the storage root: one directory per partition, `<topic>-<partition>/`, holding segments
+ * `<20-digit base offset>.log` (raw v2 batches as produced, offsets patched) with `.index` (int32 rel
+ * offset, int32 position) and `.timeindex` (int64 max timestamp so far, int32 rel offset), one entry per
+ * index.interval.bytes, plus `partition.meta` (JSON, replaced atomically: log start offset, recovery
+ * point, producer-state snapshot, leader epochs, aborted transactions, cleaner checkpoint). The root holds
+ * `.clean_shutdown` between a clean close and the next open.
+ *
+ * LogManager.open(opts?: LogManagerOptions): Promise<LogManager>
+ *   opts: { url?: 'file://DIR' (default file://./data) | 'memory://'; storage?: Storage; clock?: Clock;
+ *           logger?: Logger; defaults?: LogConfigInput (broker-wide); configFor?: (topic) => LogConfigInput | undefined;
+ *           maxOpenFiles? = 1024; flushCheckIntervalMs? = 1000; checkpointIntervalMs? = 10000;
+ *           retentionCheckIntervalMs? = 300000; cleanerIntervalMs? = 15000; cleanerDedupeBufferBytes? = 16 MiB;
+ *           background? = true (timers on the Clock); openConcurrency? = 16 }
  *   get(topic, partition): PartitionLog | undefined
- *   getOrCreate(topic, partition, config?: LogConfigInput): Promise<PartitionLog>
+ *   getOrCreate(topic, partition, config?: LogConfigInput): Promise<PartitionLog>   (existing: config applied incrementally)
  *   all(): PartitionLog[];  partitionsOf(topic): number[]
- *   updateTopicConfig(topic, config: LogConfigInput): void          (live)
- *   deleteLog(topic, partition): Promise<void>; deleteTopic(topic): Promise<void>   (files removed in background)
- *   runFlush(), runRetention(): Promise<number>, runCleaner(): Promise<number>   (what the timers run)
- *   close(): Promise<void>   (flush + checkpoint all, clean-shutdown marker)
+ *   updateTopicConfig(topic, config: LogConfigInput, replace = false): void   (live; replace = defaults + config)
+ *   deleteLog(topic, partition): Promise<void>;  deleteTopic(topic): Promise<void>
+ *     (the log stops at once, its directory is renamed aside and removed in the background)
+ *   runFlush(): Promise<void>; runRetention(): Promise<number>; runCleaner(): Promise<number>   (what the timers run)
+ *   close(): Promise<void>   (flush + checkpoint every log, write the clean-shutdown marker)
+ *   pool.openCount: open file descriptors (bounded by maxOpenFiles); defaults: LogConfig; cleaner.lastStats
  *
- * PartitionLog
- *   append(records: Buffer, opts?: { leaderEpoch?, durability?: 'fsync'|'os', validate? }): Promise<AppendResult>
- *     records = one or more v2 batches; base offsets / leader epoch / LogAppendTime patched in place,
- *     synchronously in call order. AppendResult { baseOffset, lastOffset, logAppendTime (-1 CreateTime), logStartOffset }
- *     resolves at the durability point ('fsync': after fdatasync with group commit; 'os': after the write).
- *   read(fetchOffset, maxBytes, { minOneBatch, upperBound? (default highWatermark) }): Promise<ReadResult>
- *     ReadResult { buffers: Buffer[] (whole batches, for writev), bytes, nextOffset, highWatermark,
- *     lastStableOffset, logStartOffset, logEndOffset }. OffsetOutOfRangeError when
- *     fetchOffset < logStartOffset or > logEndOffset.
- *   logStartOffset, logEndOffset, highWatermark, lastStableOffset, leaderEpoch, isOffline, size, segmentCount
- *   offsetForTimestamp(ts, { upperBound? }): Promise<{ offset, timestamp, leaderEpoch } | null>
- *   maxTimestampOffset(): Promise<{ offset, timestamp, leaderEpoch }>   (ListOffsets -3; -1s when empty)
- *   deleteRecordsBefore(offset | -1 for HW): Promise<newLogStartOffset>   (persisted)
- *   truncate(offset): Promise<void>;  flush(): Promise<void>;  checkpoint(): Promise<void>;  roll()
- *   setLeaderEpoch(epoch); endOffsetForEpoch(epoch): { leaderEpoch, endOffset }; leaderEpochEntries()
- *   onAppend(listener): unsubscribe — called when HW/LSO moves, on truncation, offline, close.
- *   waitForData(offset, timeoutMs): Promise<boolean> — true once highWatermark > offset.
- *   producers: ProducerStateManager — get(pid) → { producerEpoch, batches (last 5: firstSeq, lastSeq,
- *     firstOffset, lastOffset, timestamp), currentTxnFirstOffset, coordinatorEpoch }, findDuplicate(pid,
- *     epoch, firstSeq, lastSeq), firstUnstableOffset(), setCoordinatorEpoch(). Snapshotted at checkpoints,
- *     rebuilt on recovery by replaying batches after the snapshot.
- *   recordAbortedTxn(pid, firstOffset, lastOffset); abortedTransactions(fromOffset, upToOffset): AbortedTxn[]
- *     (ABORT markers appended to the log are recorded automatically).
- *   updateConfig(input: LogConfigInput); close(); delete()
+ * PartitionLog (topic, partition, config: LogConfig)
+ *   append(records: Buffer, opts?: { leaderEpoch?: number; durability?: 'fsync' | 'os'; validate?: boolean }): Promise<AppendResult>
+ *     records: one or more v2 batches. Base offsets, partition leader epoch (opts.leaderEpoch ?? the epoch set by
+ *     setLeaderEpoch) and, for message.timestamp.type=LogAppendTime, the append time are patched in place,
+ *     synchronously and in call order. AppendResult { baseOffset, lastOffset, logAppendTime (-1 for CreateTime),
+ *     logStartOffset }, resolved at the durability point: 'fsync' after fdatasync (group commit: concurrent
+ *     appends share fsyncs), 'os' after the write. Rejects InvalidRecordsError for bytes that are not whole v2 batches.
+ *   read(fetchOffset, maxBytes, { minOneBatch: boolean; upperBound?: number = highWatermark }): Promise<ReadResult>
+ *     ReadResult { buffers: Buffer[] (whole stored batches from the one containing fetchOffset, ready for writev),
+ *     bytes, nextOffset, highWatermark, lastStableOffset, logStartOffset, logEndOffset }. One segment per call,
+ *     positional reads of at most maxBytes (or the first batch) plus an index-interval scan.
+ *     OffsetOutOfRangeError when fetchOffset < logStartOffset or > logEndOffset; empty when ≥ upperBound.
+ *   logStartOffset, logEndOffset, highWatermark (durable end: fsynced for 'fsync', written for 'os'),
+ *   lastStableOffset (min(HW, first offset of an open or not-yet-stable transaction)), leaderEpoch,
+ *   isOffline, offlineReason, isClosed, size, segmentCount, segmentBases(), needsCheckpoint, hasUnflushed
+ *   offsetForTimestamp(ts, { upperBound? = HW }): Promise<{ offset, timestamp, leaderEpoch } | null>
+ *     (first batch in offset order with maxTimestamp ≥ ts, then its first record with timestamp ≥ ts)
+ *   maxTimestampOffset(): Promise<{ offset, timestamp, leaderEpoch }>   (ListOffsets -3; all -1 when empty)
+ *     ListOffsets -2 / -1 are logStartOffset / highWatermark (or lastStableOffset) directly.
+ *   deleteRecordsBefore(offset | -1 = HW): Promise<number>  (the new logStartOffset; ≤ HW, persisted)
+ *   truncate(offset): Promise<void>;  flush(): Promise<void>;  checkpoint(): Promise<void>;  roll(): void
+ *   setLeaderEpoch(epoch): void;  endOffsetForEpoch(epoch): { leaderEpoch, endOffset };  leaderEpochEntries()
+ *   onAppend(listener: () => void): () => void   — called when HW/LSO move, on truncation, offline, close
+ *   waitForData(offset, timeoutMs): Promise<boolean>   — true once highWatermark > offset, false on timeout
+ *   producers: ProducerStateManager — get(pid) → { producerId, producerEpoch, batches: last 5 { firstSeq, lastSeq,
+ *     firstOffset, lastOffset, timestamp }, currentTxnFirstOffset, coordinatorEpoch, lastTimestamp };
+ *     findDuplicate(pid, epoch, firstSeq, lastSeq); firstUnstableOffset(); setCoordinatorEpoch(pid, e); entries().
+ *     Updated on every append, snapshotted at checkpoints, rebuilt on recovery by replaying batches after it.
+ *   recordAbortedTxn(producerId, firstOffset, lastOffset): void;  abortedTransactions(fromOffset, upToOffset): AbortedTxn[]
+ *     (ABORT markers appended to the log are recorded automatically, also on recovery replay)
+ *   updateConfig(input: LogConfigInput, base?: LogConfig): void   (incremental, live)
+ *   applyRetention(now?): Promise<number>;  close(): Promise<void>;  delete(): Promise<void>
  *
- * Errors (all LogError with .kafkaError): KafkaStorageError ('KAFKA_STORAGE_ERROR': the partition is
- * offline after EIO/ENOSPC/failed fsync/missing file; others keep working), OffsetOutOfRangeError
- * ('OFFSET_OUT_OF_RANGE'), InvalidRecordsError ('CORRUPT_MESSAGE'), LogClosedError ('LOG_DELETED').
+ * Errors (all LogError with .kafkaError): KafkaStorageError 'KAFKA_STORAGE_ERROR' (partition offline after
+ * EIO / ENOSPC / failed fsync / missing file — one log line says why; other partitions keep working),
+ * OffsetOutOfRangeError 'OFFSET_OUT_OF_RANGE', InvalidRecordsError 'CORRUPT_MESSAGE', LogClosedError 'LOG_DELETED'.
  *
- * Config keys (LogConfigInput, Kafka names): segment.bytes, segment.ms, retention.ms, retention.bytes,
- * cleanup.policy (delete | compact | compact,delete), message.timestamp.type (CreateTime | LogAppendTime),
- * index.interval.bytes, flush.messages, flush.ms, durability (fsync | os; default fsync),
- * delete.retention.ms, min.cleanable.dirty.ratio, min.compaction.lag.ms, max.compaction.lag.ms.
+ * Config keys (LogConfigInput, Kafka names; numbers or numeric strings): segment.bytes (1 GiB), segment.ms (7 d),
+ * retention.ms (7 d, -1 = forever), retention.bytes (-1), cleanup.policy (delete | compact | compact,delete),
+ * message.timestamp.type (CreateTime | LogAppendTime), index.interval.bytes (4096), flush.messages, flush.ms
+ * (both "never" by default), durability (fsync | os; default fsync), delete.retention.ms (1 d),
+ * min.cleanable.dirty.ratio (0.5), min.compaction.lag.ms (0), max.compaction.lag.ms (parsed, not used yet).
  */
 
 export { LogManager, type LogManagerOptions } from './manager.js';

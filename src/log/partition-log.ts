@@ -142,6 +142,7 @@ export class PartitionLog {
   private readonly syncWaiters = new Fifo<Waiter>();
   private readonly dirty = new Set<Segment>();
   private unflushedMessages = 0;
+  private writesSinceSyncStart = 0;
   private lastSyncTime: number;
   private metaChain: Promise<void> = Promise.resolve();
   private readonly background = new Set<Promise<unknown>>();
@@ -654,8 +655,10 @@ export class PartitionLog {
       this.advanceHighWatermark(this.writtenOffset);
       if (this.unflushedMessages >= this.config.flushMessages) this.requestSync().catch(() => {});
     }
-    // Group commit: while more writes are queued, write them first so one fsync covers them all.
-    if (this.queue.length === 0 || (this.queue.peek() as QueueItem).kind === 'task') this.kickSync();
+    // Group commit: while more writes are queued, write them first so one fsync covers them all — but
+    // not forever: under a continuous stream of writes, sync after the next round anyway.
+    this.writesSinceSyncStart++;
+    if (this.queue.length === 0 || (this.queue.peek() as QueueItem).kind === 'task' || this.writesSinceSyncStart > 1) this.kickSync();
   }
 
   private kickSync(): void {
@@ -664,6 +667,7 @@ export class PartitionLog {
     const wanted = this.config.durability === 'fsync' || (this.syncWaiters.length > 0 && (this.syncWaiters.peek() as Waiter).endOffset <= this.writtenOffset);
     if (!wanted) return;
     this.syncing = true;
+    this.writesSinceSyncStart = 0;
     const target = this.writtenOffset;
     const segs = [...this.dirty];
     this.dirty.clear();
@@ -1432,11 +1436,6 @@ export class PartitionLog {
       this.gate = null;
       open();
     }
-  }
-
-  /** First offset not yet compacted, the dirty-ratio inputs. */
-  get activeSegmentBase(): number {
-    return this.active.base;
   }
 }
 
