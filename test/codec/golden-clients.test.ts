@@ -83,7 +83,7 @@ function kcatAvailable(): boolean {
 
 function kcat(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 20_000 }); // killed if it ever hangs
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
