@@ -8,3 +8,6 @@ export * from './record.js';
 export * from './compression/index.js';
 export * from './control.js';
 export * from './legacy.js';
+export * from './compression/snappy.js';
+export * from './compression/lz4.js';
+export * from './compression/xxhash32.js';
