@@ -54,6 +54,8 @@
  *     firstOffset, lastOffset, timestamp }, currentTxnFirstOffset, coordinatorEpoch, lastTimestamp };
  *     findDuplicate(pid, epoch, firstSeq, lastSeq); firstUnstableOffset(); setCoordinatorEpoch(pid, e); entries().
  *     Updated on every append, snapshotted at checkpoints, rebuilt on recovery by replaying batches after it.
+ *     The log does not reject duplicates or bad sequences itself: call findDuplicate / check sequences and then
+ *     append() in the same synchronous step (no await between), so no other append can interleave.
  *   recordAbortedTxn(producerId, firstOffset, lastOffset): void;  abortedTransactions(fromOffset, upToOffset): AbortedTxn[]
  *     (ABORT markers appended to the log are recorded automatically, also on recovery replay)
  *   updateConfig(input: LogConfigInput, base?: LogConfig): void   (incremental, live)
