@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `tributary [flags]` starts a broker.
+// `tributary [flags]` starts a broker; `healthcheck` and `conformance` are subcommands.
 // Arguments become a BrokerConfig; everything heavy is imported only once we know what to run,
 // so start-up stays fast.
 
@@ -8,18 +8,23 @@ import { createRequire } from 'node:module';
 const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storage URL]
                  [--advertised-host H] [--advertised-port N] [--config server.properties]
                  [--log-format text|json] [--log-level debug|info|warn|error] [--<kafka.key> VALUE ...]
+       tributary healthcheck [--bootstrap HOST:PORT]
+       tributary conformance --bootstrap HOST:PORT [--filter TEXT] [--json] [--junit FILE]
 
 Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
 given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
-properties file. See README.md for the list.
-
-       tributary conformance --bootstrap HOST:PORT [--filter TEXT] [--json] [--junit FILE]
-Runs the Kafka protocol conformance suite against any Kafka-compatible broker (--help for more).`;
+properties file; see README.md for the list. healthcheck asks a broker for its API versions (the
+container uses it); conformance runs the Kafka protocol conformance suite against any
+Kafka-compatible broker.`;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'conformance') {
     const { conformanceMain } = await import('./conformance/main.js');
     return conformanceMain(argv.slice(1));
+  }
+  if (argv[0] === 'healthcheck') {
+    const { runHealthcheck } = await import('./healthcheck.js');
+    return runHealthcheck(argv.slice(1));
   }
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE + '\n');
