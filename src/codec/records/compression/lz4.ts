@@ -69,6 +69,13 @@ export function lz4CompressBlock(src: Uint8Array, start: number, end: number, ou
       step = 1 << 6;
       let mlen = MIN_MATCH;
       while (ip + mlen < matchLimit && src[ref + mlen] === src[ip + mlen]) mlen++;
+      // extend backwards over bytes that would otherwise go out as literals
+      let ref0 = ref;
+      while (ip > anchor && ref0 > start && src[ip - 1] === src[ref0 - 1]) {
+        ip--;
+        ref0--;
+        mlen++;
+      }
       // sequence: token, literal length, literals, offset, match length
       const litLen = ip - anchor;
       const token = op++;
@@ -76,7 +83,7 @@ export function lz4CompressBlock(src: Uint8Array, start: number, end: number, ou
       if (litLen >= 15) op = writeLength(out, op, litLen - 15);
       out.set(src.subarray(anchor, ip), op);
       op += litLen;
-      const offset = ip - ref;
+      const offset = ip - ref0;
       out[op++] = offset & 0xff;
       out[op++] = offset >>> 8;
       if (mlen - MIN_MATCH >= 15) op = writeLength(out, op, mlen - MIN_MATCH - 15);
