@@ -1,11 +1,23 @@
 // KIP-848 (group.protocol=consumer): ConsumerGroupHeartbeat and ConsumerGroupDescribe over
-// ConsumerGroup — group epochs, target assignments from the server-side assignors, and per-member
-// reconciliation (revoke first, then assign partitions once their previous owner released them).
+// ConsumerGroup. The group epoch moves when membership, subscriptions or subscribed topic metadata
+// change; the target assignment is recomputed by a server-side assignor for that epoch; each member
+// then reconciles towards its target: it first revokes what it must give up (keeping its epoch),
+// then takes the new epoch and the partitions that their previous owners have released.
+// Kafka's GroupMetadataManager.consumerGroupHeartbeat and CurrentAssignmentBuilder are the reference.
+// Consumer group state is not written to __consumer_offsets (committed offsets are): after a broker
+// restart members are fenced (UNKNOWN_MEMBER_ID) and rejoin with epoch 0.
 
-import { ErrorCode } from '../codec/index.js';
-import type { Uuid } from '../codec/index.js';
-import type { GroupCoordinator, MemberIdentity } from './coordinator.js';
-import { ConsumerGroup } from './consumer-group.js';
+import { randomUUID } from 'node:crypto';
+import {
+  ErrorCode,
+  type ConsumerGroupDescribeResponseDescribedGroup,
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupHeartbeatResponse,
+  type Uuid,
+} from '../codec/index.js';
+import { SERVER_ASSIGNORS } from './assignors.js';
+import { type Assignment, ConsumerGroup, ConsumerMember } from './consumer-group.js';
+import type { ClientInfo, GroupCoordinator, MemberIdentity } from './coordinator.js';
 import type { GroupLogRecord } from './group-log.js';
 
 /** The topics the coordinator can see (ClusterState fits). */
@@ -15,11 +27,444 @@ export interface TopicDirectory {
   topics(): Iterable<{ name: string; id: Uuid; partitions: number; internal?: boolean }>;
 }
 
+const LEAVE_EPOCH = -1;
+const STATIC_LEAVE_EPOCH = -2;
+
+function heartbeatError(errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResponse {
+  return { throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+}
+
+class HeartbeatError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+/** RE2/J-style full match (Kafka matches the whole topic name). */
+function compileRegex(re: string): RegExp {
+  try {
+    return new RegExp(`^(?:${re})$`);
+  } catch (err) {
+    throw new HeartbeatError(ErrorCode.INVALID_REGULAR_EXPRESSION, `Invalid regular expression ${re}: ${(err as Error).message}`);
+  }
+}
+
+function sameAssignment(a: Assignment, b: Assignment): boolean {
+  let n = 0;
+  for (const [t, ps] of a) {
+    if (ps.size === 0) continue;
+    n++;
+    const o = b.get(t);
+    if (o === undefined || o.size !== ps.size) return false;
+    for (const p of ps) if (!o.has(p)) return false;
+  }
+  for (const ps of b.values()) if (ps.size > 0) n--;
+  return n === 0;
+}
+
+function intersect(a: Assignment, b: Assignment): Assignment {
+  const out: Assignment = new Map();
+  for (const [t, ps] of a) {
+    const o = b.get(t);
+    if (o === undefined) continue;
+    const s = new Set([...ps].filter((p) => o.has(p)));
+    if (s.size > 0) out.set(t, s);
+  }
+  return out;
+}
+
+function minus(a: Assignment, b: Assignment): Assignment {
+  const out: Assignment = new Map();
+  for (const [t, ps] of a) {
+    const o = b.get(t);
+    const s = new Set([...ps].filter((p) => o === undefined || !o.has(p)));
+    if (s.size > 0) out.set(t, s);
+  }
+  return out;
+}
+
+function isEmpty(a: Assignment): boolean {
+  for (const s of a.values()) if (s.size > 0) return false;
+  return true;
+}
+
+function fromWire(tps: readonly { topicId: Uuid; partitions: readonly number[] }[]): Assignment {
+  const out: Assignment = new Map();
+  for (const tp of tps) if (tp.partitions.length > 0) out.set(tp.topicId, new Set(tp.partitions));
+  return out;
+}
+
+function toWire(a: Assignment): { topicId: Uuid; partitions: number[] }[] {
+  return [...a].filter(([, ps]) => ps.size > 0).map(([topicId, ps]) => ({ topicId, partitions: [...ps].sort((x, y) => x - y) }));
+}
+
 export class ConsumerGroupManager {
   constructor(
     private readonly coordinator: GroupCoordinator,
     readonly topics: TopicDirectory | null,
   ) {}
+
+  // ---- ConsumerGroupHeartbeat -----------------------------------------------------------------
+
+  heartbeat(req: ConsumerGroupHeartbeatRequest, client: ClientInfo): ConsumerGroupHeartbeatResponse {
+    const active = this.coordinator.checkActive();
+    if (active !== ErrorCode.NONE) return heartbeatError(active);
+    try {
+      this.validate(req, client.apiVersion);
+      if (req.memberEpoch === LEAVE_EPOCH || req.memberEpoch === STATIC_LEAVE_EPOCH) return this.leave(req);
+      return this.join(req, client);
+    } catch (err) {
+      if (err instanceof HeartbeatError) return heartbeatError(err.code, err.message);
+      throw err;
+    }
+  }
+
+  private validate(req: ConsumerGroupHeartbeatRequest, apiVersion: number): void {
+    const bad = (m: string) => new HeartbeatError(ErrorCode.INVALID_REQUEST, m);
+    if (req.groupId === '') throw bad('GroupId can\'t be empty.');
+    if (req.rackId !== null && req.rackId === '') throw bad('RackId can\'t be empty.');
+    if (req.instanceId !== null && req.instanceId === '') throw bad('InstanceId can\'t be empty.');
+    if (req.memberEpoch > 0 || req.memberEpoch === LEAVE_EPOCH || req.memberEpoch === STATIC_LEAVE_EPOCH || apiVersion >= 1) {
+      if (req.memberId === '') throw bad('MemberId can\'t be empty.');
+    }
+    if (req.memberEpoch === 0) {
+      if (req.rebalanceTimeoutMs === -1) throw bad('RebalanceTimeoutMs must be provided in first request.');
+      if (req.topicPartitions === null || req.topicPartitions.length > 0) throw bad('TopicPartitions must be empty when (re-)joining.');
+      if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) throw bad('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
+    } else if (req.memberEpoch === STATIC_LEAVE_EPOCH) {
+      if (req.instanceId === null) throw bad('InstanceId can\'t be null.');
+    } else if (req.memberEpoch < STATIC_LEAVE_EPOCH) {
+      throw bad(`MemberEpoch is ${req.memberEpoch}, but must be greater than or equal to -2.`);
+    }
+    if (req.serverAssignor !== null && !SERVER_ASSIGNORS.has(req.serverAssignor)) {
+      throw new HeartbeatError(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${req.serverAssignor} is not supported. Supported assignors: ${[...SERVER_ASSIGNORS.keys()].join(', ')}.`);
+    }
+    if (req.subscribedTopicRegex !== null) compileRegex(req.subscribedTopicRegex);
+  }
+
+  private getOrCreateGroup(groupId: string, create: boolean): ConsumerGroup {
+    const existing = this.coordinator.groups.get(groupId);
+    if (existing instanceof ConsumerGroup) return existing;
+    if (existing !== undefined) {
+      // An empty classic group (offsets only) becomes a consumer group; a live one stays classic.
+      if (!existing.isEmpty() || !create) throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+      this.coordinator.groups.delete(groupId);
+    } else if (!create) {
+      throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`);
+    }
+    const g = new ConsumerGroup(groupId);
+    this.coordinator.groups.set(groupId, g);
+    return g;
+  }
+
+  private join(req: ConsumerGroupHeartbeatRequest, client: ClientInfo): ConsumerGroupHeartbeatResponse {
+    const cfg = this.coordinator.config;
+    const joining = req.memberEpoch === 0;
+    const group = this.getOrCreateGroup(req.groupId, joining);
+    let member = group.members.get(req.memberId);
+    let changed = false;
+    let fullResponse = joining;
+    if (joining) {
+      if (member !== undefined) {
+        // A fenced member rejoins with its id: it starts again from nothing.
+        this.removeMember(group, member);
+        member = undefined;
+      }
+      if (req.instanceId !== null) {
+        const prevId = group.staticMembers.get(req.instanceId);
+        const prev = prevId !== undefined ? group.members.get(prevId) : undefined;
+        if (prev !== undefined && prev.memberEpoch !== STATIC_LEAVE_EPOCH) {
+          throw new HeartbeatError(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${prevId} with instance id ${req.instanceId} is not released yet.`);
+        }
+        if (prev !== undefined) {
+          // A static member coming back takes over its old assignment and epoch: no rebalance.
+          member = this.replaceStaticMember(group, prev, req.memberId || randomUUID(), client);
+        }
+      }
+      if (member === undefined) {
+        if (group.members.size >= cfg.consumerMaxSize) {
+          throw new HeartbeatError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${cfg.consumerMaxSize} members.`);
+        }
+        member = new ConsumerMember(req.memberId || randomUUID(), client.clientId, client.clientHost);
+        member.instanceId = req.instanceId;
+        group.members.set(member.memberId, member);
+        if (req.instanceId !== null) group.staticMembers.set(req.instanceId, member.memberId);
+        changed = true;
+      }
+    } else {
+      if (member === undefined) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      if (req.instanceId !== null && group.staticMembers.get(req.instanceId) !== member.memberId) {
+        throw new HeartbeatError(ErrorCode.FENCED_INSTANCE_ID, `Instance id ${req.instanceId} belongs to another member.`);
+      }
+      this.checkEpoch(member, req);
+    }
+    const m = member;
+    // Subscription updates (null = unchanged).
+    if (req.rebalanceTimeoutMs !== -1) m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    if (req.rackId !== null) m.rackId = req.rackId;
+    if (req.subscribedTopicNames !== null && req.subscribedTopicNames.join('\0') !== m.subscribedTopicNames.join('\0')) {
+      m.subscribedTopicNames = [...req.subscribedTopicNames];
+      changed = true;
+    }
+    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== (m.subscribedTopicRegex ?? '')) {
+      m.subscribedTopicRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
+      changed = true;
+    }
+    if (req.serverAssignor !== null && req.serverAssignor !== m.serverAssignor) {
+      m.serverAssignor = req.serverAssignor;
+      changed = true;
+    }
+    if (req.topicPartitions !== null && req.rebalanceTimeoutMs !== -1) fullResponse = true;
+    // Topic metadata (new matching topics, more partitions) also moves the group epoch.
+    const signature = this.metadataSignature(group);
+    if (changed || signature !== group.metadataSignature) {
+      group.groupEpoch++;
+      group.metadataSignature = signature;
+    }
+    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
+    const before = { epoch: m.memberEpoch, assigned: m.assigned };
+    this.reconcile(group, m, req.topicPartitions === null ? null : fromWire(req.topicPartitions));
+    this.scheduleSession(group, m, cfg.consumerSessionTimeoutMs);
+    const assignmentChanged = before.epoch !== m.memberEpoch || !sameAssignment(before.assigned, m.assigned);
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId: m.memberId,
+      memberEpoch: m.memberEpoch,
+      heartbeatIntervalMs: cfg.consumerHeartbeatIntervalMs,
+      assignment: assignmentChanged || fullResponse ? { topicPartitions: toWire(m.assigned) } : null,
+    };
+  }
+
+  /** Kafka's epoch check: a smaller epoch is accepted only as a retry of the previous one. */
+  private checkEpoch(m: ConsumerMember, req: ConsumerGroupHeartbeatRequest): void {
+    if (req.memberEpoch > m.memberEpoch) {
+      throw new HeartbeatError(ErrorCode.FENCED_MEMBER_EPOCH, `The consumer group member has a greater member epoch (${req.memberEpoch}) than the one known by the group coordinator (${m.memberEpoch}).`);
+    }
+    if (req.memberEpoch < m.memberEpoch) {
+      const owned = req.topicPartitions === null ? null : fromWire(req.topicPartitions);
+      if (req.memberEpoch !== m.previousMemberEpoch || owned === null || !sameAssignment(owned, m.assigned)) {
+        throw new HeartbeatError(ErrorCode.FENCED_MEMBER_EPOCH, `The consumer group member has a smaller member epoch (${req.memberEpoch}) than the one known by the group coordinator (${m.memberEpoch}).`);
+      }
+    }
+  }
+
+  private replaceStaticMember(group: ConsumerGroup, prev: ConsumerMember, newId: string, client: ClientInfo): ConsumerMember {
+    const m = new ConsumerMember(newId, client.clientId, client.clientHost);
+    Object.assign(m, {
+      memberEpoch: prev.previousMemberEpoch >= 0 ? prev.previousMemberEpoch : 0,
+      previousMemberEpoch: -1,
+      state: prev.state,
+      instanceId: prev.instanceId,
+      rackId: prev.rackId,
+      rebalanceTimeoutMs: prev.rebalanceTimeoutMs,
+      subscribedTopicNames: prev.subscribedTopicNames,
+      subscribedTopicRegex: prev.subscribedTopicRegex,
+      serverAssignor: prev.serverAssignor,
+      assigned: prev.assigned,
+      pendingRevocation: prev.pendingRevocation,
+    });
+    prev.sessionTimer?.cancel();
+    prev.rebalanceTimer?.cancel();
+    group.members.delete(prev.memberId);
+    group.members.set(newId, m);
+    group.staticMembers.set(m.instanceId!, newId);
+    const target = group.targetAssignment.get(prev.memberId);
+    group.targetAssignment.delete(prev.memberId);
+    if (target !== undefined) group.targetAssignment.set(newId, target);
+    for (const [k, owner] of group.owners) if (owner === prev.memberId) group.owners.set(k, newId);
+    return m;
+  }
+
+  private leave(req: ConsumerGroupHeartbeatRequest): ConsumerGroupHeartbeatResponse {
+    const group = this.getOrCreateGroup(req.groupId, false);
+    let member = group.members.get(req.memberId);
+    if (member === undefined && req.instanceId !== null) {
+      const id = group.staticMembers.get(req.instanceId);
+      member = id !== undefined ? group.members.get(id) : undefined;
+      if (member !== undefined && member.memberId !== req.memberId) {
+        throw new HeartbeatError(ErrorCode.FENCED_INSTANCE_ID, `Instance id ${req.instanceId} belongs to another member.`);
+      }
+    }
+    if (member === undefined) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+    if (req.memberEpoch === STATIC_LEAVE_EPOCH) {
+      // A static member leaving temporarily keeps its partitions until its session expires.
+      member.previousMemberEpoch = member.memberEpoch;
+      member.memberEpoch = STATIC_LEAVE_EPOCH;
+      member.rebalanceTimer?.cancel();
+      this.scheduleSession(group, member, this.coordinator.config.consumerSessionTimeoutMs);
+    } else {
+      this.removeMember(group, member);
+      group.groupEpoch++;
+    }
+    return {
+      throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch,
+      heartbeatIntervalMs: 0, assignment: null,
+    };
+  }
+
+  private removeMember(group: ConsumerGroup, m: ConsumerMember): void {
+    m.sessionTimer?.cancel();
+    m.rebalanceTimer?.cancel();
+    group.members.delete(m.memberId);
+    if (m.instanceId !== null && group.staticMembers.get(m.instanceId) === m.memberId) group.staticMembers.delete(m.instanceId);
+    group.targetAssignment.delete(m.memberId);
+    for (const [k, owner] of [...group.owners]) if (owner === m.memberId) group.owners.delete(k);
+  }
+
+  private scheduleSession(group: ConsumerGroup, m: ConsumerMember, ms: number): void {
+    m.sessionTimer?.cancel();
+    m.sessionTimer = this.coordinator.clock.setTimeout(() => {
+      m.sessionTimer = null;
+      if (group.members.get(m.memberId) !== m) return;
+      this.coordinator.logger.info('consumer group member session expired', { group: group.groupId, member: m.memberId });
+      this.removeMember(group, m);
+      group.groupEpoch++;
+    }, ms);
+  }
+
+  // ---- assignment -------------------------------------------------------------------------------
+
+  /** Topic ids (with partition counts) a member subscribes to, by name and regex. */
+  private subscribedTopics(m: ConsumerMember): Map<string, number> {
+    const out = new Map<string, number>();
+    if (this.topics === null) return out;
+    for (const name of m.subscribedTopicNames) {
+      const t = this.topics.topic(name);
+      if (t !== undefined) out.set(t.id, t.partitions);
+    }
+    if (m.subscribedTopicRegex !== null) {
+      const re = compileRegex(m.subscribedTopicRegex);
+      for (const t of this.topics.topics()) if (!t.internal && re.test(t.name)) out.set(t.id, t.partitions);
+    }
+    return out;
+  }
+
+  private metadataSignature(group: ConsumerGroup): string {
+    const all = new Map<string, number>();
+    for (const m of group.members.values()) for (const [t, n] of this.subscribedTopics(m)) all.set(t, n);
+    return [...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => `${t}:${n}`).join(',');
+  }
+
+  /** The assignor most members ask for, else the broker's first. */
+  private assignorFor(group: ConsumerGroup): string {
+    const votes = new Map<string, number>();
+    for (const m of group.members.values()) if (m.serverAssignor !== null) votes.set(m.serverAssignor, (votes.get(m.serverAssignor) ?? 0) + 1);
+    let best = this.coordinator.config.consumerAssignors[0] ?? 'uniform';
+    let n = 0;
+    for (const [name, v] of votes) if (v > n) [best, n] = [name, v];
+    return best;
+  }
+
+  private computeTargetAssignment(group: ConsumerGroup): void {
+    const assignor = SERVER_ASSIGNORS.get(this.assignorFor(group))!;
+    const partitions = new Map<string, number>();
+    const members = [...group.members.values()].map((m) => {
+      const subs = this.subscribedTopics(m);
+      for (const [t, n] of subs) partitions.set(t, n);
+      return { memberId: m.memberId, topics: new Set(subs.keys()), current: group.targetAssignment.get(m.memberId) ?? m.assigned };
+    });
+    group.targetAssignment = assignor.assign({ members, partitions });
+    group.assignmentEpoch = group.groupEpoch;
+  }
+
+  /**
+   * Moves a member towards its target: revoke first (epoch unchanged until the member reports it no
+   * longer owns them), then take the new epoch with every target partition already released.
+   */
+  private reconcile(group: ConsumerGroup, m: ConsumerMember, owned: Assignment | null): void {
+    if (m.state === 'unrevoked_partitions') {
+      const stillOwned = owned === null ? true : !isEmpty(intersect(owned, m.pendingRevocation));
+      if (stillOwned) return;
+      for (const [t, ps] of m.pendingRevocation) for (const p of ps) if (group.owners.get(`${t}:${p}`) === m.memberId) group.owners.delete(`${t}:${p}`);
+      m.pendingRevocation = new Map();
+      m.rebalanceTimer?.cancel();
+      m.rebalanceTimer = null;
+      m.state = 'stable';
+    }
+    const target = group.targetAssignment.get(m.memberId) ?? new Map<string, Set<number>>();
+    if (m.memberEpoch === group.assignmentEpoch && m.state === 'stable' && sameAssignment(m.assigned, target)) return;
+    const keep = intersect(m.assigned, target);
+    const revoke = minus(m.assigned, target);
+    if (!isEmpty(revoke)) {
+      m.assigned = keep;
+      m.pendingRevocation = revoke;
+      m.state = 'unrevoked_partitions';
+      m.rebalanceTimer?.cancel();
+      m.rebalanceTimer = this.coordinator.clock.setTimeout(() => {
+        m.rebalanceTimer = null;
+        if (group.members.get(m.memberId) !== m || m.state !== 'unrevoked_partitions') return;
+        this.coordinator.logger.info('consumer group member did not revoke in time', { group: group.groupId, member: m.memberId });
+        this.removeMember(group, m);
+        group.groupEpoch++;
+      }, m.rebalanceTimeoutMs);
+      return;
+    }
+    const wanted = minus(target, m.assigned);
+    let unreleased = false;
+    const next: Assignment = new Map([...keep].map(([t, ps]) => [t, new Set(ps)]));
+    for (const [t, ps] of wanted) {
+      for (const p of ps) {
+        const owner = group.owners.get(`${t}:${p}`);
+        if (owner !== undefined && owner !== m.memberId && group.members.has(owner)) {
+          unreleased = true;
+          continue;
+        }
+        group.owners.set(`${t}:${p}`, m.memberId);
+        let s = next.get(t);
+        if (s === undefined) next.set(t, (s = new Set()));
+        s.add(p);
+      }
+    }
+    m.assigned = next;
+    if (m.memberEpoch !== group.assignmentEpoch) {
+      m.previousMemberEpoch = m.memberEpoch;
+      m.memberEpoch = group.assignmentEpoch;
+    }
+    m.state = unreleased ? 'unreleased_partitions' : 'stable';
+  }
+
+  // ---- ConsumerGroupDescribe --------------------------------------------------------------------
+
+  describe(groupIds: readonly string[], apiVersion: number): ConsumerGroupDescribeResponseDescribedGroup[] {
+    const active = this.coordinator.checkActive();
+    const named = (a: Assignment) => ({
+      topicPartitions: toWire(a).map((tp) => ({ ...tp, topicName: this.topics?.topicById(tp.topicId)?.name ?? '' })),
+    });
+    return groupIds.map((groupId) => {
+      const base: ConsumerGroupDescribeResponseDescribedGroup = {
+        errorCode: ErrorCode.NONE, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '',
+        members: [], authorizedOperations: -2147483648,
+      };
+      if (active !== ErrorCode.NONE) return { ...base, errorCode: active };
+      const g = this.coordinator.groups.get(groupId);
+      if (g === undefined) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` };
+      if (!(g instanceof ConsumerGroup)) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a consumer group.` };
+      return {
+        ...base,
+        groupState: g.state,
+        groupEpoch: g.groupEpoch,
+        assignmentEpoch: g.assignmentEpoch,
+        assignorName: this.assignorFor(g),
+        members: [...g.members.values()].map((m) => ({
+          memberId: m.memberId,
+          instanceId: m.instanceId,
+          rackId: m.rackId,
+          memberEpoch: m.memberEpoch,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          subscribedTopicNames: m.subscribedTopicNames,
+          subscribedTopicRegex: m.subscribedTopicRegex,
+          assignment: named(m.assigned),
+          targetAssignment: named(g.targetAssignment.get(m.memberId) ?? new Map()),
+          memberType: apiVersion >= 1 ? 1 : -1,
+        })),
+      };
+    });
+  }
+
+  // ---- what the rest of the coordinator asks ----------------------------------------------------
 
   cancelTimers(g: ConsumerGroup): void {
     for (const m of g.members.values()) {
@@ -28,7 +473,7 @@ export class ConsumerGroupManager {
     }
   }
 
-  /** An empty consumer group is replaced by a classic group of the same id. */
+  /** An empty consumer group is replaced by a classic group of the same id (offsets stay). */
   deleteEmptyGroup(g: ConsumerGroup): void {
     this.cancelTimers(g);
     g.dead = true;
@@ -39,6 +484,7 @@ export class ConsumerGroupManager {
     return [];
   }
 
+  /** Classic LeaveGroup against a consumer group: its members do not speak the classic protocol. */
   classicLeave(_g: ConsumerGroup, members: readonly MemberIdentity[]): { errorCode: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] } {
     return {
       errorCode: ErrorCode.NONE,
@@ -47,7 +493,7 @@ export class ConsumerGroupManager {
   }
 
   validateCommit(g: ConsumerGroup, memberId: string, memberEpoch: number, _apiVersion: number): number {
-    if (memberEpoch < 0 && g.isEmpty()) return ErrorCode.NONE;
+    if (memberEpoch < 0 && memberId === '' && g.isEmpty()) return ErrorCode.NONE;
     const m = g.members.get(memberId);
     if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (memberEpoch !== m.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
@@ -64,7 +510,7 @@ export class ConsumerGroupManager {
   isSubscribedTo(g: ConsumerGroup, topic: string): boolean {
     for (const m of g.members.values()) {
       if (m.subscribedTopicNames.includes(topic)) return true;
-      if (m.subscribedTopicRegex !== null && new RegExp(`^(?:${m.subscribedTopicRegex})$`).test(topic)) return true;
+      if (m.subscribedTopicRegex !== null && compileRegex(m.subscribedTopicRegex).test(topic)) return true;
     }
     return false;
   }

@@ -14,6 +14,9 @@ import {
   type HeartbeatRequest,
   type DescribeGroupsResponseDescribedGroup,
   type ListedGroup,
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupHeartbeatResponse,
+  type ConsumerGroupDescribeResponseDescribedGroup,
 } from '../codec/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -304,6 +307,16 @@ export class GroupCoordinator {
 
   groupTombstone(groupId: string): GroupLogRecord {
     return { key: encodeKey({ type: 'group', group: groupId }), value: null };
+  }
+
+  // ---- KIP-848 consumer groups (see consumer-protocol.ts) ----------------------------------------
+
+  consumerGroupHeartbeat(req: ConsumerGroupHeartbeatRequest, client: ClientInfo): ConsumerGroupHeartbeatResponse {
+    return this.consumer.heartbeat(req, client);
+  }
+
+  consumerGroupDescribe(groupIds: readonly string[], apiVersion: number): ConsumerGroupDescribeResponseDescribedGroup[] {
+    return this.consumer.describe(groupIds, apiVersion);
   }
 
   // ---- classic groups: JoinGroup ----------------------------------------------------------------
