@@ -7,6 +7,7 @@ import { RecordFormatError, UnsupportedCompressionError } from './errors.js';
 import { readInt64, writeInt64 } from './int64.js';
 import {
   CompressionType,
+  isControl,
   iterateBatches,
   LOG_OVERHEAD,
   NO_TIMESTAMP,
@@ -392,8 +393,8 @@ export function downConvert(records: Buffer, toMagic: 0 | 1, options: DownConver
     let timestampType: TimestampType;
     let logAppendTime: number | undefined;
     if (span.magic === RECORD_BATCH_MAGIC) {
+      if (isControl(entry, 0)) continue; // before decoding: markers never reach old clients
       const { header, records: recs } = readBatchRecords(entry);
-      if (header.isControl) continue;
       messages = recs;
       codec = header.compression;
       timestampType = header.timestampType;
