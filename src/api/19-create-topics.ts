@@ -3,17 +3,56 @@
 // factor, manual assignments) and creates the valid ones unless validate_only. v5+ answers with
 // the topic's effective configs, partition count and replication factor; v7 with the topic id.
 
-import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse, EncodeInput } from '../codec/index.js';
+import type { CreatableTopic, CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode, ZERO_UUID } from '../codec/index.js';
 import { describeTopicConfigs } from '../cluster/config-describe.js';
 import { topicNameProblem } from '../cluster/topic-names.js';
-import { topicConfigProblem } from '../config/topic-configs.js';
+import { resolveTopicConfig, topicConfigProblem } from '../config/topic-configs.js';
+import { formatValue } from '../config/types.js';
+import { manualAssignmentProblem } from './37-create-partitions.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
 
 type Result = EncodeInput<CreatableTopicResult>;
+
+/**
+ * Kafka's controller checks of partitions, replication factor and manual assignments, with its
+ * messages (ReplicationControlManager.createTopic); the rest is TopicManager.validateCreate's.
+ */
+function kafkaShapeProblem(t: CreatableTopic, nodeId: number): { errorCode: number; errorMessage: string } | undefined {
+  if (t.assignments.length > 0) {
+    if (t.replicationFactor !== -1) {
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'A manual partition assignment was specified, but replication factor was not set to -1.' };
+    }
+    if (t.numPartitions !== -1) {
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'A manual partition assignment was specified, but numPartitions was not set to -1.' };
+    }
+    const seen = new Set<number>();
+    let replicas: number | undefined;
+    for (const a of t.assignments) {
+      if (seen.has(a.partitionIndex)) {
+        return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Found multiple manual partition assignments for partition ${a.partitionIndex}` };
+      }
+      seen.add(a.partitionIndex);
+      const problem = manualAssignmentProblem(a.brokerIds, nodeId, replicas);
+      if (problem !== undefined) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: problem };
+      replicas = a.brokerIds.length;
+    }
+    for (let i = 0; i < seen.size; i++) {
+      if (!seen.has(i)) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'partitions should be a consecutive 0-based integer sequence' };
+    }
+    return undefined;
+  }
+  if (t.replicationFactor < -1 || t.replicationFactor === 0) {
+    return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0, or -1 to use the default value.' };
+  }
+  if (t.numPartitions < -1 || t.numPartitions === 0) {
+    return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions was set to an invalid non-positive value.' };
+  }
+  return undefined;
+}
 
 function failed(name: string, errorCode: number, errorMessage: string | null): Result {
   return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: [] };
@@ -39,15 +78,22 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
         results.push(failed(t.name, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`));
         continue;
       }
-      // Kafka checks the configs (null values, unknown names, bad values) before anything else.
+      // Name problems and existing topics come first (validateCreate reports them), then Kafka
+      // checks the configs (null values, unknown names, bad values), then the partitions.
+      const nameOk = topicNameProblem(t.name) === undefined && topics.topic(t.name) === undefined && ctx.broker.cluster.collidingTopic(t.name) === undefined;
       const nullConfigs = t.configs.filter((c) => c.value === null).map((c) => c.name);
-      if (nullConfigs.length > 0) {
+      if (nullConfigs.length > 0 && nameOk) {
         results.push(failed(t.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nullConfigs.join(',')}`));
         continue;
       }
       const configProblem = t.configs.map((c) => topicConfigProblem(c.name, c.value!)).find((p) => p !== undefined);
-      if (configProblem !== undefined && topics.topic(t.name) === undefined && topicNameProblem(t.name) === undefined) {
+      if (configProblem !== undefined && nameOk) {
         results.push(failed(t.name, ErrorCode.INVALID_CONFIG, configProblem));
+        continue;
+      }
+      const shapeProblem = kafkaShapeProblem(t, topics.nodeId);
+      if (shapeProblem !== undefined && nameOk) {
+        results.push(failed(t.name, shapeProblem.errorCode, shapeProblem.errorMessage));
         continue;
       }
       // Validation and creation run without an await in between, so a second topic in this or
@@ -57,10 +103,18 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
         numPartitions: t.numPartitions,
         replicationFactor: t.replicationFactor,
         assignments: t.assignments,
-        configs: t.configs,
+        // A config given twice: the last one wins, as in Kafka.
+        configs: [...new Map(t.configs.map((c) => [c.name, c])).values()],
       });
       if ('errorCode' in v) {
         results.push(failed(t.name, v.errorCode, v.errorMessage));
+        continue;
+      }
+      const resolved = resolveTopicConfig(v.configs, ctx.broker.config);
+      const minLag = resolved['min.compaction.lag.ms'] as number;
+      const maxLag = resolved['max.compaction.lag.ms'] as number;
+      if (minLag > maxLag) {
+        results.push(failed(t.name, ErrorCode.INVALID_CONFIG, `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${formatValue(maxLag)})`));
         continue;
       }
       const result: Result = {

@@ -240,7 +240,8 @@ export class ConfigAdmin {
       try {
         value = parseValue(k, def.type, text);
       } catch {
-        return invalidRequest(`Invalid value ${text} for configuration ${k}: Not a valid ${def.type}`);
+        const kafkaType = def.type === 'boolean' ? 'Expected value to be either true or false' : `Not a number of type ${def.type.toUpperCase()}`;
+        return invalidRequest(`Invalid value ${text} for configuration ${k}: ${kafkaType}`);
       }
       const problem = def.check?.(value);
       if (problem) return invalidRequest(`Invalid value ${text} for configuration ${k}: ${problem.replace(/^must/, 'Value must')}`);

@@ -86,10 +86,39 @@ describe('CreateTopics', () => {
     expect(codes).toContain(ErrorCode.INVALID_REPLICATION_FACTOR);
     expect(codes.filter((x: number) => x === ErrorCode.INVALID_CONFIG).length).toBe(3);
     expect(codes).toContain(ErrorCode.INVALID_REPLICA_ASSIGNMENT);
-    expect(res.topics.find((t: any) => t.name.startsWith('cfg2')).errorMessage).toContain('no.such.config');
-    expect(res.topics.find((t: any) => t.name.startsWith('cfg-')).errorMessage).toContain('retention.ms');
+    expect(res.topics.find((t: any) => t.name.startsWith('cfg2')).errorMessage).toBe('Unknown topic config name: no.such.config');
+    expect(res.topics.find((t: any) => t.name.startsWith('cfg-')).errorMessage).toBe('Invalid value soon for configuration retention.ms: Not a number of type LONG');
+    expect(res.topics.find((t: any) => t.name.startsWith('cfgnull')).errorMessage).toBe('Null value not supported for topic configs: retention.ms');
     // Nothing but the first "existing" was created.
     expect(b.broker.services.topics.topic(dup)).toBeUndefined();
+  });
+
+  it("words partition, replication and assignment errors as Kafka's controller does", async () => {
+    const c = await b.client();
+    const nodeId = b.broker.services.cluster.nodeId;
+    const res = await c.request(19, 7, {
+      topics: [
+        topic('m-parts', { numPartitions: 0 }),
+        topic('m-rf', { replicationFactor: -3 }),
+        topic('m-both', { numPartitions: 1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [nodeId] }] }),
+        topic('m-gap', { numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 1, brokerIds: [nodeId] }] }),
+        topic('m-twice', { numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [nodeId, nodeId] }] }),
+        topic('m-lag', { configs: [{ name: 'min.compaction.lag.ms', value: '10' }, { name: 'max.compaction.lag.ms', value: '5' }] }),
+        topic('m-ok', { numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [nodeId] }, { partitionIndex: 1, brokerIds: [nodeId] }] }),
+        topic('m-last', { configs: [{ name: 'retention.ms', value: '1' }, { name: 'retention.ms', value: '2' }] }),
+      ],
+      timeoutMs: 5000,
+    });
+    const msg = (n: string) => res.topics.find((t: any) => t.name === n);
+    expect(msg('m-parts')).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions was set to an invalid non-positive value.' });
+    expect(msg('m-rf')).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0, or -1 to use the default value.' });
+    expect(msg('m-both')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'A manual partition assignment was specified, but numPartitions was not set to -1.' });
+    expect(msg('m-gap')).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'partitions should be a consecutive 0-based integer sequence' });
+    expect(msg('m-twice')).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `The manual partition assignment includes the broker ${nodeId} more than once.` });
+    expect(msg('m-lag')).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'conflict topic config setting min.compaction.lag.ms (10) > max.compaction.lag.ms (5)' });
+    expect(msg('m-ok')).toMatchObject({ errorCode: 0, numPartitions: 2 });
+    expect(msg('m-last').errorCode).toBe(0);
+    expect(b.broker.services.topics.topicConfig('m-last')['retention.ms']).toBe(2);
   });
 
   it('v0 carries no error messages but the same codes', async () => {
