@@ -81,7 +81,8 @@ export type Bytes = Buffer | Uint8Array | string;
 export interface RecordInput {
   key?: Bytes | null;
   value?: Bytes | null;
-  headers?: ReadonlyArray<{ key: string; value?: Bytes | null }>;
+  /** In order, keys may repeat; or an object (one header per property, in property order). */
+  headers?: ReadonlyArray<{ key: string; value?: Bytes | null }> | { readonly [key: string]: Bytes | null };
   /** Absolute timestamp; defaults to the batch's baseTimestamp (or now). */
   timestamp?: number;
   /** Defaults to the record's index in the list. */
@@ -247,7 +248,8 @@ interface PreparedRecord {
 function prepare(rec: RecordInput, index: number, baseTimestamp: number): PreparedRecord {
   const key = toBuffer(rec.key);
   const value = toBuffer(rec.value);
-  const headers = (rec.headers ?? []).map((h) => ({ key: Buffer.from(h.key, 'utf8'), value: toBuffer(h.value) }));
+  const list = rec.headers === undefined ? [] : Array.isArray(rec.headers) ? rec.headers : Object.entries(rec.headers).map(([key, value]) => ({ key, value }));
+  const headers = (list as ReadonlyArray<{ key: string; value?: Bytes | null }>).map((h) => ({ key: Buffer.from(h.key, 'utf8'), value: toBuffer(h.value) }));
   const timestampDelta = rec.timestamp === undefined ? 0 : rec.timestamp - baseTimestamp;
   const offsetDelta = rec.offsetDelta ?? index;
   let bodySize = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta);

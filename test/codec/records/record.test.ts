@@ -256,3 +256,12 @@ describe('Kafka leniency on negative lengths', () => {
     expect(() => decodeRecord(badKey, 0, badKey.length, { baseOffset: 0, baseTimestamp: 0 })).toThrow(RecordFormatError);
   });
 });
+
+describe('builder conveniences', () => {
+  it('headers as an object, Uint8Array values, strings', () => {
+    const b = buildRecordBatch({ now: 1, records: [{ key: new Uint8Array([1, 2]), value: 'v', headers: { a: 'x', b: null } }] });
+    const [r] = readBatchRecords(b).records;
+    expect([...(r.key ?? [])]).toEqual([1, 2]);
+    expect(r.headers).toEqual([{ key: 'a', value: Buffer.from('x') }, { key: 'b', value: null }]);
+  });
+});
