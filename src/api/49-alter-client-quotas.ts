@@ -5,7 +5,7 @@
 
 import type { AlterClientQuotasRequest, AlterClientQuotasResponse, AlterClientQuotasResponseEntryData, EncodeInput } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
-import type { QuotaEntity } from '../cluster/quotas.js';
+import { entityString, type QuotaEntity } from '../cluster/quotas.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
@@ -30,7 +30,7 @@ export const alterClientQuotasHandler: ApiHandler<AlterClientQuotasRequest, Enco
       }
       const key = JSON.stringify(Object.keys(entity).sort().map((k) => [k, entity[k]]));
       if (seen.has(key)) {
-        respond(ErrorCode.INVALID_REQUEST, 'Ignoring duplicate entity');
+        respond(ErrorCode.INVALID_REQUEST, `Ignoring duplicate entity ${entityString(entity)}`);
         continue;
       }
       seen.add(key);

@@ -43,7 +43,7 @@ function entityKey(entity: QuotaEntity): string {
   return JSON.stringify(Object.keys(entity).sort().map((k) => [k, entity[k]]));
 }
 
-function entityString(entity: QuotaEntity): string {
+export function entityString(entity: QuotaEntity): string {
   const parts = Object.keys(entity).sort().map((k) => `${k}=${entity[k] ?? '<default>'}`);
   return `ClientQuotaEntity(entries={${parts.join(', ')}})`;
 }
@@ -58,7 +58,8 @@ export function entityProblem(entity: QuotaEntity): QuotaError | undefined {
     if (entity[t] === '') return invalid(`Empty ${t} not supported`);
   }
   if (IP in entity && types.length > 1) {
-    return invalid('Invalid quota entity combination, IP entity should not be combined with User or ClientId entities.');
+    // Kafka's message, missing space included.
+    return invalid('Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId');
   }
   return undefined;
 }

@@ -70,7 +70,7 @@ describe('AlterClientQuotas and DescribeClientQuotas', () => {
       'Unhandled client quota entity type: group',
       'Invalid empty client quota entity',
       'producer_byte_rate cannot be a fractional value.',
-      'Invalid quota entity combination, IP entity should not be combined with User or ClientId entities.',
+      'Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId',
     ]);
     expect(res.entries.every((e: any) => e.errorCode === ErrorCode.INVALID_REQUEST)).toBe(true);
     const validate = await c.request(49, 0, { entries: [{ entity: ent([['user', 'vo']]), ops: [{ key: 'producer_byte_rate', value: 5, remove: false }] }], validateOnly: true });

@@ -230,6 +230,36 @@ describe('dynamic broker configs', () => {
   });
 });
 
+describe('dynamic broker configs: list operations and AlterConfigs', () => {
+  it('APPEND and SUBTRACT on log.cleanup.policy reach topics without an override; legacy AlterConfigs v2 replaces', async () => {
+    const c = await b.client();
+    const name = await newTopic();
+    const topics = b.broker.services.topics;
+    const inc = (configs: object[]) =>
+      c.request(44, 1, { resources: [{ resourceType: BROKER, resourceName: '', configs }], validateOnly: false }).then((r: any) => r.responses[0]);
+    expect(await inc([{ name: 'log.cleanup.policy', configOperation: APPEND, value: 'compact' }])).toMatchObject({ errorCode: 0 });
+    expect(topics.topicConfig(name)['cleanup.policy']).toEqual(['delete', 'compact']);
+    expect((await topics.partitionLog(name, 0))!.config.cleanupPolicy).toEqual({ delete: true, compact: true });
+    expect(await inc([{ name: 'log.cleanup.policy', configOperation: SUBTRACT, value: 'delete' }])).toMatchObject({ errorCode: 0 });
+    expect(topics.topicConfig(name)['cleanup.policy']).toEqual(['compact']);
+    expect(await inc([{ name: 'log.retention.bytes', configOperation: APPEND, value: '1' }])).toMatchObject({
+      errorCode: ErrorCode.INVALID_CONFIG,
+      errorMessage: 'Config value append is not allowed for config key: log.retention.bytes',
+    });
+    // validate_only changes nothing.
+    const vo = await c.request(33, 2, { resources: [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'message.max.bytes', value: '2000000' }] }], validateOnly: true });
+    expect(vo.responses[0].errorCode).toBe(0);
+    expect(topics.topicConfig(name)['max.message.bytes']).toBe(1048588);
+    const legacy = await c.request(33, 2, { resources: [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'message.max.bytes', value: '2000000' }] }], validateOnly: false });
+    expect(legacy.responses[0]).toMatchObject({ errorCode: 0, resourceType: BROKER, resourceName: '1' });
+    expect(topics.topicConfig(name)['max.message.bytes']).toBe(2000000);
+    // Legacy AlterConfigs replaces the whole set of a scope.
+    await c.request(33, 1, { resources: [{ resourceType: BROKER, resourceName: '', configs: [] }, { resourceType: BROKER, resourceName: '1', configs: [] }], validateOnly: false });
+    expect(topics.topicConfig(name)['cleanup.policy']).toEqual(['delete']);
+    expect(topics.topicConfig(name)['max.message.bytes']).toBe(1048588);
+  });
+});
+
 describe('persistence', () => {
   it('topic overrides and dynamic broker configs survive a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-configs-'));
