@@ -47,9 +47,13 @@ export class HandlerRegistry {
   }
 }
 
-/** The version range our protocol schema knows for an API: what a handler serves by default. */
+/**
+ * The version range our protocol schema knows for an API: what a handler serves by default. As
+ * Kafka does, a newest version marked unstable in the schema is not advertised.
+ */
 export function schemaVersions(apiKey: number): { apiKey: number; minVersion: number; maxVersion: number } {
   const info = apiInfo(apiKey);
   if (info === undefined) throw new Error(`the protocol schema has no API ${apiKey}`);
-  return { apiKey, minVersion: info.minVersion, maxVersion: info.maxVersion };
+  const maxVersion = info.latestVersionUnstable ? info.maxVersion - 1 : info.maxVersion;
+  return { apiKey, minVersion: info.minVersion, maxVersion };
 }
