@@ -1,7 +1,7 @@
 // Failures a partition log reports. The API layer maps `kafkaError` to the Kafka error code of its
 // response; everything else is a bug.
 
-export type LogErrorCode = 'KAFKA_STORAGE_ERROR' | 'OFFSET_OUT_OF_RANGE' | 'CORRUPT_MESSAGE' | 'INVALID_RECORD' | 'LOG_DELETED';
+export type LogErrorCode = 'KAFKA_STORAGE_ERROR' | 'OFFSET_OUT_OF_RANGE' | 'CORRUPT_MESSAGE' | 'INVALID_RECORD' | 'LOG_DELETED' | 'NOT_LEADER_OR_FOLLOWER';
 
 export class LogError extends Error {
   constructor(readonly kafkaError: LogErrorCode, message: string) {

@@ -1198,6 +1198,18 @@ export class PartitionLog {
   }
 
   private afterTruncate(leo: number): void {
+    // Appends past the new end were truncated before they became durable: fail them.
+    const lost = new LogError('NOT_LEADER_OR_FOLLOWER', `records past offset ${leo} were truncated before they became durable`);
+    for (const q of [this.osWaiters, this.syncWaiters]) {
+      for (const w of q.drain()) {
+        if (w.endOffset > leo && w.result) {
+          w.reject(lost);
+          continue;
+        }
+        if (w.endOffset > leo) w.endOffset = leo; // a flush() waiter: what remains is what it waits for
+        q.push(w);
+      }
+    }
     this._logEndOffset = leo;
     this.writtenOffset = Math.min(this.writtenOffset, leo);
     this.syncedOffset = Math.min(this.syncedOffset, leo);

@@ -158,6 +158,21 @@ export class ProducerStateManager {
     }
   }
 
+  /**
+   * Removes producers idle for expirationMs (by their last batch's timestamp) with no open transaction,
+   * as Kafka's producer.id.expiration.ms does. Returns how many were removed. (Added for src/txn.)
+   */
+  removeExpired(now: number, expirationMs: number): number {
+    let n = 0;
+    for (const [pid, e] of this.producers) {
+      if (e.currentTxnFirstOffset < 0 && now - e.lastTimestamp >= expirationMs) {
+        this.producers.delete(pid);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** A deep copy for a checkpoint, taken synchronously so it matches the log end offset at that instant. */
   snapshot(): ProducerSnapshot {
     return { entries: [...this.producers.values()].map((e) => ({ ...e, batches: e.batches.map((b) => ({ ...b })) })) };
