@@ -62,6 +62,26 @@ describe('kafkajs admin: configs and records', () => {
     }
   });
 
+  it('a lowered max.message.bytes refuses larger batches at once; raising it lets them in', async () => {
+    const admin = kafka.admin();
+    const producer = kafka.producer({ retry: { retries: 0 } });
+    await admin.connect();
+    await producer.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'kc-max', numPartitions: 1 }] });
+      const big = { value: Buffer.alloc(4000, 7) };
+      await producer.send({ topic: 'kc-max', messages: [big] });
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'kc-max', configEntries: [{ name: 'max.message.bytes', value: '1000' }] }] });
+      await expect(producer.send({ topic: 'kc-max', messages: [big] })).rejects.toMatchObject({ type: 'MESSAGE_TOO_LARGE' });
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'kc-max', configEntries: [] }] });
+      await producer.send({ topic: 'kc-max', messages: [big] });
+      expect((await admin.fetchTopicOffsets('kc-max'))[0].high).toBe('2');
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
   it('deletes records: the low watermark moves', async () => {
     const admin = kafka.admin();
     const producer = kafka.producer();
