@@ -20,6 +20,8 @@ import { openStorage } from './storage/index.js';
 import { type Clock, systemClock } from './util/clock.js';
 import { Logger } from './util/logger.js';
 import { GroupCoordinator, groupConfigFrom, LogGroupLog } from './group/index.js';
+import { groupOffsetsSink } from './api/28-txn-offset-commit.js';
+import { LogTxnLog, logMarkerWriter, startProducerExpiry, TransactionCoordinator } from './txn/index.js';
 
 export interface BrokerOptions {
   /** Storage URL: 'memory://' (the embedded default) or 'file://DIR'. */
@@ -99,12 +101,31 @@ export async function startBrokerWithConfig(
     cleanups.unshift(() => groups.close());
     // Replays __consumer_offsets; group requests answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
     groups.load().catch((err: unknown) => logger.error('loading groups failed', { error: String(err) }));
+    const txn = new TransactionCoordinator({
+      clock,
+      logger: logger.child('txn'),
+      log: new LogTxnLog(logs, cluster, config.int('transaction.state.log.num.partitions'), () => clock.now()),
+      markers: logMarkerWriter(topics, clock),
+      offsets: groupOffsetsSink(groups),
+      config: {
+        maxTimeoutMs: config.int('transaction.max.timeout.ms'),
+        transactionalIdExpirationMs: config.int('transactional.id.expiration.ms'),
+      },
+    });
+    groups.pendingTransactionalOffsets = (groupId, topic, partition) => txn.hasPendingOffsets(groupId, topic, partition);
+    const producerExpiry = startProducerExpiry(logs, clock, config.int('producer.id.expiration.ms'), 600_000);
+    cleanups.unshift(async () => {
+      producerExpiry.cancel();
+      await txn.close();
+    });
+    // Replays __transaction_state and completes transactions a crash left half-way through commit/abort.
+    txn.load().catch((err: unknown) => logger.error('loading transactions failed', { error: String(err) }));
     const registry = new HandlerRegistry(allHandlers);
     const advertised = { host: config.advertised.host, port: config.advertised.port ?? config.listener.port };
     const shutdown = new AbortController();
     const fetchSessions = new FetchSessionCache();
     const services: BrokerServices = {
-      config, cluster, clock, logger, advertised, registry, logs, topics, groups, fetchSessions, shutdown: shutdown.signal,
+      config, cluster, clock, logger, advertised, registry, logs, topics, groups, txn, fetchSessions, shutdown: shutdown.signal,
     };
     const server = new Server({
       host: config.listener.host,

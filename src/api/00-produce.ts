@@ -5,7 +5,9 @@
 // up-converted to one v2 batch; v3+ must carry exactly one v2 batch. Compacted topics need a key on
 // every record: only there are records decoded (and decompressed). acks=-1 is answered at the
 // log's durability point (fsync with group commit by default), acks=1 once written, acks=0 never —
-// and a failed acks=0 produce closes the connection, as Kafka does.
+// and a failed acks=0 produce closes the connection, as Kafka does. Batches with a producer id pass
+// the idempotence/transaction checks of src/txn right before the append (no await in between): a
+// retried batch among the producer's last five is answered with its original offsets, not appended.
 
 import {
   ErrorCode,
@@ -20,6 +22,7 @@ import {
   readBatchRecords,
   readCompression,
   readMaxTimestamp,
+  readProducerId,
   readTimestampType,
   splitBatches,
   TimestampType,
@@ -28,6 +31,7 @@ import {
   validateLegacyEntry,
 } from '../codec/records/index.js';
 import type { TopicInfo } from '../cluster/cluster-state.js';
+import { checkProducerBatch } from '../txn/index.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
@@ -35,6 +39,8 @@ import { type ApiHandler, schemaVersions } from './registry.js';
 type PartitionResult = Omit<PartitionProduceResponse, '_unknownTaggedFields' | 'currentLeader'>;
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+/** How long a retried batch waits for its original append to become visible. */
+const DUPLICATE_WAIT_MS = 30_000;
 
 function failed(index: number, errorCode: number, errorMessage: string | null = null, batchError = false): PartitionResult {
   return {
@@ -144,6 +150,20 @@ async function produceToPartition(
   if ((config['cleanup.policy'] as string[]).includes('compact')) {
     const problem = keylessRecordProblem(batch, topic.name);
     if (problem) return failed(partition, ErrorCode.INVALID_RECORD, problem, true);
+  }
+
+  if (readProducerId(batch, 0) >= 0) {
+    const check = checkProducerBatch(log.producers, batch, (producerId, producerEpoch) =>
+      ctx.broker.txn.verifyTransactionalProduce(producerId, producerEpoch, topic.name, partition),
+    );
+    if (check.kind === 'error') return failed(partition, check.errorCode, check.message);
+    if (check.kind === 'duplicate') {
+      // The original may still be on its way to disk: answer once it is visible, as its own produce will.
+      if (check.lastOffset >= log.highWatermark && !(await log.waitForData(check.lastOffset, DUPLICATE_WAIT_MS))) {
+        return failed(partition, ErrorCode.REQUEST_TIMED_OUT, 'the original of this retried batch is not yet durable');
+      }
+      return { index: partition, errorCode: ErrorCode.NONE, baseOffset: check.firstOffset, logAppendTimeMs: -1, logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null };
+    }
   }
 
   try {

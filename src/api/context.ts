@@ -7,6 +7,7 @@ import type { ClusterState } from '../cluster/cluster-state.js';
 import type { TopicManager } from '../cluster/topics.js';
 import type { LogManager } from '../log/index.js';
 import type { GroupCoordinator } from '../group/index.js';
+import type { TransactionCoordinator } from '../txn/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
@@ -38,6 +39,8 @@ export interface BrokerServices {
   readonly topics: TopicManager;
   /** Groups and committed offsets (src/group). */
   readonly groups: GroupCoordinator;
+  /** Producer ids, transactions and markers (src/txn). */
+  readonly txn: TransactionCoordinator;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
   /** Aborted when the broker begins to shut down: long polls return at once. */

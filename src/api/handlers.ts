@@ -35,6 +35,14 @@ import { listPartitionReassignmentsHandler } from './46-list-partition-reassignm
 import { describeClientQuotasHandler } from './48-describe-client-quotas.js';
 import { alterClientQuotasHandler } from './49-alter-client-quotas.js';
 import { getTelemetrySubscriptionsHandler, pushTelemetryHandler } from './71-get-telemetry-subscriptions.js';
+import { initProducerIdHandler } from './22-init-producer-id.js';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
+import { endTxnHandler } from './26-end-txn.js';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
+import { describeProducersHandler } from './61-describe-producers.js';
+import { describeTransactionsHandler } from './65-describe-transactions.js';
+import { listTransactionsHandler } from './66-list-transactions.js';
 import type { ApiHandler } from './registry.js';
 
 export const allHandlers: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
@@ -48,4 +56,7 @@ export const allHandlers: readonly ApiHandler[] = [produceHandler, fetchHandler,
   offsetCommitHandler, offsetFetchHandler, findCoordinatorHandler, joinGroupHandler, heartbeatHandler, leaveGroupHandler,
   syncGroupHandler, describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetDeleteHandler,
   consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
+  // Idempotent and transactional producers (src/txn)
+  initProducerIdHandler, addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, txnOffsetCommitHandler,
+  describeProducersHandler, describeTransactionsHandler, listTransactionsHandler,
 ];

@@ -1,0 +1,25 @@
+// InitProducerId (key 22), v0-5 (v6, KIP-939 keep_prepared_txn, is not advertised: Kafka 4.x does not
+// either). A null transactional id gets a fresh producer id (idempotence); a transactional id gets its
+// producer id with a bumped epoch, fencing older instances, after aborting any ongoing transaction
+// (answered CONCURRENT_TRANSACTIONS, the client retries). v3+ carry the producer's current id and
+// epoch for KIP-360 recovery. PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v4, as in Kafka.
+
+import { ErrorCode, type InitProducerIdRequest, type InitProducerIdResponse } from '../codec/index.js';
+import { type ApiHandler } from './registry.js';
+
+export const initProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProducerIdResponse> = {
+  apiKey: 22,
+  minVersion: 0,
+  maxVersion: 5,
+
+  async handle(request, ctx) {
+    const expected = ctx.apiVersion >= 3 ? { producerId: request.producerId, producerEpoch: request.producerEpoch } : undefined;
+    const r = await ctx.broker.txn.initProducerId(request.transactionalId, request.transactionTimeoutMs, expected);
+    const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 4 ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
+    return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
+  },
+
+  errorResponse(_request, errorCode) {
+    return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
+  },
+};

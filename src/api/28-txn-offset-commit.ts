@@ -1,0 +1,86 @@
+// TxnOffsetCommit (key 28), v0-5: offsets of a consume-transform-produce loop, committed with the
+// producer's transaction. They are kept (durably, in __transaction_state) with the transaction and
+// handed to the group coordinator only when it commits; until then OffsetFetch with require_stable
+// answers UNSTABLE_OFFSET_COMMIT for them. v3+ carry the member and generation, checked as Kafka does
+// for classic groups. Partitions of unknown topics answer UNKNOWN_TOPIC_OR_PARTITION.
+
+import { ErrorCode, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '../codec/index.js';
+import { ClassicGroup, type GroupCoordinator } from '../group/index.js';
+import { encodeKey, encodeOffsetValue } from '../group/records.js';
+import type { OffsetsSink } from '../txn/index.js';
+import { type ApiHandler, schemaVersions } from './registry.js';
+
+function all(request: TxnOffsetCommitRequest, code: number): TxnOffsetCommitResponse {
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })),
+  };
+}
+
+/** Kafka's member checks of a transactional commit against a classic group (v3+ requests). */
+function memberError(groups: GroupCoordinator, request: TxnOffsetCommitRequest): number {
+  const group = groups.groups.get(request.groupId);
+  if (!(group instanceof ClassicGroup)) return ErrorCode.NONE;
+  if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (request.generationId < 0 && request.memberId === '' && request.groupInstanceId === null) return ErrorCode.NONE;
+  const invalid = groups.validateMember(group, request.memberId, request.groupInstanceId);
+  if (invalid !== ErrorCode.NONE) return invalid;
+  if (request.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+  return ErrorCode.NONE;
+}
+
+export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse> = {
+  ...schemaVersions(28),
+
+  async handle(request, ctx) {
+    const { groups, txn, cluster } = ctx.broker;
+    const active = groups.checkActive();
+    if (active !== ErrorCode.NONE) return all(request, active);
+    if (request.groupId === '') return all(request, ErrorCode.INVALID_GROUP_ID);
+    if (ctx.apiVersion >= 3) {
+      const invalid = memberError(groups, request);
+      if (invalid !== ErrorCode.NONE) return all(request, invalid);
+    }
+    const codes = new Map<string, number>();
+    const offsets = [];
+    for (const t of request.topics) {
+      const info = cluster.topic(t.name);
+      for (const p of t.partitions) {
+        if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
+          codes.set(`${t.name}\0${p.partitionIndex}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        } else if (p.committedMetadata !== null && p.committedMetadata.length > groups.config.offsetMetadataMaxSize) {
+          codes.set(`${t.name}\0${p.partitionIndex}`, ErrorCode.OFFSET_METADATA_TOO_LARGE);
+        } else {
+          offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '' });
+        }
+      }
+    }
+    const code = offsets.length === 0 ? ErrorCode.NONE : await txn.txnOffsetCommit(request.transactionalId, request.groupId, request.producerId, request.producerEpoch, offsets);
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes.get(`${t.name}\0${p.partitionIndex}`) ?? code })),
+      })),
+    };
+  },
+
+  errorResponse(request, errorCode) {
+    return all(request, errorCode);
+  },
+};
+
+/** Where committed transactional offsets go: the group coordinator's store, durably, like an OffsetCommit. */
+export function groupOffsetsSink(groups: GroupCoordinator): OffsetsSink {
+  return async (groupId, offsets) => {
+    const records = offsets.map((o) => ({
+      key: encodeKey({ type: 'offset', group: groupId, topic: o.topic, partition: o.partition }),
+      value: encodeOffsetValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp, expireTimestamp: -1 }),
+    }));
+    await groups.append(groupId, records);
+    if (!groups.groups.has(groupId)) groups.groups.set(groupId, new ClassicGroup(groupId, groups.clock.now()));
+    for (const o of offsets) {
+      groups.putOffset(groupId, o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp, expireTimestamp: -1 });
+    }
+  };
+}

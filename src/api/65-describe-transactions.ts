@@ -1,0 +1,38 @@
+// DescribeTransactions (key 65), v0: state, producer id and epoch, timeout, start time and partitions
+// of each transactional id; TRANSACTIONAL_ID_NOT_FOUND for ids the coordinator does not know.
+
+import { ErrorCode, type DescribeTransactionsRequest, type DescribeTransactionsResponse } from '../codec/index.js';
+import { type ApiHandler, schemaVersions } from './registry.js';
+
+const UNKNOWN = { transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
+
+export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest, DescribeTransactionsResponse> = {
+  ...schemaVersions(65),
+
+  handle(request, ctx) {
+    const { txn } = ctx.broker;
+    const active = txn.loadError;
+    return {
+      throttleTimeMs: 0,
+      transactionStates: request.transactionalIds.map((id) => {
+        if (active !== ErrorCode.NONE) return { errorCode: active, transactionalId: id, ...UNKNOWN };
+        const d = txn.describe(id);
+        if (d === undefined) return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId: id, ...UNKNOWN };
+        return {
+          errorCode: ErrorCode.NONE,
+          transactionalId: id,
+          transactionState: d.state,
+          transactionTimeoutMs: d.timeoutMs,
+          transactionStartTimeMs: d.startTimestamp,
+          producerId: d.producerId,
+          producerEpoch: d.producerEpoch,
+          topics: [...d.partitions].map(([topic, ps]) => ({ topic, partitions: [...ps].sort((a, b) => a - b) })),
+        };
+      }),
+    };
+  },
+
+  errorResponse(request, errorCode) {
+    return { throttleTimeMs: 0, transactionStates: request.transactionalIds.map((id) => ({ errorCode, transactionalId: id, ...UNKNOWN })) };
+  },
+};

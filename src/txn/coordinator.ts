@@ -1,0 +1,643 @@
+// The transaction coordinator (Kafka's TransactionCoordinator + TransactionStateManager): producer ids
+// for idempotent and transactional producers, the per-transactional-id state machine, durable in
+// __transaction_state, the commit/abort markers written to every partition of a transaction, the
+// transactional offsets handed to the group coordinator on commit, proactive abort of transactions
+// that outlive their timeout, expiry of idle transactional ids, and recovery of half-completed
+// transactions after a restart. Every change is written to the log first and applied once durable;
+// operations on one transactional id are serialised.
+
+import { ErrorCode } from '../codec/index.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import {
+  canTransition,
+  cloneTxn,
+  decodeTxnValue,
+  encodeTxnValue,
+  hasPartition,
+  isEpochExhausted,
+  newTxnMetadata,
+  NO_PRODUCER_EPOCH,
+  NO_PRODUCER_ID,
+  type PendingOffset,
+  type TxnMetadata,
+  type TxnState,
+} from './metadata.js';
+import { decodeTxnKey, encodeTxnKey, type TxnLog } from './txn-log.js';
+
+/** Writes one commit/abort marker to a partition; resolves once durable. False: the partition is gone. */
+export type MarkerWriter = (topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean) => Promise<boolean>;
+
+/** Makes a committed transaction's offsets visible in the group coordinator (durably). */
+export type OffsetsSink = (groupId: string, offsets: readonly PendingOffset[]) => Promise<void>;
+
+export interface TxnCoordinatorConfig {
+  /** transaction.max.timeout.ms */
+  maxTimeoutMs: number;
+  /** transactional.id.expiration.ms */
+  transactionalIdExpirationMs: number;
+  /** transaction.abort.timed.out.transaction.cleanup.interval.ms (Kafka: 10 s) */
+  abortCheckIntervalMs: number;
+  /** transaction.remove.expired.transaction.cleanup.interval.ms (Kafka: 1 h) */
+  expiredIdCheckIntervalMs: number;
+  /** Backoff before retrying a marker write that failed. */
+  markerRetryBackoffMs: number;
+  /** Producer ids reserved per producer-id-block record. */
+  producerIdBlockSize: number;
+}
+
+export const DEFAULT_TXN_CONFIG: TxnCoordinatorConfig = {
+  maxTimeoutMs: 900_000,
+  transactionalIdExpirationMs: 604_800_000,
+  abortCheckIntervalMs: 10_000,
+  expiredIdCheckIntervalMs: 3_600_000,
+  markerRetryBackoffMs: 100,
+  producerIdBlockSize: 1000,
+};
+
+export interface TxnCoordinatorOptions {
+  clock: Clock;
+  logger: Logger;
+  log: TxnLog;
+  markers: MarkerWriter;
+  offsets?: OffsetsSink;
+  config?: Partial<TxnCoordinatorConfig>;
+  /** Timers for timeouts and expiry (default true). */
+  background?: boolean;
+}
+
+export interface InitProducerIdResult {
+  errorCode: number;
+  producerId: number;
+  producerEpoch: number;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** The view DescribeTransactions and ListTransactions answer from. */
+export interface TxnDescription {
+  transactionalId: string;
+  state: TxnState;
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  startTimestamp: number;
+  partitions: Map<string, Set<number>>;
+}
+
+export class TxnError extends Error {
+  constructor(readonly kafkaErrorCode: number, message: string) {
+    super(message);
+    this.name = 'TxnError';
+  }
+}
+
+const PARTITION_KEY_PRODUCER_IDS = '';
+
+export class TransactionCoordinator {
+  readonly config: TxnCoordinatorConfig;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly log: TxnLog;
+  private readonly markers: MarkerWriter;
+  private readonly offsetsSink: OffsetsSink | null;
+  private readonly background: boolean;
+  private readonly txns = new Map<string, TxnMetadata>();
+  /** producer id → transactional id, for the produce path's checks. */
+  private readonly byProducerId = new Map<number, string>();
+  /** Per transactional id, the tail of its operation chain. */
+  private readonly locks = new Map<string, Promise<void>>();
+  /** Completions (markers then Complete*) in flight, by transactional id. */
+  private readonly completions = new Map<string, Promise<void>>();
+  private nextProducerId = 0;
+  private blockEnd = 0;
+  private idChain: Promise<unknown> = Promise.resolve();
+  private loading = false;
+  private loaded: Promise<void> | null = null;
+  private closed = false;
+  private abortTimer: TimerHandle | null = null;
+  private expiryTimer: TimerHandle | null = null;
+  /** Test hook: awaited after a Prepare* record is durable and before markers are written. */
+  beforeMarkers: ((transactionalId: string) => Promise<void>) | null = null;
+
+  constructor(opts: TxnCoordinatorOptions) {
+    this.config = { ...DEFAULT_TXN_CONFIG, ...opts.config };
+    this.clock = opts.clock;
+    this.logger = opts.logger;
+    this.log = opts.log;
+    this.markers = opts.markers;
+    this.offsetsSink = opts.offsets ?? null;
+    this.background = opts.background ?? true;
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  /** Replays __transaction_state, then completes transactions found half-way through commit/abort. */
+  load(): Promise<void> {
+    this.loaded ??= this.doLoad();
+    return this.loaded;
+  }
+
+  private async doLoad(): Promise<void> {
+    this.loading = true;
+    const found = new Map<string, TxnMetadata | null>();
+    try {
+      await this.log.replay((k, v) => {
+        const key = decodeTxnKey(k);
+        if (key === null) return;
+        if (key.type === 'producer-id-block') {
+          if (v !== null) {
+            const { blockEnd } = JSON.parse(v.toString('utf8')) as { blockEnd: number };
+            // Ids below a reserved block's end may have been handed out: start after it.
+            if (blockEnd > this.nextProducerId) this.nextProducerId = this.blockEnd = blockEnd;
+          }
+          return;
+        }
+        found.set(key.transactionalId, v === null ? null : decodeTxnValue(key.transactionalId, v));
+      });
+      for (const [id, m] of found) {
+        if (m === null) continue;
+        this.txns.set(id, m);
+        if (m.producerId >= 0) this.byProducerId.set(m.producerId, id);
+      }
+    } finally {
+      this.loading = false;
+    }
+    this.logger.info('transactions loaded', { transactionalIds: this.txns.size });
+    for (const m of this.txns.values()) {
+      if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') {
+        void this.startCompletion(m.transactionalId);
+      }
+    }
+    if (this.background && !this.closed) {
+      this.scheduleAbortCheck();
+      this.scheduleExpiryCheck();
+    }
+  }
+
+  get isLoading(): boolean {
+    return this.loading || this.loaded === null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.abortTimer?.cancel();
+    this.expiryTimer?.cancel();
+    if (this.loaded) await this.loaded.catch(() => {});
+    await Promise.allSettled([...this.locks.values(), ...this.completions.values()]);
+  }
+
+  private checkActive(): number {
+    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (this.isLoading) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
+  /** Runs fn after every earlier operation on the same transactional id. */
+  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const run = prev.then(fn);
+    const tail = run.then(() => {}, () => {});
+    this.locks.set(id, tail);
+    void tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
+    return run;
+  }
+
+  // ---- producer ids -----------------------------------------------------------------------------
+
+  /** A fresh producer id; a new block is reserved durably before any id of it is handed out. */
+  generateProducerId(): Promise<number> {
+    const next = this.idChain.then(async () => {
+      if (this.nextProducerId >= this.blockEnd) {
+        const blockEnd = this.nextProducerId + this.config.producerIdBlockSize;
+        await this.log.append(PARTITION_KEY_PRODUCER_IDS, {
+          key: encodeTxnKey({ type: 'producer-id-block' }),
+          value: Buffer.from(JSON.stringify({ blockEnd }), 'utf8'),
+        });
+        this.blockEnd = blockEnd;
+      }
+      return this.nextProducerId++;
+    });
+    this.idChain = next.catch(() => {});
+    return next;
+  }
+
+  private async persist(m: TxnMetadata): Promise<void> {
+    await this.log.append(m.transactionalId, { key: encodeTxnKey({ type: 'txn', transactionalId: m.transactionalId }), value: encodeTxnValue(m) });
+  }
+
+  /** Writes the new state, then makes it current. */
+  private async commitState(next: TxnMetadata): Promise<void> {
+    next.updateTimestamp = this.clock.now();
+    await this.persist(next);
+    const prev = this.txns.get(next.transactionalId);
+    if (prev && prev.producerId !== next.producerId && this.byProducerId.get(prev.producerId) === next.transactionalId) {
+      this.byProducerId.delete(prev.producerId);
+    }
+    this.txns.set(next.transactionalId, next);
+    if (next.producerId >= 0) this.byProducerId.set(next.producerId, next.transactionalId);
+  }
+
+  // ---- InitProducerId ---------------------------------------------------------------------------
+
+  async initProducerId(
+    transactionalId: string | null,
+    transactionTimeoutMs: number,
+    expected: { producerId: number; producerEpoch: number } = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH },
+  ): Promise<InitProducerIdResult> {
+    const fail = (errorCode: number): InitProducerIdResult => ({ errorCode, producerId: -1, producerEpoch: -1 });
+    if (transactionalId === null) {
+      // Idempotent producer: a new id each time (Kafka does not track non-transactional producers here).
+      try {
+        return { errorCode: ErrorCode.NONE, producerId: await this.generateProducerId(), producerEpoch: 0 };
+      } catch (err) {
+        this.logger.warn('producer id allocation failed', { error: String(err) });
+        return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      }
+    }
+    if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
+    if (transactionTimeoutMs <= 0 || transactionTimeoutMs > this.config.maxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    const active = this.checkActive();
+    if (active !== ErrorCode.NONE) return fail(active);
+    return this.withLock(transactionalId, async () => {
+      try {
+        return await this.doInitProducerId(transactionalId, transactionTimeoutMs, expected);
+      } catch (err) {
+        if (err instanceof TxnError) return fail(err.kafkaErrorCode);
+        this.logger.warn('InitProducerId failed', { transactionalId, error: String(err) });
+        return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      }
+    });
+  }
+
+  private async doInitProducerId(
+    id: string,
+    timeoutMs: number,
+    expected: { producerId: number; producerEpoch: number },
+  ): Promise<InitProducerIdResult> {
+    const now = this.clock.now();
+    let m = this.txns.get(id);
+    if (m === undefined || m.state === 'Dead') {
+      m = newTxnMetadata(id, await this.generateProducerId(), timeoutMs, now);
+    }
+    const hasExpected = expected.producerId !== NO_PRODUCER_ID;
+    if (hasExpected && !this.isValidProducerId(m, expected)) {
+      return { errorCode: ErrorCode.PRODUCER_FENCED, producerId: -1, producerEpoch: -1 };
+    }
+    switch (m.state) {
+      case 'PrepareAbort':
+      case 'PrepareCommit':
+      case 'PrepareEpochFence':
+        return { errorCode: ErrorCode.CONCURRENT_TRANSACTIONS, producerId: -1, producerEpoch: -1 };
+      case 'Ongoing': {
+        // Fence the current producer and abort its transaction; the client retries and gets a new epoch.
+        await this.fenceAndAbort(m);
+        return { errorCode: ErrorCode.CONCURRENT_TRANSACTIONS, producerId: -1, producerEpoch: -1 };
+      }
+      default:
+        break;
+    }
+    const next = cloneTxn(m);
+    next.timeoutMs = timeoutMs;
+    if (hasExpected && expected.producerId === m.producerId && m.producerEpoch !== NO_PRODUCER_EPOCH && expected.producerEpoch !== m.producerEpoch) {
+      // KIP-360: a retry of a bump whose response was lost gets the current epoch back.
+      if (expected.producerEpoch === m.lastProducerEpoch) {
+        return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
+      }
+      return { errorCode: ErrorCode.PRODUCER_FENCED, producerId: -1, producerEpoch: -1 };
+    }
+    if (hasExpected && expected.producerId === m.previousProducerId && expected.producerId !== m.producerId) {
+      // Retry after an exhausted epoch moved the id on: answer with the current id.
+      return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
+    }
+    if (isEpochExhausted(m.producerEpoch)) {
+      next.previousProducerId = m.producerId;
+      next.producerId = await this.generateProducerId();
+      next.producerEpoch = 0;
+      next.lastProducerEpoch = NO_PRODUCER_EPOCH;
+    } else {
+      next.lastProducerEpoch = m.producerEpoch;
+      next.producerEpoch = m.producerEpoch + 1;
+    }
+    next.state = 'Empty';
+    next.partitions = new Map();
+    next.groups = new Set();
+    next.pendingOffsets = new Map();
+    next.startTimestamp = -1;
+    await this.commitState(next);
+    return { errorCode: ErrorCode.NONE, producerId: next.producerId, producerEpoch: next.producerEpoch };
+  }
+
+  /** Kafka's isValidProducerId: fence unless the metadata is new, the id matches, or it is a retry across an exhausted epoch. */
+  private isValidProducerId(m: TxnMetadata, expected: { producerId: number; producerEpoch: number }): boolean {
+    return (
+      m.producerEpoch === NO_PRODUCER_EPOCH ||
+      expected.producerId === m.producerId ||
+      (expected.producerId === m.previousProducerId && isEpochExhausted(expected.producerEpoch))
+    );
+  }
+
+  /** Bumps the epoch (fencing the producer) and aborts the ongoing transaction with it. */
+  private async fenceAndAbort(m: TxnMetadata): Promise<void> {
+    const next = cloneTxn(m);
+    if (!isEpochExhausted(m.producerEpoch)) next.producerEpoch = m.producerEpoch + 1;
+    next.lastProducerEpoch = NO_PRODUCER_EPOCH;
+    next.state = 'PrepareAbort';
+    await this.commitState(next);
+    this.startCompletion(m.transactionalId);
+  }
+
+  // ---- AddPartitionsToTxn / AddOffsetsToTxn -------------------------------------------------------
+
+  /** The common producer checks of AddPartitions, AddOffsets, EndTxn and TxnOffsetCommit. */
+  private checkProducer(id: string, producerId: number, producerEpoch: number): TxnMetadata {
+    const m = this.txns.get(id);
+    if (m === undefined || m.state === 'Dead') throw new TxnError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `no producer id for transactional id ${id}`);
+    if (m.producerId !== producerId) throw new TxnError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `producer id ${producerId} is not the one of ${id}`);
+    if (m.producerEpoch !== producerEpoch) throw new TxnError(ErrorCode.PRODUCER_FENCED, `epoch ${producerEpoch} is not the current epoch ${m.producerEpoch}`);
+    return m;
+  }
+
+  /** Adds partitions (and groups) to the transaction, starting it when none is ongoing. */
+  async addPartitions(id: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], groups: readonly string[] = []): Promise<number> {
+    const active = this.checkActive();
+    if (active !== ErrorCode.NONE) return active;
+    return this.withLock(id, async () => {
+      try {
+        const m = this.checkProducer(id, producerId, producerEpoch);
+        if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') return ErrorCode.CONCURRENT_TRANSACTIONS;
+        if (m.state === 'Ongoing' && partitions.every((p) => hasPartition(m, p.topic, p.partition)) && groups.every((g) => m.groups.has(g))) {
+          return ErrorCode.NONE;
+        }
+        if (!canTransition(m.state, 'Ongoing')) return ErrorCode.INVALID_TXN_STATE;
+        const next = cloneTxn(m);
+        if (m.state !== 'Ongoing') {
+          next.partitions = new Map();
+          next.groups = new Set();
+          next.pendingOffsets = new Map();
+          next.startTimestamp = this.clock.now();
+        }
+        next.state = 'Ongoing';
+        for (const p of partitions) {
+          let set = next.partitions.get(p.topic);
+          if (!set) next.partitions.set(p.topic, (set = new Set()));
+          set.add(p.partition);
+        }
+        for (const g of groups) next.groups.add(g);
+        await this.commitState(next);
+        return ErrorCode.NONE;
+      } catch (err) {
+        return this.errorCode(err, 'AddPartitionsToTxn', id);
+      }
+    });
+  }
+
+  /** AddPartitionsToTxn v4+ verify-only: which partitions are part of the ongoing transaction. */
+  verifyPartitions(id: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): number[] {
+    const active = this.checkActive();
+    if (active !== ErrorCode.NONE) return partitions.map(() => active);
+    let m: TxnMetadata;
+    try {
+      m = this.checkProducer(id, producerId, producerEpoch);
+    } catch (err) {
+      const code = err instanceof TxnError ? err.kafkaErrorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+      return partitions.map(() => code);
+    }
+    return partitions.map((p) => (m.state === 'Ongoing' && hasPartition(m, p.topic, p.partition) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE));
+  }
+
+  /**
+   * The produce path's check for a transactional batch of a producer with no transaction open on the
+   * partition (KIP-890 part 1 verification): the partition must be in the producer's ongoing transaction.
+   */
+  verifyTransactionalProduce(producerId: number, producerEpoch: number, topic: string, partition: number): number {
+    const id = this.byProducerId.get(producerId);
+    const m = id === undefined ? undefined : this.txns.get(id);
+    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (producerEpoch < m.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (producerEpoch > m.producerEpoch) return ErrorCode.INVALID_TXN_STATE;
+    if (m.state !== 'Ongoing' || !hasPartition(m, topic, partition)) return ErrorCode.INVALID_TXN_STATE;
+    return ErrorCode.NONE;
+  }
+
+  // ---- EndTxn -----------------------------------------------------------------------------------
+
+  /** Commits or aborts: writes Prepare*, then the markers, then Complete*. Answers once complete (or once the decision is durable if markers must be retried). */
+  async endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+    const active = this.checkActive();
+    if (active !== ErrorCode.NONE) return active;
+    let completion: Promise<void> | undefined;
+    const code = await this.withLock(id, async () => {
+      try {
+        const m = this.txns.get(id);
+        if (m === undefined || m.state === 'Dead' || m.producerId !== producerId) {
+          return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (m.producerEpoch !== producerEpoch) {
+          // A retry after the coordinator fenced the producer (timeout, newer instance) is fenced.
+          return ErrorCode.PRODUCER_FENCED;
+        }
+        switch (m.state) {
+          case 'Ongoing': {
+            const next = cloneTxn(m);
+            next.state = commit ? 'PrepareCommit' : 'PrepareAbort';
+            await this.commitState(next);
+            completion = this.startCompletion(id);
+            return ErrorCode.NONE;
+          }
+          case 'CompleteCommit':
+            return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+          case 'CompleteAbort':
+            return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+          case 'PrepareCommit':
+            return commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE;
+          case 'PrepareAbort':
+            return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS;
+          case 'PrepareEpochFence':
+            return ErrorCode.CONCURRENT_TRANSACTIONS;
+          default:
+            return ErrorCode.INVALID_TXN_STATE;
+        }
+      } catch (err) {
+        return this.errorCode(err, 'EndTxn', id);
+      }
+    });
+    if (completion) await completion;
+    return code;
+  }
+
+  /** Writes markers and Complete* in the background; the returned promise settles after the first attempt. */
+  private startCompletion(id: string): Promise<void> {
+    const existing = this.completions.get(id);
+    if (existing) return existing;
+    let firstAttempt!: () => void;
+    const attempted = new Promise<void>((r) => (firstAttempt = r));
+    const run = (async () => {
+      for (;;) {
+        try {
+          await this.withLock(id, () => this.complete(id));
+          firstAttempt();
+          return;
+        } catch (err) {
+          firstAttempt();
+          if (this.closed) return;
+          this.logger.warn('completing a transaction failed; retrying', { transactionalId: id, error: String(err) });
+          await new Promise<void>((r) => this.clock.setTimeout(r, this.config.markerRetryBackoffMs));
+        }
+      }
+    })();
+    this.completions.set(id, run);
+    void run.finally(() => {
+      if (this.completions.get(id) === run) this.completions.delete(id);
+    });
+    return attempted;
+  }
+
+  /** From Prepare*: markers to every partition, offsets to the group coordinator on commit, then Complete*. */
+  private async complete(id: string): Promise<void> {
+    const m = this.txns.get(id);
+    if (m === undefined || (m.state !== 'PrepareCommit' && m.state !== 'PrepareAbort')) return;
+    const commit = m.state === 'PrepareCommit';
+    if (this.beforeMarkers) await this.beforeMarkers(id);
+    if (this.closed) throw new Error('coordinator closed');
+    const writes: Promise<boolean>[] = [];
+    for (const [topic, ps] of m.partitions) {
+      for (const p of ps) writes.push(this.markers(topic, p, m.producerId, m.producerEpoch, commit));
+    }
+    await Promise.all(writes);
+    if (commit && this.offsetsSink) {
+      for (const [group, os] of m.pendingOffsets) {
+        if (os.size > 0) await this.offsetsSink(group, [...os.values()]);
+      }
+    }
+    const next = cloneTxn(m);
+    next.state = commit ? 'CompleteCommit' : 'CompleteAbort';
+    next.partitions = new Map();
+    next.groups = new Set();
+    next.pendingOffsets = new Map();
+    next.startTimestamp = -1;
+    await this.commitState(next);
+  }
+
+  // ---- transactional offsets ---------------------------------------------------------------------
+
+  /** TxnOffsetCommit: keeps the offsets with the transaction (durably); they become visible on commit. */
+  async txnOffsetCommit(id: string, groupId: string, producerId: number, producerEpoch: number, offsets: readonly Omit<PendingOffset, 'commitTimestamp'>[]): Promise<number> {
+    const active = this.checkActive();
+    if (active !== ErrorCode.NONE) return active;
+    return this.withLock(id, async () => {
+      try {
+        const m = this.txns.get(id);
+        if (m === undefined || m.state === 'Dead' || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+        if (m.producerEpoch !== producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+        if (m.state !== 'Ongoing' || !m.groups.has(groupId)) return ErrorCode.INVALID_TXN_STATE;
+        const next = cloneTxn(m);
+        let byKey = next.pendingOffsets.get(groupId);
+        if (!byKey) next.pendingOffsets.set(groupId, (byKey = new Map()));
+        const now = this.clock.now();
+        for (const o of offsets) byKey.set(`${o.topic}\0${o.partition}`, { ...o, commitTimestamp: now });
+        await this.commitState(next);
+        return ErrorCode.NONE;
+      } catch (err) {
+        return this.errorCode(err, 'TxnOffsetCommit', id);
+      }
+    });
+  }
+
+  /** Whether an undecided transaction holds offsets for this partition of the group (OffsetFetch require_stable). */
+  hasPendingOffsets(groupId: string, topic: string, partition: number): boolean {
+    for (const m of this.txns.values()) {
+      if (m.state === 'Ongoing' || m.state === 'PrepareCommit') {
+        if (m.pendingOffsets.get(groupId)?.has(`${topic}\0${partition}`)) return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- timeouts and expiry ----------------------------------------------------------------------
+
+  private scheduleAbortCheck(): void {
+    this.abortTimer = this.clock.setTimeout(() => {
+      if (this.closed) return;
+      void this.abortTimedOutTransactions().finally(() => {
+        if (!this.closed) this.scheduleAbortCheck();
+      });
+    }, this.config.abortCheckIntervalMs);
+  }
+
+  private scheduleExpiryCheck(): void {
+    this.expiryTimer = this.clock.setTimeout(() => {
+      if (this.closed) return;
+      void this.expireTransactionalIds().finally(() => {
+        if (!this.closed) this.scheduleExpiryCheck();
+      });
+    }, this.config.expiredIdCheckIntervalMs);
+  }
+
+  /** Aborts every ongoing transaction older than its timeout, fencing its producer (Kafka's proactive abort). */
+  async abortTimedOutTransactions(): Promise<void> {
+    const now = this.clock.now();
+    const due = [...this.txns.values()].filter((m) => m.state === 'Ongoing' && m.startTimestamp >= 0 && m.startTimestamp + m.timeoutMs < now);
+    await Promise.all(
+      due.map((d) =>
+        this.withLock(d.transactionalId, async () => {
+          const m = this.txns.get(d.transactionalId);
+          if (m === undefined || m.state !== 'Ongoing' || m.producerEpoch !== d.producerEpoch) return;
+          this.logger.info('aborting a timed-out transaction', { transactionalId: m.transactionalId, producerId: m.producerId, timeoutMs: m.timeoutMs });
+          await this.fenceAndAbort(m);
+        }).catch((err: unknown) => this.logger.warn('aborting a timed-out transaction failed', { transactionalId: d.transactionalId, error: String(err) })),
+      ),
+    );
+  }
+
+  /** Removes transactional ids idle (Empty or Complete*) for transactional.id.expiration.ms, with a tombstone. */
+  async expireTransactionalIds(): Promise<void> {
+    const now = this.clock.now();
+    const due = [...this.txns.values()].filter(
+      (m) => (m.state === 'Empty' || m.state === 'CompleteCommit' || m.state === 'CompleteAbort') && now - m.updateTimestamp >= this.config.transactionalIdExpirationMs,
+    );
+    for (const d of due) {
+      await this.withLock(d.transactionalId, async () => {
+        const m = this.txns.get(d.transactionalId);
+        if (m !== d) return;
+        await this.log.append(m.transactionalId, { key: encodeTxnKey({ type: 'txn', transactionalId: m.transactionalId }), value: null });
+        this.txns.delete(m.transactionalId);
+        if (this.byProducerId.get(m.producerId) === m.transactionalId) this.byProducerId.delete(m.producerId);
+      }).catch((err: unknown) => this.logger.warn('expiring a transactional id failed', { transactionalId: d.transactionalId, error: String(err) }));
+    }
+  }
+
+  // ---- introspection ----------------------------------------------------------------------------
+
+  describe(id: string): TxnDescription | undefined {
+    const m = this.txns.get(id);
+    if (m === undefined || m.state === 'Dead') return undefined;
+    return { transactionalId: id, state: m.state, producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, startTimestamp: m.startTimestamp, partitions: m.partitions };
+  }
+
+  list(): TxnDescription[] {
+    return [...this.txns.keys()].map((id) => this.describe(id)).filter((d): d is TxnDescription => d !== undefined);
+  }
+
+  get loadError(): number {
+    return this.checkActive();
+  }
+
+  /** Resolves when no completion is in flight (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.completions.size > 0 || this.locks.size > 0) {
+      await Promise.allSettled([...this.completions.values(), ...this.locks.values()]);
+    }
+  }
+
+  private errorCode(err: unknown, what: string, id: string): number {
+    if (err instanceof TxnError) return err.kafkaErrorCode;
+    this.logger.warn(`${what} failed`, { transactionalId: id, error: String(err) });
+    return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+}

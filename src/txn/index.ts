@@ -1,0 +1,19 @@
+// The transactions engine's public surface: what the broker builds and the txn handlers and the
+// produce path call.
+
+export {
+  TransactionCoordinator,
+  TxnError,
+  DEFAULT_TXN_CONFIG,
+  type InitProducerIdResult,
+  type MarkerWriter,
+  type OffsetsSink,
+  type TopicPartition,
+  type TxnCoordinatorConfig,
+  type TxnCoordinatorOptions,
+  type TxnDescription,
+} from './coordinator.js';
+export { type TxnState, TXN_STATES, type PendingOffset, type TxnMetadata } from './metadata.js';
+export { type TxnLog, LogTxnLog, MemoryTxnLog, TRANSACTION_STATE_TOPIC, transactionStatePartitionFor } from './txn-log.js';
+export { checkProducerBatch, type ProducerCheck } from './produce-check.js';
+export { logMarkerWriter, startProducerExpiry } from './markers.js';

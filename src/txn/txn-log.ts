@@ -1,0 +1,149 @@
+// Where the transaction coordinator's state goes: the internal compacted topic __transaction_state
+// through the log engine (LogTxnLog), or memory (MemoryTxnLog, for tests). One record per
+// transactional id (Kafka's TransactionLogKey v0: int16 version 0, string id) on the partition Kafka
+// would choose, plus the producer-id block record on partition 0. Values are our own versioned JSON:
+// nothing outside the coordinator reads them, and they carry the pending transactional offsets.
+
+import { buildRecordBatch, iterateBatches, readBatchRecords } from '../codec/records/index.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { LogManager, PartitionLog } from '../log/index.js';
+
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+
+const TXN_KEY_VERSION = 0;
+/** Key version of the producer-id block record (not a Kafka key: Kafka keeps it in its metadata log). */
+const PRODUCER_ID_BLOCK_KEY_VERSION = 0x7f00;
+
+export type TxnLogKey = { type: 'txn'; transactionalId: string } | { type: 'producer-id-block' };
+
+export function encodeTxnKey(key: TxnLogKey): Buffer {
+  if (key.type === 'producer-id-block') {
+    const b = Buffer.alloc(2);
+    b.writeInt16BE(PRODUCER_ID_BLOCK_KEY_VERSION, 0);
+    return b;
+  }
+  const id = Buffer.from(key.transactionalId, 'utf8');
+  const b = Buffer.allocUnsafe(4 + id.length);
+  b.writeInt16BE(TXN_KEY_VERSION, 0);
+  b.writeInt16BE(id.length, 2);
+  id.copy(b, 4);
+  return b;
+}
+
+export function decodeTxnKey(b: Buffer): TxnLogKey | null {
+  if (b.length < 2) return null;
+  const version = b.readInt16BE(0);
+  if (version === PRODUCER_ID_BLOCK_KEY_VERSION) return { type: 'producer-id-block' };
+  if (version !== TXN_KEY_VERSION || b.length < 4) return null;
+  const len = b.readInt16BE(2);
+  if (len < 0 || 4 + len > b.length) return null;
+  return { type: 'txn', transactionalId: b.toString('utf8', 4, 4 + len) };
+}
+
+/** Java's String.hashCode over UTF-16 code units, as Kafka's partitionFor uses it. */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Kafka's partition of __transaction_state for a transactional id: abs(hashCode) % partitions. */
+export function transactionStatePartitionFor(transactionalId: string, partitions: number): number {
+  const h = javaStringHash(transactionalId);
+  // Utils.abs: Integer.MIN_VALUE maps to 0.
+  return (h === -2147483648 ? 0 : Math.abs(h)) % partitions;
+}
+
+export interface TxnLogRecord {
+  key: Buffer;
+  /** Null: a tombstone (an expired transactional id). */
+  value: Buffer | null;
+}
+
+export interface TxnLog {
+  /** Appends one record on the partition of its key; resolves once durable. */
+  append(partitionKey: string, record: TxnLogRecord): Promise<void>;
+  /** Calls onRecord for every record, in log order within each partition. */
+  replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void>;
+}
+
+/** __transaction_state in the broker's log engine, registered as an internal compacted topic. */
+export class LogTxnLog implements TxnLog {
+  private readonly logs = new Map<number, Promise<PartitionLog>>();
+  private readonly partitions: number;
+
+  constructor(
+    private readonly logManager: LogManager,
+    private readonly cluster: ClusterState | null,
+    partitions: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.partitions = cluster?.topic(TRANSACTION_STATE_TOPIC)?.partitions ?? partitions;
+  }
+
+  private partitionLog(partition: number): Promise<PartitionLog> {
+    let p = this.logs.get(partition);
+    if (p === undefined) {
+      if (this.cluster !== null && this.cluster.topic(TRANSACTION_STATE_TOPIC) === undefined) {
+        void this.cluster.createTopic(TRANSACTION_STATE_TOPIC, this.partitions, { 'cleanup.policy': 'compact' }, true).durable;
+      }
+      p = this.logManager.getOrCreate(TRANSACTION_STATE_TOPIC, partition, { 'cleanup.policy': 'compact' });
+      this.logs.set(partition, p);
+      p.catch(() => this.logs.delete(partition));
+    }
+    return p;
+  }
+
+  async append(partitionKey: string, record: TxnLogRecord): Promise<void> {
+    const log = await this.partitionLog(partitionKey === '' ? 0 : transactionStatePartitionFor(partitionKey, this.partitions));
+    const now = this.now();
+    await log.append(buildRecordBatch({ now, records: [{ key: record.key, value: record.value, timestamp: now }] }));
+  }
+
+  async replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
+    for (const partition of this.logManager.partitionsOf(TRANSACTION_STATE_TOPIC).sort((a, b) => a - b)) {
+      const log = await this.partitionLog(partition);
+      let offset = log.logStartOffset;
+      while (offset < log.logEndOffset) {
+        const res = await log.read(offset, 1 << 20, { minOneBatch: true, upperBound: log.logEndOffset });
+        if (res.bytes === 0) break;
+        let next = offset;
+        for (const chunk of res.buffers) {
+          for (const span of iterateBatches(chunk)) {
+            if (span.status !== 'complete' || span.magic !== 2) break;
+            const { header, records } = readBatchRecords(chunk, span.position);
+            next = Math.max(next, header.baseOffset + header.lastOffsetDelta + 1);
+            if (header.isControl) continue;
+            for (const r of records) {
+              if (r.offset < offset || r.key === null) continue;
+              onRecord(r.key, r.value);
+            }
+          }
+        }
+        offset = Math.max(next, res.nextOffset);
+      }
+    }
+  }
+}
+
+/** Keeps records in memory: for coordinator tests without a log engine. */
+export class MemoryTxnLog implements TxnLog {
+  readonly records: TxnLogRecord[] = [];
+  /** When set, the next append waits for this promise (to hold a write in flight in a test). */
+  gate: Promise<void> | null = null;
+  failNext: Error | null = null;
+
+  async append(_partitionKey: string, record: TxnLogRecord): Promise<void> {
+    if (this.gate) await this.gate;
+    if (this.failNext) {
+      const e = this.failNext;
+      this.failNext = null;
+      throw e;
+    }
+    this.records.push(record);
+  }
+
+  async replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
+    for (const r of this.records) onRecord(r.key, r.value);
+  }
+}
