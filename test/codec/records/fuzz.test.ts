@@ -68,13 +68,14 @@ describe('property round trips', () => {
       // compare with plain booleans: deep equality over large Buffers is slow in the matcher
       out.forEach((rec, i) => {
         const want = records[i];
+        const wantHeaders = (want.headers ?? []) as ReadonlyArray<{ key: string; value?: unknown }>;
         const ok =
           rec.offset === baseOffset + i &&
           rec.timestamp === want.timestamp &&
           sameBytes(rec.key, want.key) &&
           sameBytes(rec.value, want.value) &&
-          rec.headers.length === (want.headers ?? []).length &&
-          rec.headers.every((h, j) => h.key === want.headers?.[j].key && sameBytes(h.value, want.headers?.[j].value));
+          rec.headers.length === wantHeaders.length &&
+          rec.headers.every((h, j) => h.key === wantHeaders[j].key && sameBytes(h.value, wantHeaders[j].value));
         expect(ok, `iteration ${iter} record ${i}`).toBe(true);
       });
     }
