@@ -2,10 +2,13 @@
 // following Kafka's ControllerApis.deleteTopics: duplicates and name-plus-id are INVALID_REQUEST,
 // unknown names UNKNOWN_TOPIC_OR_PARTITION, unknown ids UNKNOWN_TOPIC_ID, and with
 // delete.topic.enable=false every topic fails (INVALID_REQUEST before v3, TOPIC_DELETION_DISABLED
-// after). Like Kafka, the broker itself does not refuse internal topics (only Kafka's CLI does).
+// after). Internal topics (__consumer_offsets, __transaction_state) are refused with
+// POLICY_VIOLATION: Kafka's broker would delete them and its coordinators unload and recreate their
+// state; ours keep their logs open, so deleting them would break offset commits and transactions.
 
 import type { DeletableTopicResult, DeleteTopicsRequest, DeleteTopicsResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode, ZERO_UUID } from '../codec/index.js';
+import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
@@ -71,6 +74,12 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, EncodeInput<De
       } else toDelete.set(t.id, name);
     }
 
+    for (const [id, name] of toDelete) {
+      if (INTERNAL_TOPICS.has(name) || topics.topic(name)?.internal) {
+        toDelete.delete(id);
+        fail(name, id, ErrorCode.POLICY_VIOLATION, `Deletion of internal topic ${name} is not allowed: the broker keeps its state there.`);
+      }
+    }
     await Promise.all(
       [...toDelete].map(async ([id, name]) => {
         try {

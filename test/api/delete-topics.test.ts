@@ -67,6 +67,14 @@ describe('DeleteTopics', () => {
     expect(v1.responses[0]).toMatchObject({ name: 'missing-topic', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
   });
 
+  it('refuses internal topics with POLICY_VIOLATION', async () => {
+    const c = await b.client();
+    await b.broker.services.topics.createTopic('__consumer_offsets', 1, {}, true);
+    const res = await c.request(20, 5, { topicNames: ['__consumer_offsets'], timeoutMs: 5000 });
+    expect(res.responses[0]).toMatchObject({ name: '__consumer_offsets', errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: expect.stringContaining('internal topic') });
+    expect(b.broker.services.topics.topic('__consumer_offsets')).toBeDefined();
+  });
+
   it('refuses every topic when delete.topic.enable=false (INVALID_REQUEST before v3)', async () => {
     const off = await startTestBroker({ config: { 'delete.topic.enable': false } });
     try {
