@@ -4,11 +4,14 @@
 import { StorageIoError, type Storage, type StorageFile } from './types.js';
 
 interface Node {
-  data: Buffer;
+  /** Contents in fixed-size chunks (no large contiguous buffers, no copies when growing). */
+  chunks: Buffer[];
   length: number;
   /** Bytes known durable: a simulated crash cuts the file back to this length. */
   synced: number;
 }
+
+const CHUNK = 1024 * 1024;
 
 function norm(path: string): string {
   return path.split('/').filter((p) => p !== '' && p !== '.').join('/');
@@ -21,6 +24,43 @@ function parentOf(path: string): string {
 
 function enoent(path: string): StorageIoError {
   return new StorageIoError(`ENOENT: no such file '${path}'`, 'ENOENT');
+}
+
+/** Copies src into the node at position, allocating zeroed chunks as needed. */
+function put(n: Node, src: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < src.length) {
+    const at = position + done;
+    const ci = Math.floor(at / CHUNK);
+    const off = at - ci * CHUNK;
+    while (n.chunks.length <= ci) n.chunks.push(Buffer.alloc(CHUNK));
+    const take = Math.min(CHUNK - off, src.length - done);
+    n.chunks[ci].set(src.subarray(done, done + take), off);
+    done += take;
+  }
+}
+
+/** Copies node bytes [position, position + out.length) into out. */
+function get(n: Node, out: Buffer, position: number): void {
+  let done = 0;
+  while (done < out.length) {
+    const at = position + done;
+    const ci = Math.floor(at / CHUNK);
+    const off = at - ci * CHUNK;
+    const take = Math.min(CHUNK - off, out.length - done);
+    out.set(n.chunks[ci].subarray(off, off + take), done);
+    done += take;
+  }
+}
+
+/** Cuts the node to size, zeroing the rest of the last chunk so a later extension reads zeros. */
+function cut(n: Node, size: number): void {
+  const keep = Math.ceil(size / CHUNK);
+  n.chunks.length = Math.min(n.chunks.length, keep);
+  const off = size % CHUNK;
+  if (off > 0 && n.chunks.length === keep) n.chunks[keep - 1].fill(0, off);
+  n.length = size;
+  if (n.synced > size) n.synced = size;
 }
 
 class MemoryFile implements StorageFile {
@@ -40,27 +80,21 @@ class MemoryFile implements StorageFile {
     this.check();
     const end = Math.min(this.node.length, position + length);
     if (end <= position) return Buffer.alloc(0);
-    return Buffer.from(this.node.data.subarray(position, end));
+    const out = Buffer.allocUnsafe(end - position);
+    get(this.node, out, position);
+    return out;
   }
 
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
     this.check();
-    let total = 0;
-    for (const b of buffers) total += b.length;
-    const end = position + total;
     const n = this.node;
-    if (end > n.data.length) {
-      const grown = Buffer.alloc(Math.max(end, n.data.length * 2, 4096));
-      n.data.copy(grown, 0, 0, n.length);
-      n.data = grown;
-    }
-    if (position > n.length) n.data.fill(0, n.length, position);
+    if (position > n.length) put(n, Buffer.alloc(position - n.length), n.length);
     let pos = position;
     for (const b of buffers) {
-      b.copy(n.data, pos);
+      put(n, b, pos);
       pos += b.length;
     }
-    if (end > n.length) n.length = end;
+    if (pos > n.length) n.length = pos;
     if (position < n.synced) n.synced = position;
   }
 
@@ -72,12 +106,8 @@ class MemoryFile implements StorageFile {
   async truncate(size: number): Promise<void> {
     this.check();
     const n = this.node;
-    if (size < n.length) {
-      n.length = size;
-      if (n.synced > size) n.synced = size;
-    } else if (size > n.length) {
-      await this.write([Buffer.alloc(size - n.length)], n.length);
-    }
+    if (size < n.length) cut(n, size);
+    else if (size > n.length) await this.write([Buffer.alloc(size - n.length)], n.length);
   }
 
   async close(): Promise<void> {
@@ -120,7 +150,7 @@ export class MemoryStorage implements Storage {
     if (!node) {
       if (!create) throw enoent(p);
       if (!this.dirs.has(parentOf(p))) throw enoent(parentOf(p));
-      node = { data: Buffer.alloc(0), length: 0, synced: 0 };
+      node = { chunks: [], length: 0, synced: 0 };
       this.files.set(p, node);
     }
     return new MemoryFile(p, node);
@@ -196,12 +226,15 @@ export class MemoryStorage implements Storage {
 
   /** Simulates a power cut: every file loses the bytes written since its last sync. */
   crash(): void {
-    for (const n of this.files.values()) n.length = n.synced;
+    for (const n of this.files.values()) cut(n, n.synced);
   }
 
   /** Bytes of a file as stored (tests: corrupt or inspect it directly). */
   rawFile(path: string): Buffer | undefined {
     const n = this.files.get(norm(path));
-    return n ? n.data.subarray(0, n.length) : undefined;
+    if (!n) return undefined;
+    const out = Buffer.alloc(n.length);
+    get(n, out, 0);
+    return out;
   }
 }
