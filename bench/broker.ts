@@ -1,0 +1,502 @@
+// End-to-end broker benchmark. Run:   npm run bench:broker            (~2-3 min)
+//                                     npm run bench:broker -- --quick (~30 s)
+// Options: --only baseline,produce,fetch,latency,kafkajs,startup (steps to run; default all)
+//          --profile  (run the broker under `node --cpu-prof` and print where its time goes)
+//          BENCH_DIR (default: OS temp dir), BENCH_STEP_MS (length of one measured case).
+//
+// The broker runs as a child process (`node dist/cli.js`), so the load generator here never shares
+// its event loop. Every figure is printed as an absolute value and as a ratio to a reference measured
+// in the same run (the machine is shared and noisy: ratios travel, absolutes don't):
+//   - raw loopback TCP between two Node processes (bench/load/sink.ts ack), same frames, pipelined;
+//   - the ingest ceiling: a minimal Node program that checks each batch's CRC-32C and appends it to a
+//     file (sink.ts ingest-os / ingest-fsync) — the most any Node broker could do here;
+//   - `node -e 0` for start-up.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiKey, encodeRequest } from '../src/codec/index.js';
+import { printSummary } from './load/cpuprofile.js';
+import { RawConnection, createTopic, fetchFrame, makeBatch, parseFetch, produceError, produceFrame } from './load/raw-client.js';
+
+const MiB = 1024 * 1024;
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const PROFILE = args.includes('--profile');
+const onlyArg = args.find((a) => a.startsWith('--only'));
+const ONLY = onlyArg === undefined ? null : new Set((onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(','));
+const STEP_MS = Number(process.env.BENCH_STEP_MS ?? (QUICK ? 1000 : 3000));
+const WARM_MS = Math.min(500, STEP_MS / 4);
+const IN_FLIGHT = 16; // requests in flight per connection
+const BATCH_BYTES = 16 * 1024;
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'); // dist/bench-broker/bench → repo
+const CLI = path.join(ROOT, 'dist/cli.js');
+const SINK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load/sink.js');
+const base = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'tributary-bench-'));
+const want = (step: string): boolean => ONLY === null || ONLY.has(step);
+
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const pct = (a: number, b: number): string => (b > 0 ? `${((100 * a) / b).toFixed(0)}%` : 'n/a');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  pid: number;
+}
+
+/** Spawns `node ...argv` and waits until stdout matches `ready` (its first group is the port). */
+function spawnUntil(argv: string[], ready: RegExp, logFile: string | null): Promise<Child & { ms: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', logFile === null ? 'ignore' : fs.openSync(logFile, 'a')] });
+    let out = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${argv.join(' ')}: not ready after 30 s; output: ${out}`));
+    }, 30_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m !== null && timer.hasRef()) {
+        const ms = performance.now() - t0;
+        clearTimeout(timer);
+        timer.unref();
+        resolve({ proc, port: Number(m[1]), pid: proc.pid!, ms });
+      }
+    });
+    proc.once('exit', (code) => {
+      if (timer.hasRef()) {
+        clearTimeout(timer);
+        reject(new Error(`${argv.join(' ')} exited with ${code}: ${out}`));
+      }
+    });
+  });
+}
+
+function stop(c: Child, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise((resolve) => {
+    if (c.proc.exitCode !== null || c.proc.signalCode !== null) return resolve();
+    const t = setTimeout(() => c.proc.kill('SIGKILL'), 20_000);
+    c.proc.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    c.proc.kill(signal);
+  });
+}
+
+const BANNER = /Tributary listening on \S*:(\d+)/;
+
+function startBroker(dataDir: string, extraNodeArgs: string[] = []): Promise<Child & { ms: number }> {
+  return spawnUntil([...extraNodeArgs, CLI, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], BANNER, path.join(base, 'broker.log'));
+}
+
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m === null ? NaN : Number(m[1]) / 1024;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pipelined load loop
+
+interface Rate {
+  requests: number;
+  seconds: number;
+  reqPerSec: number;
+}
+
+/**
+ * Keeps `inFlight` requests outstanding on every connection for STEP_MS, cycling through that
+ * connection's precomputed frames; counts responses after a warm-up. `check` sees every 64th response.
+ */
+function pump(conns: RawConnection[], frames: Buffer[][], inFlight: number, check: (frame: Buffer) => void, stepMs = STEP_MS): Promise<Rate> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const deadline = t0 + stepMs;
+    let count = 0;
+    let warmCount = -1;
+    let tWarm = 0;
+    let live = conns.length;
+    let tEnd = 0;
+    let failed = false;
+    conns.forEach((conn, ci) => {
+      const fs_ = frames[ci];
+      let next = 0;
+      const onResponse = (frame: Buffer): void => {
+        count++;
+        if ((count & 63) === 1) {
+          try {
+            check(frame);
+          } catch (e) {
+            if (!failed) reject(e);
+            failed = true;
+          }
+        }
+        const now = performance.now();
+        if (warmCount < 0 && now >= t0 + WARM_MS) {
+          warmCount = count;
+          tWarm = now;
+        }
+        if (now < deadline && !failed) {
+          conn.send(fs_[next++ % fs_.length], onResponse);
+        } else if (conn.inFlight === 0) {
+          if (now > tEnd) tEnd = now;
+          if (--live === 0) {
+            const seconds = (tEnd - tWarm) / 1000;
+            const requests = count - warmCount;
+            resolve({ requests, seconds, reqPerSec: requests / seconds });
+          }
+        }
+      };
+      for (let i = 0; i < inFlight; i++) conn.send(fs_[next++ % fs_.length], onResponse);
+    });
+  });
+}
+
+async function connect(port: number, n: number): Promise<RawConnection[]> {
+  return Promise.all(Array.from({ length: n }, () => RawConnection.connect(port)));
+}
+
+interface Shape {
+  name: string;
+  valueSize: number;
+  count: number;
+  batches: Buffer[];
+  batchBytes: number;
+}
+
+function shape(name: string, valueSize: number): Shape {
+  // As many records as fit in a 16 KiB batch (61-byte header, ~8 bytes of record framing each).
+  const count = Math.floor((BATCH_BYTES - 61) / (valueSize + 8 + (valueSize >= 128 ? 1 : 0)));
+  const batches = Array.from({ length: 4 }, (_, i) => makeBatch(valueSize, count, i));
+  return { name, valueSize, count, batches, batchBytes: batches[0].length };
+}
+
+/** Frames for each connection: connection i produces to partition i. */
+function framesFor(s: Shape, topic: string, conns: number, acks: number): Buffer[][] {
+  return Array.from({ length: conns }, (_, ci) => s.batches.map((b, j) => produceFrame(topic, ci, b, acks, ci * 1000 + j)));
+}
+
+const okProduce = (frame: Buffer): void => {
+  const code = produceError(frame);
+  if (code !== 0) throw new Error(`produce error ${code}`);
+};
+
+// ---------------------------------------------------------------------------------------------
+
+interface Results {
+  lines: string[];
+}
+const results: Results = { lines: [] };
+function out(line = ''): void {
+  console.log(line);
+  results.lines.push(line);
+}
+
+async function sinkRate(mode: string, s: Shape, conns: number): Promise<number> {
+  const file = path.join(base, `sink-${mode}.bin`);
+  const sink = await spawnUntil([SINK, mode, file], /listening (\d+)/, null);
+  try {
+    const cs = await connect(sink.port, conns);
+    const r = await pump(cs, framesFor(s, 'bench', conns, 1), IN_FLIGHT, okProduce);
+    for (const c of cs) c.close();
+    return r.reqPerSec;
+  } finally {
+    await stop(sink);
+    fs.rmSync(file, { force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const load = os.loadavg();
+  out(`# Tributary broker bench ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'})`);
+  out(`# load average at start: ${load.map((x) => x.toFixed(2)).join(' ')}   step ${STEP_MS} ms, ${IN_FLIGHT} requests in flight per connection${QUICK ? '  (--quick)' : ''}`);
+  const kib = shape('1 KiB', 1024);
+  const small = shape('100 B', 100);
+  const connCounts = QUICK ? [1, 4] : [1, 4, 16];
+
+  // 1-2. Baseline and ingest ceiling (1 KiB-record frames; 100-byte frames are the same size).
+  const ref = new Map<string, number>(); // `${mode}/${conns}` → requests/s
+  if (want('baseline') || want('produce')) {
+    out('');
+    out(`## References (${kib.batchBytes}-byte batches in Produce v9 frames, pipelined)`);
+    for (const mode of ['ack', 'ingest-os', 'ingest-fsync']) {
+      for (const n of connCounts) {
+        const rps = await sinkRate(mode, kib, n);
+        ref.set(`${mode}/${n}`, rps);
+        const label = mode === 'ack' ? 'raw TCP write→read→ack' : mode === 'ingest-os' ? 'ingest ceiling (CRC + append, os)' : 'ingest ceiling (CRC + append + fdatasync)';
+        out(`${label.padEnd(42)} ${String(n).padStart(2)} conn  ${fmt((rps * kib.batchBytes) / MiB).padStart(6)} MB/s  ${fmt(rps).padStart(7)} req/s  = ${pct(rps, ref.get(`ack/${n}`)!)} of raw TCP`);
+      }
+    }
+  }
+
+  // The broker under test.
+  const dataDir = path.join(base, 'data');
+  const profDir = path.join(base, 'prof');
+  let broker: (Child & { ms: number }) | null = null;
+  const needBroker = ['produce', 'fetch', 'latency', 'kafkajs'].some(want);
+  if (needBroker) {
+    broker = await startBroker(dataDir, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+    out('');
+    out(`## Broker: node dist/cli.js (pid ${broker.pid}, port ${broker.port}, data in ${dataDir}, durability fsync default)`);
+  }
+  const admin = broker === null ? null : await RawConnection.connect(broker.port);
+  let peak1k = 0; // best 1 KiB acks=1 requests/s, for the latency rate
+
+  // 3. Produce.
+  const produced: { topic: string }[] = [];
+  if (broker !== null && admin !== null && want('produce')) {
+    out('');
+    out('## Produce (pipelined raw-protocol producer; connection i → partition i; MB/s of record batches)');
+    let t = 0;
+    for (const s of [small, kib]) {
+      for (const acks of [1, -1]) {
+        for (const n of connCounts) {
+          const topic = `produce-${t++}`;
+          await createTopic(admin, topic, n);
+          const cs = await connect(broker.port, n);
+          const r = await pump(cs, framesFor(s, topic, n, acks), IN_FLIGHT, okProduce);
+          for (const c of cs) c.close();
+          await deleteTopic(admin, topic);
+          const mbs = (r.reqPerSec * s.batchBytes) / MiB;
+          const ceil = ref.get(`${acks === 1 ? 'ingest-os' : 'ingest-fsync'}/${n}`) ?? NaN;
+          const tcp = ref.get(`ack/${n}`) ?? NaN;
+          if (s === kib && acks === 1) peak1k = Math.max(peak1k, r.reqPerSec);
+          out(
+            `${s.name} × ${String(s.count).padStart(3)}/batch  acks=${String(acks).padStart(2)}  ${String(n).padStart(2)} conn  ${fmt(mbs).padStart(6)} MB/s  ${fmt(r.reqPerSec * s.count).padStart(10)} rec/s` +
+              `  = ${pct(r.reqPerSec, ceil).padStart(4)} of ingest ${acks === 1 ? 'os' : 'fsync'}, ${pct(r.reqPerSec, tcp).padStart(4)} of raw TCP`,
+          );
+        }
+      }
+    }
+    const head = ref.get('ingest-os/1');
+    out(`targets: 1 KiB acks=1 ≥ 65% of ingest ceiling; 100 B from one connection ≥ 1,000,000 rec/s (see lines above${head ? '' : '; no ceiling measured'})`);
+  }
+
+  // 4. Fetch from warm data.
+  if (broker !== null && admin !== null && want('fetch')) {
+    out('');
+    const parts = 4;
+    const fillMiB = QUICK ? 64 : 256;
+    await createTopic(admin, 'fetch', parts);
+    const cs = await connect(broker.port, parts);
+    const perConn = Math.ceil((fillMiB * MiB) / kib.batchBytes / parts);
+    // Fill: exactly perConn batches per partition.
+    await Promise.all(
+      cs.map(
+        (c, ci) =>
+          new Promise<void>((resolve, reject) => {
+            const frames = kib.batches.map((b, j) => produceFrame('fetch', ci, b, 1, j));
+            let sent = 0;
+            let done = 0;
+            const onResponse = (f: Buffer): void => {
+              if (produceError(f) !== 0) return reject(new Error('fill produce failed'));
+              if (++done === perConn) return resolve();
+              if (sent < perConn) c.send(frames[sent++ % frames.length], onResponse);
+            };
+            for (let i = 0; i < IN_FLIGHT && sent < perConn; i++) c.send(frames[sent++ % frames.length], onResponse);
+          }),
+      ),
+    );
+    for (const c of cs) c.close();
+    const records = perConn * kib.count; // per partition
+    const consumer = await RawConnection.connect(broker.port);
+    const maxBytes = 64 * MiB;
+    const partMax = 16 * MiB;
+    // One pass over everything first (warms the page cache and the broker), then the measured loop.
+    const offsets = new Array<number>(parts).fill(0);
+    let bytes = 0;
+    let fetches = 0;
+    const fetchOnce = async (): Promise<number> => {
+      const frame = await consumer.request(fetchFrame('fetch', offsets.map((o, p) => ({ partition: p, offset: o })), { maxWaitMs: 0, minBytes: 1, maxBytes, partitionMaxBytes: partMax, correlationId: fetches }));
+      let got = 0;
+      for (const p of parseFetch(frame)) {
+        if (p.errorCode !== 0) throw new Error(`fetch error ${p.errorCode}`);
+        got += p.bytes;
+        const last = p.batches.at(-1);
+        offsets[p.partition] = last === undefined || last.lastOffset + 1 >= records ? 0 : last.lastOffset + 1;
+      }
+      fetches++;
+      return got;
+    };
+    for (let b = 0; b < fillMiB * MiB; ) b += await fetchOnce();
+    const t0 = performance.now();
+    bytes = 0;
+    fetches = 0;
+    while (performance.now() - t0 < STEP_MS) bytes += await fetchOnce();
+    const sec = (performance.now() - t0) / 1000;
+    consumer.close();
+    const mbs = bytes / MiB / sec;
+    const tcp = ref.get('ack/1');
+    out(`## Fetch from warm data (${fillMiB} MiB in ${parts} partitions, one consumer, max_bytes ${maxBytes / MiB} MiB, partition max ${partMax / MiB} MiB, one request at a time)`);
+    out(`fetch  ${fmt(mbs).padStart(6)} MB/s  ${fmt((bytes / kib.batchBytes) * kib.count / sec).padStart(10)} rec/s  ${fmt(fetches / sec, 1)} fetches/s${tcp ? `  = ${pct(mbs, (tcp * kib.batchBytes) / MiB)} of raw TCP (1 conn, 16 KiB frames)` : ''}   target ≥ 1 GB/s`);
+    await deleteTopic(admin, 'fetch');
+  }
+
+  // 5. End-to-end latency at 20% of peak.
+  if (broker !== null && admin !== null && want('latency')) {
+    out('');
+    if (peak1k === 0) {
+      // No produce step in this run: measure the peak quickly.
+      await createTopic(admin, 'peak', 1);
+      const [c] = await connect(broker.port, 1);
+      peak1k = (await pump([c], framesFor(kib, 'peak', 1, 1), IN_FLIGHT, okProduce, Math.min(STEP_MS, 2000))).reqPerSec;
+      c.close();
+      await deleteTopic(admin, 'peak');
+    }
+    const rate = 0.2 * peak1k;
+    const lat = await latency(broker.port, admin, kib, rate, QUICK ? 3000 : 6000);
+    out(`## End-to-end latency (1 KiB × ${kib.count} batches at ${fmt(rate)}/s = 20% of peak ${fmt((peak1k * kib.batchBytes) / MiB)} MB/s; produce acks=1 → long-poll fetch sees it)`);
+    out(`latency  p50 ${lat.p50.toFixed(2)} ms  p99 ${lat.p99.toFixed(2)} ms  p999 ${lat.p999.toFixed(2)} ms  max ${lat.max.toFixed(2)} ms  (${fmt(lat.n)} batches)   target p99 < 2 ms`);
+  }
+
+  // 6. kafkajs.
+  if (broker !== null && admin !== null && want('kafkajs')) {
+    out('');
+    const r = await kafkajsRate(broker.port, admin, kib);
+    const ceil = ref.get('ingest-os/1');
+    out(`kafkajs producer (1 KiB × ${kib.count} per send, acks=1, 8 sends in flight, 1 partition)  ${fmt(r.mbs).padStart(6)} MB/s  ${fmt(r.recs)} rec/s${ceil ? `  = ${pct(r.mbs, (ceil * kib.batchBytes) / MiB)} of ingest os` : ''}`);
+  }
+
+  if (broker !== null) {
+    admin?.close();
+    await stop(broker);
+    if (PROFILE) {
+      out('');
+      for (const f of fs.existsSync(profDir) ? fs.readdirSync(profDir) : []) printSummary(path.join(profDir, f), 30);
+      console.log(`(profile kept in ${profDir})`);
+    }
+  }
+
+  // 7. Start-up and idle RSS.
+  if (want('startup')) {
+    out('');
+    const runs = 5;
+    const nodeMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).once('exit', () => resolve()));
+      nodeMs.push(performance.now() - t0);
+    }
+    const brokerMs: number[] = [];
+    const rss: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const dir = path.join(base, `startup-${i}`);
+      const b = await startBroker(dir);
+      brokerMs.push(b.ms);
+      await sleep(300);
+      rss.push(rssMiB(b.pid));
+      await stop(b);
+    }
+    const nm = median(nodeMs);
+    const bm = median(brokerMs);
+    out(`start-up to listening (empty data dir, median of ${runs})  ${bm.toFixed(0)} ms  vs node -e 0 ${nm.toFixed(0)} ms  (= ${(bm / nm).toFixed(2)}×, +${(bm - nm).toFixed(0)} ms)   target ≤ 100 ms`);
+    out(`idle RSS after start (VmRSS, median)                     ${median(rss).toFixed(1)} MiB   target ≤ 60 MiB`);
+  }
+  out('');
+  out(`# load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (!PROFILE) fs.rmSync(base, { recursive: true, force: true });
+}
+
+async function deleteTopic(admin: RawConnection, name: string): Promise<void> {
+  await admin.request(encodeRequest(ApiKey.DeleteTopics, 4, { correlationId: 2, clientId: 'bench' }, { topicNames: [name], timeoutMs: 10000 }));
+}
+
+async function latency(port: number, admin: RawConnection, s: Shape, rate: number, ms: number): Promise<{ p50: number; p99: number; p999: number; max: number; n: number }> {
+  await createTopic(admin, 'latency', 1);
+  const producer = await RawConnection.connect(port);
+  const consumer = await RawConnection.connect(port);
+  const frames = s.batches.map((b, j) => produceFrame('latency', 0, b, 1, j));
+  const sendTimes: number[] = [];
+  const lat: number[] = [];
+  let offset = 0;
+  let stopped = false;
+  let failure: Error | null = null;
+  const poll = (): void => {
+    consumer.send(fetchFrame('latency', [{ partition: 0, offset }], { maxWaitMs: 500, minBytes: 1, maxBytes: 64 * MiB, partitionMaxBytes: 64 * MiB, correlationId: 0 }), (frame) => {
+      const now = performance.now();
+      for (const p of parseFetch(frame)) {
+        if (p.errorCode !== 0) failure = new Error(`fetch error ${p.errorCode}`);
+        for (const b of p.batches) {
+          const k = b.baseOffset / s.count;
+          if (sendTimes[k] !== undefined) lat.push(now - sendTimes[k]);
+          offset = b.lastOffset + 1;
+        }
+      }
+      if (!stopped) poll();
+    });
+  };
+  poll();
+  await sleep(50);
+  const t0 = performance.now();
+  let sent = 0;
+  while (performance.now() - t0 < ms && failure === null) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    while (sent < due) {
+      sendTimes[sent] = performance.now();
+      producer.send(frames[sent % frames.length], (f) => {
+        if (produceError(f) !== 0) failure = new Error('produce failed');
+      });
+      sent++;
+    }
+    await sleep(1);
+  }
+  await sleep(200);
+  stopped = true;
+  producer.close();
+  consumer.close();
+  await deleteTopic(admin, 'latency');
+  if (failure !== null) throw failure;
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), p999: percentile(lat, 0.999), max: lat.at(-1) ?? NaN, n: lat.length };
+}
+
+async function kafkajsRate(port: number, admin: RawConnection, s: Shape): Promise<{ mbs: number; recs: number }> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  await createTopic(admin, 'kafkajs', 1);
+  const kafka = new Kafka({ clientId: 'bench', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const value = Buffer.alloc(s.valueSize, 7);
+  const messages = Array.from({ length: s.count }, () => ({ value }));
+  let sends = 0;
+  let tWarm = 0;
+  let warmSends = -1;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (performance.now() - t0 < STEP_MS) {
+        await producer.send({ topic: 'kafkajs', acks: 1, messages });
+        sends++;
+        if (warmSends < 0 && performance.now() - t0 >= WARM_MS) {
+          warmSends = sends;
+          tWarm = performance.now();
+        }
+      }
+    }),
+  );
+  const sec = (performance.now() - tWarm) / 1000;
+  await producer.disconnect();
+  await deleteTopic(admin, 'kafkajs');
+  const recs = ((sends - warmSends) * s.count) / sec;
+  return { mbs: (recs * (s.valueSize + 8)) / MiB, recs };
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

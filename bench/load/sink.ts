@@ -1,0 +1,132 @@
+// The same-run reference points for bench/broker.ts, run as a child process:
+//   ack          read produce frames over TCP and answer each with a canned Produce response
+//                (raw loopback TCP between two Node processes: the baseline);
+//   ingest-os    also find the batch, check its CRC-32C and append it to a file, answering once
+//                the write is done (group-written with writev);
+//   ingest-fsync the same, answering after fdatasync (group commit).
+// The ingest modes are the most any Node broker could do on this machine: no routing, no
+// indexes, no validation beyond the CRC. Usage: node sink.js MODE FILE; prints "listening PORT".
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { ApiKey, encodeResponse } from '../../src/codec/index.js';
+import { FrameSplitter } from '../../src/codec/frames.js';
+import { crc32c } from '../../src/codec/records/crc32c.js';
+import { PRODUCE_VERSION } from './raw-client.js';
+
+const mode = process.argv[2] as 'ack' | 'ingest-os' | 'ingest-fsync';
+const file = process.argv[3];
+if (!['ack', 'ingest-os', 'ingest-fsync'].includes(mode)) throw new Error(`unknown mode ${mode}`);
+
+const canned = Buffer.concat(
+  encodeResponse(ApiKey.Produce, PRODUCE_VERSION, 0, {
+    responses: [{ name: 'bench', partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null }] }],
+    throttleTimeMs: 0,
+  }),
+);
+
+function ack(socket: net.Socket, correlationId: number): void {
+  const b = Buffer.from(canned);
+  b.writeInt32BE(correlationId, 4);
+  socket.write(b);
+}
+
+function uvarint(buf: Buffer, pos: number): [number, number] {
+  let v = 0;
+  let shift = 0;
+  for (;;) {
+    const b = buf[pos++];
+    v += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return [v, pos];
+    shift += 7;
+  }
+}
+
+/** The single batch of a Produce v9 request for one topic and partition (the layout our producer sends). */
+function batchOf(frame: Buffer): Buffer {
+  let pos = 8; // api key, version, correlation id
+  const clientIdLen = frame.readInt16BE(pos);
+  pos += 2 + Math.max(0, clientIdLen);
+  pos = uvarint(frame, pos)[1] + 0; // header tagged fields (count 0)
+  const [txLen, p1] = uvarint(frame, pos); // transactional id (compact nullable)
+  pos = p1 + Math.max(0, txLen - 1);
+  pos += 2 + 4; // acks, timeout
+  pos = uvarint(frame, pos)[1]; // topics count
+  const [nameLen, p2] = uvarint(frame, pos);
+  pos = p2 + nameLen - 1;
+  pos = uvarint(frame, pos)[1]; // partitions count
+  pos += 4; // partition index
+  const [recLen, p3] = uvarint(frame, pos);
+  return frame.subarray(p3, p3 + recLen - 1);
+}
+
+function checkBatch(batch: Buffer): void {
+  if (batch.length < 61 || batch[16] !== 2 || batch.readInt32BE(8) + 12 !== batch.length) throw new Error('bad batch');
+  if (crc32c(batch, 21) !== batch.readUInt32BE(17)) throw new Error('bad CRC');
+}
+
+const fd = mode === 'ack' ? -1 : fs.openSync(file, 'w');
+let written = 0;
+/** Group writer shared by all connections: batches waiting, their acks, and whether a write is under way. */
+let queue: Buffer[] = [];
+let acks: (() => void)[] = [];
+let writing = false;
+
+function flush(): void {
+  if (writing || queue.length === 0) return;
+  writing = true;
+  const bufs = queue;
+  const done = acks;
+  queue = [];
+  acks = [];
+  const pos = written;
+  for (const b of bufs) written += b.length;
+  writeAll(bufs, pos, () => {
+    const finish = (): void => {
+      writing = false;
+      for (const a of done) a();
+      flush();
+    };
+    if (mode === 'ingest-fsync') fs.fdatasync(fd, finish);
+    else finish();
+  });
+}
+
+function writeAll(bufs: Buffer[], pos: number, cb: () => void): void {
+  // writev takes at most IOV_MAX (1024) buffers at a time.
+  const part = bufs.length > 1024 ? bufs.slice(0, 1024) : bufs;
+  fs.writev(fd, part, pos, (err, n) => {
+    if (err) throw err;
+    let len = 0;
+    for (const b of part) len += b.length;
+    if (n !== len) throw new Error('short write');
+    if (part.length < bufs.length) writeAll(bufs.slice(1024), pos + n, cb);
+    else cb();
+  });
+}
+
+const server = net.createServer((socket) => {
+  socket.setNoDelay(true);
+  const splitter = new FrameSplitter(1 << 30);
+  socket.on('error', () => {});
+  socket.on('data', (chunk: Buffer) => {
+    splitter.push(chunk, (frame) => {
+      const correlationId = frame.readInt32BE(4);
+      if (mode === 'ack') return ack(socket, correlationId);
+      const batch = batchOf(frame);
+      checkBatch(batch);
+      // The frame may be a view of a socket chunk that Node reuses? No: chunks are fresh Buffers, kept alive here.
+      queue.push(batch);
+      acks.push(() => ack(socket, correlationId));
+      flush();
+    });
+  });
+});
+server.listen(0, '127.0.0.1', () => {
+  const addr = server.address() as net.AddressInfo;
+  process.stdout.write(`listening ${addr.port}\n`);
+});
+process.on('SIGTERM', () => {
+  server.close();
+  if (fd >= 0) fs.closeSync(fd);
+  process.exit(0);
+});
