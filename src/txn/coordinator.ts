@@ -120,6 +120,8 @@ export class TransactionCoordinator {
   private closed = false;
   private abortTimer: TimerHandle | null = null;
   private expiryTimer: TimerHandle | null = null;
+  /** Marker retries waiting for their backoff: woken (to give up) on close. */
+  private readonly wakers = new Set<() => void>();
   /** Test hook: awaited after a Prepare* record is durable and before markers are written. */
   beforeMarkers: ((transactionalId: string) => Promise<void>) | null = null;
 
@@ -186,6 +188,8 @@ export class TransactionCoordinator {
     this.closed = true;
     this.abortTimer?.cancel();
     this.expiryTimer?.cancel();
+    for (const w of [...this.wakers]) w();
+    this.wakers.clear();
     if (this.loaded) await this.loaded.catch(() => {});
     await Promise.allSettled([...this.locks.values(), ...this.completions.values()]);
   }
@@ -487,7 +491,18 @@ export class TransactionCoordinator {
           firstAttempt();
           if (this.closed) return;
           this.logger.warn('completing a transaction failed; retrying', { transactionalId: id, error: String(err) });
-          await new Promise<void>((r) => this.clock.setTimeout(r, this.config.markerRetryBackoffMs));
+          await new Promise<void>((r) => {
+            const t = this.clock.setTimeout(() => {
+              this.wakers.delete(wake);
+              r();
+            }, this.config.markerRetryBackoffMs);
+            const wake = (): void => {
+              t.cancel();
+              r();
+            };
+            this.wakers.add(wake);
+          });
+          if (this.closed) return;
         }
       }
     })();
@@ -562,20 +577,19 @@ export class TransactionCoordinator {
   // ---- timeouts and expiry ----------------------------------------------------------------------
 
   private scheduleAbortCheck(): void {
+    // Fixed rate: the next check is due one interval after this one started, whatever this one awaits.
     this.abortTimer = this.clock.setTimeout(() => {
       if (this.closed) return;
-      void this.abortTimedOutTransactions().finally(() => {
-        if (!this.closed) this.scheduleAbortCheck();
-      });
+      this.scheduleAbortCheck();
+      void this.abortTimedOutTransactions();
     }, this.config.abortCheckIntervalMs);
   }
 
   private scheduleExpiryCheck(): void {
     this.expiryTimer = this.clock.setTimeout(() => {
       if (this.closed) return;
-      void this.expireTransactionalIds().finally(() => {
-        if (!this.closed) this.scheduleExpiryCheck();
-      });
+      this.scheduleExpiryCheck();
+      void this.expireTransactionalIds();
     }, this.config.expiredIdCheckIntervalMs);
   }
 

@@ -1,0 +1,215 @@
+// The transaction coordinator's state machine on a fake clock and an in-memory __transaction_state:
+// producer ids, epochs and fencing (KIP-360 retries), Kafka's answers per state, markers, the
+// proactive abort on timeout, transactional offsets, id expiry and recovery of a half-done commit.
+
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/codec/index.js';
+import { MemoryTxnLog, TransactionCoordinator, type PendingOffset } from '../../src/txn/index.js';
+import { FakeClock } from '../../src/util/clock.js';
+import { Logger } from '../../src/util/logger.js';
+
+interface Marker { topic: string; partition: number; producerId: number; producerEpoch: number; commit: boolean }
+
+function setup(opts: { log?: MemoryTxnLog; clock?: FakeClock; failMarkers?: boolean } = {}) {
+  const clock = opts.clock ?? new FakeClock();
+  const log = opts.log ?? new MemoryTxnLog();
+  const markers: Marker[] = [];
+  const committedOffsets: { group: string; offsets: readonly PendingOffset[] }[] = [];
+  const state = { failMarkers: opts.failMarkers ?? false };
+  const txn = new TransactionCoordinator({
+    clock,
+    logger: new Logger(undefined, 'error'),
+    log,
+    markers: async (topic, partition, producerId, producerEpoch, commit) => {
+      if (state.failMarkers) throw new Error('partition offline');
+      markers.push({ topic, partition, producerId, producerEpoch, commit });
+      return true;
+    },
+    offsets: async (group, offsets) => {
+      committedOffsets.push({ group, offsets });
+    },
+    config: { maxTimeoutMs: 60_000, abortCheckIntervalMs: 1000, expiredIdCheckIntervalMs: 10_000, transactionalIdExpirationMs: 100_000 },
+  });
+  return { clock, log, txn, markers, committedOffsets, state };
+}
+
+const TP = [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }];
+
+describe('producer ids', () => {
+  it('gives idempotent producers distinct ids and never reuses a reserved block after a restart', async () => {
+    const a = setup();
+    await a.txn.load();
+    const ids = await Promise.all([1, 2, 3].map(() => a.txn.initProducerId(null, 0)));
+    expect(new Set(ids.map((r) => r.producerId)).size).toBe(3);
+    expect(ids.every((r) => r.errorCode === ErrorCode.NONE && r.producerEpoch === 0)).toBe(true);
+    await a.txn.close();
+    const b = setup({ log: a.log });
+    await b.txn.load();
+    const next = await b.txn.initProducerId(null, 0);
+    expect(next.producerId).toBeGreaterThanOrEqual(1000);
+    await b.txn.close();
+  });
+
+  it('validates the transaction timeout and the id', async () => {
+    const { txn } = setup();
+    await txn.load();
+    expect((await txn.initProducerId('x', 60_001)).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    expect((await txn.initProducerId('x', 0)).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    expect((await txn.initProducerId('', 1000)).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    await txn.close();
+  });
+});
+
+describe('transactional ids', () => {
+  it('bumps the epoch on each InitProducerId and fences older epochs', async () => {
+    const { txn } = setup();
+    await txn.load();
+    const first = await txn.initProducerId('app', 10_000);
+    expect(first).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
+    const second = await txn.initProducerId('app', 10_000);
+    expect(second).toMatchObject({ errorCode: ErrorCode.NONE, producerId: first.producerId, producerEpoch: 1 });
+    expect(await txn.addPartitions('app', first.producerId, 0, TP)).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(await txn.addPartitions('app', first.producerId + 1, 1, TP)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    expect(await txn.addPartitions('nobody', 5, 0, TP)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    expect(await txn.endTxn('app', first.producerId, 1, true)).toBe(ErrorCode.INVALID_TXN_STATE);
+    await txn.close();
+  });
+
+  it('KIP-360: a producer bumps its own epoch, and a retried bump gets the same epoch back', async () => {
+    const { txn } = setup();
+    await txn.load();
+    const p = await txn.initProducerId('k', 10_000);
+    const bumped = await txn.initProducerId('k', 10_000, { producerId: p.producerId, producerEpoch: 0 });
+    expect(bumped).toMatchObject({ errorCode: ErrorCode.NONE, producerId: p.producerId, producerEpoch: 1 });
+    const retry = await txn.initProducerId('k', 10_000, { producerId: p.producerId, producerEpoch: 0 });
+    expect(retry).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 1 });
+    const stale = await txn.initProducerId('k', 10_000, { producerId: p.producerId + 7, producerEpoch: 0 });
+    expect(stale.errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    await txn.close();
+  });
+
+  it('commits: markers to every partition, offsets handed over, then CompleteCommit; Kafka answers per state', async () => {
+    const { txn, markers, committedOffsets } = setup();
+    await txn.load();
+    const { producerId } = await txn.initProducerId('c', 10_000);
+    expect(await txn.addPartitions('c', producerId, 0, TP)).toBe(ErrorCode.NONE);
+    expect(txn.describe('c')?.state).toBe('Ongoing');
+    // Offsets need the group added first.
+    expect(await txn.txnOffsetCommit('c', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 5, leaderEpoch: -1, metadata: '' }])).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await txn.addPartitions('c', producerId, 0, [], ['g'])).toBe(ErrorCode.NONE);
+    expect(await txn.txnOffsetCommit('c', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 5, leaderEpoch: -1, metadata: '' }])).toBe(ErrorCode.NONE);
+    expect(txn.hasPendingOffsets('g', 'in', 0)).toBe(true);
+    expect(txn.verifyTransactionalProduce(producerId, 0, 't', 1)).toBe(ErrorCode.NONE);
+    expect(txn.verifyTransactionalProduce(producerId, 0, 't', 2)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await txn.endTxn('c', producerId, 0, true)).toBe(ErrorCode.NONE);
+    expect(markers).toEqual(TP.map((p) => ({ ...p, producerId, producerEpoch: 0, commit: true })));
+    expect(committedOffsets).toHaveLength(1);
+    expect(committedOffsets[0].offsets[0]).toMatchObject({ topic: 'in', partition: 0, offset: 5 });
+    expect(txn.hasPendingOffsets('g', 'in', 0)).toBe(false);
+    expect(txn.describe('c')?.state).toBe('CompleteCommit');
+    expect(await txn.endTxn('c', producerId, 0, true)).toBe(ErrorCode.NONE); // a retry
+    expect(await txn.endTxn('c', producerId, 0, false)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(txn.verifyTransactionalProduce(producerId, 0, 't', 1)).toBe(ErrorCode.INVALID_TXN_STATE);
+    // The next transaction starts from CompleteCommit.
+    expect(await txn.addPartitions('c', producerId, 0, [TP[0]])).toBe(ErrorCode.NONE);
+    expect(await txn.endTxn('c', producerId, 0, false)).toBe(ErrorCode.NONE);
+    expect(markers[markers.length - 1]).toMatchObject({ partition: 0, commit: false });
+    expect(committedOffsets).toHaveLength(1);
+    await txn.close();
+  });
+
+  it('an abort drops the transactional offsets', async () => {
+    const { txn, committedOffsets } = setup();
+    await txn.load();
+    const { producerId } = await txn.initProducerId('a', 10_000);
+    await txn.addPartitions('a', producerId, 0, [], ['g']);
+    await txn.txnOffsetCommit('a', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 9, leaderEpoch: -1, metadata: '' }]);
+    expect(await txn.endTxn('a', producerId, 0, false)).toBe(ErrorCode.NONE);
+    expect(committedOffsets).toHaveLength(0);
+    expect(txn.hasPendingOffsets('g', 'in', 0)).toBe(false);
+    await txn.close();
+  });
+
+  it('a new instance fences and aborts the ongoing transaction (CONCURRENT_TRANSACTIONS, then a new epoch)', async () => {
+    const { txn, markers } = setup();
+    await txn.load();
+    const old = await txn.initProducerId('f', 10_000);
+    await txn.addPartitions('f', old.producerId, 0, TP);
+    expect((await txn.initProducerId('f', 10_000)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    await txn.idle();
+    expect(markers.map((m) => [m.commit, m.producerEpoch])).toEqual([[false, 1], [false, 1]]);
+    expect(txn.describe('f')?.state).toBe('CompleteAbort');
+    const fresh = await txn.initProducerId('f', 10_000);
+    expect(fresh).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 2 });
+    expect(await txn.endTxn('f', old.producerId, 0, true)).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(txn.verifyTransactionalProduce(old.producerId, 0, 't', 0)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    await txn.close();
+  });
+
+  it('aborts a transaction that outlives transaction.timeout.ms and fences its producer', async () => {
+    const { txn, markers, clock } = setup();
+    await txn.load();
+    const p = await txn.initProducerId('slow', 5_000);
+    await txn.addPartitions('slow', p.producerId, 0, [TP[0]]);
+    clock.advance(4_000);
+    await txn.idle();
+    expect(txn.describe('slow')?.state).toBe('Ongoing');
+    clock.advance(2_000);
+    await txn.idle();
+    expect(txn.describe('slow')).toMatchObject({ state: 'CompleteAbort', producerEpoch: 1 });
+    expect(markers).toEqual([{ topic: 't', partition: 0, producerId: p.producerId, producerEpoch: 1, commit: false }]);
+    expect(await txn.endTxn('slow', p.producerId, 0, true)).toBe(ErrorCode.PRODUCER_FENCED);
+    await txn.close();
+  });
+
+  it('expires idle transactional ids after transactional.id.expiration.ms', async () => {
+    const { txn, clock, log } = setup();
+    await txn.load();
+    await txn.initProducerId('idle', 5_000);
+    clock.advance(100_000);
+    await txn.idle();
+    await Promise.resolve();
+    clock.advance(10_000);
+    await txn.idle();
+    await Promise.resolve();
+    expect(txn.describe('idle')).toBeUndefined();
+    expect(log.records[log.records.length - 1].value).toBeNull();
+    await txn.close();
+  });
+
+  it('completes, after a restart, a commit whose markers were not all written', async () => {
+    const a = setup({ failMarkers: true });
+    await a.txn.load();
+    const { producerId } = await a.txn.initProducerId('crash', 10_000);
+    await a.txn.addPartitions('crash', producerId, 0, TP);
+    await a.txn.addPartitions('crash', producerId, 0, [], ['g']);
+    await a.txn.txnOffsetCommit('crash', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 3, leaderEpoch: -1, metadata: 'm' }]);
+    // The decision is durable: EndTxn succeeds though markers keep failing.
+    expect(await a.txn.endTxn('crash', producerId, 0, true)).toBe(ErrorCode.NONE);
+    expect(a.txn.describe('crash')?.state).toBe('PrepareCommit');
+    expect(await a.txn.addPartitions('crash', producerId, 0, TP)).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    await a.txn.close();
+
+    const b = setup({ log: a.log });
+    await b.txn.load();
+    await b.txn.idle();
+    expect(b.txn.describe('crash')?.state).toBe('CompleteCommit');
+    expect(b.markers.map((m) => m.commit)).toEqual([true, true]);
+    expect(b.committedOffsets[0]).toMatchObject({ group: 'g', offsets: [{ topic: 'in', partition: 0, offset: 3, metadata: 'm' }] });
+    await b.txn.close();
+  });
+
+  it('retries failing markers until they are written', async () => {
+    const { txn, state, markers, clock } = setup({ failMarkers: true });
+    await txn.load();
+    const { producerId } = await txn.initProducerId('retry', 10_000);
+    await txn.addPartitions('retry', producerId, 0, [TP[0]]);
+    expect(await txn.endTxn('retry', producerId, 0, false)).toBe(ErrorCode.NONE);
+    state.failMarkers = false;
+    clock.advance(100);
+    await txn.idle();
+    expect(markers).toHaveLength(1);
+    expect(txn.describe('retry')?.state).toBe('CompleteAbort');
+    await txn.close();
+  });
+});

@@ -1,0 +1,177 @@
+// The produce path's producer checks over real sockets (raw requests, our codec), and what survives a
+// restart on file storage: the sequence window (a retried batch after a restart is still answered
+// with its original offset), transactional ids and their epochs, and a commit whose markers were
+// never written before the broker went down (completed by the next start).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBroker, startBroker } from '../../src/broker.js';
+import { ErrorCode } from '../../src/codec/index.js';
+import { buildRecordBatch } from '../../src/codec/records/index.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+function batch(producerId: number, producerEpoch: number, baseSequence: number, count = 1, isTransactional = false): Buffer {
+  return buildRecordBatch({
+    producerId,
+    producerEpoch,
+    baseSequence,
+    isTransactional,
+    records: Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.from(`v${baseSequence + i}`) })),
+  });
+}
+
+async function produce(c: RawClient, topic: string, records: Buffer, transactionalId: string | null = null, partition = 0) {
+  const res = await c.request(0, 9, { transactionalId, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
+  return res.responses[0].partitionResponses[0] as { errorCode: number; baseOffset: number };
+}
+
+async function initPid(c: RawClient, transactionalId: string | null, timeoutMs = 60_000) {
+  for (;;) {
+    const r = await c.request(22, 4, { transactionalId, transactionTimeoutMs: timeoutMs, producerId: -1, producerEpoch: -1 });
+    if (r.errorCode !== ErrorCode.CONCURRENT_TRANSACTIONS && r.errorCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return r as { errorCode: number; producerId: number; producerEpoch: number };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function addPartitions(c: RawClient, tid: string, producerId: number, producerEpoch: number, topic: string, partitions: number[]) {
+  const r = await c.request(24, 3, { v3AndBelowTransactionalId: tid, v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch, v3AndBelowTopics: [{ name: topic, partitions }] });
+  return r.resultsByTopicV3AndBelow[0].resultsByPartition.map((p: { partitionErrorCode: number }) => p.partitionErrorCode) as number[];
+}
+
+async function fetchRc(c: RawClient, topic: string, partition = 0) {
+  const res = await c.request(1, 12, {
+    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 1, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1, lastFetchedEpoch: -1 }] }],
+    forgottenTopicsData: [], rackId: '',
+  });
+  return res.responses[0].partitions[0] as { errorCode: number; highWatermark: number; lastStableOffset: number; abortedTransactions: { producerId: number; firstOffset: number }[] | null };
+}
+
+describe('produce path producer checks', () => {
+  let broker: RunningBroker;
+  let c: RawClient;
+  beforeAll(async () => {
+    broker = await startBroker();
+    await broker.services.topics.createTopic('seq', 1, {});
+    await broker.services.topics.createTopic('tx', 2, {});
+    await broker.services.txn.load();
+    c = await RawClient.connect(broker.port);
+  });
+  afterAll(async () => {
+    c.socket.destroy();
+    await broker.close();
+  });
+
+  it('answers a retried batch with its original offset, refuses gaps and stale epochs', async () => {
+    const { producerId } = await initPid(c, null);
+    expect(await produce(c, 'seq', batch(producerId, 0, 0, 2))).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(await produce(c, 'seq', batch(producerId, 0, 2))).toMatchObject({ errorCode: 0, baseOffset: 2 });
+    // Retry of the first batch: success with the original offset, nothing appended.
+    expect(await produce(c, 'seq', batch(producerId, 0, 0, 2))).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(broker.services.logs.get('seq', 0)!.logEndOffset).toBe(3);
+    expect((await produce(c, 'seq', batch(producerId, 0, 5))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    // A new epoch must start at sequence 0.
+    expect((await produce(c, 'seq', batch(producerId, 1, 3))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect(await produce(c, 'seq', batch(producerId, 1, 0))).toMatchObject({ errorCode: 0, baseOffset: 3 });
+    expect((await produce(c, 'seq', batch(producerId, 0, 3))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+  });
+
+  it('keeps the last five batches for duplicate detection', async () => {
+    const { producerId } = await initPid(c, null);
+    const offsets: number[] = [];
+    for (let seq = 0; seq < 6; seq++) offsets.push((await produce(c, 'seq', batch(producerId, 0, seq))).baseOffset);
+    expect(await produce(c, 'seq', batch(producerId, 0, 1))).toMatchObject({ errorCode: 0, baseOffset: offsets[1] });
+    // The sixth-newest batch is out of the window: its retry is out of order.
+    expect((await produce(c, 'seq', batch(producerId, 0, 0))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+  });
+
+  it('needs the partition in the ongoing transaction for transactional batches; no plain writes inside one', async () => {
+    const { producerId, producerEpoch } = await initPid(c, 'tx-raw');
+    expect((await produce(c, 'tx', batch(producerId, producerEpoch, 0, 1, true), 'tx-raw')).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await addPartitions(c, 'tx-raw', producerId, producerEpoch, 'tx', [0])).toEqual([0]);
+    expect((await produce(c, 'tx', batch(producerId, producerEpoch, 0, 1, true), 'tx-raw', 1)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await produce(c, 'tx', batch(producerId, producerEpoch, 0, 2, true), 'tx-raw')).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect((await produce(c, 'tx', batch(producerId, producerEpoch, 2, 1, false))).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    let rc = await fetchRc(c, 'tx');
+    expect(rc.lastStableOffset).toBe(0);
+    const end = await c.request(26, 3, { transactionalId: 'tx-raw', producerId, producerEpoch, committed: false });
+    expect(end.errorCode).toBe(0);
+    rc = await fetchRc(c, 'tx');
+    expect(rc.lastStableOffset).toBe(3);
+    expect(rc.abortedTransactions).toEqual([expect.objectContaining({ producerId, firstOffset: 0 })]);
+    // Unknown partitions in AddPartitionsToTxn.
+    expect(await addPartitions(c, 'tx-raw', producerId, producerEpoch, 'nope', [0])).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  });
+
+  it('describes producers, transactions and lists them with filters', async () => {
+    const { producerId } = await initPid(c, 'tx-desc');
+    expect(await addPartitions(c, 'tx-desc', producerId, 0, 'tx', [1])).toEqual([0]);
+    await produce(c, 'tx', batch(producerId, 0, 0, 1, true), 'tx-desc', 1);
+    const dp = await c.request(61, 0, { topics: [{ name: 'tx', partitionIndexes: [1] }] });
+    expect(dp.topics[0].partitions[0].activeProducers).toEqual([expect.objectContaining({ producerId, producerEpoch: 0, lastSequence: 0, currentTxnStartOffset: 0 })]);
+    const dt = await c.request(65, 0, { transactionalIds: ['tx-desc', 'missing'] });
+    expect(dt.transactionStates[0]).toMatchObject({ errorCode: 0, transactionState: 'Ongoing', producerId, topics: [{ topic: 'tx', partitions: [1] }] });
+    expect(dt.transactionStates[1].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    const ongoing = await c.request(66, 2, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: 'tx-d.*' });
+    expect(ongoing.unknownStateFilters).toEqual(['Bogus']);
+    expect(ongoing.transactionStates).toEqual([expect.objectContaining({ transactionalId: 'tx-desc', transactionState: 'Ongoing' })]);
+    const byPid = await c.request(66, 1, { stateFilters: [], producerIdFilters: [producerId], durationFilter: 3_600_000 });
+    expect(byPid.transactionStates).toEqual([]);
+    await c.request(26, 3, { transactionalId: 'tx-desc', producerId, producerEpoch: 0, committed: true });
+  });
+});
+
+describe('restart on file storage', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tributary-txn-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps producer state, transactional ids, and completes a commit whose markers were not written', async () => {
+    const storage = `file://${dir}`;
+    let broker = await startBroker({ storage });
+    await broker.services.topics.createTopic('dur', 1, {});
+    await broker.services.txn.load();
+    let c = await RawClient.connect(broker.port);
+    const idem = await initPid(c, null);
+    for (let seq = 0; seq < 3; seq++) expect((await produce(c, 'dur', batch(idem.producerId, 0, seq))).errorCode).toBe(0);
+    const tx = await initPid(c, 'dur-tx');
+    expect(await addPartitions(c, 'dur-tx', tx.producerId, tx.producerEpoch, 'dur', [0])).toEqual([0]);
+    expect(await produce(c, 'dur', batch(tx.producerId, tx.producerEpoch, 0, 2, true), 'dur-tx')).toMatchObject({ errorCode: 0, baseOffset: 3 });
+    // The broker goes down after the commit decision is durable and before any marker is written.
+    broker.services.txn.beforeMarkers = async () => {
+      throw new Error('simulated crash before markers');
+    };
+    expect((await c.request(26, 3, { transactionalId: 'dur-tx', producerId: tx.producerId, producerEpoch: tx.producerEpoch, committed: true })).errorCode).toBe(0);
+    expect(broker.services.txn.describe('dur-tx')?.state).toBe('PrepareCommit');
+    expect((await fetchRc(c, 'dur')).lastStableOffset).toBe(3);
+    c.socket.destroy();
+    await broker.close();
+
+    broker = await startBroker({ storage });
+    await broker.services.txn.load();
+    await broker.services.txn.idle();
+    c = await RawClient.connect(broker.port);
+    try {
+      expect(broker.services.txn.describe('dur-tx')?.state).toBe('CompleteCommit');
+      const rc = await fetchRc(c, 'dur');
+      expect(rc.lastStableOffset).toBe(6);
+      expect(rc.abortedTransactions ?? []).toEqual([]);
+      // The sequence window survived: a retry of seq 2 is a duplicate, seq 4 a gap, seq 3 the next.
+      expect(await produce(c, 'dur', batch(idem.producerId, 0, 2))).toMatchObject({ errorCode: 0, baseOffset: 2 });
+      expect((await produce(c, 'dur', batch(idem.producerId, 0, 4))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+      expect(await produce(c, 'dur', batch(idem.producerId, 0, 3))).toMatchObject({ errorCode: 0, baseOffset: 6 });
+      // The transactional id kept its producer id; a new instance gets the next epoch. Fresh ids do not collide.
+      const again = await initPid(c, 'dur-tx');
+      expect(again).toMatchObject({ errorCode: 0, producerId: tx.producerId, producerEpoch: tx.producerEpoch + 1 });
+      const other = await initPid(c, null);
+      expect([idem.producerId, tx.producerId]).not.toContain(other.producerId);
+    } finally {
+      c.socket.destroy();
+      await broker.close();
+    }
+  });
+});
