@@ -4,8 +4,15 @@
 // ClientQuotaManager measures it: a rate over 11 one-second samples, and when a recorded request
 // takes the rate over the quota, throttle = (rate - quota) / quota * window.
 //
-// Wiring (Produce/Fetch): `ctx.broker.cluster.quotas.throttleTimeMs('produce' | 'fetch', user,
-// clientId, bytes)` after the request is handled; put the result in throttle_time_ms.
+// Wiring, as Kafka's KafkaApis does it (user = the principal name, 'ANONYMOUS' without SASL;
+// clientId = the request header's client id, '' when null):
+// - Produce: t = quotas.throttleTimeMs('produce', user, clientId, requestSizeInBytes); answer with
+//   throttle_time_ms = t. Produce v6+ clients back off themselves (the broker also stops reading the
+//   connection for t ms); for older versions Kafka holds the response back for t ms.
+// - Fetch (consumers, not followers): cap max_bytes at maxValueInQuotaWindow('fetch', ...); after
+//   building the answer, t = throttleTimeMs('fetch', user, clientId, responseBytes); if t > 0, call
+//   unrecord('fetch', ..., responseBytes) and answer with no records and throttle_time_ms = t (v8+
+//   clients back off; older ones get the answer t ms late).
 
 import { ErrorCode } from '../codec/index.js';
 
@@ -199,6 +206,26 @@ export class ClientQuotas {
     const { rate, windowMs } = sensor.measure(now);
     if (rate <= q.quota) return 0;
     return Math.round(((rate - q.quota) / q.quota) * windowMs);
+  }
+
+  /**
+   * Takes back bytes recorded by throttleTimeMs: Kafka does this for a throttled Fetch, whose
+   * answer then carries no records.
+   */
+  unrecord(kind: QuotaKind, user: string, clientId: string, bytes: number): void {
+    const key = kind === 'produce' ? 'producer_byte_rate' : 'consumer_byte_rate';
+    const q = this.resolve(user, clientId, key);
+    if (q === undefined) return;
+    this.sensors.get(`${key}\u0000${q.tags[0]}\u0000${q.tags[1]}`)?.record(-bytes, this.now());
+  }
+
+  /**
+   * The most bytes a client may take in one quota window (quota x (samples - 1) x window, Kafka's
+   * getMaxValueInQuotaWindow): Fetch caps its max_bytes with it. Infinity without a quota.
+   */
+  maxValueInQuotaWindow(kind: QuotaKind, user: string, clientId: string): number {
+    const q = this.resolve(user, clientId, kind === 'produce' ? 'producer_byte_rate' : 'consumer_byte_rate');
+    return q === undefined ? Infinity : q.quota * (SAMPLES - 1) * (WINDOW_MS / 1000);
   }
 
   /** DescribeClientQuotas: Kafka's filter (exact, default and specified components, strict). */

@@ -105,6 +105,18 @@ describe('AlterClientQuotas and DescribeClientQuotas', () => {
 });
 
 describe('byte-rate quotas (throttleTimeMs)', () => {
+  it('a throttled fetch takes its bytes back (unrecord)', () => {
+    let now = 5_000_000;
+    const q = new ClientQuotas([{ entity: { 'client-id': 'reader' }, quotas: { consumer_byte_rate: 1000 } }], async () => {}, () => now);
+    expect(q.throttleTimeMs('fetch', 'ANONYMOUS', 'reader', 5000)).toBe(0);
+    const t = q.throttleTimeMs('fetch', 'ANONYMOUS', 'reader', 20_000);
+    expect(t).toBeGreaterThan(0);
+    q.unrecord('fetch', 'ANONYMOUS', 'reader', 20_000);
+    now += 1;
+    // With the big answer taken back, a small fetch is within the quota again.
+    expect(q.throttleTimeMs('fetch', 'ANONYMOUS', 'reader', 100)).toBe(0);
+  });
+
   it("resolves in Kafka's order of precedence", () => {
     const q = new ClientQuotas([
       { entity: { 'client-id': null }, quotas: { producer_byte_rate: 1 } },
@@ -139,6 +151,8 @@ describe('byte-rate quotas (throttleTimeMs)', () => {
     expect(throttled).toBeGreaterThan(10);
     expect(rate).toBeGreaterThan(quota * 0.8);
     expect(rate).toBeLessThan(quota * 1.25);
+    expect(q.maxValueInQuotaWindow('produce', 'ANONYMOUS', 'fast')).toBe(quota * 10);
+    expect(q.maxValueInQuotaWindow('fetch', 'ANONYMOUS', 'fast')).toBe(Infinity);
     // Without a quota nothing is throttled; fetch quotas are separate.
     expect(q.throttleTimeMs('produce', 'ANONYMOUS', 'other', 10_000_000)).toBe(0);
     expect(q.throttleTimeMs('fetch', 'ANONYMOUS', 'fast', 10_000_000)).toBe(0);
