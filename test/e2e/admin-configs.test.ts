@@ -3,6 +3,7 @@
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 let broker: RunningBroker;
 let kafka: Kafka;
@@ -77,6 +78,28 @@ describe('kafkajs admin: configs and records', () => {
       await producer.send({ topic: 'kc-max', messages: [big] });
       expect((await admin.fetchTopicOffsets('kc-max'))[0].high).toBe('2');
     } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
+  it('DescribeLogDirs sizes grow with bytes produced by kafkajs', async () => {
+    const admin = kafka.admin();
+    const producer = kafka.producer();
+    await admin.connect();
+    await producer.connect();
+    const raw = await RawClient.connect(broker.port);
+    try {
+      await admin.createTopics({ topics: [{ topic: 'kc-dirs', numPartitions: 1 }] });
+      const size = async () => {
+        const res = await raw.request(35, 4, { topics: [{ topic: 'kc-dirs', partitions: [0] }] });
+        return res.results[0].topics[0]?.partitions[0]?.partitionSize ?? 0;
+      };
+      const before = await size();
+      await producer.send({ topic: 'kc-dirs', messages: Array.from({ length: 20 }, () => ({ value: Buffer.alloc(500, 3) })) });
+      expect(await size()).toBeGreaterThan(before + 20 * 500);
+    } finally {
+      raw.close();
       await producer.disconnect();
       await admin.disconnect();
     }
