@@ -112,7 +112,11 @@ export class LogCleaner {
       if (s.nextOffset > firstDirty) dirtyBytes += s.size;
     }
     const horizonDue = cleanable.some((s) => s.deleteHorizon >= 0 && s.deleteHorizon <= now);
-    if (total === 0 || (dirtyBytes / total < c.minCleanableDirtyRatio && !horizonDue)) return false;
+    // max.compaction.lag.ms: dirty records older than this are cleaned whatever the dirty ratio.
+    const lagDue =
+      c.maxCompactionLagMs < Number.MAX_SAFE_INTEGER &&
+      cleanable.some((s) => s.nextOffset > firstDirty && s.maxTimestamp >= 0 && now - s.maxTimestamp > c.maxCompactionLagMs);
+    if (total === 0 || (dirtyBytes / total < c.minCleanableDirtyRatio && !horizonDue && !lagDue)) return false;
     if (dirtyBytes === 0 && !horizonDue) return false;
 
     // 1. Key → latest offset over the dirty range.

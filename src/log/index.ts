@@ -69,7 +69,7 @@
  * retention.ms (7 d, -1 = forever), retention.bytes (-1), cleanup.policy (delete | compact | compact,delete),
  * message.timestamp.type (CreateTime | LogAppendTime), index.interval.bytes (4096), flush.messages, flush.ms
  * (both "never" by default), durability (fsync | os; default fsync), delete.retention.ms (1 d),
- * min.cleanable.dirty.ratio (0.5), min.compaction.lag.ms (0), max.compaction.lag.ms (parsed, not used yet).
+ * min.cleanable.dirty.ratio (0.5), min.compaction.lag.ms (0), max.compaction.lag.ms (never).
  */
 
 export { LogManager, type LogManagerOptions } from './manager.js';

@@ -151,6 +151,17 @@ describe.each(ENGINES)('compaction on %s storage', (engine) => {
     expect(keys).toContain('u0@1');
   });
 
+  it('cleans below the dirty ratio once records pass max.compaction.lag.ms', async () => {
+    const log = await mgr.getOrCreate('c', 0, { ...COMPACT, 'min.cleanable.dirty.ratio': 0.9, 'max.compaction.lag.ms': 30_000 });
+    for (let i = 0; i < 20; i++) await log.append(batch([{ key: `k${i % 2}`, value: `v${i}` }], { ts: clock.now() }));
+    expect(await mgr.runCleaner()).toBe(1); // first pass: everything dirty
+    for (let i = 0; i < 3; i++) await log.append(batch([{ key: `k${i % 2}`, value: `w${i}` }], { ts: clock.now() }));
+    for (let i = 0; i < 10; i++) await log.append(batch([{ key: `y${i}`, value: 'filler' }], { ts: clock.now() }));
+    expect(await mgr.runCleaner()).toBe(0); // ratio below 0.9
+    clock.advance(30_001);
+    expect(await mgr.runCleaner()).toBe(1);
+  });
+
   it('finishes or discards an interrupted swap at start-up', async () => {
     const log = await mgr.getOrCreate('c', 0, COMPACT);
     for (let i = 0; i < 20; i++) await log.append(batch([{ key: `k${i % 4}`, value: `v${i}` }]));
