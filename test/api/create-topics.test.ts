@@ -121,6 +121,16 @@ describe('CreateTopics', () => {
     expect(b.broker.services.topics.topicConfig('m-last')['retention.ms']).toBe(2);
   });
 
+  it('concurrent creations of one topic: exactly one succeeds', async () => {
+    const clients = await Promise.all([b.client(), b.client(), b.client()]);
+    const name = topicName('race');
+    const results = await Promise.all(clients.map((c) => c.request(19, 7, { topics: [topic(name)], timeoutMs: 5000 })));
+    const codes = results.map((r: any) => r.topics[0].errorCode).sort();
+    expect(codes).toEqual([ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS, ErrorCode.TOPIC_ALREADY_EXISTS]);
+    const winner = results.find((r: any) => r.topics[0].errorCode === 0)!;
+    expect(winner.topics[0].topicId).toBe(b.broker.services.topics.topic(name)!.id);
+  });
+
   it('v0 carries no error messages but the same codes', async () => {
     const c = await b.client();
     const res = await c.request(19, 0, { topics: [topic('..')], timeoutMs: 5000 });
