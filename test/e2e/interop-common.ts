@@ -120,6 +120,11 @@ export async function kafkajsConsume(bootstrap: string, topic: string, n: number
 
 /** The magic byte of every batch in a partition (0/1: legacy message sets, 2: record batches). */
 export async function batchMagics(port: number, topic: string, partition: number): Promise<number[]> {
+  return (await batchHeaders(port, topic, partition)).map((b) => b.magic);
+}
+
+/** Magic and (for v2 batches) producer id of every batch in a partition, read with raw Fetch v4. */
+export async function batchHeaders(port: number, topic: string, partition: number): Promise<{ magic: number; producerId: number }[]> {
   const client = await RawClient.connect(port);
   try {
     const res = await client.request(1, 4, {
@@ -134,12 +139,15 @@ export async function batchMagics(port: number, topic: string, partition: number
     if (p.errorCode !== 0) throw new Error(`fetch error ${p.errorCode}`);
     const records: Buffer | Buffer[] | null = p.records;
     const buf = records === null ? Buffer.alloc(0) : Array.isArray(records) ? Buffer.concat(records) : records;
-    const magics: number[] = [];
+    const out: { magic: number; producerId: number }[] = [];
     for (const span of iterateBatches(buf)) {
       if (span.status !== 'complete') break;
-      magics.push(span.magic);
+      // v2 header: base offset 8, length 4, leader epoch 4, magic 1, CRC 4, attributes 2, last offset
+      // delta 4, first and max timestamps 8 + 8, then the producer id at byte 43.
+      const producerId = span.magic === 2 ? Number(buf.readBigInt64BE(span.position + 43)) : -1;
+      out.push({ magic: span.magic, producerId });
     }
-    return magics;
+    return out;
   } finally {
     client.close();
   }

@@ -9,7 +9,7 @@ import { Admin, Consumer, type Message, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
 import { HAVE_CONFLUENT_KAFKA, PYTHON, requireTool } from '../helpers/tools.js';
-import { canonical, type ClientRecord, expectCanonical, kafkajsConsume, kafkajsProduce, runClient } from './interop-common.js';
+import { batchHeaders, canonical, type ClientRecord, expectCanonical, kafkajsConsume, kafkajsProduce, runClient } from './interop-common.js';
 
 const CONFLUENT = fileURLToPath(new URL('./py/interop_confluent.py', import.meta.url));
 const haveConfluent = requireTool(HAVE_CONFLUENT_KAFKA, 'python3-confluent-kafka');
@@ -22,8 +22,8 @@ afterAll(() => broker?.close());
 
 const base = () => ({ clientId: 'interop-platformatic', bootstrapBrokers: [broker.bootstrap], retries: 2, timeout: 10_000 });
 
-async function produce(topic: string, from: number, n: number, prefix: string): Promise<void> {
-  const producer = new Producer({ ...base(), acks: -1, autocreateTopics: true });
+async function produce(topic: string, from: number, n: number, prefix: string, idempotent = false): Promise<void> {
+  const producer = new Producer({ ...base(), acks: -1, autocreateTopics: true, idempotent });
   try {
     const messages = Array.from({ length: n }, (_, k) => {
       const r = canonical(prefix, from + k, true);
@@ -131,6 +131,13 @@ describe('@platformatic/kafka (flexible versions only)', () => {
   it('platformatic writes, kafkajs reads the same bytes and headers', async () => {
     await produce('pf-to-kafkajs', 0, 40, 'pfw');
     expectCanonical(await kafkajsConsume(broker.bootstrap, 'pf-to-kafkajs', 40, 'pf-x1'), 'pfw', 40, true);
+  });
+
+  it('an idempotent producer (InitProducerId, sequenced batches) writes; kafkajs reads each record once', async () => {
+    await produce('pf-idempotent', 0, 40, 'pfi', true);
+    await produce('pf-idempotent', 40, 20, 'pfi', true);
+    for (let p = 0; p < 3; p++) for (const b of await batchHeaders(broker.port, 'pf-idempotent', p)) expect(b.producerId).toBeGreaterThanOrEqual(0);
+    expectCanonical(await kafkajsConsume(broker.bootstrap, 'pf-idempotent', 60, 'pf-x5'), 'pfi', 60, true);
   });
 
   it('kafkajs writes, platformatic reads the same bytes and headers', async () => {
