@@ -33,7 +33,7 @@ export const listTransactionsHandler: ApiHandler<ListTransactionsRequest, ListTr
       .list()
       .filter((d) => known.length === 0 || known.includes(d.state))
       .filter((d) => pids.size === 0 || pids.has(d.producerId))
-      .filter((d) => duration < 0 || now - d.startTimestamp >= duration)
+      .filter((d) => duration < 0 || now - d.startTimestamp > duration)
       .filter((d) => pattern === null || pattern.test(d.transactionalId))
       .map((d) => ({ transactionalId: d.transactionalId, producerId: d.producerId, transactionState: d.state }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates };

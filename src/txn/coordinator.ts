@@ -420,6 +420,8 @@ export class TransactionCoordinator {
    * partition (KIP-890 part 1 verification): the partition must be in the producer's ongoing transaction.
    */
   verifyTransactionalProduce(producerId: number, producerEpoch: number, topic: string, partition: number): number {
+    // Kafka answers coordinator trouble during verification with a retriable produce error.
+    if (this.checkActive() !== ErrorCode.NONE) return ErrorCode.NOT_ENOUGH_REPLICAS;
     const id = this.byProducerId.get(producerId);
     const m = id === undefined ? undefined : this.txns.get(id);
     if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
