@@ -25,16 +25,17 @@ export interface GroupLog {
 /** __consumer_offsets in the broker's log engine, registered as an internal compacted topic. */
 export class LogGroupLog implements GroupLog {
   private readonly logs = new Map<number, Promise<PartitionLog>>();
-  private readonly partitions: number;
 
   constructor(
     private readonly logManager: LogManager,
     private readonly cluster: ClusterState | null,
-    partitions: number,
+    private readonly defaultPartitions: number,
     private readonly now: () => number = Date.now,
-  ) {
-    const existing = cluster?.topic(OFFSETS_TOPIC);
-    this.partitions = existing?.partitions ?? partitions;
+  ) {}
+
+  /** The topic's partition count once it exists (it is created on the first append), else the setting. */
+  private get partitions(): number {
+    return this.cluster?.topic(OFFSETS_TOPIC)?.partitions ?? this.defaultPartitions;
   }
 
   private partitionLog(partition: number): Promise<PartitionLog> {
