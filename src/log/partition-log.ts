@@ -150,6 +150,8 @@ export class PartitionLog {
   private readonly listeners = new Set<() => void>();
   private offlineError: KafkaStorageError | null = null;
   private closed = false;
+  /** close() in progress: no new appends, pending ones are flushed. */
+  private closing = false;
   private readonly logger: Logger;
   /** Cleaner bookkeeping: offset below which the log was compacted. */
   cleanerCheckpoint = 0;
@@ -477,6 +479,7 @@ export class PartitionLog {
   append(records: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
     try {
       this.check();
+      if (this.closing) throw new LogClosedError(this.topic, this.partition);
       return this.appendChecked(records, opts);
     } catch (err) {
       return Promise.reject(err);
@@ -1261,7 +1264,8 @@ export class PartitionLog {
         else if (seg.idxPersisted !== seg.idxRel.length || seg.tsPersisted !== seg.tsRel.length) await this.persistIndexes(seg, Infinity, true);
       }
     });
-    if (this.recoveryPoint && this.recoveryPoint.offset > target.offset && !this.closed) return;
+    // A truncation or a later checkpoint overtook this one: keep theirs.
+    if (target.offset > this._logEndOffset || (this.recoveryPoint && this.recoveryPoint.offset > target.offset)) return;
     this.recoveryPoint = target;
     this.producerSnapshot = producers;
     await this.writeMeta();
@@ -1307,7 +1311,8 @@ export class PartitionLog {
 
   /** Flushes, checkpoints and closes; later calls fail with LogClosedError. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
+    this.closing = true;
     if (!this.offlineError) {
       try {
         await this.checkpoint();

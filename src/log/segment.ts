@@ -174,7 +174,7 @@ export class Segment {
     this.nextOffset = this.base;
   }
 
-  /** Bytes of index entries not yet persisted: [offsetIndexBytes, timeIndexBytes] (entries below maxPosition only). */
+  /** Index entries not yet persisted, encoded, with where they go (offset-index entries below maxPosition only). */
   unpersistedIndexBytes(maxPosition = Infinity): { idx: Buffer | null; idxAt: number; idxCount: number; ts: Buffer | null; tsAt: number; tsCount: number } {
     let idxEnd = this.idxPersisted;
     while (idxEnd < this.idxRel.length && this.idxPos[idxEnd] < maxPosition) idxEnd++;
@@ -186,8 +186,7 @@ export class Segment {
         idx.writeInt32BE(this.idxPos[i], p + 4);
       }
     }
-    let tsEnd = this.tsPersisted;
-    while (tsEnd < this.tsRel.length) tsEnd++;
+    const tsEnd = this.tsRel.length;
     let ts: Buffer | null = null;
     if (tsEnd > this.tsPersisted) {
       ts = Buffer.allocUnsafe((tsEnd - this.tsPersisted) * 12);
