@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
 import { ErrorCode } from '../../src/codec/index.js';
 import { buildRecordBatch } from '../../src/codec/records/index.js';
+import { Logger } from '../../src/util/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 function batch(producerId: number, producerEpoch: number, baseSequence: number, count = 1, isTransactional = false): Buffer {
@@ -105,6 +106,49 @@ describe('produce path producer checks', () => {
     expect(await addPartitions(c, 'tx-raw', producerId, producerEpoch, 'nope', [0])).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
   });
 
+  it('AddPartitionsToTxn v4 batches transactions and verifies without adding; old versions see INVALID_PRODUCER_EPOCH', async () => {
+    const a = await initPid(c, 'tx-v4-a');
+    const b = await initPid(c, 'tx-v4-b');
+    const res = await c.request(24, 4, {
+      transactions: [
+        { transactionalId: 'tx-v4-a', producerId: a.producerId, producerEpoch: a.producerEpoch, verifyOnly: false, topics: [{ name: 'tx', partitions: [0] }] },
+        { transactionalId: 'tx-v4-b', producerId: b.producerId, producerEpoch: b.producerEpoch, verifyOnly: true, topics: [{ name: 'tx', partitions: [0] }] },
+      ],
+    });
+    expect(res.errorCode).toBe(0);
+    const codes = res.resultsByTransaction.map((t: any) => t.topicResults[0].resultsByPartition[0].partitionErrorCode);
+    expect(codes).toEqual([0, ErrorCode.INVALID_TXN_STATE]);
+    const verify = await c.request(24, 5, {
+      transactions: [{ transactionalId: 'tx-v4-a', producerId: a.producerId, producerEpoch: a.producerEpoch, verifyOnly: true, topics: [{ name: 'tx', partitions: [0, 1] }] }],
+    });
+    expect(verify.resultsByTransaction[0].topicResults[0].resultsByPartition.map((p: any) => p.partitionErrorCode)).toEqual([0, ErrorCode.INVALID_TXN_STATE]);
+    // A stale epoch: PRODUCER_FENCED from v2, INVALID_PRODUCER_EPOCH before (KIP-588).
+    const newer = await initPid(c, 'tx-v4-b');
+    const stale = async (v: number) => (await c.request(24, v, { v3AndBelowTransactionalId: 'tx-v4-b', v3AndBelowProducerId: b.producerId, v3AndBelowProducerEpoch: b.producerEpoch, v3AndBelowTopics: [{ name: 'tx', partitions: [0] }] })).resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode;
+    expect(newer.producerEpoch).toBe(b.producerEpoch + 1);
+    expect(await stale(1)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(await stale(3)).toBe(ErrorCode.PRODUCER_FENCED);
+    const endOld = await c.request(26, 0, { transactionalId: 'tx-v4-a', producerId: a.producerId, producerEpoch: a.producerEpoch + 5, committed: true });
+    expect(endOld.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect((await c.request(26, 3, { transactionalId: 'tx-v4-a', producerId: a.producerId, producerEpoch: a.producerEpoch, committed: false })).errorCode).toBe(0);
+  });
+
+  it('transactional offsets: UNSTABLE_OFFSET_COMMIT under require_stable until the commit, then visible', async () => {
+    const p = await initPid(c, 'tx-offsets');
+    expect((await c.request(25, 3, { transactionalId: 'tx-offsets', producerId: p.producerId, producerEpoch: p.producerEpoch, groupId: 'g-stable' })).errorCode).toBe(0);
+    const commit = await c.request(28, 3, {
+      transactionalId: 'tx-offsets', groupId: 'g-stable', producerId: p.producerId, producerEpoch: p.producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'seq', partitions: [{ partitionIndex: 0, committedOffset: 7, committedLeaderEpoch: -1, committedMetadata: 'meta' }] }, { name: 'nope', partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    expect(commit.topics.map((t: any) => t.partitions[0].errorCode)).toEqual([0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    const fetch = async (requireStable: boolean) =>
+      (await c.request(9, 7, { groupId: 'g-stable', topics: [{ name: 'seq', partitionIndexes: [0] }], groups: [], requireStable })).topics[0].partitions[0];
+    expect((await fetch(true)).errorCode).toBe(ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    expect(await fetch(false)).toMatchObject({ errorCode: 0, committedOffset: -1 });
+    expect((await c.request(26, 3, { transactionalId: 'tx-offsets', producerId: p.producerId, producerEpoch: p.producerEpoch, committed: true })).errorCode).toBe(0);
+    expect(await fetch(true)).toMatchObject({ errorCode: 0, committedOffset: 7, metadata: 'meta' });
+  });
+
   it('describes producers, transactions and lists them with filters', async () => {
     const { producerId } = await initPid(c, 'tx-desc');
     expect(await addPartitions(c, 'tx-desc', producerId, 0, 'tx', [1])).toEqual([0]);
@@ -132,7 +176,7 @@ describe('restart on file storage', () => {
 
   it('keeps producer state, transactional ids, and completes a commit whose markers were not written', async () => {
     const storage = `file://${dir}`;
-    let broker = await startBroker({ storage });
+    let broker = await startBroker({ storage, logger: new Logger(undefined, 'error') });
     await broker.services.topics.createTopic('dur', 1, {});
     await broker.services.txn.load();
     let c = await RawClient.connect(broker.port);
