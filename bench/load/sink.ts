@@ -3,9 +3,11 @@
 //                (raw loopback TCP between two Node processes: the baseline);
 //   ingest-os    also find the batch, check its CRC-32C and append it to a file, answering once
 //                the write is done (group-written with writev);
-//   ingest-fsync the same, answering after fdatasync (group commit).
+//   ingest-fsync the same, answering after fdatasync (group commit);
+//   serve        answer every request with a SIZE-byte frame from memory (bulk TCP toward the client);
+//   serve-file   the same, read from a warm file first (pread at rotating positions): the fetch ceiling.
 // The ingest modes are the most any Node broker could do on this machine: no routing, no
-// indexes, no validation beyond the CRC. Usage: node sink.js MODE FILE; prints "listening PORT".
+// indexes, no validation beyond the CRC. Usage: node sink.js MODE FILE [SIZE]; prints "listening PORT".
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { ApiKey, encodeResponse } from '../../src/codec/index.js';
@@ -13,9 +15,10 @@ import { FrameSplitter } from '../../src/codec/frames.js';
 import { crc32c } from '../../src/codec/records/crc32c.js';
 import { PRODUCE_VERSION } from './raw-client.js';
 
-const mode = process.argv[2] as 'ack' | 'ingest-os' | 'ingest-fsync';
+const mode = process.argv[2] as 'ack' | 'ingest-os' | 'ingest-fsync' | 'serve' | 'serve-file';
 const file = process.argv[3];
-if (!['ack', 'ingest-os', 'ingest-fsync'].includes(mode)) throw new Error(`unknown mode ${mode}`);
+const serveSize = Number(process.argv[4] ?? 16 * 1024 * 1024);
+if (!['ack', 'ingest-os', 'ingest-fsync', 'serve', 'serve-file'].includes(mode)) throw new Error(`unknown mode ${mode}`);
 
 const canned = Buffer.concat(
   encodeResponse(ApiKey.Produce, PRODUCE_VERSION, 0, {
@@ -64,7 +67,30 @@ function checkBatch(batch: Buffer): void {
   if (crc32c(batch, 21) !== batch.readUInt32BE(17)) throw new Error('bad CRC');
 }
 
-const fd = mode === 'ack' ? -1 : fs.openSync(file, 'w');
+const fd = mode === 'ack' || mode === 'serve' ? -1 : fs.openSync(file, mode === 'serve-file' ? 'w+' : 'w');
+/** serve modes: the response frame (size prefix + correlation id + payload) and the file's length. */
+const served = mode.startsWith('serve') ? Buffer.alloc(serveSize + 8, 0x5a) : Buffer.alloc(0);
+const FILE_COPIES = 4;
+if (mode === 'serve-file') {
+  for (let i = 0; i < FILE_COPIES; i++) fs.writeSync(fd, served, 0, served.length, i * served.length);
+  fs.fsyncSync(fd);
+}
+let servePos = 0;
+
+function serve(socket: net.Socket, correlationId: number): void {
+  const reply = (frame: Buffer): void => {
+    frame.writeInt32BE(frame.length - 4, 0);
+    frame.writeInt32BE(correlationId, 4);
+    socket.write(frame);
+  };
+  if (mode === 'serve') return reply(served); // the same bytes every time: no copy, pure TCP
+  const buf = Buffer.allocUnsafe(served.length);
+  const at = (servePos++ % FILE_COPIES) * served.length;
+  fs.read(fd, buf, 0, buf.length, at, (err, n) => {
+    if (err || n !== buf.length) throw err ?? new Error('short read');
+    reply(buf);
+  });
+}
 let written = 0;
 /** Group writer shared by all connections: batches waiting, their acks, and whether a write is under way. */
 let queue: Buffer[] = [];
@@ -112,6 +138,7 @@ const server = net.createServer((socket) => {
     splitter.push(chunk, (frame) => {
       const correlationId = frame.readInt32BE(4);
       if (mode === 'ack') return ack(socket, correlationId);
+      if (mode === 'serve' || mode === 'serve-file') return serve(socket, correlationId);
       const batch = batchOf(frame);
       checkBatch(batch);
       // The frame may be a view of a socket chunk that Node reuses? No: chunks are fresh Buffers, kept alive here.
