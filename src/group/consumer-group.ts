@@ -47,6 +47,8 @@ export class ConsumerGroup {
   /** "topicId:partition" → member id currently holding it (assigned or pending revocation). */
   readonly owners = new Map<string, string>();
   dead = false;
+  /** The last snapshot written to __consumer_offsets (writes are skipped when nothing changed). */
+  lastPersisted = '';
 
   constructor(readonly groupId: string) {}
 

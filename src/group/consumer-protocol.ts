@@ -4,8 +4,9 @@
 // then reconciles towards its target: it first revokes what it must give up (keeping its epoch),
 // then takes the new epoch and the partitions that their previous owners have released.
 // Kafka's GroupMetadataManager.consumerGroupHeartbeat and CurrentAssignmentBuilder are the reference.
-// Consumer group state is not written to __consumer_offsets (committed offsets are): after a broker
-// restart members are fenced (UNKNOWN_MEMBER_ID) and rejoin with epoch 0.
+// A group's state is written to __consumer_offsets as one snapshot record per change (Tributary's own
+// key version and JSON value, not Kafka's several KIP-848 record types), so members keep their epochs
+// and partitions across a broker restart if they heartbeat within the session timeout.
 
 import { randomUUID } from 'node:crypto';
 import {
@@ -19,6 +20,21 @@ import { SERVER_ASSIGNORS } from './assignors.js';
 import { type Assignment, ConsumerGroup, ConsumerMember } from './consumer-group.js';
 import type { ClientInfo, GroupCoordinator, MemberIdentity } from './coordinator.js';
 import type { GroupLogRecord } from './group-log.js';
+import { encodeKey } from './records.js';
+
+/** What a consumer group snapshot record holds (JSON). */
+interface Snapshot {
+  groupEpoch: number;
+  assignmentEpoch: number;
+  metadataSignature: string;
+  members: {
+    memberId: string; memberEpoch: number; previousMemberEpoch: number; state: ConsumerMember['state'];
+    instanceId: string | null; rackId: string | null; rebalanceTimeoutMs: number; clientId: string; clientHost: string;
+    subscribedTopicNames: string[]; subscribedTopicRegex: string | null; serverAssignor: string | null;
+    assigned: WireAssignment; pendingRevocation: WireAssignment; target: WireAssignment;
+  }[];
+}
+type WireAssignment = { topicId: Uuid; partitions: number[] }[];
 
 /** The topics the coordinator can see (ClusterState fits). */
 export interface TopicDirectory {
@@ -111,8 +127,10 @@ export class ConsumerGroupManager {
     if (active !== ErrorCode.NONE) return heartbeatError(active);
     try {
       this.validate(req, client.apiVersion);
-      if (req.memberEpoch === LEAVE_EPOCH || req.memberEpoch === STATIC_LEAVE_EPOCH) return this.leave(req);
-      return this.join(req, client);
+      const r = req.memberEpoch === LEAVE_EPOCH || req.memberEpoch === STATIC_LEAVE_EPOCH ? this.leave(req) : this.join(req, client);
+      const g = this.coordinator.groups.get(req.groupId);
+      if (g instanceof ConsumerGroup) this.persist(g);
+      return r;
     } catch (err) {
       if (err instanceof HeartbeatError) return heartbeatError(err.code, err.message);
       throw err;
@@ -321,6 +339,7 @@ export class ConsumerGroupManager {
       this.coordinator.logger.info('consumer group member session expired', { group: group.groupId, member: m.memberId });
       this.removeMember(group, m);
       group.groupEpoch++;
+      this.persist(group);
     }, ms);
   }
 
@@ -398,6 +417,7 @@ export class ConsumerGroupManager {
         this.coordinator.logger.info('consumer group member did not revoke in time', { group: group.groupId, member: m.memberId });
         this.removeMember(group, m);
         group.groupEpoch++;
+        this.persist(group);
       }, m.rebalanceTimeoutMs);
       return;
     }
@@ -478,10 +498,64 @@ export class ConsumerGroupManager {
     this.cancelTimers(g);
     g.dead = true;
     this.coordinator.groups.delete(g.groupId);
+    this.write(g.groupId, this.tombstones(g));
   }
 
-  tombstones(_g: ConsumerGroup): GroupLogRecord[] {
-    return [];
+  tombstones(g: ConsumerGroup): GroupLogRecord[] {
+    return [{ key: encodeKey({ type: 'consumer', group: g.groupId }), value: null }];
+  }
+
+  // ---- durability -------------------------------------------------------------------------------
+
+  private write(groupId: string, records: GroupLogRecord[]): void {
+    this.coordinator.append(groupId, records).catch((err: unknown) => {
+      this.coordinator.logger.warn('failed to write consumer group state', { group: groupId, error: String(err) });
+    });
+  }
+
+  /** Writes the group's snapshot when it changed since the last one. */
+  persist(g: ConsumerGroup): void {
+    if (g.dead || this.coordinator.groups.get(g.groupId) !== g) return;
+    const snap: Snapshot = {
+      groupEpoch: g.groupEpoch,
+      assignmentEpoch: g.assignmentEpoch,
+      metadataSignature: g.metadataSignature,
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId, memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: m.state,
+        instanceId: m.instanceId, rackId: m.rackId, rebalanceTimeoutMs: m.rebalanceTimeoutMs, clientId: m.clientId, clientHost: m.clientHost,
+        subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex, serverAssignor: m.serverAssignor,
+        assigned: toWire(m.assigned), pendingRevocation: toWire(m.pendingRevocation), target: toWire(g.targetAssignment.get(m.memberId) ?? new Map()),
+      })),
+    };
+    const json = JSON.stringify(snap);
+    if (json === g.lastPersisted) return;
+    g.lastPersisted = json;
+    this.write(g.groupId, [{ key: encodeKey({ type: 'consumer', group: g.groupId }), value: Buffer.from(json) }]);
+  }
+
+  /** Rebuilds a group from its snapshot; members must heartbeat within a new session timeout. */
+  restore(groupId: string, value: Buffer): void {
+    const json = value.toString();
+    const snap = JSON.parse(json) as Snapshot;
+    const g = new ConsumerGroup(groupId);
+    g.groupEpoch = snap.groupEpoch;
+    g.assignmentEpoch = snap.assignmentEpoch;
+    g.metadataSignature = snap.metadataSignature;
+    g.lastPersisted = json;
+    for (const s of snap.members) {
+      const m = new ConsumerMember(s.memberId, s.clientId, s.clientHost);
+      Object.assign(m, {
+        memberEpoch: s.memberEpoch, previousMemberEpoch: s.previousMemberEpoch, state: s.state, instanceId: s.instanceId, rackId: s.rackId,
+        rebalanceTimeoutMs: s.rebalanceTimeoutMs, subscribedTopicNames: s.subscribedTopicNames, subscribedTopicRegex: s.subscribedTopicRegex,
+        serverAssignor: s.serverAssignor, assigned: fromWire(s.assigned), pendingRevocation: fromWire(s.pendingRevocation),
+      });
+      g.members.set(m.memberId, m);
+      if (m.instanceId !== null) g.staticMembers.set(m.instanceId, m.memberId);
+      g.targetAssignment.set(m.memberId, fromWire(s.target));
+      for (const a of [m.assigned, m.pendingRevocation]) for (const [t, ps] of a) for (const p of ps) g.owners.set(`${t}:${p}`, m.memberId);
+      this.scheduleSession(g, m, this.coordinator.config.consumerSessionTimeoutMs);
+    }
+    this.coordinator.groups.set(groupId, g);
   }
 
   /** Classic LeaveGroup against a consumer group: its members do not speak the classic protocol. */

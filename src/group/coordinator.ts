@@ -187,7 +187,8 @@ export class GroupCoordinator {
     this.loading = true;
     try {
       if (this.log !== null) {
-        const groupValues = new Map<string, GroupMetadataValue | null>();
+        // The last record of each group id wins, whichever protocol wrote it.
+        const groupValues = new Map<string, { classic: GroupMetadataValue } | { consumer: Buffer } | null>();
         let n = 0;
         await this.log.replay((k, v) => {
           n++;
@@ -196,12 +197,20 @@ export class GroupCoordinator {
           if (key.type === 'offset') {
             if (v === null) this.deleteOffset(key.group, key.topic, key.partition);
             else this.putOffset(key.group, key.topic, key.partition, decodeOffsetValue(v));
+          } else if (key.type === 'group') {
+            const cur = groupValues.get(key.group);
+            if (v !== null) groupValues.set(key.group, { classic: decodeGroupValue(v) });
+            else if (cur && 'classic' in cur) groupValues.set(key.group, null);
           } else {
-            groupValues.set(key.group, v === null ? null : decodeGroupValue(v));
+            const cur = groupValues.get(key.group);
+            if (v !== null) groupValues.set(key.group, { consumer: Buffer.from(v) });
+            else if (cur && 'consumer' in cur) groupValues.set(key.group, null);
           }
         });
         for (const [groupId, value] of groupValues) {
-          if (value !== null) this.restoreGroup(groupId, value);
+          if (value === null) continue;
+          if ('classic' in value) this.restoreGroup(groupId, value.classic);
+          else this.consumer.restore(groupId, value.consumer);
         }
         for (const groupId of this.offsets.keys()) {
           if (!this.groups.has(groupId)) this.groups.set(groupId, new ClassicGroup(groupId, this.clock.now()));

@@ -17,7 +17,18 @@ export interface GroupMetadataKey {
   group: string;
 }
 
-export type RecordKey = OffsetCommitKey | GroupMetadataKey;
+/**
+ * A KIP-848 consumer group's state as one record (Tributary's own: key version 0x7F01, a JSON value).
+ * Kafka spreads it over several record types; one snapshot per change is enough for one node.
+ */
+export interface ConsumerGroupKey {
+  type: 'consumer';
+  group: string;
+}
+
+export const CONSUMER_GROUP_KEY_VERSION = 0x7f01;
+
+export type RecordKey = OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey;
 
 export interface OffsetCommitValue {
   offset: number;
@@ -56,7 +67,7 @@ export function encodeKey(key: RecordKey): Buffer {
     w.string(key.topic);
     w.int32(key.partition);
   } else {
-    w.int16(2);
+    w.int16(key.type === 'group' ? 2 : CONSUMER_GROUP_KEY_VERSION);
     w.string(key.group);
   }
   return w.toBuffer();
@@ -70,6 +81,7 @@ export function decodeKey(buf: Buffer): RecordKey | null {
     return { type: 'offset', group: r.string(), topic: r.string(), partition: r.int32() };
   }
   if (version === 2) return { type: 'group', group: r.string() };
+  if (version === CONSUMER_GROUP_KEY_VERSION) return { type: 'consumer', group: r.string() };
   return null;
 }
 

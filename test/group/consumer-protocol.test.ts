@@ -186,6 +186,42 @@ describe('ConsumerGroupHeartbeat', () => {
   });
 });
 
+describe('durability', () => {
+  it('a restarted coordinator keeps members, epochs and assignments; silent members expire', async () => {
+    const { MemoryGroupLog } = await import('../../src/group/index.js');
+    const log = new MemoryGroupLog();
+    const dir = directory({ t: 4 });
+    const { c, clock } = await newCoordinator({}, log, dir);
+    const hb = (co: typeof c, over: Partial<ConsumerGroupHeartbeatRequest>) => co.consumerGroupHeartbeat(hbReq(over), client(1));
+    hb(c, { memberId: 'a', rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['t'], topicPartitions: [] });
+    const b = hb(c, { memberId: 'b', rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['t'], topicPartitions: [] });
+    let a = hb(c, { memberId: 'a', memberEpoch: 1 });
+    a = hb(c, { memberId: 'a', memberEpoch: 1, topicPartitions: owned(a) });
+    const b2 = hb(c, { memberId: 'b', memberEpoch: b.memberEpoch });
+    await c.close();
+
+    const { c: d } = await newCoordinator({}, log, dir, clock);
+    const desc = d.consumerGroupDescribe(['g'], 1)[0]!;
+    expect(desc).toMatchObject({ groupState: 'Stable', groupEpoch: 2, assignmentEpoch: 2 });
+    const a2 = hb(d, { memberId: 'a', memberEpoch: a.memberEpoch, topicPartitions: owned(a) });
+    expect(a2.errorCode).toBe(0);
+    expect(a2.memberEpoch).toBe(2);
+    // b never comes back: after the session timeout a gets everything.
+    clock.advance(44_000);
+    hb(d, { memberId: 'a', memberEpoch: 2 });
+    clock.advance(2000);
+    const a3 = hb(d, { memberId: 'a', memberEpoch: 2 });
+    expect(parts(a3)).toHaveLength(4);
+    expect(parts(b2)).toHaveLength(2);
+    // Deleting the empty-after-leave group removes its snapshot.
+    hb(d, { memberId: 'a', memberEpoch: -1 });
+    expect(await d.deleteGroups(['g'])).toEqual([{ groupId: 'g', errorCode: 0 }]);
+    await d.close();
+    const { c: e } = await newCoordinator({}, log, dir, clock);
+    expect(e.groups.has('g')).toBe(false);
+  });
+});
+
 describe('server-side assignors', () => {
   const current = new Map();
   it('range gives contiguous, co-partitioned ranges', () => {
