@@ -108,6 +108,8 @@ export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>();
   /** producer id → transactional id, for the produce path's checks. */
   private readonly byProducerId = new Map<number, string>();
+  /** See indexPending: OffsetFetch require_stable asks per partition. */
+  private readonly pendingIndex = new Map<string, number>();
   /** Per transactional id, the tail of its operation chain. */
   private readonly locks = new Map<string, Promise<void>>();
   /** Completions (markers then Complete*) in flight, by transactional id. */
@@ -163,6 +165,7 @@ export class TransactionCoordinator {
       for (const [id, m] of found) {
         if (m === null) continue;
         this.txns.set(id, m);
+        this.indexPending(m, 1);
         if (m.producerId >= 0) this.byProducerId.set(m.producerId, id);
       }
     } finally {
@@ -235,11 +238,26 @@ export class TransactionCoordinator {
     await this.log.append(m.transactionalId, { key: encodeTxnKey({ type: 'txn', transactionalId: m.transactionalId }), value: encodeTxnValue(m) });
   }
 
+  /** Counts, per "group\0topic\0partition", the undecided transactions holding an offset for it. */
+  private indexPending(m: TxnMetadata | undefined, delta: 1 | -1): void {
+    if (m === undefined || (m.state !== 'Ongoing' && m.state !== 'PrepareCommit')) return;
+    for (const [group, os] of m.pendingOffsets) {
+      for (const k of os.keys()) {
+        const key = `${group}\0${k}`;
+        const n = (this.pendingIndex.get(key) ?? 0) + delta;
+        if (n <= 0) this.pendingIndex.delete(key);
+        else this.pendingIndex.set(key, n);
+      }
+    }
+  }
+
   /** Writes the new state, then makes it current. */
   private async commitState(next: TxnMetadata): Promise<void> {
     next.updateTimestamp = this.clock.now();
     await this.persist(next);
     const prev = this.txns.get(next.transactionalId);
+    this.indexPending(prev, -1);
+    this.indexPending(next, 1);
     if (prev && prev.producerId !== next.producerId && this.byProducerId.get(prev.producerId) === next.transactionalId) {
       this.byProducerId.delete(prev.producerId);
     }
@@ -568,12 +586,7 @@ export class TransactionCoordinator {
 
   /** Whether an undecided transaction holds offsets for this partition of the group (OffsetFetch require_stable). */
   hasPendingOffsets(groupId: string, topic: string, partition: number): boolean {
-    for (const m of this.txns.values()) {
-      if (m.state === 'Ongoing' || m.state === 'PrepareCommit') {
-        if (m.pendingOffsets.get(groupId)?.has(`${topic}\0${partition}`)) return true;
-      }
-    }
-    return false;
+    return this.pendingIndex.has(`${groupId}\0${topic}\0${partition}`);
   }
 
   // ---- timeouts and expiry ----------------------------------------------------------------------
@@ -622,6 +635,7 @@ export class TransactionCoordinator {
         const m = this.txns.get(d.transactionalId);
         if (m !== d) return;
         await this.log.append(m.transactionalId, { key: encodeTxnKey({ type: 'txn', transactionalId: m.transactionalId }), value: null });
+        this.indexPending(m, -1);
         this.txns.delete(m.transactionalId);
         if (this.byProducerId.get(m.producerId) === m.transactionalId) this.byProducerId.delete(m.producerId);
       }).catch((err: unknown) => this.logger.warn('expiring a transactional id failed', { transactionalId: d.transactionalId, error: String(err) }));
