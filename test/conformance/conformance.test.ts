@@ -27,7 +27,11 @@ describe('conformance suite against the embedded broker', () => {
   it('every case passes or is a listed known gap, and no listed gap passes', async () => {
     const report = await runSuite({ bootstrap: broker.bootstrap, knownGaps, autoCreateTopics: true });
     const table = formatTable(report, { width: 200 });
-    if (!report.ok || process.env.CONFORMANCE_VERBOSE) process.stdout.write(table);
+    if (!report.ok || process.env.CONFORMANCE_VERBOSE) {
+      const slow = [...report.results].sort((a, b) => b.durationMs - a.durationMs).slice(0, 8)
+        .map((r) => `${r.id}@v${r.version}: ${r.durationMs} ms`).join('\n');
+      process.stdout.write(`${table}slowest runs:\n${slow}\n`);
+    }
     const bad = report.results.filter((r) => r.status === 'fail' || r.status === 'fixed')
       .map((r) => `${r.status} ${r.id}${r.version === null ? '' : `@v${r.version}`}: ${r.message}`);
     expect(bad).toEqual([]);

@@ -136,6 +136,35 @@ export const adminCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'offset-for-leader-epoch.end-offset',
+    api: ApiKey.OffsetForLeaderEpoch,
+    title: 'the current leader epoch ends at the log end offset; an epoch newer than any known gets -1/-1; an unknown partition UNKNOWN_TOPIC_OR_PARTITION',
+    cite: 'KIP-101 / KIP-279 (OffsetsForLeaderEpoch); KIP-320 (consumers use it, replicaId -1)',
+    versions: { each: true },
+    requires: [ApiKey.Produce],
+    async run(ctx) {
+      const topic = await ctx.createTopic();
+      await ctx.produce(topic, 0, [{ value: 'a' }, { value: 'b' }, { value: 'c' }]);
+      const epoch = Math.max(0, topic.leaderEpochs[0]);
+      const conn = await ctx.nodeConn(topic.leaders[0]);
+      const ask = async (partition: number, leaderEpoch: number) => {
+        const res = await conn.request(ApiKey.OffsetForLeaderEpoch, ctx.version, { replicaId: -1, topics: [{ topic: topic.name, partitions: [{ partition, currentLeaderEpoch: -1, leaderEpoch }] }] });
+        const p = res.topics[0]?.partitions[0];
+        check(p !== undefined, 'no partition result');
+        return p;
+      };
+      const cur = await ask(0, epoch);
+      noError(cur.errorCode, `epoch ${epoch}`);
+      eq(cur.endOffset, 3, `end offset of the current epoch ${epoch}`);
+      if (ctx.version >= 1) eq(cur.leaderEpoch, epoch, 'leader epoch answered');
+      const future = await ask(0, epoch + 10);
+      noError(future.errorCode, `epoch ${epoch + 10}`);
+      eq(future.endOffset, -1, 'end offset of an epoch newer than any known (UNDEFINED_EPOCH_OFFSET)');
+      if (ctx.version >= 1) eq(future.leaderEpoch, -1, 'leader epoch answered for an unknown newer epoch');
+      errorIs((await ask(5, epoch)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'partition 5 of a 1-partition topic');
+    },
+  },
+  {
     id: 'describe-cluster.brokers',
     api: ApiKey.DescribeCluster,
     title: 'lists the same brokers and cluster id as Metadata, and a controller id',

@@ -100,7 +100,7 @@ export async function heartbeat(ctx: CaseContext, groupId: string, memberId: str
 async function stableGroup(ctx: CaseContext, groupId: string, o: JoinOptions = {}) {
   const m = await join(ctx, groupId, o);
   eq(m.leader, m.memberId, 'the only member is the leader');
-  const a = assignment('t', [0]);
+  const a = assignment(o.topics?.[0] ?? 't', [0]);
   const s = await sync(ctx, groupId, m, [{ memberId: m.memberId, assignment: a }], { groupInstanceId: o.groupInstanceId });
   noError(s.errorCode, 'SyncGroup');
   return { m, assignment: s.assignment };
@@ -440,6 +440,32 @@ export const groupCases: ConformanceCase[] = [
         const empty = await conn.request(ApiKey.ListGroups, ctx.version, { statesFilter: ['Empty'], typesFilter: [] });
         check(!empty.groups.some((x) => x.groupId === group), 'a Stable group listed under the Empty filter');
       }
+    },
+  },
+  {
+    id: 'offset-delete.delete',
+    api: ApiKey.OffsetDelete,
+    title: 'offsets of an empty group are deleted; a group whose members subscribe to the topic gets GROUP_SUBSCRIBED_TO_TOPIC; unknown group → GROUP_ID_NOT_FOUND',
+    cite: 'KIP-496 (OffsetDelete)',
+    versions: { each: true },
+    requires: [ApiKey.OffsetCommit, ApiKey.OffsetFetch, ApiKey.JoinGroup, ApiKey.SyncGroup],
+    timeoutMs: GROUP_TIMEOUT,
+    async run(ctx) {
+      const topic = await ctx.createTopic();
+      const del = async (group: string) => (await coordinatorConn(ctx, group)).request(ApiKey.OffsetDelete, ctx.version, { groupId: group, topics: [{ name: topic.name, partitions: [{ partitionIndex: 0 }] }] });
+      const empty = ctx.topicName('g');
+      noError((await commit(ctx, empty, topic, [{ partition: 0, offset: 4, metadata: '' }]))[0]?.errorCode ?? -2, 'commit');
+      const res = await del(empty);
+      noError(res.errorCode, 'OffsetDelete on an empty group');
+      noError(res.topics[0]?.partitions[0]?.errorCode ?? -2, 'partition result');
+      eq((await fetchOffsets(ctx, empty, topic, [0])).get(topic, 0)?.offset, -1, 'offset after OffsetDelete');
+      const live = ctx.topicName('g');
+      const { m } = await stableGroup(ctx, live, { topics: [topic.name] });
+      noError((await commit(ctx, live, topic, [{ partition: 0, offset: 4, metadata: '' }], { generationId: m.generationId, memberId: m.memberId }))[0]?.errorCode ?? -2, 'commit by the member');
+      const sub = await del(live);
+      noError(sub.errorCode, 'OffsetDelete top-level for a live group');
+      errorIs(sub.topics[0]?.partitions[0]?.errorCode ?? -2, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, 'deleting offsets of a subscribed topic');
+      errorIs((await del(ctx.topicName('g'))).errorCode, ErrorCode.GROUP_ID_NOT_FOUND, 'unknown group');
     },
   },
   {

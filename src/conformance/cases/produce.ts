@@ -191,6 +191,21 @@ export const produceCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'produce.v3-batch-rules',
+    api: ApiKey.Produce,
+    title: 'v3+: a partition carries exactly one RecordBatch of magic 2; two batches or a magic 0/1 message set get INVALID_RECORD',
+    cite: 'apache/kafka ProduceRequest.validateRecords (InvalidRecordException → INVALID_RECORD)',
+    versions: { min: 3, each: true },
+    requires: [ApiKey.ListOffsets],
+    async run(ctx) {
+      const topic = await ctx.createTopic();
+      const two = Buffer.concat([ctx.recordsFor(ctx.version, [{ value: 'a' }]), ctx.recordsFor(ctx.version, [{ value: 'b' }])]);
+      errorIs((await ctx.produceRaw(topic, 0, two, { version: ctx.version })).errorCode, ErrorCode.INVALID_RECORD, 'two batches in one partition');
+      errorIs((await ctx.produceRaw(topic, 0, ctx.recordsFor(2, [{ value: 'old' }]), { version: ctx.version })).errorCode, ErrorCode.INVALID_RECORD, 'a magic 1 message set');
+      eq(await ctx.endOffset(topic), 0, 'log end offset after the rejected produces');
+    },
+  },
+  {
     id: 'produce.log-append-time',
     api: ApiKey.Produce,
     title: 'v2+: a LogAppendTime topic returns the broker append time in the response and stamps it on the batch',

@@ -88,6 +88,8 @@ async function transactionalWrite(ctx: CaseContext, committed: boolean) {
   eq(dataRecords(rc.records).length, 0, 'records visible to read_committed while open');
   const ru = await ctx.fetch(topic, 0, 0, { isolationLevel: 0 });
   eq(dataRecords(ru.records).length, 2, 'records visible to read_uncommitted while open');
+  eq((await ctx.listOffset(topic, 0, -1, { isolationLevel: 1 })).offset, 0, 'ListOffsets latest under read_committed (the LSO) while open');
+  eq((await ctx.listOffset(topic, 0, -1, { isolationLevel: 0 })).offset, 2, 'ListOffsets latest under read_uncommitted while open');
   noError(await endTxn(ctx, p, committed), committed ? 'EndTxn commit' : 'EndTxn abort');
   await waitForLso(ctx, topic, 3);
   return { topic, p };
