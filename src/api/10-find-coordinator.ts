@@ -1,18 +1,16 @@
 // FindCoordinator (key 10), v0-6. This single node coordinates every group and transactional id:
 // v0-3 answer one key, v4+ answer each of the batched coordinator_keys (KIP-699). Key types 0
-// (group) and 1 (transaction) are served; share-group keys (2) and unknown types are refused.
+// (group) and 1 (transaction) are served, any key (Kafka does not check it, an empty group id
+// included); share-group keys (2: no share coordinator here) and unknown types get INVALID_REQUEST.
 
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
-function answer(key: string, keyType: number, ctx: RequestContext): { errorCode: number; errorMessage: string | null; nodeId: number; host: string; port: number } {
+function answer(keyType: number, ctx: RequestContext): { errorCode: number; errorMessage: string | null; nodeId: number; host: string; port: number } {
   if (keyType !== 0 && keyType !== 1) {
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported key type ${keyType}`, nodeId: -1, host: '', port: -1 };
-  }
-  if (key === '') {
-    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'The coordinator key must not be empty', nodeId: -1, host: '', port: -1 };
   }
   const { host, port } = ctx.broker.advertised;
   return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: ctx.broker.cluster.nodeId, host, port };
@@ -24,10 +22,10 @@ export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoor
     if (ctx.apiVersion >= 4) {
       return {
         throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: -1, host: '', port: -1,
-        coordinators: request.coordinatorKeys.map((key) => ({ key, ...answer(key, request.keyType, ctx) })),
+        coordinators: request.coordinatorKeys.map((key) => ({ key, ...answer(request.keyType, ctx) })),
       };
     }
-    return { throttleTimeMs: 0, ...answer(request.key, ctx.apiVersion >= 1 ? request.keyType : 0, ctx), coordinators: [] };
+    return { throttleTimeMs: 0, ...answer(ctx.apiVersion >= 1 ? request.keyType : 0, ctx), coordinators: [] };
   },
   errorResponse(request, errorCode, ctx) {
     const none = { errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 };
