@@ -18,7 +18,7 @@ import { MemoryLogger } from '../../src/util/logger.js';
 import { crashBatch } from '../helpers/log-crash-batch.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const KILLS = 24;
+const KILLS = 21;
 let outDir: string;
 let dataDir: string;
 
@@ -114,7 +114,7 @@ describe('crash safety with fsync durability (SIGKILL)', () => {
     let totalAcks = 0;
     let truncations = 0;
     for (let i = 0; i < KILLS; i++) {
-      const { acks } = await runChild(child, i * 1_000_000, 20 + Math.floor(Math.random() * 250));
+      const { acks } = await runChild(child, i * 1_000_000, 15 + Math.floor(Math.random() * 150));
       totalAcks += acks.size;
       for (const [off, seq] of acks) acked.set(off, seq);
       const { batches, logger } = await readLog();
