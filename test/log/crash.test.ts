@@ -1,4 +1,4 @@
-// Crash test: a child process appends with fsync durability and is SIGKILLed at random moments, 24
+// Crash test: a child process appends with fsync durability and is SIGKILLed at random moments, 21
 // times; after each kill the log is reopened and every acknowledged append must be there, byte-exact,
 // with contiguous offsets. Finally a deliberately torn tail is truncated.
 //
