@@ -1,7 +1,9 @@
 // DescribeTransactions (key 65), v0: state, producer id and epoch, timeout, start time and partitions
-// of each transactional id; TRANSACTIONAL_ID_NOT_FOUND for ids the coordinator does not know.
+// of each transactional id (with the __consumer_offsets partition of every group added by
+// AddOffsetsToTxn, as Kafka lists it); TRANSACTIONAL_ID_NOT_FOUND for ids the coordinator does not know.
 
 import { ErrorCode, type DescribeTransactionsRequest, type DescribeTransactionsResponse } from '../codec/index.js';
+import { OFFSETS_TOPIC, offsetsPartitionFor } from '../group/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 const UNKNOWN = { transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
@@ -26,7 +28,8 @@ export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest
           transactionStartTimeMs: d.startTimestamp,
           producerId: d.producerId,
           producerEpoch: d.producerEpoch,
-          topics: [...d.partitions].map(([topic, ps]) => ({ topic, partitions: [...ps].sort((a, b) => a - b) })),
+          topics: withOffsetsPartitions(d.partitions, d.groups, ctx.broker.groups.config.offsetsTopicPartitions)
+            .map(([topic, ps]) => ({ topic, partitions: [...ps].sort((a, b) => a - b) })),
         };
       }),
     };
@@ -36,3 +39,9 @@ export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest
     return { throttleTimeMs: 0, transactionStates: request.transactionalIds.map((id) => ({ errorCode, transactionalId: id, ...UNKNOWN })) };
   },
 };
+
+function withOffsetsPartitions(partitions: Map<string, Set<number>>, groups: Set<string>, offsetsPartitions: number): [string, Set<number>][] {
+  const out = [...partitions];
+  if (groups.size > 0) out.push([OFFSETS_TOPIC, new Set([...groups].map((g) => offsetsPartitionFor(g, offsetsPartitions)))]);
+  return out;
+}

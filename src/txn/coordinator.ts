@@ -86,6 +86,8 @@ export interface TxnDescription {
   timeoutMs: number;
   startTimestamp: number;
   partitions: Map<string, Set<number>>;
+  /** Groups added with AddOffsetsToTxn (Kafka lists their __consumer_offsets partitions). */
+  groups: Set<string>;
 }
 
 export class TxnError extends Error {
@@ -647,7 +649,7 @@ export class TransactionCoordinator {
   describe(id: string): TxnDescription | undefined {
     const m = this.txns.get(id);
     if (m === undefined || m.state === 'Dead') return undefined;
-    return { transactionalId: id, state: m.state, producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, startTimestamp: m.startTimestamp, partitions: m.partitions };
+    return { transactionalId: id, state: m.state, producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, startTimestamp: m.startTimestamp, partitions: m.partitions, groups: m.groups };
   }
 
   list(): TxnDescription[] {

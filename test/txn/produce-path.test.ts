@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
 import { ErrorCode } from '../../src/codec/index.js';
 import { buildRecordBatch } from '../../src/codec/records/index.js';
+import { offsetsPartitionFor } from '../../src/group/index.js';
 import { Logger } from '../../src/util/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -144,6 +145,8 @@ describe('produce path producer checks', () => {
     const fetch = async (requireStable: boolean) =>
       (await c.request(9, 7, { groupId: 'g-stable', topics: [{ name: 'seq', partitionIndexes: [0] }], groups: [], requireStable })).topics[0].partitions[0];
     expect((await fetch(true)).errorCode).toBe(ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    const described = await c.request(65, 0, { transactionalIds: ['tx-offsets'] });
+    expect(described.transactionStates[0].topics).toEqual([{ topic: '__consumer_offsets', partitions: [offsetsPartitionFor('g-stable', 50)] }]);
     expect(await fetch(false)).toMatchObject({ errorCode: 0, committedOffset: -1 });
     expect((await c.request(26, 3, { transactionalId: 'tx-offsets', producerId: p.producerId, producerEpoch: p.producerEpoch, committed: true })).errorCode).toBe(0);
     expect(await fetch(true)).toMatchObject({ errorCode: 0, committedOffset: 7, metadata: 'meta' });
