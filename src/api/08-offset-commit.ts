@@ -16,7 +16,7 @@ export const offsetCommitHandler: ApiHandler<OffsetCommitRequest, OffsetCommitRe
     const out: OffsetCommitResponse = { throttleTimeMs: 0, topics: [] };
     const valid: CommitRequest['topics'] = [];
     const slot = new Map<number, OffsetCommitResponse['topics'][number]>();
-    request.topics.forEach((t, i) => {
+    request.topics.forEach((t) => {
       const info = v >= 10 ? cluster.topicById(t.topicId) : cluster.topic(t.name);
       const name = info?.name ?? t.name;
       const rt = { name, topicId: v >= 10 ? t.topicId : ZERO_UUID, partitions: [] as { partitionIndex: number; errorCode: number }[] };
@@ -34,8 +34,9 @@ export const offsetCommitHandler: ApiHandler<OffsetCommitRequest, OffsetCommitRe
         slot.set(valid.length, rt);
         valid.push({ name, partitions: ok });
       }
-      void i;
     });
+    // Nothing valid to commit: Kafka does not reach the coordinator (no group is created).
+    if (valid.length === 0) return out;
     const result = await ctx.broker.groups.commitOffsets(
       {
         groupId: request.groupId,
