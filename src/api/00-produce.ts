@@ -75,6 +75,7 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
       );
     }
     const results = await Promise.all(pending.map((ps) => Promise.all(ps)));
+    const throttleTimeMs = recordQuota(request, ctx);
     if (request.acks === 0) {
       const anyError = results.some((ps) => ps.some((r) => r.errorCode !== ErrorCode.NONE));
       if (anyError) {
@@ -88,7 +89,12 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
       topicId: topicsOut[i].topicId,
       partitionResponses: partitionResponses.map((r) => ({ ...r, currentLeader: NO_LEADER })),
     }));
-    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    const response = { responses, throttleTimeMs, nodeEndpoints: [] };
+    // v6+ clients back off by themselves; older ones are held back, as Kafka does.
+    if (throttleTimeMs > 0 && ctx.apiVersion < 6) {
+      return new Promise<ProduceResponse>((resolve) => ctx.broker.clock.setTimeout(() => resolve(response), throttleTimeMs));
+    }
+    return response;
   },
 
   errorResponse(request, errorCode) {
@@ -103,6 +109,16 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     };
   },
 };
+
+/** Records the produced bytes against the client's byte-rate quota (KIP-13); returns the throttle time. */
+function recordQuota(request: ProduceRequest, ctx: RequestContext): number {
+  let bytes = 0;
+  for (const t of request.topicData) for (const p of t.partitionData) bytes += p.records?.length ?? 0;
+  return ctx.broker.cluster.quotas.throttleTimeMs('produce', ANONYMOUS, ctx.clientId ?? '', bytes);
+}
+
+/** The principal of every connection until SASL exists. */
+const ANONYMOUS = 'ANONYMOUS';
 
 async function produceToPartition(
   topic: TopicInfo,

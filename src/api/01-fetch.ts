@@ -23,6 +23,8 @@ import { logErrorCode } from './log-errors.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 const READ_COMMITTED = 1;
+/** The principal of every connection until SASL exists. */
+const ANONYMOUS = 'ANONYMOUS';
 const INT32_MAX = 2147483647;
 
 type PartitionData = Omit<FetchResponsePartitionData, '_unknownTaggedFields'>;
@@ -83,7 +85,9 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
 
     // --- read, and long-poll until min_bytes or max_wait_ms
     const isolation = v >= 4 ? request.isolationLevel : 0;
-    const maxBytes = v >= 3 ? request.maxBytes : INT32_MAX;
+    const quotas = ctx.broker.cluster.quotas;
+    const clientId = ctx.clientId ?? '';
+    const maxBytes = Math.min(v >= 3 ? request.maxBytes : INT32_MAX, quotas.maxValueInQuotaWindow('fetch', ANONYMOUS, clientId));
     const deadline = ctx.broker.clock.now() + Math.max(0, request.maxWaitMs);
     let outcomes: ReadOutcome[];
     for (;;) {
@@ -95,6 +99,17 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       const logs = outcomes.map((o) => o.log).filter((l): l is PartitionLog => l !== undefined);
       if (logs.length === 0) break;
       await waitForAppend(logs, remaining, ctx);
+    }
+
+    // --- byte-rate quota (KIP-13): over it, the answer carries no records and the throttle time
+    const responseBytes = outcomes.reduce((n, o) => n + o.bytes, 0);
+    const throttleTimeMs = quotas.throttleTimeMs('fetch', ANONYMOUS, clientId, responseBytes);
+    if (throttleTimeMs > 0) {
+      quotas.unrecord('fetch', ANONYMOUS, clientId, responseBytes);
+      for (const o of outcomes) {
+        o.data.records = NO_RECORDS;
+        o.bytes = 0;
+      }
     }
 
     // --- answer: every partition, or for an incremental fetch only those with news
@@ -119,13 +134,18 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       }
       t.partitions.push(o.data);
     });
-    return {
-      throttleTimeMs: 0,
+    const response: FetchResponse = {
+      throttleTimeMs,
       errorCode: ErrorCode.NONE,
       sessionId: responseSessionId,
       responses: [...byTopic.values()],
       nodeEndpoints: [],
     };
+    // v8+ clients back off by themselves; older ones get the answer late, as Kafka does.
+    if (throttleTimeMs > 0 && v < 8) {
+      return new Promise<FetchResponse>((resolve) => ctx.broker.clock.setTimeout(() => resolve(response), throttleTimeMs));
+    }
+    return response;
   },
 
   errorResponse(request, errorCode) {

@@ -78,7 +78,9 @@ export class TopicManager {
   async partitionLog(topic: string, partition: number): Promise<PartitionLog | undefined> {
     const t = this.cluster.topic(topic);
     if (t === undefined || partition < 0 || partition >= t.partitions) return undefined;
-    return this.logs.get(topic, partition) ?? this.logs.getOrCreate(topic, partition, this.logConfig(topic));
+    const open = this.logs.get(topic, partition);
+    if (open !== undefined) return open;
+    return withLeaderEpoch(await this.logs.getOrCreate(topic, partition, this.logConfig(topic)));
   }
 
   /** The open log of a partition, without opening it. */
@@ -158,7 +160,7 @@ export class TopicManager {
     this.resolved.delete(name);
     await durable;
     const logConfig = this.logConfig(name);
-    await Promise.all(Array.from({ length: numPartitions }, (_, p) => this.logs.getOrCreate(name, p, logConfig)));
+    await Promise.all(Array.from({ length: numPartitions }, async (_, p) => withLeaderEpoch(await this.logs.getOrCreate(name, p, logConfig))));
     this.logger.info('created topic', { topic: name, partitions: numPartitions, topicId: topic.id });
     return topic;
   }
@@ -198,7 +200,7 @@ export class TopicManager {
     const from = t.partitions;
     await this.cluster.setPartitionCount(name, count);
     const logConfig = this.logConfig(name);
-    for (let p = from; p < count; p++) await this.logs.getOrCreate(name, p, logConfig);
+    for (let p = from; p < count; p++) withLeaderEpoch(await this.logs.getOrCreate(name, p, logConfig));
   }
 
   /** Replaces a topic's config overrides and applies them to its logs at once. */
@@ -234,6 +236,15 @@ export class TopicManager {
       isSensitive: false,
     }));
   }
+}
+
+/**
+ * This node leads every partition from leader epoch 0, as a new Kafka partition does; batches are
+ * stamped with it and clients use it to detect truncation (KIP-101, KIP-320).
+ */
+function withLeaderEpoch(log: PartitionLog): PartitionLog {
+  if (log.leaderEpoch < 0 && !log.isOffline) log.setLeaderEpoch(0);
+  return log;
 }
 
 /** A resolved topic config in the form the log engine takes. */
