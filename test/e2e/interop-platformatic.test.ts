@@ -89,15 +89,14 @@ describe('@platformatic/kafka (flexible versions only)', () => {
     }
   });
 
-  // Known broker gap: Metadata v7+ reports leader epoch -1 because nothing calls
-  // PartitionLog.setLeaderEpoch when the broker becomes leader; Kafka reports the partition's current
-  // leader epoch (0 for a new topic). it.fails keeps this red-then-green: remove `.fails` once fixed.
-  it.fails('reports leader epoch >= 0 for partitions it leads (Metadata v12, KIP-320)', async () => {
+  // The matrix found Metadata v7+ reporting leader epoch -1 (no partition ever became leader in an
+  // epoch); fixed in b9ac92a: partitions lead from epoch 0, as a new Kafka partition does.
+  it('reports leader epoch 0 for the partitions of a new topic (Metadata v12, KIP-320)', async () => {
     const admin = new Admin(base());
     try {
       await admin.createTopics({ topics: ['pf-epoch'], partitions: 1, replicas: 1 });
       const md = await admin.metadata({ topics: ['pf-epoch'] });
-      expect(md.topics.get('pf-epoch')!.partitions[0]!.leaderEpoch).toBeGreaterThanOrEqual(0);
+      expect(md.topics.get('pf-epoch')!.partitions[0]!.leaderEpoch).toBe(0);
     } finally {
       await admin.close();
     }
