@@ -85,7 +85,8 @@ export class LogTxnLog implements TxnLog {
     let p = this.logs.get(partition);
     if (p === undefined) {
       if (this.cluster !== null && this.cluster.topic(TRANSACTION_STATE_TOPIC) === undefined) {
-        void this.cluster.createTopic(TRANSACTION_STATE_TOPIC, this.partitions, { 'cleanup.policy': 'compact' }, true).durable;
+        // Registered at once; a failure to persist the registration must not become an unhandled rejection.
+        this.cluster.createTopic(TRANSACTION_STATE_TOPIC, this.partitions, { 'cleanup.policy': 'compact' }, true).durable.catch(() => {});
       }
       p = this.logManager.getOrCreate(TRANSACTION_STATE_TOPIC, partition, { 'cleanup.policy': 'compact' });
       this.logs.set(partition, p);
