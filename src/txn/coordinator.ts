@@ -222,6 +222,8 @@ export class TransactionCoordinator {
   /** A fresh producer id; a new block is reserved durably before any id of it is handed out. */
   generateProducerId(): Promise<number> {
     const next = this.idChain.then(async () => {
+      // Ids of blocks reserved before a restart are known only once the log has been replayed.
+      if (this.loaded !== null) await this.loaded.catch(() => {});
       if (this.nextProducerId >= this.blockEnd) {
         const blockEnd = this.nextProducerId + this.config.producerIdBlockSize;
         await this.log.append(PARTITION_KEY_PRODUCER_IDS, {
