@@ -239,10 +239,10 @@ export class GroupCoordinator {
       g.add(member, null);
     }
     g.leaderId = v.leader;
+    g.subscribedTopics = this.computeSubscribedTopics(g);
     if (g.size > 0) {
       g.state = 'Stable';
       g.previousState = 'CompletingRebalance';
-      g.subscribedTopics = this.computeSubscribedTopics(g);
       for (const m of g.members.values()) this.scheduleHeartbeat(g, m, m.sessionTimeoutMs);
     }
     this.groups.set(groupId, g);
@@ -846,9 +846,14 @@ export class GroupCoordinator {
     group.remove(memberId);
   }
 
-  /** The union of the topics in the members' consumer-protocol subscriptions; null if not decodable. */
+  /**
+   * Kafka's computeSubscribedTopics: for consumer-protocol groups, the union of the members'
+   * subscriptions (empty without members); null when unknown (other protocols, undecodable).
+   */
   private computeSubscribedTopics(group: ClassicGroup): Set<string> | null {
-    if (group.protocolType !== 'consumer' || group.protocolName === null) return null;
+    if (group.protocolType !== 'consumer') return null;
+    if (group.size === 0) return new Set();
+    if (group.protocolName === null) return null;
     const topics = new Set<string>();
     try {
       for (const m of group.members.values()) {
@@ -859,6 +864,12 @@ export class GroupCoordinator {
       return null;
     }
     return topics;
+  }
+
+  /** Kafka's isSubscribedToTopic: unknown subscriptions count as subscribed for consumer-protocol groups. */
+  isSubscribedToTopic(g: AnyGroup, topic: string): boolean {
+    if (g instanceof ConsumerGroup) return this.consumer.isSubscribedTo(g, topic);
+    return g.subscribedTopics !== null ? g.subscribedTopics.has(topic) : g.protocolType === 'consumer';
   }
 
   // ---- offsets ----------------------------------------------------------------------------------
@@ -1022,14 +1033,10 @@ export class GroupCoordinator {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     const group = this.groups.get(groupId);
     if (group === undefined || (group instanceof ClassicGroup && group.is('Dead'))) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
-    let subscribed: (topic: string) => boolean;
-    if (group instanceof ClassicGroup) {
-      if (!group.is('Empty') && group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
-      // Kafka: an unknown subscription counts as subscribed when the group uses the consumer protocol.
-      subscribed = (t) => (group.is('Empty') ? false : group.subscribedTopics?.has(t) ?? true);
-    } else {
-      subscribed = (t) => this.consumer.isSubscribedTo(group, t);
+    if (group instanceof ClassicGroup && !group.is('Empty') && group.protocolType !== 'consumer') {
+      return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
     }
+    const subscribed = (t: string) => this.isSubscribedToTopic(group, t);
     const records: GroupLogRecord[] = [];
     const deletions: { topic: string; partition: number }[] = [];
     const out = topics.map((t) => {
@@ -1160,9 +1167,10 @@ export class GroupCoordinator {
   }
 
   /**
-   * Removes expired offsets: an explicit expiry; else, for an empty group, retention counted from
-   * when it became empty; for a simple group (no protocol), from the commit. An empty group left
-   * without offsets is deleted. Returns how many offsets were removed.
+   * Removes expired offsets of topics the group does not subscribe to (Kafka's rules): an explicit
+   * expiry; else retention counted from when an empty group became empty, or from the commit for a
+   * simple group (no protocol), a Stable consumer-protocol group with known subscriptions, and a
+   * KIP-848 group. An empty group left without offsets is deleted. Returns how many were removed.
    */
   expireOffsets(): number {
     const now = this.clock.now();
@@ -1173,13 +1181,15 @@ export class GroupCoordinator {
       if (g instanceof ClassicGroup) {
         if (g.protocolType === null) base = (o) => o.commitTimestamp;
         else if (g.is('Empty')) base = () => g.stateTimestamp;
-      } else if (g.isEmpty()) {
+        else if (g.protocolType === 'consumer' && g.subscribedTopics !== null && g.is('Stable')) base = (o) => o.commitTimestamp;
+      } else {
         base = (o) => o.commitTimestamp;
       }
       const records: GroupLogRecord[] = [];
       const byTopic = this.offsets.get(g.groupId);
       if (base !== null && byTopic !== undefined) {
         for (const [topic, parts] of [...byTopic]) {
+          if (this.isSubscribedToTopic(g, topic)) continue;
           for (const [p, o] of [...parts]) {
             if (this.pendingTransactionalOffsets(g.groupId, topic, p)) continue;
             const expired = o.expireTimestamp >= 0 ? now >= o.expireTimestamp : now - base(o) >= retention;

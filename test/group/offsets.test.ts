@@ -133,6 +133,35 @@ describe('retention', () => {
     expect(c.groups.has('g')).toBe(false);
   });
 
+  it('in a Stable consumer-protocol group, only offsets of topics nobody subscribes to expire', async () => {
+    const { c, clock } = await newCoordinator({ offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 10_000 });
+    const r = await oneMemberGroup(c, clock); // subscribes to 't'
+    await c.syncGroup({ groupId: 'g', generationId: 1, memberId: r.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }, client());
+    await c.commitOffsets(commit('g', 1, r.memberId, [['t', 0, 1], ['old', 0, 2]]), 8);
+    for (let i = 0; i < 8; i++) {
+      clock.advance(9000);
+      c.heartbeat({ groupId: 'g', generationId: 1, memberId: r.memberId, groupInstanceId: null });
+    }
+    expect(c.committedOffset('g', 't', 0)?.offset).toBe(1);
+    expect(c.committedOffset('g', 'old', 0)).toBeUndefined();
+  });
+
+  it('an empty group restored from the log still expires', async () => {
+    const log = new MemoryGroupLog();
+    const clock = new FakeClock();
+    const { c } = await newCoordinator({}, log, undefined, clock);
+    const r = await oneMemberGroup(c, clock);
+    await c.syncGroup({ groupId: 'g', generationId: 1, memberId: r.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }, client());
+    await c.commitOffsets(commit('g', 1, r.memberId, [['t', 0, 1]]), 8);
+    c.leaveGroup('g', [{ memberId: r.memberId, groupInstanceId: null }]);
+    await c.close();
+    const { c: d } = await newCoordinator({ offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 10_000 }, log, undefined, clock);
+    expect((d.groups.get('g') as ClassicGroup).state).toBe('Empty');
+    clock.advance(70_000);
+    expect(d.committedOffset('g', 't', 0)).toBeUndefined();
+    expect(d.groups.has('g')).toBe(false);
+  });
+
   it('honours an explicit retention time (OffsetCommit v2-4)', async () => {
     const { c, clock } = await newCoordinator({ offsetsRetentionMs: 1_000_000, offsetsRetentionCheckIntervalMs: 1000 });
     await c.commitOffsets(commit('s', -1, '', [['t', 0, 1]], 5000), 2);
