@@ -56,7 +56,8 @@ describe('classic group over the wire', () => {
     expect(synced).toMatchObject({ errorCode: 0, protocolType: 'consumer', protocolName: 'range' });
     expect(Buffer.from(synced.assignment).toString()).toBe('assignment-bytes');
     expect((await client.request(12, 4, { groupId: 'wire-g', generationId: 1, memberId: first.memberId, groupInstanceId: null })).errorCode).toBe(0);
-    const described = await client.request(15, 5, { groups: ['wire-g'], includeAuthorizedOperations: false });
+    const described = await client.request(15, 5, { groups: ['wire-g'], includeAuthorizedOperations: true });
+    expect(described.groups[0].authorizedOperations).toBe((1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11));
     expect(described.groups[0]).toMatchObject({ groupState: 'Stable', protocolData: 'range', members: [expect.objectContaining({ memberId: first.memberId, clientId: 'raw-client', clientHost: '/127.0.0.1' })] });
     const left = await client.request(13, 5, { groupId: 'wire-g', members: [{ memberId: first.memberId, groupInstanceId: null, reason: 'bye' }, { memberId: 'x', groupInstanceId: null, reason: null }] });
     expect(left.errorCode).toBe(0);
