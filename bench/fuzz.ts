@@ -20,7 +20,7 @@ if (process.argv.includes('--baseline')) {
   // Writes the hand-picked hostile inputs of baseline.ts as fixtures and exits.
   const ctx = { topic: 'fuzz-data', topicId: ZERO_UUID, group: 'fuzz-group' };
   for (const b of baselineInputs(ctx)) {
-    const name = writeFixture(outDir, 'baseline', b.description, { bytes: b.bytes, mutation: b.name, seed: 'baseline' }, b.open ? { open: b.open } : {});
+    const name = writeFixture(outDir, 'baseline', b.description, { bytes: b.bytes, mutation: b.name, seed: 'baseline' }, b.open ? { open: b.open, signature: b.signature } : {});
     process.stdout.write(`${name}\n`);
   }
   process.exit(0);
@@ -32,7 +32,7 @@ const lines = [
   `outcomes: answered ${report.outcomes.answered}, closed ${report.outcomes.closed}, pending ${report.outcomes.pending}; max heap growth ${(report.maxHeapGrowthBytes / 1048576).toFixed(0)} MB`,
   `mutations: ${Object.entries(report.mutations).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`,
   report.findings.length === 0 ? 'no findings' : `${report.findings.length} findings:`,
-  ...report.findings.map((f) => `  ${f.kind}: ${f.description.split('\n')[0]}${f.fixtures.length ? `\n    fixtures: ${f.fixtures.join(', ')}` : ''}`),
+  ...report.findings.map((f) => `  ${f.kind} (x${f.count}): ${f.description.split('\n')[0]}${f.fixtures.length ? `\n    fixtures: ${f.fixtures.join(', ')}` : ''}`),
 ];
 process.stdout.write(lines.join('\n') + '\n');
 process.exit(report.findings.length === 0 ? 0 : 1);

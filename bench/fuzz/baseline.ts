@@ -13,6 +13,8 @@ export interface BaselineInput {
   bytes: Buffer;
   /** A known, not yet fixed problem: the regression test skips it with this reason. */
   open?: string;
+  /** For open problems: a regular expression matching the fuzzer's finding, so bounded runs count it as known. */
+  signature?: string;
 }
 
 function withSize(body: Buffer): Buffer {
@@ -38,8 +40,8 @@ function int(n: number, width: 2 | 4 | 8): Buffer {
   return b;
 }
 
-function enc(apiKey: number, version: number, body: object, headerVersion?: 0 | 1 | 2): Buffer {
-  return Buffer.concat(encodeRequest(apiKey, version, { correlationId: 6, clientId: 'baseline', headerVersion }, body));
+function enc(apiKey: number, version: number, body: object, headerVersion?: 0 | 1 | 2, correlationId = 6): Buffer {
+  return Buffer.concat(encodeRequest(apiKey, version, { correlationId, clientId: 'baseline', headerVersion }, body));
 }
 
 export function baselineInputs(c: SeedContext): BaselineInput[] {
@@ -78,6 +80,16 @@ export function baselineInputs(c: SeedContext): BaselineInput[] {
     {
       name: 'create-partitions-max-count', description: 'CreatePartitions v1 to 2^31-1 partitions: refused at once (INVALID_PARTITIONS)',
       bytes: enc(ApiKey.CreatePartitions, 1, { topics: [{ name: c.topic, count: 0x7fffffff, assignments: null }], timeoutMs: 1000, validateOnly: false }),
+    },
+    {
+      name: 'long-group-id-then-list-groups-v0',
+      description: 'OffsetCommit v8 (flexible) with a 40000-character group id, then ListGroups v0 on the same connection: the ListGroups response must still decode',
+      open: 'src/codec/writer.ts Writer.string() writes the UTF-8 length as int16 without a bound check; a 40000-byte group id accepted through a compact (flexible) string wraps to a negative length in the classic ListGroups/DescribeGroups response, which clients read as null and fail to parse. Found by the fuzzer (field mutation, seed 20261129).',
+      signature: 'response does not decode: null in a non-nullable string',
+      bytes: Buffer.concat([
+        enc(ApiKey.OffsetCommit, 8, { groupId: 'x'.repeat(40_000), generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: c.topic, partitions: [{ partitionIndex: 0, committedOffset: 1, committedMetadata: '' }] }] }),
+        enc(ApiKey.ListGroups, 0, {}, undefined, 7),
+      ]),
     },
     {
       name: 'api-versions-v3-huge-tag', description: 'ApiVersions v3 whose body has a tagged field claiming 2^32 bytes',

@@ -31,6 +31,8 @@ export interface Finding {
   description: string;
   inputs: FuzzInput[];
   fixtures: string[];
+  /** How many times it was seen (identical kind and description). */
+  count: number;
 }
 
 export interface FuzzOptions {
@@ -296,8 +298,14 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     outcomes: { answered: 0, closed: 0, pending: 0 }, mutations: {}, findings: [], maxHeapGrowthBytes: 0, durationMs: 0,
   };
   const found = (kind: FindingKind, description: string, inputs: FuzzInput[], extra: Record<string, unknown> = {}) => {
+    // The same problem keeps showing up once triggered (e.g. a poisoned group): report it once.
+    const same = report.findings.find((f) => f.kind === kind && f.description === description);
+    if (same !== undefined) {
+      same.count++;
+      return;
+    }
     const fixtures = opts.outDir ? inputs.slice(0, 8).map((i) => writeFixture(opts.outDir!, kind, description, i, { fuzzSeed: seedNum, ...extra })) : [];
-    report.findings.push({ kind, description, inputs, fixtures });
+    report.findings.push({ kind, description, inputs, fixtures, count: 1 });
     opts.progress?.(`FINDING ${kind}: ${description}${fixtures.length ? ` → ${fixtures.join(', ')}` : ''}`);
   };
 
