@@ -3,7 +3,8 @@
 // ApiVersions) that parse exactly. Plus the protocol-level answers to bad frames: Kafka closes the
 // connection on an unknown API key, an unsupported version, a malformed body or an oversized frame.
 
-import { API_SCHEMAS, ApiKey, Reader, apiInfo, responseHeaderVersion } from '../../codec/index.js';
+import { API_SCHEMAS, ApiKey, Reader, apiInfo, decodeResponse, encodeRequest, responseHeaderVersion } from '../../codec/index.js';
+import { v2Batch } from '../records.js';
 import { readResponseHeader } from '../../codec/headers.js';
 import type { EncodeInput, RequestByKey } from '../../codec/index.js';
 import { check, eq, noError } from '../assert.js';
@@ -56,6 +57,27 @@ const FLEX: FlexTarget[] = [
       return { key: g, keyType: 0, coordinatorKeys: [g], _unknownTaggedFields: UNKNOWN_TAGS };
     },
     check: (b) => noError(b.coordinators?.[0]?.errorCode ?? b.errorCode, 'errorCode'),
+  },
+  {
+    api: ApiKey.Produce,
+    body: async (ctx) => {
+      const t = await ctx.createTopic();
+      return { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: t.name, topicId: t.topicId, partitionData: [{ index: 0, records: v2Batch([{ value: 'tagged' }]), _unknownTaggedFields: UNKNOWN_TAGS }], _unknownTaggedFields: UNKNOWN_TAGS }], _unknownTaggedFields: UNKNOWN_TAGS };
+    },
+    check: (b) => noError(b.responses[0]?.partitionResponses[0]?.errorCode ?? -2, 'partition errorCode'),
+  },
+  {
+    api: ApiKey.Fetch,
+    body: async (ctx) => {
+      const t = await ctx.createTopic();
+      const body = ctx.fetchBody(t, [{ partition: 0, offset: 0 }], {}) as Record<string, unknown> & { topics: Record<string, unknown>[] };
+      body.topics[0]._unknownTaggedFields = UNKNOWN_TAGS;
+      return { ...body, _unknownTaggedFields: UNKNOWN_TAGS };
+    },
+    check: (b) => {
+      noError(b.errorCode, 'errorCode');
+      noError(b.responses[0]?.partitions[0]?.errorCode ?? -2, 'partition errorCode');
+    },
   },
   {
     api: ApiKey.CreateTopics,
@@ -115,6 +137,25 @@ export const flexibleCases: ConformanceCase[] = [
       const res = await conn.requestFull(ApiKey.Metadata, ctx.version, { topics: [], allowAutoTopicCreation: false }, { clientId: null });
       check(res.body.brokers.length > 0, 'no brokers');
       exactParse(ApiKey.Metadata, ctx.version, res.frame);
+    },
+  },
+  {
+    id: 'flexible.compact-null',
+    api: ApiKey.Metadata,
+    title: 'a compact null array (length byte 0) is null: Metadata v9+ with topics=null returns every topic',
+    cite: 'KIP-482 (COMPACT_ARRAY: 0 is null, N+1 is length N); MetadataRequest.json (null for all topics)',
+    versions: { min: 9, each: true },
+    async run(ctx) {
+      const topic = await ctx.createTopic();
+      const conn = await ctx.conn();
+      const id = conn.allocateCorrelationId();
+      const bytes = Buffer.concat(encodeRequest(ApiKey.Metadata, ctx.version, { correlationId: id, clientId: null }, { topics: null, allowAutoTopicCreation: false }));
+      // Header v2 with a null client id: size(4) key(2) version(2) correlation(4) clientId(2) tags(1), then the topics array.
+      eq(bytes[15], 0, 'encoded topics field (compact null)');
+      const frame = await conn.sendRaw(bytes, id);
+      exactParse(ApiKey.Metadata, ctx.version, frame);
+      const { body } = decodeResponse(ApiKey.Metadata, ctx.version, frame);
+      check(body.topics.some((t) => t.name === topic.name), 'topics=null must return every topic, including a new one');
     },
   },
   {
