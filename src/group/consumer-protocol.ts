@@ -20,7 +20,7 @@ import { SERVER_ASSIGNORS } from './assignors.js';
 import { type Assignment, ConsumerGroup, ConsumerMember } from './consumer-group.js';
 import type { ClientInfo, GroupCoordinator, MemberIdentity } from './coordinator.js';
 import type { GroupLogRecord } from './group-log.js';
-import { encodeKey } from './records.js';
+import { encodeKey, groupIdTooLong } from './records.js';
 
 /** What a consumer group snapshot record holds (JSON). */
 interface Snapshot {
@@ -140,6 +140,7 @@ export class ConsumerGroupManager {
   private validate(req: ConsumerGroupHeartbeatRequest, apiVersion: number): void {
     const bad = (m: string) => new HeartbeatError(ErrorCode.INVALID_REQUEST, m);
     if (req.groupId === '') throw bad('GroupId can\'t be empty.');
+    if (groupIdTooLong(req.groupId)) throw new HeartbeatError(ErrorCode.INVALID_GROUP_ID, 'GroupId is longer than 32767 bytes.');
     if (req.rackId !== null && req.rackId === '') throw bad('RackId can\'t be empty.');
     if (req.instanceId !== null && req.instanceId === '') throw bad('InstanceId can\'t be empty.');
     if (req.memberEpoch > 0 || req.memberEpoch === LEAVE_EPOCH || req.memberEpoch === STATIC_LEAVE_EPOCH || apiVersion >= 1) {

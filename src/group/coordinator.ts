@@ -31,6 +31,7 @@ import {
   encodeKey,
   encodeOffsetValue,
   type GroupMetadataValue,
+  groupIdTooLong,
 } from './records.js';
 import { ConsumerGroup } from './consumer-group.js';
 import { ConsumerGroupManager, type TopicDirectory } from './consumer-protocol.js';
@@ -114,6 +115,7 @@ export interface GroupCoordinatorOptions {
 }
 
 const UNKNOWN_MEMBER_ID = '';
+
 
 function joinError(memberId: string, errorCode: number): JoinGroupResponse {
   return {
@@ -333,7 +335,7 @@ export class GroupCoordinator {
   joinGroup(req: JoinGroupRequest, client: ClientInfo): Promise<JoinGroupResponse> {
     const active = this.checkActive();
     if (active !== ErrorCode.NONE) return Promise.resolve(joinError(req.memberId, active));
-    if (req.groupId === '') return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_GROUP_ID));
+    if (req.groupId === '' || groupIdTooLong(req.groupId)) return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_GROUP_ID));
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
       return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
     }
@@ -909,7 +911,7 @@ export class GroupCoordinator {
     });
     const active = this.checkActive();
     if (active !== ErrorCode.NONE) return fail(active);
-    if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    if (req.groupId === '' || groupIdTooLong(req.groupId)) return fail(ErrorCode.INVALID_GROUP_ID);
     let group = this.groups.get(req.groupId);
     if (group === undefined) {
       if (req.generationIdOrMemberEpoch < 0) {

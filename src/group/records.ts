@@ -175,3 +175,12 @@ export function offsetsPartitionFor(groupId: string, partitions: number): number
   const h = javaStringHash(groupId);
   return (h === -2147483648 ? 0 : Math.abs(h)) % partitions;
 }
+
+/**
+ * Group ids are int16-length strings in __consumer_offsets keys and in the non-flexible versions of
+ * every group API (ListGroups v0-2 ...): a longer id (possible through flexible versions) could be
+ * neither stored nor listed, so no group is created under it (Kafka fails such writes).
+ */
+export function groupIdTooLong(groupId: string): boolean {
+  return groupId.length > 10_922 && Buffer.byteLength(groupId, 'utf8') > 32_767;
+}

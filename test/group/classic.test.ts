@@ -61,6 +61,10 @@ describe('JoinGroup', () => {
   it('rejects bad group ids and session timeouts outside the broker bounds', async () => {
     const { c } = await newCoordinator({ minSessionTimeoutMs: 6000, maxSessionTimeoutMs: 30000 });
     expect((await c.joinGroup(joinReq(''), client())).errorCode).toBe(E.INVALID_GROUP_ID);
+    // Longer than an int16 string: could be neither stored in __consumer_offsets nor listed.
+    expect((await c.joinGroup(joinReq('g'.repeat(40_000)), client())).errorCode).toBe(E.INVALID_GROUP_ID);
+    expect((await c.commitOffsets({ groupId: 'é'.repeat(20_000), generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }] }] }, 9)).topics[0]!.partitions[0]!.errorCode).toBe(E.INVALID_GROUP_ID);
+    expect(c.groups.size).toBe(0);
     expect((await c.joinGroup(joinReq('g', '', { sessionTimeoutMs: 5999 }), client())).errorCode).toBe(E.INVALID_SESSION_TIMEOUT);
     expect((await c.joinGroup(joinReq('g', '', { sessionTimeoutMs: 30001 }), client())).errorCode).toBe(E.INVALID_SESSION_TIMEOUT);
     expect((await c.joinGroup(joinReq('nope', 'some-member'), client())).errorCode).toBe(E.UNKNOWN_MEMBER_ID);
