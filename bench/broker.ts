@@ -310,7 +310,7 @@ async function main(): Promise<void> {
     out(`  same, topic durability=os               ${mb(best.kibOs)} MB/s  = ${pct(best.kibOs, best.ingest)} of ingest ceiling, ${pct(best.kibOs, best.tcp)} of raw TCP`);
     out(`CPU per ${kib.batchBytes}-byte request (server process, best round; robust to load): raw TCP ${cpu.tcp.toFixed(0)} µs, ingest ${cpu.ingest.toFixed(0)} µs,`);
     out(`  broker 1 KiB ${cpu.kib.toFixed(0)} µs (= ${(cpu.kib / cpu.ingest).toFixed(2)}× ingest → CPU-bound ceiling ${pct(cpu.ingest, cpu.kib)} of it), durability=os ${cpu.kibOs.toFixed(0)} µs, 100 B ${cpu.small.toFixed(0)} µs (${fmt((small.count * 1e6) / cpu.small)} rec per CPU-second)`);
-    out(`broker 100 B records, one connection      ${fmt(best.small * small.count).padStart(10)} rec/s (target ≥ 1,000,000)  ${mb(best.small)} MB/s = ${pct(best.small, best.ingest)} of ingest ceiling`);
+    out(`broker 100 B records, one connection      ${fmt(best.small * small.count).padStart(10)} rec/s (target ≥ 1,000,000)  ${fmt((best.small * small.batchBytes) / MiB).padStart(6)} MB/s = ${pct(best.small * small.batchBytes, best.ingest * kib.batchBytes)} of ingest ceiling`);
   }
 
   // 3. Produce.
@@ -335,7 +335,7 @@ async function main(): Promise<void> {
           if (s === kib && acks === 1 && n === 1) peak1k = Math.max(peak1k, r.reqPerSec); // latency uses one connection
           out(
             `${s.name} × ${String(s.count).padStart(3)}/batch  acks=${String(acks).padStart(2)}  ${String(n).padStart(2)} conn  ${fmt(mbs).padStart(6)} MB/s  ${fmt(r.reqPerSec * s.count).padStart(10)} rec/s` +
-              `  = ${pct(r.reqPerSec, ceil).padStart(4)} of ingest ${acks === 1 ? 'os' : 'fsync'}, ${pct(r.reqPerSec, tcp).padStart(4)} of raw TCP`,
+              `  = ${pct(r.reqPerSec * s.batchBytes, ceil * kib.batchBytes).padStart(4)} of ingest ${acks === 1 ? 'os' : 'fsync'}, ${pct(r.reqPerSec * s.batchBytes, tcp * kib.batchBytes).padStart(4)} of raw TCP`,
           );
         }
       }
