@@ -205,13 +205,8 @@ const okProduce = (frame: Buffer): void => {
 
 // ---------------------------------------------------------------------------------------------
 
-interface Results {
-  lines: string[];
-}
-const results: Results = { lines: [] };
 function out(line = ''): void {
   console.log(line);
-  results.lines.push(line);
 }
 
 /** CPU µs per request of the last sinkRate/brokerRate run (scheduling noise hardly moves it). */
@@ -314,7 +309,6 @@ async function main(): Promise<void> {
   }
 
   // 3. Produce.
-  const produced: { topic: string }[] = [];
   if (broker !== null && admin !== null && want('produce')) {
     out('');
     out('## Produce (pipelined raw-protocol producer; connection i → partition i; MB/s of record batches;');

@@ -67,7 +67,7 @@ export class RawConnection {
   /** One request, awaited (set-up steps only). */
   request(frame: Buffer | Buffer[]): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      if (this.closed) reject(new Error('connection closed'));
+      if (this.closed) return reject(new Error('connection closed'));
       this.send(frame, resolve);
     });
   }

@@ -49,7 +49,7 @@ function batchOf(frame: Buffer): Buffer {
   let pos = 8; // api key, version, correlation id
   const clientIdLen = frame.readInt16BE(pos);
   pos += 2 + Math.max(0, clientIdLen);
-  pos = uvarint(frame, pos)[1] + 0; // header tagged fields (count 0)
+  pos = uvarint(frame, pos)[1]; // header tagged fields (none)
   const [txLen, p1] = uvarint(frame, pos); // transactional id (compact nullable)
   pos = p1 + Math.max(0, txLen - 1);
   pos += 2 + 4; // acks, timeout
@@ -141,7 +141,7 @@ const server = net.createServer((socket) => {
       if (mode === 'serve' || mode === 'serve-file') return serve(socket, correlationId);
       const batch = batchOf(frame);
       checkBatch(batch);
-      // The frame may be a view of a socket chunk that Node reuses? No: chunks are fresh Buffers, kept alive here.
+      // The batch is a view of the socket chunk (never reused by Node), held until its write is done.
       queue.push(batch);
       acks.push(() => ack(socket, correlationId));
       flush();
