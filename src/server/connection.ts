@@ -46,6 +46,8 @@ export class Connection implements ConnectionInfo {
   private budgetWaiter: (() => void) | null = null;
   private closed = false;
   private closeWhenIdle: (() => void) | null = null;
+  /** A flush is queued for the end of this tick: responses finishing together go out in one write. */
+  private flushQueued = false;
   private readonly logger: Logger;
 
   constructor(
@@ -153,7 +155,13 @@ export class Connection implements ConnectionInfo {
       this.options.budget.release(size);
       slot.done = true;
       slot.result = result;
-      this.flush();
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => {
+          this.flushQueued = false;
+          this.flush();
+        });
+      }
     };
     let result: DispatchResult | Promise<DispatchResult>;
     try {
