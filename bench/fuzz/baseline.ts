@@ -92,6 +92,13 @@ export function baselineInputs(c: SeedContext): BaselineInput[] {
       ]),
     },
     {
+      name: 'join-group-duplicate-protocols',
+      description: 'JoinGroup v0 listing the protocol "range" twice: Kafka intersects protocol sets and picks "range"; the broker must not crash when the rebalance completes',
+      open: 'src/group/classic-group.ts: supportedProtocols counts a name once per listing, so a member that lists "range" twice makes its count 2 for a 1-member group; selectProtocol() then finds no candidate and ClassicMember.vote() (line 69) throws from the rebalance timer: an uncaught exception that kills the broker. Found by the fuzzer (seed 11, field mutation duplicating array entries).',
+      signature: 'member supports none of the candidate protocols',
+      bytes: enc(ApiKey.JoinGroup, 0, { groupId: `${c.group}-dup`, sessionTimeoutMs: 10_000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }, { name: 'range', metadata: Buffer.alloc(0) }] }),
+    },
+    {
       name: 'api-versions-v3-huge-tag', description: 'ApiVersions v3 whose body has a tagged field claiming 2^32 bytes',
       bytes: withSize(Buffer.concat([header(ApiKey.ApiVersions, 3).subarray(0, 10), Buffer.from([0]), Buffer.from([2, 0x41, 2, 0x31, 1, 5, 0xff, 0xff, 0xff, 0xff, 0x0f])])),
     },

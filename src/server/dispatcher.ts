@@ -86,7 +86,17 @@ export class ApiDispatcher implements RequestDispatcher {
 
   private encode(ctx: RequestContext, result: unknown): DispatchResult {
     if (result === NO_RESPONSE) return null;
-    if (result === CLOSE_CONNECTION) return CLOSE;
+    if (result === CLOSE_CONNECTION) {
+      // Every close is logged with the client's address (the handler's own line may lack it).
+      this.logger.info('closing connection at the handler\'s request', {
+        conn: ctx.connection.id,
+        client: `${ctx.connection.remoteAddress}:${ctx.connection.remotePort}`,
+        apiKey: ctx.apiKey,
+        apiVersion: ctx.apiVersion,
+        correlationId: ctx.correlationId,
+      });
+      return CLOSE;
+    }
     return encodeResponse(ctx.apiKey, ctx.apiVersion, ctx.correlationId, result as object);
   }
 
@@ -95,6 +105,7 @@ export class ApiDispatcher implements RequestDispatcher {
     const code = errorCodeOf(err);
     this.logger.error('request failed', {
       conn: ctx.connection.id,
+      client: `${ctx.connection.remoteAddress}:${ctx.connection.remotePort}`,
       apiKey: ctx.apiKey,
       apiVersion: ctx.apiVersion,
       errorCode: code,
