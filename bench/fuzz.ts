@@ -1,4 +1,4 @@
-// `npm run fuzz -- --seconds N [--seed S] [--out DIR] [--concurrency C]`: fuzzes an embedded broker
+// `npm run fuzz -- --seconds N [--seed S] [--out DIR] [--concurrency C] [--keep-going] [--baseline]`: fuzzes an embedded broker
 // (see bench/fuzz/engine.ts) and prints what it tried and found. Failing inputs are written to
 // test/fixtures/fuzz/ (or --out) for test/fuzz/regressions.test.ts. Exit 1 when something was found.
 
@@ -26,7 +26,8 @@ if (process.argv.includes('--baseline')) {
   process.exit(0);
 }
 
-const report = await runFuzz({ seconds, seed, outDir, concurrency, progress: (l) => process.stderr.write(`fuzz: ${l}\n`) });
+const keepGoing = process.argv.includes('--keep-going');
+const report = await runFuzz({ seconds, seed, outDir, concurrency, keepGoing, progress: (l) => process.stderr.write(`fuzz: ${l}\n`) });
 const lines = [
   `fuzzed for ${(report.durationMs / 1000).toFixed(1)} s with seed ${report.seed}: ${report.inputs} inputs from ${report.seeds} seeds in ${report.batches} batches`,
   `outcomes: answered ${report.outcomes.answered}, closed ${report.outcomes.closed}, pending ${report.outcomes.pending}; max heap growth ${(report.maxHeapGrowthBytes / 1048576).toFixed(0)} MB`,

@@ -44,6 +44,8 @@ export interface FuzzOptions {
   batchSize?: number;
   /** Heap growth over the baseline that counts as unbounded. */
   maxHeapGrowthBytes?: number;
+  /** Record a crash (uncaught exception) and go on fuzzing instead of stopping: finds more per run. */
+  keepGoing?: boolean;
   progress?(line: string): void;
 }
 
@@ -342,7 +344,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       if (crash !== null) {
         const err = crash as Error | string;
         found('crash', `uncaught exception: ${typeof err === 'object' ? (err.stack ?? err.message) : String(err)}`, batch);
-        break;
+        if (!opts.keepGoing) break;
+        crash = null;
       }
       report.batches++;
       drainLog(h);

@@ -69,10 +69,11 @@ export function legacyMessage(magic: 0 | 1, offset: number, r: { key: Buffer | n
     buf.writeBigInt64BE(BigInt(r.timestamp ?? Date.now()), p);
     p += 8;
   }
-  if (key === null) buf.writeInt32BE(-1, p), (p += 4);
-  else buf.writeInt32BE(key.length, p), (p += 4), key.copy(buf, p), (p += key.length);
-  if (value === null) buf.writeInt32BE(-1, p), (p += 4);
-  else buf.writeInt32BE(value.length, p), (p += 4), value.copy(buf, p), (p += value.length);
+  for (const field of [key, value]) {
+    buf.writeInt32BE(field === null ? -1 : field.length, p);
+    p += 4;
+    if (field !== null) p += field.copy(buf, p);
+  }
   buf.writeUInt32BE(crc32(buf, 16, buf.length), 12);
   return buf;
 }

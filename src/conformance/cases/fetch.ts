@@ -118,7 +118,6 @@ export const fetchCases: ConformanceCase[] = [
     api: ApiKey.Fetch,
     title: 'with no data a fetch with minBytes=1 waits about maxWaitMs and answers empty; minBytes=0 answers at once',
     cite: 'FetchRequest.json (MaxWaitMs, MinBytes)',
-    versions: { min: 0 },
     timeoutMs: 15_000,
     async run(ctx) {
       const topic = await ctx.createTopic();

@@ -205,9 +205,12 @@ export const transactionCases: ConformanceCase[] = [
       const fenced = await ctx.produceRaw(topic, 0, batch(old, 1, ['late'], true), { transactionalId: txnId });
       errorIs(fenced.errorCode, [ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.PRODUCER_FENCED], 'produce with the old epoch');
       errorIs(await endTxn(ctx, old, true), [ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH], 'EndTxn with the old epoch');
-      // The open transaction of the fenced producer was aborted by the new InitProducerId.
+      // The open transaction of the fenced producer was aborted by the new InitProducerId: an ABORT
+      // marker follows its record and read_committed consumers are told to drop it.
+      await waitForLso(ctx, topic, 2);
       const rc = await ctx.fetch(topic, 0, 0, { isolationLevel: 1 });
-      eq(dataRecords(rc.records).filter((r) => !(rc.abortedTransactions ?? []).some((a) => a.producerId === old.producerId)).length, 0, 'records of the fenced transaction visible to read_committed');
+      check((rc.abortedTransactions ?? []).some((a) => a.producerId === old.producerId && a.firstOffset === 0), 'the fenced transaction must be listed as aborted from offset 0');
+      check(parseRecordSet(rc.records).batches.some((b) => b.isControl && b.controlType === 0 && b.baseOffset === 1), 'no ABORT marker after the fenced transaction');
     },
   },
   {
