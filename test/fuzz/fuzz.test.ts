@@ -13,7 +13,7 @@ describe('fuzzer', () => {
   it('finds nothing in a bounded run', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'tributary-fuzz-'));
     const seed = Number(process.env.FUZZ_SEED ?? 20261129);
-    const report = await runFuzz({ seconds: Number(process.env.FUZZ_SECONDS ?? 15), seed, outDir, concurrency: 16 });
+    const report = await runFuzz({ seconds: Number(process.env.FUZZ_SECONDS ?? 15), seed, outDir, concurrency: 16, keepGoing: true });
     if (process.env.FUZZ_VERBOSE) process.stdout.write(JSON.stringify({ ...report, findings: report.findings.map((f) => ({ kind: f.kind, description: f.description, mutation: f.inputs[0]?.mutation, seed: f.inputs[0]?.seed })) }, null, 1) + '\n');
     // Findings that match an open fixture's signature are known (see test/fixtures/fuzz/*.json "open").
     const fixtures = new URL('../fixtures/fuzz/', import.meta.url);
