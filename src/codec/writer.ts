@@ -157,6 +157,8 @@ export class Writer {
     // Worst case 3 bytes per UTF-16 unit; write the text after a placeholder, then the length.
     this.ensureText(s, 2);
     const n = this.utf8At(s, this.pos + 2);
+    // Kafka's serializer refuses these too: an int16 length would wrap and corrupt the frame.
+    if (n > 32767) throw new RangeError(`a string of ${n} bytes does not fit a non-flexible (int16-length) string`);
     this.int16(n);
     this.pos += n;
   }

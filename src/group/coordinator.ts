@@ -341,7 +341,15 @@ export class GroupCoordinator {
     }
     // v0 has no rebalance timeout: it is the session timeout.
     const rebalanceTimeoutMs = client.apiVersion === 0 || req.rebalanceTimeoutMs < 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs;
-    const protocols: Protocol[] = req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
+    // A protocol named twice counts once (the first one), as in Kafka's keyed protocol collection:
+    // counting it twice would leave no protocol that every member supports.
+    const seen = new Set<string>();
+    const protocols: Protocol[] = [];
+    for (const p of req.protocols) {
+      if (seen.has(p.name)) continue;
+      seen.add(p.name);
+      protocols.push({ name: p.name, metadata: Buffer.from(p.metadata) });
+    }
     return new Promise((resolve) => {
       try {
         this.classicJoin({ ...req, rebalanceTimeoutMs }, protocols, client, resolve);
