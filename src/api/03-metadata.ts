@@ -1,12 +1,13 @@
 // Metadata (key 3), v0-13. This node is the only broker, the controller and every partition's
 // leader. Unknown topics are created when the broker allows it (auto.create.topics.enable) and the
-// request does (v4+ allowAutoTopicCreation; always for v0-3); an illegal name then gets
-// INVALID_TOPIC_EXCEPTION, otherwise UNKNOWN_TOPIC_OR_PARTITION. Unlike Kafka, a topic created here
+// request does (v4+ allowAutoTopicCreation; always for v0-3). An illegal name gets
+// INVALID_TOPIC_EXCEPTION either way; an unknown legal one without auto-creation, UNKNOWN_TOPIC_OR_PARTITION. Unlike Kafka, a topic created here
 // is answered at once with its partitions instead of LEADER_NOT_AVAILABLE: creation is complete
 // before the response is sent. v10+ may name topics by id (unknown id: UNKNOWN_TOPIC_ID).
 
 import { ErrorCode, type MetadataRequest, type MetadataResponse, type MetadataResponseTopic, ZERO_UUID } from '../codec/index.js';
 import type { TopicInfo } from '../cluster/cluster-state.js';
+import { topicNameProblem } from '../cluster/topic-names.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './acl-operations.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
@@ -37,6 +38,10 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
           }
           const existing = topics.topic(wanted.name);
           if (existing) return describe(existing);
+          // Kafka checks the name before anything else (KafkaApis.getTopicMetadata).
+          if (topicNameProblem(wanted.name) !== undefined) {
+            return errorTopic(wanted.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, topicOps);
+          }
           if (!autoCreate) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topicOps);
           const created = await topics.autoCreate(wanted.name);
           if ('errorCode' in created) return errorTopic(wanted.name, ZERO_UUID, created.errorCode, topicOps);
