@@ -394,6 +394,10 @@ export function downConvert(records: Buffer, toMagic: 0 | 1, options: DownConver
     let logAppendTime: number | undefined;
     if (span.magic === RECORD_BATCH_MAGIC) {
       if (isControl(entry, 0)) continue; // before decoding: markers never reach old clients
+      // Magic 0/1 have no zstd: Kafka answers UNSUPPORTED_COMPRESSION_TYPE (KIP-110), on any Node.
+      if (options.compression !== 'none' && (entry.readInt16BE(21) & 0x07) === CompressionType.zstd) {
+        throw new UnsupportedCompressionError(CompressionType.zstd, 'zstd batches cannot be down-converted to magic 0/1 (Fetch v0-3)');
+      }
       const { header, records: recs } = readBatchRecords(entry);
       messages = recs;
       codec = header.compression;
