@@ -4,9 +4,9 @@
 // would choose, plus the producer-id block record on partition 0. Values are our own versioned JSON:
 // nothing outside the coordinator reads them, and they carry the pending transactional offsets.
 
-import { buildRecordBatch, iterateBatches, readBatchRecords } from '../codec/records/index.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
-import type { LogManager, PartitionLog } from '../log/index.js';
+import { InternalTopicLog } from '../cluster/internal-topic.js';
+import type { LogManager } from '../log/index.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
@@ -69,61 +69,20 @@ export interface TxnLog {
 
 /** __transaction_state in the broker's log engine, registered as an internal compacted topic. */
 export class LogTxnLog implements TxnLog {
-  private readonly logs = new Map<number, Promise<PartitionLog>>();
-  private readonly partitions: number;
+  private readonly topic: InternalTopicLog;
 
-  constructor(
-    private readonly logManager: LogManager,
-    private readonly cluster: ClusterState | null,
-    partitions: number,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.partitions = cluster?.topic(TRANSACTION_STATE_TOPIC)?.partitions ?? partitions;
+  constructor(logManager: LogManager, cluster: ClusterState | null, partitions: number, now: () => number = Date.now) {
+    this.topic = new InternalTopicLog(logManager, cluster, TRANSACTION_STATE_TOPIC, partitions, now);
   }
 
-  private partitionLog(partition: number): Promise<PartitionLog> {
-    let p = this.logs.get(partition);
-    if (p === undefined) {
-      if (this.cluster !== null && this.cluster.topic(TRANSACTION_STATE_TOPIC) === undefined) {
-        // Registered at once; a failure to persist the registration must not become an unhandled rejection.
-        this.cluster.createTopic(TRANSACTION_STATE_TOPIC, this.partitions, { 'cleanup.policy': 'compact' }, true).durable.catch(() => {});
-      }
-      p = this.logManager.getOrCreate(TRANSACTION_STATE_TOPIC, partition, { 'cleanup.policy': 'compact' });
-      this.logs.set(partition, p);
-      p.catch(() => this.logs.delete(partition));
-    }
-    return p;
+  append(partitionKey: string, record: TxnLogRecord): Promise<void> {
+    // The producer-id block record (key '') lives on partition 0.
+    const partition = partitionKey === '' ? 0 : transactionStatePartitionFor(partitionKey, this.topic.partitions);
+    return this.topic.append(partition, [record]);
   }
 
-  async append(partitionKey: string, record: TxnLogRecord): Promise<void> {
-    const log = await this.partitionLog(partitionKey === '' ? 0 : transactionStatePartitionFor(partitionKey, this.partitions));
-    const now = this.now();
-    await log.append(buildRecordBatch({ now, records: [{ key: record.key, value: record.value, timestamp: now }] }));
-  }
-
-  async replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
-    for (const partition of this.logManager.partitionsOf(TRANSACTION_STATE_TOPIC).sort((a, b) => a - b)) {
-      const log = await this.partitionLog(partition);
-      let offset = log.logStartOffset;
-      while (offset < log.logEndOffset) {
-        const res = await log.read(offset, 1 << 20, { minOneBatch: true, upperBound: log.logEndOffset });
-        if (res.bytes === 0) break;
-        let next = offset;
-        for (const chunk of res.buffers) {
-          for (const span of iterateBatches(chunk)) {
-            if (span.status !== 'complete' || span.magic !== 2) break;
-            const { header, records } = readBatchRecords(chunk, span.position);
-            next = Math.max(next, header.baseOffset + header.lastOffsetDelta + 1);
-            if (header.isControl) continue;
-            for (const r of records) {
-              if (r.offset < offset || r.key === null) continue;
-              onRecord(r.key, r.value);
-            }
-          }
-        }
-        offset = Math.max(next, res.nextOffset);
-      }
-    }
+  replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {
+    return this.topic.replay(onRecord);
   }
 }
 
