@@ -8,6 +8,8 @@
 // and a failed acks=0 produce closes the connection, as Kafka does. Batches with a producer id pass
 // the idempotence/transaction checks of src/txn right before the append (no await in between): a
 // retried batch among the producer's last five is answered with its original offsets, not appended.
+// Produce v12+ from a transactional producer adds the partition to its transaction first (KIP-890
+// transactions V2), where older versions need an AddPartitionsToTxn before.
 
 import {
   ErrorCode,
@@ -20,8 +22,10 @@ import {
   CompressionType,
   readBaseTimestamp,
   readBatchRecords,
+  isTransactional,
   readCompression,
   readMaxTimestamp,
+  readProducerEpoch,
   readProducerId,
   readTimestampType,
   splitBatches,
@@ -70,7 +74,7 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
           if (topic === undefined) {
             return Promise.resolve(failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
           }
-          return produceToPartition(topic, p.index, p.records, request.acks, ctx);
+          return produceToPartition(topic, p.index, p.records, request.acks, request.transactionalId ?? null, ctx);
         }),
       );
     }
@@ -125,6 +129,7 @@ async function produceToPartition(
   partition: number,
   records: Buffer | null,
   acks: number,
+  transactionalId: string | null,
   ctx: RequestContext,
 ): Promise<PartitionResult> {
   const { topics, clock } = ctx.broker;
@@ -168,6 +173,16 @@ async function produceToPartition(
     if (problem) return failed(partition, ErrorCode.INVALID_RECORD, problem, true);
   }
 
+  if (ctx.apiVersion >= 12 && transactionalId !== null && isTransactional(batch, 0)) {
+    // Transactions V2: the first write of a transaction to a partition adds it (no AddPartitionsToTxn).
+    const producerId = readProducerId(batch, 0);
+    const producerEpoch = readProducerEpoch(batch, 0);
+    const entry = log.producers.get(producerId);
+    if (!(entry !== undefined && entry.currentTxnFirstOffset >= 0 && entry.producerEpoch === producerEpoch)) {
+      const code = await ctx.broker.txn.addPartitionForProduce(transactionalId, producerId, producerEpoch, topic.name, partition);
+      if (code !== ErrorCode.NONE) return failed(partition, code, `the partition could not be added to the transaction of ${transactionalId}`);
+    }
+  }
   if (readProducerId(batch, 0) >= 0) {
     const check = checkProducerBatch(log.producers, batch, (producerId, producerEpoch) =>
       ctx.broker.txn.verifyTransactionalProduce(producerId, producerEpoch, topic.name, partition),

@@ -1,9 +1,11 @@
 // ApiVersions (key 18), v0-4. Lists every API and version range the registry serves. v3+ requests
-// carry the client's software name and version (KIP-511), kept on the connection for logs. An
+// carry the client's software name and version (KIP-511), kept on the connection for logs, and get
+// the feature levels (src/cluster/features.ts: transaction.version 2). An
 // unsupported version never reaches here: the dispatcher answers it with a v0 body (see there).
 
 import type { ApiVersionsRequest, ApiVersionsResponse } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
+import { FEATURES, FINALIZED_FEATURES_EPOCH } from '../cluster/features.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
@@ -25,9 +27,10 @@ export const apiVersionsHandler: ApiHandler<ApiVersionsRequest, ApiVersionsRespo
       errorCode: ErrorCode.NONE,
       apiKeys,
       throttleTimeMs: 0,
-      supportedFeatures: [],
-      finalizedFeaturesEpoch: -1,
-      finalizedFeatures: [],
+      // Before v4 a feature whose minimum is 0 broke older clients' parsing: Kafka leaves it out (KAFKA-17492).
+      supportedFeatures: FEATURES.filter((f) => ctx.apiVersion >= 4 || f.minVersion > 0).map((f) => ({ name: f.name, minVersion: f.minVersion, maxVersion: f.maxVersion })),
+      finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH,
+      finalizedFeatures: FEATURES.map((f) => ({ name: f.name, minVersionLevel: f.finalizedLevel, maxVersionLevel: f.finalizedLevel })),
       zkMigrationReady: false,
     };
   },

@@ -1,20 +1,22 @@
-// EndTxn (key 26), v0-4: commits or aborts the ongoing transaction. The coordinator writes the decision
+// EndTxn (key 26), v0-5: commits or aborts the ongoing transaction. The coordinator writes the decision
 // to __transaction_state, the markers to every partition of the transaction, hands committed offsets to
-// the group coordinator, then answers. v5 (KIP-890 transactions V2, epoch bump per transaction) is not
-// served: we do not advertise transaction.version 2. PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2.
+// the group coordinator, then answers. v5 is transactions V2 (KIP-890 part 2, the `transaction.version`
+// feature we finalise at 2): every EndTxn bumps the producer epoch and the answer carries the producer
+// id and epoch for the next transaction. PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2.
 
 import { ErrorCode, type EndTxnRequest, type EndTxnResponse } from '../codec/index.js';
-import { type ApiHandler } from './registry.js';
+import { TRANSACTION_VERSION_1, TRANSACTION_VERSION_2 } from '../txn/index.js';
+import { type ApiHandler, schemaVersions } from './registry.js';
 
 export const endTxnHandler: ApiHandler<EndTxnRequest, EndTxnResponse> = {
-  apiKey: 26,
-  minVersion: 0,
-  maxVersion: 4,
+  ...schemaVersions(26),
 
   async handle(request, ctx) {
-    let errorCode = await ctx.broker.txn.endTxn(request.transactionalId, request.producerId, request.producerEpoch, request.committed);
+    const transactionVersion = ctx.apiVersion >= 5 ? TRANSACTION_VERSION_2 : TRANSACTION_VERSION_1;
+    const result = await ctx.broker.txn.endTxn(request.transactionalId, request.producerId, request.producerEpoch, request.committed, transactionVersion);
+    let errorCode = result.errorCode;
     if (errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 2) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
-    return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
+    return { throttleTimeMs: 0, errorCode, producerId: result.producerId, producerEpoch: result.producerEpoch };
   },
 
   errorResponse(_request, errorCode) {

@@ -2,12 +2,13 @@
 // producer's transaction. They are kept (durably, in __transaction_state) with the transaction and
 // handed to the group coordinator only when it commits; until then OffsetFetch with require_stable
 // answers UNSTABLE_OFFSET_COMMIT for them. v3+ carry the member and generation, checked as Kafka does
-// for classic groups. Partitions of unknown topics answer UNKNOWN_TOPIC_OR_PARTITION.
+// for classic groups. Partitions of unknown topics answer UNKNOWN_TOPIC_OR_PARTITION. v5 is transactions
+// V2 (KIP-890 part 2): the group joins the transaction here, with no AddOffsetsToTxn before.
 
 import { ErrorCode, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '../codec/index.js';
 import { ClassicGroup, type GroupCoordinator } from '../group/index.js';
 import { encodeKey, encodeOffsetValue } from '../group/records.js';
-import type { OffsetsSink } from '../txn/index.js';
+import { type OffsetsSink, TRANSACTION_VERSION_1, TRANSACTION_VERSION_2 } from '../txn/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 function all(request: TxnOffsetCommitRequest, code: number): TxnOffsetCommitResponse {
@@ -55,7 +56,14 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
         }
       }
     }
-    const code = offsets.length === 0 ? ErrorCode.NONE : await txn.txnOffsetCommit(request.transactionalId, request.groupId, request.producerId, request.producerEpoch, offsets);
+    const code = offsets.length === 0 ? ErrorCode.NONE : await txn.txnOffsetCommit(
+            request.transactionalId,
+            request.groupId,
+            request.producerId,
+            request.producerEpoch,
+            offsets,
+            ctx.apiVersion >= 5 ? TRANSACTION_VERSION_2 : TRANSACTION_VERSION_1,
+          );
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((t) => ({

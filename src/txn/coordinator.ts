@@ -16,12 +16,16 @@ import {
   encodeTxnValue,
   hasPartition,
   isEpochExhausted,
+  LAST_PRODUCER_EPOCH,
+  MAX_PRODUCER_EPOCH,
   newTxnMetadata,
   NO_PRODUCER_EPOCH,
   NO_PRODUCER_ID,
   type PendingOffset,
   type TxnMetadata,
   type TxnState,
+  TRANSACTION_VERSION_1,
+  TRANSACTION_VERSION_2,
 } from './metadata.js';
 import { decodeTxnKey, encodeTxnKey, type TxnLog } from './txn-log.js';
 
@@ -67,6 +71,13 @@ export interface TxnCoordinatorOptions {
 }
 
 export interface InitProducerIdResult {
+  errorCode: number;
+  producerId: number;
+  producerEpoch: number;
+}
+
+/** EndTxn's answer: with transactions V2, the producer id and (bumped) epoch for the next transaction. */
+export interface EndTxnResult {
   errorCode: number;
   producerId: number;
   producerEpoch: number;
@@ -368,7 +379,11 @@ export class TransactionCoordinator {
     );
   }
 
-  /** Bumps the epoch (fencing the producer) and aborts the ongoing transaction with it. */
+  /**
+   * Bumps the epoch (fencing the producer) and aborts the ongoing transaction with it. One bump, also
+   * for transactions V2 (KAFKA-19367): a fenced V2 producer's own abort then looks like a retry and is
+   * answered as done, its commit is fenced (see endTxn), and its writes carry a stale epoch.
+   */
   private async fenceAndAbort(m: TxnMetadata): Promise<void> {
     const next = cloneTxn(m);
     if (!isEpochExhausted(m.producerEpoch)) next.producerEpoch = m.producerEpoch + 1;
@@ -389,8 +404,19 @@ export class TransactionCoordinator {
     return m;
   }
 
-  /** Adds partitions (and groups) to the transaction, starting it when none is ongoing. */
-  async addPartitions(id: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], groups: readonly string[] = []): Promise<number> {
+  /**
+   * Adds partitions (and groups) to the transaction, starting it when none is ongoing. transactionVersion
+   * says which protocol asked: AddPartitionsToTxn/AddOffsetsToTxn from a client (V1), or a Produce v12+
+   * / TxnOffsetCommit v5+ adding implicitly (V2, KIP-890 part 2).
+   */
+  async addPartitions(
+    id: string,
+    producerId: number,
+    producerEpoch: number,
+    partitions: readonly TopicPartition[],
+    groups: readonly string[] = [],
+    transactionVersion = TRANSACTION_VERSION_1,
+  ): Promise<number> {
     const active = this.checkActive();
     if (active !== ErrorCode.NONE) return active;
     return this.withLock(id, async () => {
@@ -409,6 +435,8 @@ export class TransactionCoordinator {
           next.startTimestamp = this.clock.now();
         }
         next.state = 'Ongoing';
+        if (m.state !== 'Ongoing' || transactionVersion === TRANSACTION_VERSION_2) next.transactionVersion = transactionVersion;
+        next.nextProducerId = NO_PRODUCER_ID;
         for (const p of partitions) {
           let set = next.partitions.get(p.topic);
           if (!set) next.partitions.set(p.topic, (set = new Set()));
@@ -421,6 +449,27 @@ export class TransactionCoordinator {
         return this.errorCode(err, 'AddPartitionsToTxn', id);
       }
     });
+  }
+
+  /**
+   * Produce v12+ from a transactional producer (transactions V2): the partition joins the producer's
+   * transaction, starting one if none is ongoing. Answers in produce's terms, as Kafka's verification
+   * does: a fenced producer has an invalid epoch, and coordinator trouble is the retriable
+   * NOT_ENOUGH_REPLICAS (it does not make clients refresh metadata).
+   */
+  async addPartitionForProduce(id: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> {
+    const code = await this.addPartitions(id, producerId, producerEpoch, [{ topic, partition }], [], TRANSACTION_VERSION_2);
+    switch (code) {
+      case ErrorCode.PRODUCER_FENCED:
+        return ErrorCode.INVALID_PRODUCER_EPOCH;
+      case ErrorCode.CONCURRENT_TRANSACTIONS:
+      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+      case ErrorCode.NOT_COORDINATOR:
+        return ErrorCode.NOT_ENOUGH_REPLICAS;
+      default:
+        return code;
+    }
   }
 
   /** AddPartitionsToTxn v4+ verify-only: which partitions are part of the ongoing transaction. */
@@ -455,48 +504,88 @@ export class TransactionCoordinator {
 
   // ---- EndTxn -----------------------------------------------------------------------------------
 
-  /** Commits or aborts: writes Prepare*, then the markers, then Complete*. Answers once complete (or once the decision is durable if markers must be retried). */
-  async endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+  /**
+   * Commits or aborts: writes Prepare*, then the markers, then Complete*. Answers once complete (or once
+   * the decision is durable if markers must be retried). With transactions V2 (EndTxn v5) every EndTxn
+   * bumps the producer epoch: the markers carry the new epoch, which fences the transaction's own late
+   * writes, and the answer hands it to the producer; a producer whose epoch is exhausted moves to a new
+   * producer id. A retried V2 EndTxn is recognised by its epoch being one behind.
+   */
+  async endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean, transactionVersion = TRANSACTION_VERSION_1): Promise<EndTxnResult> {
+    const fail = (errorCode: number): EndTxnResult => ({ errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
     const active = this.checkActive();
-    if (active !== ErrorCode.NONE) return active;
+    if (active !== ErrorCode.NONE) return fail(active);
+    if (id === '') return fail(ErrorCode.INVALID_REQUEST);
     let completion: Promise<void> | undefined;
     const code = await this.withLock(id, async () => {
       try {
         const m = this.txns.get(id);
-        if (m === undefined || m.state === 'Dead' || m.producerId !== producerId) {
-          return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-        }
-        if (m.producerEpoch !== producerEpoch) {
-          // A retry after the coordinator fenced the producer (timeout, newer instance) is fenced.
-          return ErrorCode.PRODUCER_FENCED;
-        }
-        switch (m.state) {
-          case 'Ongoing': {
-            const next = cloneTxn(m);
-            next.state = commit ? 'PrepareCommit' : 'PrepareAbort';
-            await this.commitState(next);
-            completion = this.startCompletion(id);
-            return ErrorCode.NONE;
+        if (m === undefined || m.state === 'Dead') return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+        const requestV2 = transactionVersion === TRANSACTION_VERSION_2;
+        const v2 = requestV2 || m.transactionVersion === TRANSACTION_VERSION_2;
+        // A V2 retry carries the epoch before the bump (or, across an exhausted epoch, the old id).
+        const retryOnEpochBump = v2 && m.producerEpoch === producerEpoch + 1;
+        const retryOnOverflow = v2 && m.previousProducerId === producerId && producerEpoch === MAX_PRODUCER_EPOCH && m.producerEpoch === 0;
+        const isRetry = retryOnEpochBump || retryOnOverflow;
+        let validEpoch = producerEpoch === m.producerEpoch;
+        if (v2 && (m.state === 'PrepareCommit' || m.state === 'PrepareAbort')) validEpoch = isRetry;
+        else if (v2 && (m.state === 'CompleteCommit' || m.state === 'CompleteAbort')) validEpoch ||= isRetry;
+        if (m.producerId !== producerId && !retryOnOverflow) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+        // A retry after the coordinator fenced the producer (timeout, newer instance) is fenced.
+        if (!validEpoch) return ErrorCode.PRODUCER_FENCED;
+        const prepare = async (emptyAbort: boolean): Promise<number> => {
+          const next = cloneTxn(m);
+          next.state = commit ? 'PrepareCommit' : 'PrepareAbort';
+          next.transactionVersion = transactionVersion;
+          if (emptyAbort) {
+            // Transactions V2 lets a producer abort a transaction it added nothing to (its produce may have failed before the implicit add).
+            next.partitions = new Map();
+            next.groups = new Set();
+            next.pendingOffsets = new Map();
+            next.startTimestamp = this.clock.now();
           }
+          if (requestV2) {
+            if (isEpochExhausted(m.producerEpoch)) next.nextProducerId = await this.generateProducerId();
+            next.lastProducerEpoch = m.producerEpoch;
+            next.producerEpoch = Math.min(m.producerEpoch + 1, LAST_PRODUCER_EPOCH);
+          }
+          await this.commitState(next);
+          completion = this.startCompletion(id);
+          return ErrorCode.NONE;
+        };
+        switch (m.state) {
+          case 'Ongoing':
+            return prepare(false);
+          case 'Empty':
+            return !commit && requestV2 ? prepare(true) : ErrorCode.INVALID_TXN_STATE;
           case 'CompleteCommit':
-            return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+            if (isRetry) return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+            if (!commit && requestV2) return prepare(true);
+            return commit && !v2 ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
           case 'CompleteAbort':
-            return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+            // A commit at a retry epoch raced with the coordinator's own abort (timeout, fencing): the
+            // producer is fenced, not in a fatal state (KAFKA-20785).
+            if (isRetry) return commit ? ErrorCode.PRODUCER_FENCED : ErrorCode.NONE;
+            if (!commit && requestV2) return prepare(true);
+            return !commit && !v2 ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
           case 'PrepareCommit':
             return commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE;
           case 'PrepareAbort':
             return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS;
-          case 'PrepareEpochFence':
-            return ErrorCode.CONCURRENT_TRANSACTIONS;
           default:
-            return ErrorCode.INVALID_TXN_STATE;
+            return ErrorCode.CONCURRENT_TRANSACTIONS;
         }
       } catch (err) {
         return this.errorCode(err, 'EndTxn', id);
       }
     });
     if (completion) await completion;
-    return code;
+    if (code !== ErrorCode.NONE) return fail(code);
+    const m = this.txns.get(id);
+    if (m === undefined) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    // Markers still being retried: the producer continues with the id it will have once they are written.
+    if (m.nextProducerId !== NO_PRODUCER_ID) return { errorCode: code, producerId: m.nextProducerId, producerEpoch: 0 };
+    return { errorCode: code, producerId: m.producerId, producerEpoch: m.producerEpoch };
   }
 
   /** Writes markers and Complete* in the background; the returned promise settles after the first attempt. */
@@ -556,6 +645,14 @@ export class TransactionCoordinator {
     }
     const next = cloneTxn(m);
     next.state = commit ? 'CompleteCommit' : 'CompleteAbort';
+    if (m.nextProducerId !== NO_PRODUCER_ID) {
+      // Transactions V2 exhausted the epoch: the markers carried the last one, the producer moves on.
+      next.previousProducerId = m.producerId;
+      next.producerId = m.nextProducerId;
+      next.producerEpoch = 0;
+      next.lastProducerEpoch = NO_PRODUCER_EPOCH;
+      next.nextProducerId = NO_PRODUCER_ID;
+    }
     next.partitions = new Map();
     next.groups = new Set();
     next.pendingOffsets = new Map();
@@ -565,10 +662,26 @@ export class TransactionCoordinator {
 
   // ---- transactional offsets ---------------------------------------------------------------------
 
-  /** TxnOffsetCommit: keeps the offsets with the transaction (durably); they become visible on commit. */
-  async txnOffsetCommit(id: string, groupId: string, producerId: number, producerEpoch: number, offsets: readonly Omit<PendingOffset, 'commitTimestamp'>[]): Promise<number> {
+  /**
+   * TxnOffsetCommit: keeps the offsets with the transaction (durably); they become visible on commit.
+   * With transactions V2 (v5+) the group joins the transaction here, as AddOffsetsToTxn would have.
+   */
+  async txnOffsetCommit(
+    id: string,
+    groupId: string,
+    producerId: number,
+    producerEpoch: number,
+    offsets: readonly Omit<PendingOffset, 'commitTimestamp'>[],
+    transactionVersion = TRANSACTION_VERSION_1,
+  ): Promise<number> {
     const active = this.checkActive();
     if (active !== ErrorCode.NONE) return active;
+    if (transactionVersion === TRANSACTION_VERSION_2) {
+      const added = await this.addPartitions(id, producerId, producerEpoch, [], [groupId], TRANSACTION_VERSION_2);
+      // Kafka's verification answers for TxnOffsetCommit: a fenced producer has an old epoch.
+      if (added === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
+      if (added !== ErrorCode.NONE) return added;
+    }
     return this.withLock(id, async () => {
       try {
         const m = this.txns.get(id);

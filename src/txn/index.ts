@@ -5,6 +5,7 @@ export {
   TransactionCoordinator,
   TxnError,
   DEFAULT_TXN_CONFIG,
+  type EndTxnResult,
   type InitProducerIdResult,
   type MarkerWriter,
   type OffsetsSink,
@@ -13,7 +14,7 @@ export {
   type TxnCoordinatorOptions,
   type TxnDescription,
 } from './coordinator.js';
-export { type TxnState, TXN_STATES, type PendingOffset, type TxnMetadata } from './metadata.js';
+export { type TxnState, TXN_STATES, type PendingOffset, type TxnMetadata, TRANSACTION_VERSION_1, TRANSACTION_VERSION_2 } from './metadata.js';
 export { type TxnLog, LogTxnLog, MemoryTxnLog, TRANSACTION_STATE_TOPIC, transactionStatePartitionFor } from './txn-log.js';
 export { checkProducerBatch, type ProducerCheck } from './produce-check.js';
 export { logMarkerWriter, startProducerExpiry } from './markers.js';

@@ -35,6 +35,8 @@ export const NO_PRODUCER_ID = -1;
 export const NO_PRODUCER_EPOCH = -1;
 /** Short.MaxValue - 1: an epoch at this value cannot be bumped; the producer gets a new id. */
 export const MAX_PRODUCER_EPOCH = 32766;
+/** Short.MaxValue: the last epoch a marker can carry (transactions V2 bumps past MAX_PRODUCER_EPOCH once). */
+export const LAST_PRODUCER_EPOCH = 32767;
 
 export function isEpochExhausted(epoch: number): boolean {
   return epoch >= MAX_PRODUCER_EPOCH;
@@ -65,7 +67,19 @@ export interface TxnMetadata {
   pendingOffsets: Map<string, Map<string, PendingOffset>>;
   startTimestamp: number;
   updateTimestamp: number;
+  /**
+   * The transaction protocol of the client's last transition (Kafka's clientTransactionVersion): 0 for
+   * the original protocol, 2 for KIP-890 part 2 (transactions V2: the epoch is bumped by every EndTxn,
+   * partitions are added by Produce v12+ and groups by TxnOffsetCommit v5+).
+   */
+  transactionVersion: number;
+  /** Transactions V2 only: the id the producer moves to when this EndTxn exhausted its epoch, else -1. */
+  nextProducerId: number;
 }
+
+/** The transaction protocol levels of the `transaction.version` feature. */
+export const TRANSACTION_VERSION_1 = 0;
+export const TRANSACTION_VERSION_2 = 2;
 
 export function newTxnMetadata(transactionalId: string, producerId: number, timeoutMs: number, now: number): TxnMetadata {
   return {
@@ -81,6 +95,8 @@ export function newTxnMetadata(transactionalId: string, producerId: number, time
     pendingOffsets: new Map(),
     startTimestamp: -1,
     updateTimestamp: now,
+    transactionVersion: TRANSACTION_VERSION_1,
+    nextProducerId: NO_PRODUCER_ID,
   };
 }
 
@@ -120,6 +136,8 @@ export function encodeTxnValue(m: TxnMetadata): Buffer {
       pendingOffsets: [...m.pendingOffsets].map(([g, os]) => [g, [...os.values()]]),
       startTimestamp: m.startTimestamp,
       updateTimestamp: m.updateTimestamp,
+      transactionVersion: m.transactionVersion,
+      nextProducerId: m.nextProducerId,
     }),
     'utf8',
   );
@@ -139,6 +157,9 @@ export function decodeTxnValue(transactionalId: string, b: Buffer): TxnMetadata 
     pendingOffsets: [string, PendingOffset[]][];
     startTimestamp: number;
     updateTimestamp: number;
+    // Added with transactions V2; records written before have neither (and were V1).
+    transactionVersion?: number;
+    nextProducerId?: number;
   };
   if (j.v !== VALUE_VERSION) throw new Error(`unknown transaction state value version ${j.v}`);
   return {
@@ -154,5 +175,7 @@ export function decodeTxnValue(transactionalId: string, b: Buffer): TxnMetadata 
     pendingOffsets: new Map(j.pendingOffsets.map(([g, os]) => [g, new Map(os.map((o) => [`${o.topic}\0${o.partition}`, o]))])),
     startTimestamp: j.startTimestamp,
     updateTimestamp: j.updateTimestamp,
+    transactionVersion: j.transactionVersion ?? TRANSACTION_VERSION_1,
+    nextProducerId: j.nextProducerId ?? NO_PRODUCER_ID,
   };
 }

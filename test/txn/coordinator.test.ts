@@ -1,10 +1,13 @@
 // The transaction coordinator's state machine on a fake clock and an in-memory __transaction_state:
 // producer ids, epochs and fencing (KIP-360 retries), Kafka's answers per state, markers, the
-// proactive abort on timeout, transactional offsets, id expiry and recovery of a half-done commit.
+// proactive abort on timeout, transactional offsets, id expiry and recovery of a half-done commit, and
+// transactions V2 (implicit adds, an epoch bump per EndTxn, retries, empty aborts, epoch exhaustion).
 
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/codec/index.js';
-import { MemoryTxnLog, TransactionCoordinator, type PendingOffset } from '../../src/txn/index.js';
+import { MemoryTxnLog, TRANSACTION_VERSION_2, TransactionCoordinator, type PendingOffset } from '../../src/txn/index.js';
+import { encodeTxnValue, MAX_PRODUCER_EPOCH, newTxnMetadata } from '../../src/txn/metadata.js';
+import { encodeTxnKey } from '../../src/txn/txn-log.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { Logger } from '../../src/util/logger.js';
 
@@ -73,7 +76,7 @@ describe('transactional ids', () => {
     expect(await txn.addPartitions('app', first.producerId, 0, TP)).toBe(ErrorCode.PRODUCER_FENCED);
     expect(await txn.addPartitions('app', first.producerId + 1, 1, TP)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
     expect(await txn.addPartitions('nobody', 5, 0, TP)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-    expect(await txn.endTxn('app', first.producerId, 1, true)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect((await txn.endTxn('app', first.producerId, 1, true)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
     await txn.close();
   });
 
@@ -103,18 +106,18 @@ describe('transactional ids', () => {
     expect(txn.hasPendingOffsets('g', 'in', 0)).toBe(true);
     expect(txn.verifyTransactionalProduce(producerId, 0, 't', 1)).toBe(ErrorCode.NONE);
     expect(txn.verifyTransactionalProduce(producerId, 0, 't', 2)).toBe(ErrorCode.INVALID_TXN_STATE);
-    expect(await txn.endTxn('c', producerId, 0, true)).toBe(ErrorCode.NONE);
+    expect((await txn.endTxn('c', producerId, 0, true)).errorCode).toBe(ErrorCode.NONE);
     expect(markers).toEqual(TP.map((p) => ({ ...p, producerId, producerEpoch: 0, commit: true })));
     expect(committedOffsets).toHaveLength(1);
     expect(committedOffsets[0].offsets[0]).toMatchObject({ topic: 'in', partition: 0, offset: 5 });
     expect(txn.hasPendingOffsets('g', 'in', 0)).toBe(false);
     expect(txn.describe('c')?.state).toBe('CompleteCommit');
-    expect(await txn.endTxn('c', producerId, 0, true)).toBe(ErrorCode.NONE); // a retry
-    expect(await txn.endTxn('c', producerId, 0, false)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect((await txn.endTxn('c', producerId, 0, true)).errorCode).toBe(ErrorCode.NONE); // a retry
+    expect((await txn.endTxn('c', producerId, 0, false)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
     expect(txn.verifyTransactionalProduce(producerId, 0, 't', 1)).toBe(ErrorCode.INVALID_TXN_STATE);
     // The next transaction starts from CompleteCommit.
     expect(await txn.addPartitions('c', producerId, 0, [TP[0]])).toBe(ErrorCode.NONE);
-    expect(await txn.endTxn('c', producerId, 0, false)).toBe(ErrorCode.NONE);
+    expect((await txn.endTxn('c', producerId, 0, false)).errorCode).toBe(ErrorCode.NONE);
     expect(markers[markers.length - 1]).toMatchObject({ partition: 0, commit: false });
     expect(committedOffsets).toHaveLength(1);
     await txn.close();
@@ -126,7 +129,7 @@ describe('transactional ids', () => {
     const { producerId } = await txn.initProducerId('a', 10_000);
     await txn.addPartitions('a', producerId, 0, [], ['g']);
     await txn.txnOffsetCommit('a', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 9, leaderEpoch: -1, metadata: '' }]);
-    expect(await txn.endTxn('a', producerId, 0, false)).toBe(ErrorCode.NONE);
+    expect((await txn.endTxn('a', producerId, 0, false)).errorCode).toBe(ErrorCode.NONE);
     expect(committedOffsets).toHaveLength(0);
     expect(txn.hasPendingOffsets('g', 'in', 0)).toBe(false);
     await txn.close();
@@ -143,7 +146,7 @@ describe('transactional ids', () => {
     expect(txn.describe('f')?.state).toBe('CompleteAbort');
     const fresh = await txn.initProducerId('f', 10_000);
     expect(fresh).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 2 });
-    expect(await txn.endTxn('f', old.producerId, 0, true)).toBe(ErrorCode.PRODUCER_FENCED);
+    expect((await txn.endTxn('f', old.producerId, 0, true)).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
     expect(txn.verifyTransactionalProduce(old.producerId, 0, 't', 0)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     await txn.close();
   });
@@ -160,7 +163,7 @@ describe('transactional ids', () => {
     await txn.idle();
     expect(txn.describe('slow')).toMatchObject({ state: 'CompleteAbort', producerEpoch: 1 });
     expect(markers).toEqual([{ topic: 't', partition: 0, producerId: p.producerId, producerEpoch: 1, commit: false }]);
-    expect(await txn.endTxn('slow', p.producerId, 0, true)).toBe(ErrorCode.PRODUCER_FENCED);
+    expect((await txn.endTxn('slow', p.producerId, 0, true)).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
     await txn.close();
   });
 
@@ -187,7 +190,7 @@ describe('transactional ids', () => {
     await a.txn.addPartitions('crash', producerId, 0, [], ['g']);
     await a.txn.txnOffsetCommit('crash', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 3, leaderEpoch: -1, metadata: 'm' }]);
     // The decision is durable: EndTxn succeeds though markers keep failing.
-    expect(await a.txn.endTxn('crash', producerId, 0, true)).toBe(ErrorCode.NONE);
+    expect((await a.txn.endTxn('crash', producerId, 0, true)).errorCode).toBe(ErrorCode.NONE);
     expect(a.txn.describe('crash')?.state).toBe('PrepareCommit');
     expect(await a.txn.addPartitions('crash', producerId, 0, TP)).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     await a.txn.close();
@@ -206,12 +209,90 @@ describe('transactional ids', () => {
     await txn.load();
     const { producerId } = await txn.initProducerId('retry', 10_000);
     await txn.addPartitions('retry', producerId, 0, [TP[0]]);
-    expect(await txn.endTxn('retry', producerId, 0, false)).toBe(ErrorCode.NONE);
+    expect((await txn.endTxn('retry', producerId, 0, false)).errorCode).toBe(ErrorCode.NONE);
     state.failMarkers = false;
     clock.advance(100);
     await txn.idle();
     expect(markers).toHaveLength(1);
     expect(txn.describe('retry')?.state).toBe('CompleteAbort');
     await txn.close();
+  });
+});
+
+describe('transactions V2 (KIP-890 part 2)', () => {
+  const V2 = TRANSACTION_VERSION_2;
+
+  it('adds partitions from produce and groups from TxnOffsetCommit, and bumps the epoch on every EndTxn', async () => {
+    const { txn, markers, committedOffsets } = setup();
+    await txn.load();
+    const { producerId } = await txn.initProducerId('v2', 10_000);
+    expect(await txn.addPartitionForProduce('v2', producerId, 0, 't', 0)).toBe(ErrorCode.NONE);
+    expect(txn.describe('v2')?.state).toBe('Ongoing');
+    expect(await txn.txnOffsetCommit('v2', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 7, leaderEpoch: -1, metadata: '' }], V2)).toBe(ErrorCode.NONE);
+    expect(txn.describe('v2')?.groups.has('g')).toBe(true);
+    expect(await txn.endTxn('v2', producerId, 0, true, V2)).toEqual({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 1 });
+    // The markers carry the bumped epoch: the transaction's own late writes are fenced by them.
+    expect(markers).toEqual([{ topic: 't', partition: 0, producerId, producerEpoch: 1, commit: true }]);
+    expect(committedOffsets[0].offsets[0]).toMatchObject({ offset: 7 });
+    // A retry (the answer was lost) carries the old epoch and gets the same answer.
+    expect(await txn.endTxn('v2', producerId, 0, true, V2)).toEqual({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 1 });
+    expect((await txn.endTxn('v2', producerId, 0, false, V2)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    // The old epoch cannot add anything; the new one starts the next transaction.
+    expect(await txn.addPartitionForProduce('v2', producerId, 0, 't', 1)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(await txn.addPartitionForProduce('v2', producerId, 1, 't', 1)).toBe(ErrorCode.NONE);
+    expect(await txn.endTxn('v2', producerId, 1, false, V2)).toEqual({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 2 });
+    expect(markers[1]).toEqual({ topic: 't', partition: 1, producerId, producerEpoch: 2, commit: false });
+    // A commit at a retry epoch after an abort is fenced, not a fatal state error (KAFKA-20785).
+    expect((await txn.endTxn('v2', producerId, 1, true, V2)).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    // An epoch two behind is a fenced producer.
+    expect((await txn.endTxn('v2', producerId, 0, false, V2)).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    await txn.close();
+  });
+
+  it('lets a producer abort a transaction it added nothing to, bumping the epoch without markers', async () => {
+    const { txn, markers } = setup();
+    await txn.load();
+    const { producerId } = await txn.initProducerId('empty', 10_000);
+    expect(await txn.endTxn('empty', producerId, 0, false, V2)).toEqual({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 1 });
+    expect(txn.describe('empty')?.state).toBe('CompleteAbort');
+    expect(await txn.endTxn('empty', producerId, 1, false, V2)).toEqual({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 2 });
+    // Nothing to commit is an error, as in Kafka; the original protocol cannot abort from Empty either.
+    expect((await txn.endTxn('empty', producerId, 2, true, V2)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    const v1 = await txn.initProducerId('empty-v1', 10_000);
+    expect((await txn.endTxn('empty-v1', v1.producerId, 0, false)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(markers).toEqual([]);
+    await txn.close();
+  });
+
+  it('moves the producer to a new id when the epoch is exhausted, and answers a retry across it', async () => {
+    const log = new MemoryTxnLog();
+    const seeded = newTxnMetadata('old', 42, 10_000, 0);
+    seeded.producerEpoch = MAX_PRODUCER_EPOCH;
+    log.records.push({ key: encodeTxnKey({ type: 'txn', transactionalId: 'old' }), value: encodeTxnValue(seeded) });
+    const { txn, markers } = setup({ log });
+    await txn.load();
+    expect(await txn.addPartitionForProduce('old', 42, MAX_PRODUCER_EPOCH, 't', 0)).toBe(ErrorCode.NONE);
+    const done = await txn.endTxn('old', 42, MAX_PRODUCER_EPOCH, true, V2);
+    expect(done.errorCode).toBe(ErrorCode.NONE);
+    expect(done.producerId).not.toBe(42);
+    expect(done.producerEpoch).toBe(0);
+    // The last marker of the old id carries Short.MaxValue.
+    expect(markers).toEqual([{ topic: 't', partition: 0, producerId: 42, producerEpoch: 32767, commit: true }]);
+    expect(await txn.endTxn('old', 42, MAX_PRODUCER_EPOCH, true, V2)).toEqual(done);
+    expect(await txn.addPartitionForProduce('old', done.producerId, 0, 't', 0)).toBe(ErrorCode.NONE);
+    await txn.close();
+  });
+
+  it('keeps the protocol version across a restart', async () => {
+    const a = setup();
+    await a.txn.load();
+    const { producerId } = await a.txn.initProducerId('r', 10_000);
+    await a.txn.addPartitionForProduce('r', producerId, 0, 't', 0);
+    await a.txn.close();
+    const b = setup({ log: a.log });
+    await b.txn.load();
+    expect(await b.txn.endTxn('r', producerId, 0, true, V2)).toEqual({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 1 });
+    expect(await b.txn.endTxn('r', producerId, 0, true, V2)).toEqual({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 1 });
+    await b.txn.close();
   });
 });
