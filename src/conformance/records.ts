@@ -37,6 +37,8 @@ export interface FetchedBatch {
   isControl: boolean;
   isTransactional: boolean;
   producerId: number;
+  /** Magic 2 only (-1 for older formats). */
+  producerEpoch: number;
   baseSequence: number;
   compression: number;
   /** Control batches: the control record type (0 ABORT, 1 COMMIT). */
@@ -124,7 +126,7 @@ function readLegacy(buf: Buffer, off: number, end: number, out: FetchedBatch[]):
   if (codec === 0) {
     out.push({
       magic, baseOffset: offset, lastOffset: offset, attributes, isControl: false, isTransactional: false,
-      producerId: -1, baseSequence: -1, compression: 0,
+      producerId: -1, producerEpoch: -1, baseSequence: -1, compression: 0,
       records: [{ offset, timestamp, key, value, headers: [] }],
     });
     return;
@@ -140,7 +142,7 @@ function readLegacy(buf: Buffer, off: number, end: number, out: FetchedBatch[]):
   }
   out.push({
     magic, baseOffset: recs[0]?.offset ?? offset, lastOffset: offset, attributes, isControl: false, isTransactional: false,
-    producerId: -1, baseSequence: -1, compression: codec, records: recs,
+    producerId: -1, producerEpoch: -1, baseSequence: -1, compression: codec, records: recs,
   });
 }
 
@@ -156,7 +158,7 @@ function parseInto(buf: Buffer, out: FetchedBatch[]): boolean {
       out.push({
         magic, baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta,
         attributes: header.attributes, isControl: header.isControl, isTransactional: header.isTransactional,
-        producerId: header.producerId, baseSequence: header.baseSequence, compression: header.compression,
+        producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, compression: header.compression,
         controlType: header.isControl && records[0]?.key && records[0].key.length >= 4 ? records[0].key.readInt16BE(2) : undefined,
         records: records.map((r) => ({
           offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value,

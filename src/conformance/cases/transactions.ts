@@ -1,6 +1,7 @@
 // Idempotent and transactional producers: InitProducerId (22), sequence checks on Produce (KIP-98
 // duplicates and gaps), AddPartitionsToTxn (24), EndTxn (26), AddOffsetsToTxn (25), TxnOffsetCommit
-// (28), control markers, read_committed fetches (LSO, aborted transactions) and epoch fencing.
+// (28), control markers, read_committed fetches (LSO, aborted transactions), epoch fencing, and
+// transactions V2 (KIP-890 part 2) where the target finalises transaction.version 2.
 
 import { ApiKey, ErrorCode } from '../../codec/index.js';
 import type { KafkaConnection } from '../client.js';
@@ -245,6 +246,42 @@ export const transactionCases: ConformanceCase[] = [
         if (Date.now() > deadline) eq(got?.offset, 42, 'offset after the commit');
         await new Promise((r) => setTimeout(r, 50));
       }
+    },
+  },
+  {
+    id: 'txn.v2-implicit-add-epoch-bump',
+    api: ApiKey.EndTxn,
+    title: 'transactions V2: Produce v12+ adds the partition itself, EndTxn v5 bumps the epoch (markers carry it, the old epoch is fenced) and a retry with the old epoch gets the same answer',
+    cite: 'KIP-890 part 2 (transaction.version 2); EndTxnRequest.json v5, ProduceRequest.json v12',
+    versions: { min: 5 },
+    requires: [ApiKey.InitProducerId, [ApiKey.Produce, 12], ApiKey.FindCoordinator, [ApiKey.Fetch, 4], [ApiKey.ListOffsets, 2], [ApiKey.ApiVersions, 3]],
+    timeoutMs: TXN_TIMEOUT,
+    async run(ctx) {
+      const conn = await ctx.conn();
+      const av = await conn.request(ApiKey.ApiVersions, ctx.pick(ApiKey.ApiVersions, 3), { clientSoftwareName: 'tributary-conformance', clientSoftwareVersion: '1' });
+      const level = av.finalizedFeatures.find((f) => f.name === 'transaction.version')?.maxVersionLevel ?? 0;
+      if (level < 2) ctx.skip(`target finalises transaction.version ${level}; transactions V2 needs 2`);
+      const topic = await ctx.createTopic();
+      const p = await initProducer(ctx, ctx.topicName('txn'));
+      const produceVersion = ctx.pick(ApiKey.Produce, 12);
+      const pr = await ctx.produceRaw(topic, 0, batch(p, 0, ['v0', 'v1'], true), { transactionalId: p.transactionalId, version: produceVersion });
+      noError(pr.errorCode, `transactional Produce v${produceVersion} without AddPartitionsToTxn`);
+      const end = { transactionalId: p.transactionalId ?? '', producerId: p.producerId, producerEpoch: p.producerEpoch, committed: true };
+      const res = await p.conn.request(ApiKey.EndTxn, ctx.version, end);
+      noError(res.errorCode, 'EndTxn v5 commit');
+      eq(res.producerId, p.producerId, 'producer id after the commit');
+      eq(res.producerEpoch, p.producerEpoch + 1, 'producer epoch after the commit');
+      await waitForLso(ctx, topic, 3);
+      const rc = await ctx.fetch(topic, 0, 0, { isolationLevel: 1 });
+      eq(dataRecords(rc.records).map((r) => str(r.value)).join(','), 'v0,v1', 'committed records');
+      const marker = parseRecordSet(rc.records).batches.find((b) => b.isControl);
+      check(marker !== undefined && marker.controlType === 1, 'no COMMIT marker after the records');
+      eq(marker.producerEpoch, p.producerEpoch + 1, 'epoch of the COMMIT marker');
+      const late = await ctx.produceRaw(topic, 0, batch(p, 2, ['late'], true), { transactionalId: p.transactionalId, version: produceVersion });
+      errorIs(late.errorCode, [ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.PRODUCER_FENCED], 'produce with the epoch before the bump');
+      const retry = await p.conn.request(ApiKey.EndTxn, ctx.version, end);
+      noError(retry.errorCode, 'EndTxn v5 commit retried with the old epoch');
+      eq(retry.producerEpoch, p.producerEpoch + 1, 'producer epoch answered to the retry');
     },
   },
 ];
