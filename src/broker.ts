@@ -17,11 +17,17 @@ import { HandlerRegistry } from './api/registry.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
 import { openStorage } from './storage/index.js';
+import { BufferPool } from './util/buffer-pool.js';
 import { type Clock, systemClock } from './util/clock.js';
 import { Logger } from './util/logger.js';
 import { GroupCoordinator, groupConfigFrom, LogGroupLog } from './group/index.js';
 import { groupOffsetsSink } from './api/28-txn-offset-commit.js';
 import { LogTxnLog, logMarkerWriter, startProducerExpiry, TransactionCoordinator } from './txn/index.js';
+
+/** Free read buffers kept for reuse at most (a few fetch responses' worth). */
+const READ_BUFFER_POOL_BYTES = 64 * 1024 * 1024;
+/** An idle broker drops its free read buffers after one to two of these. */
+const READ_BUFFER_TRIM_MS = 30_000;
 
 export interface BrokerOptions {
   /** Storage URL: 'memory://' (the embedded default) or 'file://DIR'. */
@@ -80,8 +86,16 @@ export async function startBrokerWithConfig(
   try {
     const cluster = await ClusterState.open(storage, config.int('node.id'), logger.child('cluster'));
     installDynamicBrokerConfigs(config, cluster);
+    // Fetches read into recycled buffers, handed back by the connection once written (util/buffer-pool.ts).
+    const readBuffers = new BufferPool({ maxFreeBytes: READ_BUFFER_POOL_BYTES });
+    const trimReadBuffers = setInterval(() => readBuffers.trimIfIdle(), READ_BUFFER_TRIM_MS).unref();
+    cleanups.unshift(async () => {
+      clearInterval(trimReadBuffers);
+      readBuffers.clear();
+    });
     const logs = await LogManager.open({
       storage,
+      readBuffers,
       clock,
       logger: logger.child('log'),
       defaults: toLogConfig(resolveTopicConfig({}, config)),
@@ -125,7 +139,7 @@ export async function startBrokerWithConfig(
     const shutdown = new AbortController();
     const fetchSessions = new FetchSessionCache();
     const services: BrokerServices = {
-      config, cluster, clock, logger, advertised, registry, logs, topics, groups, txn, fetchSessions, shutdown: shutdown.signal,
+      config, cluster, clock, logger, advertised, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
     };
     const server = new Server({
       host: config.listener.host,
@@ -136,6 +150,7 @@ export async function startBrokerWithConfig(
       idleTimeoutMs: config.int('connections.max.idle.ms'),
       memoryBudgetBytes: config.int('queued.max.request.bytes'),
       dispatcher: new ApiDispatcher(registry, services, logger.child('api')),
+      readBuffers,
       logger: logger.child('server'),
     });
     const port = await server.listen();

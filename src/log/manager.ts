@@ -10,6 +10,7 @@ import { LogCleaner } from './cleaner.js';
 import { type LogConfig, type LogConfigInput, DEFAULT_LOG_CONFIG, parseLogConfig } from './config.js';
 import { LogClosedError } from './errors.js';
 import { HandlePool } from './handle-pool.js';
+import type { BufferPool } from '../util/buffer-pool.js';
 import { PartitionLog, type LogContext } from './partition-log.js';
 
 export interface LogManagerOptions {
@@ -39,6 +40,8 @@ export interface LogManagerOptions {
   background?: boolean;
   /** Logs opened concurrently at start-up (default 16). */
   openConcurrency?: number;
+  /** Buffers that reads borrow (see src/util/buffer-pool.ts); default: fresh buffers. */
+  readBuffers?: BufferPool;
 }
 
 const CLEAN_SHUTDOWN = '.clean_shutdown';
@@ -66,7 +69,7 @@ export class LogManager {
     readonly pool: HandlePool,
   ) {
     this.defaults = parseLogConfig(opts.defaults, DEFAULT_LOG_CONFIG);
-    this.ctx = { storage, pool, clock, logger };
+    this.ctx = { storage, pool, clock, logger, readBuffers: opts.readBuffers };
     this.cleaner = new LogCleaner(clock, logger.child('log-cleaner'), opts.cleanerDedupeBufferBytes ?? 16 * 1024 * 1024);
   }
 

@@ -40,11 +40,14 @@ import type { HandlePool } from './handle-pool.js';
 import { LeaderEpochCache, type EpochEntry } from './leader-epoch.js';
 import { type BatchInfo, ProducerStateManager, type ProducerSnapshot } from './producer-state.js';
 import { HeaderScanner, Segment, type HeaderInfo } from './segment.js';
+import type { BufferPool } from '../util/buffer-pool.js';
 
 /** What a partition log needs from its manager. */
 export interface LogContext {
   storage: Storage;
   pool: HandlePool;
+  /** Where fetch reads borrow their buffers (none: fresh buffers). */
+  readBuffers?: BufferPool;
   clock: Clock;
   logger: Logger;
 }
@@ -830,45 +833,72 @@ export class PartitionLog {
   }
 
   private async readFrom(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upper: number): Promise<{ buf: Buffer; nextOffset: number } | null> {
-    let i = this.segmentIndexFor(fetchOffset);
-    for (; i < this.segments.length; i++) {
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
       const seg = this.segments[i];
       if (!seg.loaded) await this.ensureLoaded(seg);
       const end = seg.written;
+      // A consumer reading on from its last fetch starts where that one stopped: no header scan.
       const cached = this.positionCache.get(fetchOffset);
-      let pos = cached && cached.seg === seg ? cached.pos : seg.floorPosition(fetchOffset);
-      const scanner = new HeaderScanner(this.ctx.pool, seg.logPath, Math.max(16 * 1024, Math.min(maxBytes, 1024 * 1024)));
-      let h: HeaderInfo | null = null;
-      while (pos < end) {
-        h = await scanner.headerAt(pos, end);
-        if (!h) break;
-        if (h.lastOffset >= fetchOffset) break;
-        pos += h.size;
-        h = null;
-      }
-      if (!h) continue; // nothing at or after fetchOffset in this segment (gaps from compaction)
-      if (h.baseOffset >= upper) return null;
-      let want = Math.min(maxBytes, end - pos);
-      if (want < h.size) {
-        if (!minOneBatch) return null;
-        want = h.size;
-      }
-      const buf = await scanner.batchAt(pos, want);
-      let p = 0;
-      let lastOffset = -1;
-      while (p + RECORD_BATCH_HEADER_SIZE <= buf.length) {
-        const size = readBatchLength(buf, p) + LOG_OVERHEAD;
-        const base = readBaseOffset(buf, p);
-        if (base >= upper || p + size > buf.length) break;
-        lastOffset = base + readLastOffsetDelta(buf, p);
-        p += size;
-      }
-      if (p === 0) return null;
-      const nextOffset = lastOffset + 1;
-      this.cachePosition(nextOffset, seg, pos + p);
-      return { buf: p === buf.length ? buf : buf.subarray(0, p), nextOffset };
+      const pos = cached && cached.seg === seg ? cached.pos : await this.scanToBatch(seg, fetchOffset, end);
+      if (pos < 0 || pos + RECORD_BATCH_HEADER_SIZE > end) continue; // nothing at or after fetchOffset here
+      const found = await this.readBatchesAt(seg, pos, end, maxBytes, minOneBatch, upper);
+      if (found === null) return null;
+      this.cachePosition(found.nextOffset, seg, pos + found.buf.length);
+      return found;
     }
     return null;
+  }
+
+  /** Position of the first batch in seg whose last offset is at or after offset (from the sparse index), or -1. */
+  private async scanToBatch(seg: Segment, offset: number, end: number): Promise<number> {
+    const scanner = new HeaderScanner(this.ctx.pool, seg.logPath, 16 * 1024);
+    let pos = seg.floorPosition(offset);
+    while (pos < end) {
+      const h = await scanner.headerAt(pos, end);
+      if (!h) return -1;
+      if (h.lastOffset >= offset) return pos;
+      pos += h.size;
+    }
+    return -1;
+  }
+
+  /**
+   * Whole batches from pos, below upper, within maxBytes (or the first batch whatever its size, with
+   * minOneBatch), read with one positional read into a buffer lent by the read-buffer pool (the
+   * fetch's connection returns it once written; other readers let the GC have it).
+   */
+  private async readBatchesAt(seg: Segment, pos: number, end: number, maxBytes: number, minOneBatch: boolean, upper: number): Promise<{ buf: Buffer; nextOffset: number } | null> {
+    const readInto = async (length: number): Promise<Buffer> => {
+      const into = this.ctx.readBuffers?.acquire(length);
+      return this.ctx.pool.use(seg.logPath, false, (f) => f.read(pos, length, into?.subarray(0, length)));
+    };
+    const release = (b: Buffer): void => this.ctx.readBuffers?.release(b);
+    // At least the first header, to learn the first batch's size.
+    let buf = await readInto(Math.min(end - pos, Math.max(maxBytes, RECORD_BATCH_HEADER_SIZE)));
+    if (buf.length < RECORD_BATCH_HEADER_SIZE || readBaseOffset(buf, 0) >= upper) {
+      release(buf);
+      return null;
+    }
+    const firstSize = readBatchLength(buf, 0) + LOG_OVERHEAD;
+    if (firstSize > buf.length) {
+      release(buf);
+      if (!minOneBatch || firstSize > end - pos) return null;
+      buf = await readInto(firstSize);
+    }
+    let p = 0;
+    let lastOffset = -1;
+    while (p + RECORD_BATCH_HEADER_SIZE <= buf.length) {
+      const size = readBatchLength(buf, p) + LOG_OVERHEAD;
+      const base = readBaseOffset(buf, p);
+      if (base >= upper || p + size > buf.length) break;
+      lastOffset = base + readLastOffsetDelta(buf, p);
+      p += size;
+    }
+    if (p === 0) {
+      release(buf);
+      return null;
+    }
+    return { buf: p === buf.length ? buf : buf.subarray(0, p), nextOffset: lastOffset + 1 };
   }
 
   private cachePosition(offset: number, seg: Segment, pos: number): void {

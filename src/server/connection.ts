@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { FrameError, FrameSplitter } from '../codec/frames.js';
 import type { Logger } from '../util/logger.js';
 import type { MemoryBudget } from './memory-budget.js';
+import type { BufferPool } from '../util/buffer-pool.js';
 import { CLOSE, type ConnectionInfo, type DispatchResult, type RequestDispatcher } from './types.js';
 
 export interface ConnectionOptions {
@@ -18,6 +19,8 @@ export interface ConnectionOptions {
   idleTimeoutMs: number;
   budget: MemoryBudget;
   dispatcher: RequestDispatcher;
+  /** The pool fetch reads borrow record buffers from: such chunks go back to it once written. */
+  readBuffers?: BufferPool;
   logger: Logger;
   listenerName: string;
 }
@@ -199,7 +202,11 @@ export class Connection implements ConnectionInfo {
           corked = true;
         }
         let ok = true;
-        for (const buf of slot.result) ok = this.socket.write(buf);
+        const pool = this.options.readBuffers;
+        for (const buf of slot.result) {
+          // A borrowed record buffer goes back only once the kernel has its bytes (never after a failed write).
+          ok = pool?.isLent(buf) ? this.socket.write(buf, (err) => err == null && pool.release(buf)) : this.socket.write(buf);
+        }
         if (!ok) this.pause('drain');
       }
     }

@@ -2,6 +2,7 @@
 // shutdown (stop accepting, let in-flight requests finish, then close sockets).
 
 import net from 'node:net';
+import type { BufferPool } from '../util/buffer-pool.js';
 import type { Logger } from '../util/logger.js';
 import { Connection } from './connection.js';
 import { MemoryBudget } from './memory-budget.js';
@@ -17,6 +18,8 @@ export interface ServerOptions {
   /** Bytes of requests held in memory across all connections. */
   memoryBudgetBytes: number;
   dispatcher: RequestDispatcher;
+  /** Where fetch reads borrow record buffers (returned by the connection once written). */
+  readBuffers?: BufferPool;
   logger: Logger;
 }
 
@@ -72,6 +75,7 @@ export class Server {
       idleTimeoutMs: this.options.idleTimeoutMs,
       budget: this.budget,
       dispatcher: this.options.dispatcher,
+      readBuffers: this.options.readBuffers,
       logger: this.options.logger,
       listenerName: this.options.listenerName,
     });

@@ -13,15 +13,15 @@ class LocalFile implements StorageFile {
     return (await this.fh.stat()).size;
   }
 
-  async read(position: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length);
+  async read(position: number, length: number, into?: Buffer): Promise<Buffer> {
+    const buf = into ?? Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.fh.read(buf, done, length - done, position + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
-    return done === length ? buf : buf.subarray(0, done);
+    return done === buf.length ? buf : buf.subarray(0, done);
   }
 
   async write(buffers: readonly Buffer[], position: number): Promise<void> {

@@ -76,11 +76,11 @@ class MemoryFile implements StorageFile {
     return this.node.length;
   }
 
-  async read(position: number, length: number): Promise<Buffer> {
+  async read(position: number, length: number, into?: Buffer): Promise<Buffer> {
     this.check();
     const end = Math.min(this.node.length, position + length);
     if (end <= position) return Buffer.alloc(0);
-    const out = Buffer.allocUnsafe(end - position);
+    const out = into === undefined ? Buffer.allocUnsafe(end - position) : into.subarray(0, end - position);
     get(this.node, out, position);
     return out;
   }

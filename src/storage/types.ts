@@ -6,8 +6,11 @@ export interface StorageFile {
   readonly path: string;
   /** Size in bytes as far as this process knows (includes completed writes). */
   size(): Promise<number>;
-  /** Reads up to length bytes at position into a new Buffer; shorter only at end of file. */
-  read(position: number, length: number): Promise<Buffer>;
+  /**
+   * Reads up to length bytes at position; shorter only at end of file. Into a new Buffer, or into
+   * `into` (at least length bytes) when given: the result is then a view of it.
+   */
+  read(position: number, length: number, into?: Buffer): Promise<Buffer>;
   /** Writes all buffers contiguously starting at position. */
   write(buffers: readonly Buffer[], position: number): Promise<void>;
   /** Makes every completed write durable (fdatasync). */

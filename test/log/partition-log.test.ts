@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readBaseOffset, readLastOffsetDelta, readMaxTimestamp, readPartitionLeaderEpoch, readTimestampType } from '../../src/codec/records/record-batch.js';
 import { LogManager, OffsetOutOfRangeError, type PartitionLog } from '../../src/log/index.js';
+import { BufferPool } from '../../src/util/buffer-pool.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { batch, ENGINES, makeEngine, sizedBatch, type EngineFixture } from '../helpers/log-helpers.js';
 
@@ -295,5 +296,37 @@ describe.each(ENGINES)('PartitionLog on %s storage', (engine) => {
     const fresh = await mgr.getOrCreate('gone', 0);
     expect(fresh.logEndOffset).toBe(0);
     expect(b.logEndOffset).toBe(2);
+  });
+});
+
+describe.each(ENGINES)('reads into borrowed buffers on %s storage', (engine) => {
+  it('lends the read buffer, and a reused buffer carries the new read', async () => {
+    const fx = await makeEngine(engine);
+    const readBuffers = new BufferPool({ minSize: 1024, maxFreeBytes: 1 << 20 });
+    const mgr = await LogManager.open({ storage: await fx.open(), clock: new FakeClock(), background: false, readBuffers });
+    try {
+      const log = await mgr.getOrCreate('t', 0);
+      for (let i = 0; i < 40; i++) await log.append(batch(Array.from({ length: 10 }, (_, j) => `record-${i}-${j}-${'x'.repeat(50)}`)));
+      const first = await log.read(0, 4096, { minOneBatch: true });
+      expect(readBuffers.isLent(first.buffers[0])).toBe(true);
+      const firstBytes = Buffer.from(first.buffers[0]);
+      readBuffers.release(first.buffers[0]);
+      // The next read reuses the same memory and must hold its own batches.
+      const next = await log.read(first.nextOffset, 4096, { minOneBatch: true });
+      expect(next.buffers[0].buffer).toBe(first.buffers[0].buffer);
+      expect(readBaseOffset(next.buffers[0], 0)).toBe(first.nextOffset);
+      // Reading the first range again into fresh memory gives the original bytes.
+      const again = await log.read(0, 4096, { minOneBatch: true });
+      expect(Buffer.compare(again.buffers[0], firstBytes)).toBe(0);
+      // A batch larger than the limit: nothing without minOneBatch, the whole batch with it.
+      const big = await log.append(batch(['y'.repeat(20_000)]));
+      expect((await log.read(big.baseOffset, 1000, { minOneBatch: false })).bytes).toBe(0);
+      const whole = await log.read(big.baseOffset, 1000, { minOneBatch: true });
+      expect(whole.nextOffset).toBe(big.baseOffset + 1);
+      expect(whole.bytes).toBeGreaterThan(20_000);
+    } finally {
+      await mgr.close();
+      await fx.cleanup();
+    }
   });
 });
