@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiKey, encodeRequest } from '../src/codec/index.js';
+import { ApiKey, encodeRequest, loadAllApiCodecs } from '../src/codec/index.js';
 import { printSummary } from './load/cpuprofile.js';
 import { RawConnection, createTopic, fetchFrame, makeBatch, parseFetch, produceError, produceFrame } from './load/raw-client.js';
 
@@ -229,6 +229,7 @@ async function sinkRate(mode: string, s: Shape, conns: number): Promise<number> 
 }
 
 async function main(): Promise<void> {
+  await loadAllApiCodecs();
   const load = os.loadavg();
   out(`# Tributary broker bench ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'})`);
   out(`# load average at start: ${load.map((x) => x.toFixed(2)).join(' ')}   step ${STEP_MS} ms, ${IN_FLIGHT} requests in flight per connection${QUICK ? '  (--quick)' : ''}`);

@@ -2,7 +2,9 @@
 // response each carrying 1 MiB of records (in 16 partitions of 64 KiB), a Metadata response with
 // many small fields (per-field overhead), and CRC-32C MB/s when src/codec/records/crc32c.ts exists.
 // Run: npm run bench:codec   (compiles with tsc into dist/bench-codec, then runs on plain Node)
-import { ApiKey, decodeRequest, decodeRequestHeader, decodeResponse, encodeRequest, encodeResponse, randomUuid } from '../src/codec/index.js';
+import { ApiKey, decodeRequest, decodeRequestHeader, decodeResponse, encodeRequest, encodeResponse, loadAllApiCodecs, randomUuid } from '../src/codec/index.js';
+
+await loadAllApiCodecs(); // the broker loads each API's codec on first use; here every call is synchronous
 
 const MiB = 1024 * 1024;
 const PARTS = 16;

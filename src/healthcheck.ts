@@ -2,7 +2,7 @@
 // when it answers without error within the timeout (the container's HEALTHCHECK runs this).
 
 import net from 'node:net';
-import { decodeResponse, encodeRequest, ErrorCode } from './codec/index.js';
+import { decodeResponse, encodeRequest, ErrorCode, loadApiCodec } from './codec/index.js';
 
 export async function runHealthcheck(argv: string[]): Promise<number> {
   const i = argv.indexOf('--bootstrap');
@@ -11,6 +11,7 @@ export async function runHealthcheck(argv: string[]): Promise<number> {
   const host = bootstrap.slice(0, colon);
   const port = Number(bootstrap.slice(colon + 1));
   try {
+    await loadApiCodec(18);
     const errorCode = await apiVersions(host, port, 5000);
     if (errorCode !== ErrorCode.NONE) throw new Error(`ApiVersions answered error ${errorCode}`);
     process.stdout.write(`ok ${bootstrap}\n`);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../src/broker.js';
-import { ApiKey, apiInfo, decodeResponse, encodeRequest, ErrorCode, ZERO_UUID } from '../../src/codec/index.js';
+import { ApiKey, apiInfo, decodeResponse, encodeRequest, ErrorCode, loadAllApiCodecs, ZERO_UUID } from '../../src/codec/index.js';
 import { KafkaConnection } from '../../src/conformance/client.js';
 import { dataRecords, v2Batch } from '../../src/conformance/records.js';
 import { MemoryLogger } from '../../src/util/logger.js';
@@ -64,6 +64,10 @@ export interface FuzzReport {
 const SENTINEL_ID = 0x7ffffff0;
 export const CONTROL_DEADLINE_MS = 2_000;
 const INPUT_DEADLINE_MS = 500;
+
+// Seeds, mutations and checks encode and decode any API synchronously. (The embedded broker shares
+// this process, so its lazy codec loading is not exercised here; test/codec/lazy-load covers it.)
+await loadAllApiCodecs();
 
 /** A valid ApiVersions v0 frame: answered only if the broker is still reading this connection. */
 const SENTINEL = Buffer.concat(encodeRequest(ApiKey.ApiVersions, 0, { correlationId: SENTINEL_ID, clientId: 'fuzz-sentinel' }, {}));

@@ -2,9 +2,12 @@
 // codec's FrameSplitter, responses matched to requests by order (Kafka answers a connection's
 // requests strictly in order), no Promise per request. Requests are precomputed Buffers.
 import * as net from 'node:net';
-import { ApiKey, decodeResponse, encodeRequest } from '../../src/codec/index.js';
+import { ApiKey, decodeResponse, encodeRequest, loadAllApiCodecs } from '../../src/codec/index.js';
 import { FrameSplitter } from '../../src/codec/frames.js';
 import { buildRecordBatch } from '../../src/codec/records/index.js';
+
+// The frame builders below are synchronous: load the codecs they use once, when this module loads.
+await loadAllApiCodecs();
 
 export type OnResponse = (frame: Buffer) => void;
 

@@ -10,7 +10,7 @@
 // indexes, no validation beyond the CRC. Usage: node sink.js MODE FILE [SIZE]; prints "listening PORT".
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { ApiKey, encodeResponse } from '../../src/codec/index.js';
+import { ApiKey, encodeResponse, loadApiCodec } from '../../src/codec/index.js';
 import { FrameSplitter } from '../../src/codec/frames.js';
 import { crc32c } from '../../src/codec/records/crc32c.js';
 import { PRODUCE_VERSION } from './raw-client.js';
@@ -20,6 +20,7 @@ const file = process.argv[3];
 const serveSize = Number(process.argv[4] ?? 16 * 1024 * 1024);
 if (!['ack', 'ingest-os', 'ingest-fsync', 'serve', 'serve-file'].includes(mode)) throw new Error(`unknown mode ${mode}`);
 
+await loadApiCodec(ApiKey.Produce);
 const canned = Buffer.concat(
   encodeResponse(ApiKey.Produce, PRODUCE_VERSION, 0, {
     responses: [{ name: 'bench', partitionResponses: [{ index: 0, errorCode: 0, baseOffset: 0, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [], errorMessage: null }] }],

@@ -596,9 +596,17 @@ for (const file of files) {
     if (!byFile.has(e.file)) byFile.set(e.file, []);
     byFile.get(e.file).push(e.name);
   }
-  for (const [f, ns] of byFile) L.push(`import { ${ns.map((/** @type {string} */ n) => `${n}Codec`).join(', ')} } from './${f}.js';`);
+  // API modules (1.4 MB of JS) are imported by API_SCHEMAS[i].load() on first use, so that a broker
+  // starts without compiling the codecs of APIs no client calls; only the small data schemas and the
+  // types (erased) are imported here.
+  const dataFiles = new Set(datas.map((e) => e.file));
+  for (const [f, ns] of byFile) {
+    if (dataFiles.has(f)) L.push(`import { ${ns.map((/** @type {string} */ n) => `${n}Codec`).join(', ')} } from './${f}.js';`);
+  }
   for (const file of files) L.push(`export type * from './${file.base}.js';`);
-  for (const [f, ns] of byFile) L.push(`export { ${ns.map((/** @type {string} */ n) => `${n}Codec`).join(', ')} } from './${f}.js';`);
+  for (const [f, ns] of byFile) {
+    if (dataFiles.has(f)) L.push(`export { ${ns.map((/** @type {string} */ n) => `${n}Codec`).join(', ')} } from './${f}.js';`);
+  }
   L.push('');
   L.push('/** Decoder, sizer and writer of one message; each takes the version. */');
   L.push('export interface MessageCodec<T = any> {');
@@ -619,6 +627,12 @@ for (const file of files) {
   L.push('  listeners: readonly string[];');
   L.push('  /** The newest version is not advertised unless unstable versions are enabled. */');
   L.push('  latestVersionUnstable: boolean;');
+  L.push('  /** Imports the API\'s codec module; loadApiCodec() (../api-codecs.ts) caches it. */');
+  L.push('  load(): Promise<ApiCodecs>;');
+  L.push('}');
+  L.push('');
+  L.push('/** Request and response codecs of one API. */');
+  L.push('export interface ApiCodecs {');
   L.push('  request: MessageCodec;');
   L.push('  response: MessageCodec;');
   L.push('}');
@@ -634,7 +648,7 @@ for (const file of files) {
   L.push('export const API_SCHEMAS: readonly ApiSchema[] = [');
   for (const e of reqs) {
     const resp = apis.find((x) => x.type === 'response' && x.key === e.key);
-    L.push(`  { key: ${e.key}, name: '${e.name.replace(/Request$/, '')}', minVersion: ${e.min}, maxVersion: ${e.max}, flexibleFrom: ${e.flex}, listeners: ${JSON.stringify(e.listeners)}, latestVersionUnstable: ${e.unstable}, request: ${e.name}Codec, response: ${resp.name}Codec },`);
+    L.push(`  { key: ${e.key}, name: '${e.name.replace(/Request$/, '')}', minVersion: ${e.min}, maxVersion: ${e.max}, flexibleFrom: ${e.flex}, listeners: ${JSON.stringify(e.listeners)}, latestVersionUnstable: ${e.unstable}, load: () => import('./${e.file}.js').then((m) => ({ request: m.${e.name}Codec, response: m.${resp.name}Codec })) },`);
   }
   L.push('];');
   L.push('');

@@ -8,7 +8,11 @@
 // round-trip exactly); uuids are Kafka's 22-char base64url strings; decoded bytes/records are views
 // into the frame; records encode from a Buffer or a Buffer[] without copying; unknown tagged fields
 // are kept in `_unknownTaggedFields` and written back.
-import { API_SCHEMAS, DATA_SCHEMAS, type DataByName, type RequestByKey, type ResponseByKey } from './generated/index.js';
+//
+// The codec of each API is loaded on first use (see api-codecs.ts): await loadApiCodec(key), or
+// loadAllApiCodecs(), before calling the synchronous request/response functions for that API.
+import { apiCodecs } from './api-codecs.js';
+import { DATA_SCHEMAS, type DataByName, type RequestByKey, type ResponseByKey } from './generated/index.js';
 import { ERROR_TABLE, type ErrorInfo } from './generated/errors.js';
 import { CodecError, asCodecError } from './errors.js';
 import { Reader } from './reader.js';
@@ -43,6 +47,7 @@ export {
   type ResponseHeader,
 } from './headers.js';
 export * from './generated/index.js';
+export { apiCodecs, isApiCodecLoaded, loadAllApiCodecs, loadApiCodec } from './api-codecs.js';
 export { ErrorCode, ERROR_TABLE, type ErrorInfo } from './generated/errors.js';
 
 /** Any request or response body (when the key is not a literal). */
@@ -63,6 +68,7 @@ function checkSize(w: Writer, inline: number, name: string): void {
   if (wrote !== inline) throw new Error(`codec bug: ${name} sized ${inline} inline bytes but wrote ${wrote}`);
 }
 
+/** The schema of a key, checking the version; the codec itself comes from apiCodecs(). */
 function schemaFor(apiKey: number, apiVersion: number) {
   const s = apiInfo(apiKey);
   if (s === undefined) throw new CodecError(`unknown api key ${apiKey}`, 'unsupported');
@@ -75,14 +81,16 @@ function schemaFor(apiKey: number, apiVersion: number) {
 /**
  * Decodes a request body. `frame` is the request without its size prefix and `bodyOffset` comes from
  * decodeRequestHeader. Fields the version lacks hold their defaults; `bytes`/`records` fields are
- * views into `frame`. Throws CodecError (kind 'unsupported' for an unknown key/version).
+ * views into `frame`. Throws CodecError (kind 'unsupported' for an unknown key/version), and a plain
+ * Error when the API's codec is not loaded yet (likewise every function below that takes an API key).
  */
 export function decodeRequest<K extends ApiKeyNumber>(apiKey: K, apiVersion: number, frame: Buffer, bodyOffset: number): RequestByKey[K];
 export function decodeRequest(apiKey: number, apiVersion: number, frame: Buffer, bodyOffset: number): AnyRequest;
 export function decodeRequest(apiKey: number, apiVersion: number, frame: Buffer, bodyOffset: number): AnyRequest {
-  const s = schemaFor(apiKey, apiVersion);
+  schemaFor(apiKey, apiVersion);
+  const c = apiCodecs(apiKey);
   try {
-    return s.request.decode(new Reader(frame, bodyOffset), apiVersion);
+    return c.request.decode(new Reader(frame, bodyOffset), apiVersion);
   } catch (e) {
     throw asCodecError(e);
   }
@@ -97,14 +105,15 @@ export function encodeResponse<K extends ApiKeyNumber>(apiKey: K, apiVersion: nu
 export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer[];
 export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer[] {
   const s = schemaFor(apiKey, apiVersion);
+  const c = apiCodecs(apiKey);
   const hv = responseHeaderVersion(apiKey, apiVersion);
   sizeState.external = 0;
-  const inline = 4 + sizeResponseHeader(hv) + s.response.size(body, apiVersion);
+  const inline = 4 + sizeResponseHeader(hv) + c.response.size(body, apiVersion);
   const external = sizeState.external;
   const w = new Writer(inline);
   w.int32(inline - 4 + external);
   writeResponseHeader(w, correlationId, hv);
-  s.response.write(w, body, apiVersion);
+  c.response.write(w, body, apiVersion);
   checkSize(w, inline, s.name);
   return w.toBuffers();
 }
@@ -114,14 +123,15 @@ export function encodeRequest<K extends ApiKeyNumber>(apiKey: K, apiVersion: num
 export function encodeRequest(apiKey: number, apiVersion: number, header: RequestHeaderInput, body: unknown): Buffer[];
 export function encodeRequest(apiKey: number, apiVersion: number, header: RequestHeaderInput, body: unknown): Buffer[] {
   const s = schemaFor(apiKey, apiVersion);
+  const c = apiCodecs(apiKey);
   const hv = header.headerVersion ?? requestHeaderVersion(apiKey, apiVersion);
   sizeState.external = 0;
-  const inline = 4 + sizeRequestHeader(header, hv) + s.request.size(body, apiVersion);
+  const inline = 4 + sizeRequestHeader(header, hv) + c.request.size(body, apiVersion);
   const external = sizeState.external;
   const w = new Writer(inline);
   w.int32(inline - 4 + external);
   writeRequestHeader(w, apiKey, apiVersion, header, hv);
-  s.request.write(w, body, apiVersion);
+  c.request.write(w, body, apiVersion);
   checkSize(w, inline, s.name);
   return w.toBuffers();
 }
@@ -130,11 +140,12 @@ export function encodeRequest(apiKey: number, apiVersion: number, header: Reques
 export function decodeResponse<K extends ApiKeyNumber>(apiKey: K, apiVersion: number, frame: Buffer): { header: ResponseHeader; body: ResponseByKey[K] };
 export function decodeResponse(apiKey: number, apiVersion: number, frame: Buffer): { header: ResponseHeader; body: AnyResponse };
 export function decodeResponse(apiKey: number, apiVersion: number, frame: Buffer): { header: ResponseHeader; body: AnyResponse } {
-  const s = schemaFor(apiKey, apiVersion);
+  schemaFor(apiKey, apiVersion);
+  const c = apiCodecs(apiKey);
   try {
     const r = new Reader(frame);
     const header = readResponseHeader(r, responseHeaderVersion(apiKey, apiVersion));
-    return { header, body: s.response.decode(r, apiVersion) };
+    return { header, body: c.response.decode(r, apiVersion) };
   } catch (e) {
     throw asCodecError(e);
   }
@@ -142,8 +153,9 @@ export function decodeResponse(apiKey: number, apiVersion: number, frame: Buffer
 
 /** Encodes just a body (no size prefix, no header) into one Buffer; records are copied in. */
 export function encodeBody(apiKey: number, apiVersion: number, kind: 'request' | 'response', body: unknown): Buffer {
-  const s = schemaFor(apiKey, apiVersion);
-  const c = kind === 'request' ? s.request : s.response;
+  schemaFor(apiKey, apiVersion);
+  const codecs = apiCodecs(apiKey);
+  const c = kind === 'request' ? codecs.request : codecs.response;
   sizeState.external = 0;
   const w = new Writer(c.size(body, apiVersion));
   c.write(w, body, apiVersion);

@@ -6,6 +6,7 @@ import net from 'node:net';
 import {
   decodeResponse,
   encodeRequest,
+  loadAllApiCodecs,
   type ApiKeyNumber,
   type EncodeInput,
   type RequestByKey,
@@ -70,7 +71,9 @@ export class KafkaConnection {
     });
   }
 
-  static connect(host: string, port: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<KafkaConnection> {
+  /** Connects; also loads every API's codec, since a connection may then encode any request. */
+  static async connect(host: string, port: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<KafkaConnection> {
+    await loadAllApiCodecs();
     return new Promise((resolve, reject) => {
       const s = net.connect({ host, port });
       const timer = setTimeout(() => {

@@ -3,8 +3,22 @@
 // unparsable header or body, or an unsupported version closes the connection with a log line —
 // except ApiVersions, which answers an unsupported version with UNSUPPORTED_VERSION in a v0 body
 // listing what we support (KIP-511), so clients can downgrade.
+//
+// The codec of an API is loaded when its first request arrives (src/codec/api-codecs.ts), so the
+// broker starts without compiling 77 APIs' codecs. Until the load resolves, later requests of the
+// same connection wait behind that request: handlers still start in request order, and responses
+// leave in request order anyway (the connection's slots).
 
-import { CodecError, decodeRequest, decodeRequestHeader, encodeResponse, ErrorCode } from '../codec/index.js';
+import {
+  CodecError,
+  decodeRequest,
+  decodeRequestHeader,
+  encodeResponse,
+  ErrorCode,
+  isApiCodecLoaded,
+  loadApiCodec,
+  type RequestHeader,
+} from '../codec/index.js';
 import { type BrokerServices, CLOSE_CONNECTION, type ConnectionInfo, NO_RESPONSE, type RequestContext } from '../api/context.js';
 import type { ApiHandler, HandlerRegistry } from '../api/registry.js';
 import type { Logger } from '../util/logger.js';
@@ -23,6 +37,15 @@ function errorCodeOf(err: unknown): number {
 }
 
 export class ApiDispatcher implements RequestDispatcher {
+  /**
+   * Per connection, the latest request waiting for a codec to load (or behind one that is): the next
+   * request of that connection starts after it. A Fetch pipelined behind the first Produce must not
+   * run before that Produce has appended.
+   */
+  private readonly waitingForCodec = new WeakMap<ConnectionInfo, Promise<void>>();
+  /** Connections with an entry in `waitingForCodec`; while 0, a request skips the lookup. */
+  private connectionsWaiting = 0;
+
   constructor(
     private readonly registry: HandlerRegistry,
     private readonly services: BrokerServices,
@@ -47,14 +70,56 @@ export class ApiDispatcher implements RequestDispatcher {
           conn: connection.id,
           apiVersion,
         });
-        return encodeResponse(API_VERSIONS, 0, correlationId, {
-          errorCode: ErrorCode.UNSUPPORTED_VERSION,
-          apiKeys: this.registry.apiVersions(),
-          throttleTimeMs: 0,
-        });
+        if (isApiCodecLoaded(API_VERSIONS)) return this.unsupportedApiVersions(correlationId);
+        return loadApiCodec(API_VERSIONS).then(() => this.unsupportedApiVersions(correlationId));
       }
       return this.reject(connection, `unsupported version ${apiVersion} of API ${apiKey}`, undefined, { correlationId });
     }
+    if (this.connectionsWaiting === 0 && isApiCodecLoaded(apiKey)) return this.handle(handler, header, frame, connection);
+    return this.handleInTurn(handler, header, frame, connection);
+  }
+
+  /** ApiVersions at a version we lack: UNSUPPORTED_VERSION and our versions in a v0 body (KIP-511). */
+  private unsupportedApiVersions(correlationId: number): DispatchResult {
+    return encodeResponse(API_VERSIONS, 0, correlationId, {
+      errorCode: ErrorCode.UNSUPPORTED_VERSION,
+      apiKeys: this.registry.apiVersions(),
+      throttleTimeMs: 0,
+    });
+  }
+
+  /** Handles the request once its codec is loaded and the connection's earlier waiting requests have started. */
+  private handleInTurn(handler: ApiHandler, header: RequestHeader, frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+    const before = this.connectionsWaiting > 0 ? this.waitingForCodec.get(connection) : undefined;
+    if (before === undefined && isApiCodecLoaded(header.apiKey)) return this.handle(handler, header, frame, connection);
+    const load = (): Promise<void> => loadApiCodec(header.apiKey);
+    let result: DispatchResult | Promise<DispatchResult> = CLOSE;
+    // Never rejects, so the next request's chain always runs.
+    const started = (before === undefined ? load() : before.then(load)).then(
+      () => {
+        try {
+          result = this.handle(handler, header, frame, connection);
+        } catch (err) {
+          result = Promise.reject(err);
+        }
+      },
+      (err: unknown) => {
+        result = this.reject(connection, `codec of API ${header.apiKey} failed to load`, err, { correlationId: header.correlationId });
+      },
+    );
+    if (before === undefined) this.connectionsWaiting++;
+    this.waitingForCodec.set(connection, started);
+    void started.then(() => {
+      if (this.waitingForCodec.get(connection) !== started) return; // a later request now holds the turn
+      this.waitingForCodec.delete(connection);
+      this.connectionsWaiting--;
+    });
+    return started.then(() => result);
+  }
+
+  /** Decodes the body (its codec is loaded), runs the handler and encodes its answer. */
+  private handle(handler: ApiHandler, header: RequestHeader, frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+    const { apiKey, apiVersion, correlationId } = header;
     let request: unknown;
     try {
       request = decodeRequest(apiKey, apiVersion, frame, header.bodyOffset);

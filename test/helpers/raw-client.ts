@@ -2,7 +2,7 @@
 // and decodes the responses, in order. Also sends arbitrary bytes, for bad-input tests.
 
 import net from 'node:net';
-import { decodeResponse, encodeRequest } from '../../src/codec/index.js';
+import { decodeResponse, encodeRequest, loadAllApiCodecs } from '../../src/codec/index.js';
 
 export class RawClient {
   private buffered: Buffer = Buffer.alloc(0);
@@ -26,7 +26,9 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  /** Connects; also loads every API's codec, since request() encodes and decodes synchronously. */
+  static async connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    await loadAllApiCodecs();
     return new Promise((resolve, reject) => {
       const s = net.connect(port, host, () => resolve(new RawClient(s)));
       s.once('error', reject);

@@ -13,6 +13,7 @@ import {
   decodeRequestHeader,
   encodeResponse,
   isSupported,
+  loadAllApiCodecs,
   type RequestHeader,
 } from '../../src/codec/index.js';
 
@@ -52,6 +53,7 @@ export class Recorder {
   }
 
   static async start(): Promise<Recorder> {
+    await loadAllApiCodecs(); // frames are decoded and answered synchronously
     const r = new Recorder();
     await new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', resolve));
     r.port = (r.server.address() as net.AddressInfo).port;

@@ -2,11 +2,9 @@
 // response header v0 (so a client that does not know the broker's versions can still parse it) and
 // answers a version it does not know with UNSUPPORTED_VERSION and its API list in a v0 body (KIP-511).
 
-import { API_SCHEMAS, ApiKey, ErrorCode, Reader, decodeResponse } from '../../codec/index.js';
+import { ApiKey, ErrorCode, Reader, apiCodecs, decodeResponse } from '../../codec/index.js';
 import { check, eq, errorIs, noError } from '../assert.js';
 import type { ConformanceCase } from '../types.js';
-
-const schema = API_SCHEMAS.find((s) => s.key === ApiKey.ApiVersions)!;
 
 /** ApiVersions request bytes at any version (v3+ body: client software name and version). */
 export function rawApiVersionsRequest(version: number, correlationId: number, name = 'conformance', swVersion = '1'): Buffer {
@@ -53,7 +51,7 @@ export const apiVersionsCases: ConformanceCase[] = [
       }
       // Header v0: the body starts right after the 4-byte correlation id and fills the frame exactly.
       const r = new Reader(frame, 4);
-      schema.response.decode(r, ctx.version);
+      apiCodecs(ApiKey.ApiVersions).response.decode(r, ctx.version);
       eq(r.pos, frame.length, 'body parsed with a v0 response header must end at the frame end (no header tagged fields)');
     },
   },
@@ -74,7 +72,7 @@ export const apiVersionsCases: ConformanceCase[] = [
       check(self !== undefined, 'the v0 body must list ApiVersions so the client can pick a version');
       eq(body.apiKeys.length, ctx.target.advertised.size, 'number of APIs in the fallback list');
       const r = new Reader(frame, 4);
-      schema.response.decode(r, 0);
+      apiCodecs(ApiKey.ApiVersions).response.decode(r, 0);
       eq(r.pos, frame.length, 'fallback body must be exactly a v0 body');
       // The connection stays usable.
       const again = await conn.request(ApiKey.ApiVersions, ctx.version, { clientSoftwareName: 'tributary-conformance', clientSoftwareVersion: '1.0' });

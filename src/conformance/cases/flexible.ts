@@ -3,7 +3,7 @@
 // ApiVersions) that parse exactly. Plus the protocol-level answers to bad frames: Kafka closes the
 // connection on an unknown API key, an unsupported version, a malformed body or an oversized frame.
 
-import { API_SCHEMAS, ApiKey, Reader, apiInfo, decodeResponse, encodeRequest, responseHeaderVersion } from '../../codec/index.js';
+import { ApiKey, Reader, apiCodecs, apiInfo, decodeResponse, encodeRequest, responseHeaderVersion } from '../../codec/index.js';
 import { v2Batch } from '../records.js';
 import { readResponseHeader } from '../../codec/headers.js';
 import type { EncodeInput, RequestByKey } from '../../codec/index.js';
@@ -15,11 +15,10 @@ const UNKNOWN_TAGS = [{ tag: 4242, data: Buffer.from('unknown-tag-data') }];
 
 /** Decodes a response frame at the version and checks it is consumed to the last byte. */
 export function exactParse(apiKey: number, version: number, frame: Buffer): void {
-  const schema = API_SCHEMAS.find((s) => s.key === apiKey)!;
   const r = new Reader(frame);
   readResponseHeader(r, responseHeaderVersion(apiKey, version));
-  schema.response.decode(r, version);
-  eq(r.pos, frame.length, `${schema.name} v${version} response must parse to its last byte (header v${responseHeaderVersion(apiKey, version)})`);
+  apiCodecs(apiKey).response.decode(r, version);
+  eq(r.pos, frame.length, `${apiInfo(apiKey)!.name} v${version} response must parse to its last byte (header v${responseHeaderVersion(apiKey, version)})`);
 }
 
 interface FlexTarget {

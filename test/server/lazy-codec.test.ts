@@ -1,0 +1,225 @@
+// The codec of each API is loaded when its first request arrives (src/codec/api-codecs.ts): a broker
+// starts without compiling 77 APIs' codecs. Checked three ways: the codec's own contract on a fresh
+// module instance (in-process, vi.resetModules: the setup file has loaded everything in the shared
+// one); the dispatcher starting handlers in request order while a codec loads; and a real broker
+// process (dist/) that loads nothing before the first request and answers pipelined requests of
+// never-loaded APIs in order.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ApiKey, decodeResponse, encodeRequest, ZERO_UUID } from '../../src/codec/index.js';
+import { buildRecordBatch, readBatchRecords } from '../../src/codec/records/index.js';
+import { rawApiVersionsRequest } from '../../src/conformance/cases/api-versions.js';
+import type { ApiHandler } from '../../src/api/registry.js';
+import type { ConnectionInfo } from '../../src/api/context.js';
+import { MemoryLogger } from '../../src/util/logger.js';
+import { ROOT } from '../helpers/broker-process.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+type Codec = typeof import('../../src/codec/index.js');
+
+/** A module instance of the codec (and of what imports it) in which nothing is loaded yet. */
+async function freshModules(): Promise<{ codec: Codec; dispatcher: typeof import('../../src/server/dispatcher.js'); registry: typeof import('../../src/api/registry.js') }> {
+  vi.resetModules();
+  return {
+    codec: await import('../../src/codec/index.js'),
+    dispatcher: await import('../../src/server/dispatcher.js'),
+    registry: await import('../../src/api/registry.js'),
+  };
+}
+
+/** A request frame as the dispatcher gets it (no size prefix), encoded with the loaded codec. */
+function frame(apiKey: number, version: number, correlationId: number, body: object): Buffer {
+  return Buffer.concat(encodeRequest(apiKey, version, { correlationId, clientId: 'lazy' }, body)).subarray(4);
+}
+
+describe('codec loading', () => {
+  it('refuses to encode or decode an API whose codec is not loaded, with a clear error', async () => {
+    const { codec } = await freshModules();
+    expect(codec.isApiCodecLoaded(ApiKey.Metadata)).toBe(false);
+    const encode = () => codec.encodeRequest(ApiKey.Metadata, 12, { correlationId: 1 }, { topics: null });
+    expect(encode).toThrow(/Metadata.*not loaded.*await loadApiCodec\(3\)/);
+    let thrown: unknown;
+    try {
+      encode();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).not.toBeInstanceOf(codec.CodecError); // a programming error, not bad bytes
+    expect(() => codec.decodeRequest(ApiKey.Metadata, 12, Buffer.alloc(8), 0)).toThrow(/await loadApiCodec/);
+    expect(() => codec.encodeResponse(ApiKey.Metadata, 12, 1, {})).toThrow(/await loadApiCodec/);
+    expect(() => codec.decodeResponse(ApiKey.Metadata, 12, Buffer.alloc(8))).toThrow(/await loadApiCodec/);
+    expect(() => codec.encodeBody(ApiKey.Metadata, 12, 'request', {})).toThrow(/await loadApiCodec/);
+    // An unknown key or version is still the wire's fault: CodecError, loaded or not.
+    expect(() => codec.encodeRequest(ApiKey.Metadata, 99, { correlationId: 1 }, {})).toThrow(codec.CodecError);
+  });
+
+  it('loads one API on demand, once, and leaves the others unloaded', async () => {
+    const { codec } = await freshModules();
+    const a = codec.loadApiCodec(ApiKey.Metadata);
+    expect(codec.loadApiCodec(ApiKey.Metadata)).toBe(a); // concurrent callers share one import
+    await a;
+    expect(codec.isApiCodecLoaded(ApiKey.Metadata)).toBe(true);
+    expect(codec.isApiCodecLoaded(ApiKey.Fetch)).toBe(false);
+    const bytes = Buffer.concat(codec.encodeRequest(ApiKey.Metadata, 12, { correlationId: 7 }, { topics: null, allowAutoTopicCreation: false }));
+    expect(bytes.readInt32BE(0)).toBe(bytes.length - 4);
+    await expect(codec.loadApiCodec(9999)).rejects.toBeInstanceOf(codec.CodecError);
+    await codec.loadAllApiCodecs();
+    expect(codec.API_SCHEMAS.every((s) => codec.isApiCodecLoaded(s.key))).toBe(true);
+  });
+
+  it('the dispatcher starts handlers in request order while a codec loads, other connections unaffected', async () => {
+    const { codec, dispatcher, registry } = await freshModules();
+    await codec.loadApiCodec(ApiKey.ApiVersions);
+    const started: string[] = [];
+    const handler = (apiKey: number, name: string): ApiHandler => ({
+      apiKey,
+      minVersion: 0,
+      maxVersion: 12,
+      handle: (_req, ctx) => {
+        started.push(`${name}#${ctx.connection.id}`);
+        return apiKey === ApiKey.ApiVersions ? { errorCode: 0, apiKeys: [], throttleTimeMs: 0 } : { brokers: [], topics: [] };
+      },
+    });
+    const d = new dispatcher.ApiDispatcher(
+      new registry.HandlerRegistry([handler(ApiKey.Metadata, 'Metadata'), handler(ApiKey.ApiVersions, 'ApiVersions')]),
+      {} as never,
+      new MemoryLogger('debug'),
+    );
+    const conn = (id: number): ConnectionInfo => ({ id, remoteAddress: '127.0.0.1', remotePort: id, listenerName: 'PLAINTEXT', attributes: new Map() });
+    const one = conn(1);
+    const two = conn(2);
+    const metadata = d.dispatch(frame(ApiKey.Metadata, 12, 1, { topics: null }), one);
+    // ApiVersions' codec is loaded, but on this connection it waits for the Metadata before it.
+    const apiVersions = d.dispatch(frame(ApiKey.ApiVersions, 3, 2, {}), one);
+    // Another connection does not wait.
+    const elsewhere = d.dispatch(frame(ApiKey.ApiVersions, 3, 3, {}), two);
+    expect(metadata).toBeInstanceOf(Promise);
+    expect(apiVersions).toBeInstanceOf(Promise);
+    expect(Array.isArray(elsewhere)).toBe(true);
+    expect(started).toEqual(['ApiVersions#2']);
+    const [m, a] = await Promise.all([metadata, apiVersions]);
+    expect(started).toEqual(['ApiVersions#2', 'Metadata#1', 'ApiVersions#1']);
+    expect(decodeResponse(ApiKey.Metadata, 12, Buffer.concat(m as Buffer[]).subarray(4)).header.correlationId).toBe(1);
+    expect(decodeResponse(ApiKey.ApiVersions, 3, Buffer.concat(a as Buffer[]).subarray(4)).header.correlationId).toBe(2);
+    // Once loaded and nothing waits, dispatch is synchronous again.
+    expect(Array.isArray(d.dispatch(frame(ApiKey.Metadata, 12, 4, { topics: null }), one))).toBe(true);
+  });
+});
+
+// ---- a real broker process (dist/) ------------------------------------------------------------------
+
+/**
+ * Runs a broker from dist/ in a child that answers `loaded` on stdin with the API keys whose codec is
+ * loaded (the broker's own module instance: same URLs).
+ */
+const CHILD = `
+const dist = ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist')).href)};
+const { startBroker } = await import(dist + '/broker.js');
+const codec = await import(dist + '/codec/index.js');
+const loaded = () => codec.API_SCHEMAS.filter((s) => codec.isApiCodecLoaded(s.key)).map((s) => s.key);
+const broker = await startBroker();
+console.log(JSON.stringify({ port: broker.port, loaded: loaded() }));
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', async (d) => {
+  for (const cmd of d.split('\\n').filter(Boolean)) {
+    if (cmd === 'loaded') console.log(JSON.stringify({ loaded: loaded() }));
+    if (cmd === 'exit') { await broker.close(); process.exit(0); }
+  }
+});
+`;
+
+class BrokerChild {
+  private lines: string[] = [];
+  private waiters: (() => void)[] = [];
+  private constructor(readonly child: ChildProcessWithoutNullStreams) {
+    let buf = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      buf += d;
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      this.lines.push(...parts.filter(Boolean));
+      this.waiters.splice(0).forEach((w) => w());
+    });
+  }
+
+  static start(): BrokerChild {
+    return new BrokerChild(spawn(process.execPath, ['--input-type=module', '-e', CHILD], { cwd: ROOT }));
+  }
+
+  async next(): Promise<Record<string, unknown>> {
+    while (this.lines.length === 0) await new Promise<void>((r) => this.waiters.push(r));
+    return JSON.parse(this.lines.shift()!) as Record<string, unknown>;
+  }
+
+  async loaded(): Promise<number[]> {
+    this.child.stdin.write('loaded\n');
+    return (await this.next()).loaded as number[];
+  }
+
+  async stop(): Promise<void> {
+    this.child.stdin.write('exit\n');
+    await once(this.child, 'exit');
+  }
+}
+
+describe('a broker process loads codecs on first use', () => {
+  let broker: BrokerChild | undefined;
+  afterAll(async () => broker?.stop());
+
+  it('loads nothing at start, then only what was asked, and answers pipelined first requests in order', async () => {
+    broker = BrokerChild.start();
+    const ready = await broker.next();
+    expect(ready.loaded).toEqual([]);
+    const c = await RawClient.connect(ready.port as number);
+
+    // ApiVersions at a version we lack, before its codec is loaded: the v0 fallback (KIP-511).
+    c.writeRaw(rawApiVersionsRequest(99, 1));
+    const fallback = decodeResponse(ApiKey.ApiVersions, 0, await c.readFrame());
+    expect(fallback.header.correlationId).toBe(1);
+    expect(fallback.body.errorCode).toBe(35); // UNSUPPORTED_VERSION
+    expect(fallback.body.apiKeys.length).toBeGreaterThan(10);
+    expect(await broker.loaded()).toEqual([ApiKey.ApiVersions]);
+
+    await c.request(ApiKey.CreateTopics, 5, { topics: [{ name: 'lazy', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    expect(await broker.loaded()).toEqual([ApiKey.ApiVersions, ApiKey.CreateTopics]);
+
+    // Four never-loaded APIs and a loaded one, in one write.
+    const records = buildRecordBatch({ records: [{ key: null, value: Buffer.from('first') }] });
+    const pipelined: [number, number, object][] = [
+      [ApiKey.Metadata, 12, { topics: [{ name: 'lazy', topicId: ZERO_UUID }], allowAutoTopicCreation: false }],
+      [ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 'lazy', partitionData: [{ index: 0, records }] }] }],
+      [ApiKey.Fetch, 12, {
+        replicaId: -1, maxWaitMs: 5000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: 'lazy', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1, lastFetchedEpoch: -1 }] }],
+        forgottenTopicsData: [], rackId: '',
+      }],
+      [ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'lazy', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] }],
+      [ApiKey.ApiVersions, 3, { clientSoftwareName: 'lazy', clientSoftwareVersion: '1' }],
+    ];
+    c.writeRaw(Buffer.concat(pipelined.flatMap(([k, v, body], i) => encodeRequest(k, v, { correlationId: 100 + i, clientId: 'lazy' }, body))));
+    const answers = [];
+    for (const [k, v] of pipelined) {
+      const { header, body } = decodeResponse(k, v, await c.readFrame());
+      answers.push({ correlationId: header.correlationId, body: body as any });
+    }
+    expect(answers.map((a) => a.correlationId)).toEqual([100, 101, 102, 103, 104]);
+    const [metadata, produce, fetch, listOffsets, apiVersions] = answers.map((a) => a.body);
+    expect(metadata.topics[0]).toMatchObject({ name: 'lazy', errorCode: 0 });
+    expect(produce.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    const part = fetch.responses[0].partitions[0];
+    expect(part.errorCode).toBe(0);
+    const batch = Array.isArray(part.records) ? Buffer.concat(part.records) : part.records;
+    expect(readBatchRecords(batch).records.map((r) => r.value?.toString())).toEqual(['first']);
+    expect(listOffsets.topics[0].partitions[0]).toMatchObject({ errorCode: 0, offset: 1 });
+    expect(apiVersions.errorCode).toBe(0);
+
+    const loaded = await broker.loaded();
+    expect(loaded).toEqual([ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.ApiVersions, ApiKey.CreateTopics]);
+    c.close();
+  });
+});
