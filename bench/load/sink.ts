@@ -5,7 +5,8 @@
 //                the write is done (group-written with writev);
 //   ingest-fsync the same, answering after fdatasync (group commit);
 //   serve        answer every request with a SIZE-byte frame from memory (bulk TCP toward the client);
-//   serve-file   the same, read from a warm file first (pread at rotating positions): the fetch ceiling.
+//   serve-file   the same, read from a warm file first (pread at rotating positions into buffers
+//                reused once written, as the broker's fetch does): the fetch ceiling.
 // The ingest modes are the most any Node broker could do on this machine: no routing, no
 // indexes, no validation beyond the CRC. Usage: node sink.js MODE FILE [SIZE]; prints "listening PORT".
 import * as fs from 'node:fs';
@@ -78,18 +79,21 @@ if (mode === 'serve-file') {
 }
 let servePos = 0;
 
+/** serve-file: read buffers reused once written (a fresh multi-MiB buffer costs page faults and zeroing). */
+const freeReadBuffers: Buffer[] = [];
+
 function serve(socket: net.Socket, correlationId: number): void {
-  const reply = (frame: Buffer): void => {
+  const reply = (frame: Buffer, written?: () => void): void => {
     frame.writeInt32BE(frame.length - 4, 0);
     frame.writeInt32BE(correlationId, 4);
-    socket.write(frame);
+    socket.write(frame, written);
   };
   if (mode === 'serve') return reply(served); // the same bytes every time: no copy, pure TCP
-  const buf = Buffer.allocUnsafe(served.length);
+  const buf = freeReadBuffers.pop() ?? Buffer.allocUnsafe(served.length);
   const at = (servePos++ % FILE_COPIES) * served.length;
   fs.read(fd, buf, 0, buf.length, at, (err, n) => {
     if (err || n !== buf.length) throw err ?? new Error('short read');
-    reply(buf);
+    reply(buf, () => freeReadBuffers.push(buf));
   });
 }
 let written = 0;
