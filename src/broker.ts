@@ -10,7 +10,7 @@ import { resolveTopicConfig } from './config/topic-configs.js';
 import { LogManager } from './log/index.js';
 import { type BrokerConfig, loadConfig } from './config/load.js';
 import type { ConfigValue } from './config/types.js';
-import { allHandlers } from './api/handlers.js';
+import { HANDLERS } from './api/handlers.js';
 import type { BrokerServices } from './api/context.js';
 import { FetchSessionCache } from './api/fetch-sessions.js';
 import { HandlerRegistry } from './api/registry.js';
@@ -20,8 +20,7 @@ import { openStorage } from './storage/index.js';
 import { BufferPool } from './util/buffer-pool.js';
 import { type Clock, systemClock } from './util/clock.js';
 import { Logger } from './util/logger.js';
-import { GroupCoordinator, groupConfigFrom, LogGroupLog } from './group/index.js';
-import { groupOffsetsSink } from './api/28-txn-offset-commit.js';
+import { GroupCoordinator, groupConfigFrom, groupOffsetsSink, LogGroupLog } from './group/index.js';
 import { LogTxnLog, logMarkerWriter, startProducerExpiry, TransactionCoordinator } from './txn/index.js';
 
 /** Free read buffers kept for reuse at most (a few fetch responses' worth). */
@@ -134,7 +133,7 @@ export async function startBrokerWithConfig(
     });
     // Replays __transaction_state and completes transactions a crash left half-way through commit/abort.
     txn.load().catch((err: unknown) => logger.error('loading transactions failed', { error: String(err) }));
-    const registry = new HandlerRegistry(allHandlers);
+    const registry = new HandlerRegistry(HANDLERS);
     const advertised = { host: config.advertised.host, port: config.advertised.port ?? config.listener.port };
     const shutdown = new AbortController();
     const fetchSessions = new FetchSessionCache();

@@ -6,10 +6,10 @@
 import type { CreatableTopic, CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode, ZERO_UUID } from '../codec/index.js';
 import { describeTopicConfigs } from '../cluster/config-describe.js';
+import { manualAssignmentProblem } from '../cluster/manual-assignments.js';
 import { topicNameProblem } from '../cluster/topic-names.js';
 import { resolveTopicConfig, topicConfigProblem } from '../config/topic-configs.js';
 import { formatValue } from '../config/types.js';
-import { manualAssignmentProblem } from './37-create-partitions.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 

@@ -7,8 +7,7 @@
 
 import { ErrorCode, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '../codec/index.js';
 import { ClassicGroup, type GroupCoordinator } from '../group/index.js';
-import { encodeKey, encodeOffsetValue } from '../group/records.js';
-import { type OffsetsSink, TRANSACTION_VERSION_1, TRANSACTION_VERSION_2 } from '../txn/index.js';
+import { TRANSACTION_VERSION_1, TRANSACTION_VERSION_2 } from '../txn/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 function all(request: TxnOffsetCommitRequest, code: number): TxnOffsetCommitResponse {
@@ -77,18 +76,3 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
     return all(request, errorCode);
   },
 };
-
-/** Where committed transactional offsets go: the group coordinator's store, durably, like an OffsetCommit. */
-export function groupOffsetsSink(groups: GroupCoordinator): OffsetsSink {
-  return async (groupId, offsets) => {
-    const records = offsets.map((o) => ({
-      key: encodeKey({ type: 'offset', group: groupId, topic: o.topic, partition: o.partition }),
-      value: encodeOffsetValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp, expireTimestamp: -1 }),
-    }));
-    await groups.append(groupId, records);
-    if (!groups.groups.has(groupId)) groups.groups.set(groupId, new ClassicGroup(groupId, groups.clock.now()));
-    for (const o of offsets) {
-      groups.putOffset(groupId, o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp, expireTimestamp: -1 });
-    }
-  };
-}

@@ -5,27 +5,12 @@
 
 import type { CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsTopicResult, EncodeInput } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
+import { manualAssignmentProblem } from '../cluster/manual-assignments.js';
 import { MAX_PARTITIONS } from '../cluster/topics.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 type Result = EncodeInput<CreatePartitionsTopicResult>;
-
-/** Kafka's checks of one manual assignment on a cluster whose only broker is nodeId. */
-export function manualAssignmentProblem(brokerIds: readonly number[], nodeId: number, replicationFactor?: number): string | undefined {
-  if (brokerIds.length === 0) return 'The manual partition assignment includes an empty replica list.';
-  const sorted = [...brokerIds].sort((a, b) => a - b);
-  let prev: number | undefined;
-  for (const id of sorted) {
-    if (id !== nodeId) return `The manual partition assignment includes broker ${id}, but no such broker is registered.`;
-    if (id === prev) return `The manual partition assignment includes the broker ${prev} more than once.`;
-    prev = id;
-  }
-  if (replicationFactor !== undefined && sorted.length !== replicationFactor) {
-    return `The manual partition assignment includes a partition with ${sorted.length} replica(s), but this is not consistent with previous partitions, which have ${replicationFactor} replica(s).`;
-  }
-  return undefined;
-}
 
 export const createPartitionsHandler: ApiHandler<CreatePartitionsRequest, EncodeInput<CreatePartitionsResponse>> = {
   ...schemaVersions(37),

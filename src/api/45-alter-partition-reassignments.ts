@@ -5,7 +5,7 @@
 
 import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode, errorInfo } from '../codec/index.js';
-import { manualAssignmentProblem } from './37-create-partitions.js';
+import { manualAssignmentProblem } from '../cluster/manual-assignments.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 

@@ -1,62 +1,63 @@
-// Every handler the broker serves, one per API key. Adding an API is one line here.
+// Every API the broker serves, one entry per API key: its version range and the import of its
+// handler. Adding an API is one line here. Handler modules are imported on the first request of
+// their API (src/api/registry.ts), so this list is what start-up loads: it must not import them
+// statically. Each range is what the handler itself declares — by default the schema's
+// (schemaVersions); test/api/handlers.test.ts loads every entry and checks they agree.
 
-import { produceHandler } from './00-produce.js';
-import { fetchHandler } from './01-fetch.js';
-import { listOffsetsHandler } from './02-list-offsets.js';
-import { metadataHandler } from './03-metadata.js';
-import { offsetCommitHandler } from './08-offset-commit.js';
-import { offsetFetchHandler } from './09-offset-fetch.js';
-import { findCoordinatorHandler } from './10-find-coordinator.js';
-import { joinGroupHandler } from './11-join-group.js';
-import { heartbeatHandler } from './12-heartbeat.js';
-import { leaveGroupHandler } from './13-leave-group.js';
-import { syncGroupHandler } from './14-sync-group.js';
-import { describeGroupsHandler } from './15-describe-groups.js';
-import { listGroupsHandler } from './16-list-groups.js';
-import { deleteGroupsHandler } from './42-delete-groups.js';
-import { offsetDeleteHandler } from './47-offset-delete.js';
-import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.js';
-import { consumerGroupDescribeHandler } from './69-consumer-group-describe.js';
-import { apiVersionsHandler } from './18-api-versions.js';
-import { createTopicsHandler } from './19-create-topics.js';
-import { deleteTopicsHandler } from './20-delete-topics.js';
-import { createPartitionsHandler } from './37-create-partitions.js';
-import { describeClusterHandler } from './60-describe-cluster.js';
-import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
-import { describeConfigsHandler } from './32-describe-configs.js';
-import { alterConfigsHandler } from './33-alter-configs.js';
-import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
-import { deleteRecordsHandler } from './21-delete-records.js';
-import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
-import { describeLogDirsHandler } from './35-describe-log-dirs.js';
-import { electLeadersHandler } from './43-elect-leaders.js';
-import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
-import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
-import { describeClientQuotasHandler } from './48-describe-client-quotas.js';
-import { alterClientQuotasHandler } from './49-alter-client-quotas.js';
-import { getTelemetrySubscriptionsHandler, pushTelemetryHandler } from './71-get-telemetry-subscriptions.js';
-import { initProducerIdHandler } from './22-init-producer-id.js';
-import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
-import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
-import { endTxnHandler } from './26-end-txn.js';
-import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
-import { describeProducersHandler } from './61-describe-producers.js';
-import { describeTransactionsHandler } from './65-describe-transactions.js';
-import { listTransactionsHandler } from './66-list-transactions.js';
-import type { ApiHandler } from './registry.js';
+import { type ApiHandler, type HandlerEntry, schemaVersions } from './registry.js';
 
-export const allHandlers: readonly ApiHandler[] = [produceHandler, fetchHandler, listOffsetsHandler, metadataHandler, apiVersionsHandler,
+/** An entry serving `versions` (default: the schema's range for the key). */
+function api(apiKey: number, load: () => Promise<ApiHandler>, versions: { minVersion: number; maxVersion: number } = schemaVersions(apiKey)): HandlerEntry {
+  return { apiKey, minVersion: versions.minVersion, maxVersion: versions.maxVersion, load };
+}
+
+export const HANDLERS: readonly HandlerEntry[] = [
+  api(0, () => import('./00-produce.js').then((m) => m.produceHandler)),
+  api(1, () => import('./01-fetch.js').then((m) => m.fetchHandler)),
+  api(2, () => import('./02-list-offsets.js').then((m) => m.listOffsetsHandler)),
+  api(3, () => import('./03-metadata.js').then((m) => m.metadataHandler)),
+  api(18, () => import('./18-api-versions.js').then((m) => m.apiVersionsHandler)),
   // Admin (topics, cluster)
-  createTopicsHandler, deleteTopicsHandler, createPartitionsHandler, describeClusterHandler, describeTopicPartitionsHandler,
-  describeConfigsHandler, alterConfigsHandler, incrementalAlterConfigsHandler,
-  deleteRecordsHandler, offsetForLeaderEpochHandler, describeLogDirsHandler, electLeadersHandler,
-  alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler, describeClientQuotasHandler, alterClientQuotasHandler,
-  getTelemetrySubscriptionsHandler, pushTelemetryHandler,
+  api(19, () => import('./19-create-topics.js').then((m) => m.createTopicsHandler)),
+  api(20, () => import('./20-delete-topics.js').then((m) => m.deleteTopicsHandler)),
+  api(37, () => import('./37-create-partitions.js').then((m) => m.createPartitionsHandler)),
+  api(60, () => import('./60-describe-cluster.js').then((m) => m.describeClusterHandler)),
+  api(75, () => import('./75-describe-topic-partitions.js').then((m) => m.describeTopicPartitionsHandler)),
+  api(32, () => import('./32-describe-configs.js').then((m) => m.describeConfigsHandler)),
+  api(33, () => import('./33-alter-configs.js').then((m) => m.alterConfigsHandler)),
+  api(44, () => import('./44-incremental-alter-configs.js').then((m) => m.incrementalAlterConfigsHandler)),
+  api(21, () => import('./21-delete-records.js').then((m) => m.deleteRecordsHandler)),
+  api(23, () => import('./23-offset-for-leader-epoch.js').then((m) => m.offsetForLeaderEpochHandler)),
+  api(35, () => import('./35-describe-log-dirs.js').then((m) => m.describeLogDirsHandler)),
+  api(43, () => import('./43-elect-leaders.js').then((m) => m.electLeadersHandler)),
+  api(45, () => import('./45-alter-partition-reassignments.js').then((m) => m.alterPartitionReassignmentsHandler)),
+  api(46, () => import('./46-list-partition-reassignments.js').then((m) => m.listPartitionReassignmentsHandler)),
+  api(48, () => import('./48-describe-client-quotas.js').then((m) => m.describeClientQuotasHandler)),
+  api(49, () => import('./49-alter-client-quotas.js').then((m) => m.alterClientQuotasHandler)),
+  api(71, () => import('./71-get-telemetry-subscriptions.js').then((m) => m.getTelemetrySubscriptionsHandler)),
+  api(72, () => import('./71-get-telemetry-subscriptions.js').then((m) => m.pushTelemetryHandler)),
   // Groups and offsets (src/group)
-  offsetCommitHandler, offsetFetchHandler, findCoordinatorHandler, joinGroupHandler, heartbeatHandler, leaveGroupHandler,
-  syncGroupHandler, describeGroupsHandler, listGroupsHandler, deleteGroupsHandler, offsetDeleteHandler,
-  consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
+  api(8, () => import('./08-offset-commit.js').then((m) => m.offsetCommitHandler)),
+  api(9, () => import('./09-offset-fetch.js').then((m) => m.offsetFetchHandler)),
+  api(10, () => import('./10-find-coordinator.js').then((m) => m.findCoordinatorHandler)),
+  api(11, () => import('./11-join-group.js').then((m) => m.joinGroupHandler)),
+  api(12, () => import('./12-heartbeat.js').then((m) => m.heartbeatHandler)),
+  api(13, () => import('./13-leave-group.js').then((m) => m.leaveGroupHandler)),
+  api(14, () => import('./14-sync-group.js').then((m) => m.syncGroupHandler)),
+  api(15, () => import('./15-describe-groups.js').then((m) => m.describeGroupsHandler)),
+  api(16, () => import('./16-list-groups.js').then((m) => m.listGroupsHandler)),
+  api(42, () => import('./42-delete-groups.js').then((m) => m.deleteGroupsHandler)),
+  api(47, () => import('./47-offset-delete.js').then((m) => m.offsetDeleteHandler)),
+  api(68, () => import('./68-consumer-group-heartbeat.js').then((m) => m.consumerGroupHeartbeatHandler)),
+  api(69, () => import('./69-consumer-group-describe.js').then((m) => m.consumerGroupDescribeHandler)),
   // Idempotent and transactional producers (src/txn)
-  initProducerIdHandler, addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, txnOffsetCommitHandler,
-  describeProducersHandler, describeTransactionsHandler, listTransactionsHandler,
+  // v6 (KIP-939) is not advertised, as Kafka 4.x does not: see the handler.
+  api(22, () => import('./22-init-producer-id.js').then((m) => m.initProducerIdHandler), { minVersion: 0, maxVersion: 5 }),
+  api(24, () => import('./24-add-partitions-to-txn.js').then((m) => m.addPartitionsToTxnHandler)),
+  api(25, () => import('./25-add-offsets-to-txn.js').then((m) => m.addOffsetsToTxnHandler)),
+  api(26, () => import('./26-end-txn.js').then((m) => m.endTxnHandler)),
+  api(28, () => import('./28-txn-offset-commit.js').then((m) => m.txnOffsetCommitHandler)),
+  api(61, () => import('./61-describe-producers.js').then((m) => m.describeProducersHandler)),
+  api(65, () => import('./65-describe-transactions.js').then((m) => m.describeTransactionsHandler)),
+  api(66, () => import('./66-list-transactions.js').then((m) => m.listTransactionsHandler)),
 ];

@@ -4,10 +4,13 @@
 // except ApiVersions, which answers an unsupported version with UNSUPPORTED_VERSION in a v0 body
 // listing what we support (KIP-511), so clients can downgrade.
 //
-// The codec of an API is loaded when its first request arrives (src/codec/api-codecs.ts), so the
-// broker starts without compiling 77 APIs' codecs. Until the load resolves, later requests of the
-// same connection wait behind that request: handlers still start in request order, and responses
-// leave in request order anyway (the connection's slots).
+// The codec and the handler of an API are loaded when its first request arrives
+// (src/codec/api-codecs.ts, src/api/registry.ts), so the broker starts without compiling 77 APIs'
+// codecs and 40-odd handler modules; the version check needs neither (the handler list knows the
+// ranges). Until the loads resolve, later requests of the same connection wait behind that request:
+// handlers still start in request order, and responses leave in request order anyway (the
+// connection's slots). Once everything a request needs is loaded and nothing waits, dispatch is
+// synchronous.
 
 import {
   CodecError,
@@ -38,12 +41,12 @@ function errorCodeOf(err: unknown): number {
 
 export class ApiDispatcher implements RequestDispatcher {
   /**
-   * Per connection, the latest request waiting for a codec to load (or behind one that is): the next
-   * request of that connection starts after it. A Fetch pipelined behind the first Produce must not
-   * run before that Produce has appended.
+   * Per connection, the latest request waiting for its codec or handler to load (or behind one that
+   * is): the next request of that connection starts after it, as on the fast path. A Fetch pipelined
+   * behind the first Produce must not start before that Produce has.
    */
-  private readonly waitingForCodec = new WeakMap<ConnectionInfo, Promise<void>>();
-  /** Connections with an entry in `waitingForCodec`; while 0, a request skips the lookup. */
+  private readonly waitingForLoad = new WeakMap<ConnectionInfo, Promise<void>>();
+  /** Connections with an entry in `waitingForLoad`; while 0, a request skips the lookup. */
   private connectionsWaiting = 0;
 
   constructor(
@@ -60,11 +63,11 @@ export class ApiDispatcher implements RequestDispatcher {
       return this.reject(connection, 'malformed request header', err);
     }
     const { apiKey, apiVersion, correlationId } = header;
-    const handler = this.registry.get(apiKey);
-    if (handler === undefined) {
+    const api = this.registry.entry(apiKey);
+    if (api === undefined) {
       return this.reject(connection, `unknown API key ${apiKey}`, undefined, { apiVersion, correlationId });
     }
-    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+    if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
       if (apiKey === API_VERSIONS) {
         this.logger.info('ApiVersions at an unsupported version: answering with v0 and our versions', {
           conn: connection.id,
@@ -75,8 +78,9 @@ export class ApiDispatcher implements RequestDispatcher {
       }
       return this.reject(connection, `unsupported version ${apiVersion} of API ${apiKey}`, undefined, { correlationId });
     }
-    if (this.connectionsWaiting === 0 && isApiCodecLoaded(apiKey)) return this.handle(handler, header, frame, connection);
-    return this.handleInTurn(handler, header, frame, connection);
+    const handler = this.registry.get(apiKey);
+    if (handler !== undefined && this.connectionsWaiting === 0 && isApiCodecLoaded(apiKey)) return this.handle(handler, header, frame, connection);
+    return this.handleInTurn(header, frame, connection);
   }
 
   /** ApiVersions at a version we lack: UNSUPPORTED_VERSION and our versions in a v0 body (KIP-511). */
@@ -88,15 +92,17 @@ export class ApiDispatcher implements RequestDispatcher {
     });
   }
 
-  /** Handles the request once its codec is loaded and the connection's earlier waiting requests have started. */
-  private handleInTurn(handler: ApiHandler, header: RequestHeader, frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
-    const before = this.connectionsWaiting > 0 ? this.waitingForCodec.get(connection) : undefined;
-    if (before === undefined && isApiCodecLoaded(header.apiKey)) return this.handle(handler, header, frame, connection);
-    const load = (): Promise<void> => loadApiCodec(header.apiKey);
+  /** Handles the request once its codec and handler are loaded and the connection's earlier waiting requests have started. */
+  private handleInTurn(header: RequestHeader, frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+    const { apiKey } = header;
+    const before = this.connectionsWaiting > 0 ? this.waitingForLoad.get(connection) : undefined;
+    const loaded = this.registry.get(apiKey);
+    if (before === undefined && loaded !== undefined && isApiCodecLoaded(apiKey)) return this.handle(loaded, header, frame, connection);
+    const load = (): Promise<ApiHandler> => this.load(apiKey);
     let result: DispatchResult | Promise<DispatchResult> = CLOSE;
     // Never rejects, so the next request's chain always runs.
     const started = (before === undefined ? load() : before.then(load)).then(
-      () => {
+      (handler) => {
         try {
           result = this.handle(handler, header, frame, connection);
         } catch (err) {
@@ -104,17 +110,22 @@ export class ApiDispatcher implements RequestDispatcher {
         }
       },
       (err: unknown) => {
-        result = this.reject(connection, `codec of API ${header.apiKey} failed to load`, err, { correlationId: header.correlationId });
+        result = this.reject(connection, `API ${apiKey} failed to load`, err, { correlationId: header.correlationId });
       },
     );
     if (before === undefined) this.connectionsWaiting++;
-    this.waitingForCodec.set(connection, started);
+    this.waitingForLoad.set(connection, started);
     void started.then(() => {
-      if (this.waitingForCodec.get(connection) !== started) return; // a later request now holds the turn
-      this.waitingForCodec.delete(connection);
+      if (this.waitingForLoad.get(connection) !== started) return; // a later request now holds the turn
+      this.waitingForLoad.delete(connection);
       this.connectionsWaiting--;
     });
     return started.then(() => result);
+  }
+
+  /** Loads the API's codec and its handler side by side (each resolves at once once loaded). */
+  private load(apiKey: number): Promise<ApiHandler> {
+    return Promise.all([this.registry.load(apiKey), loadApiCodec(apiKey)]).then(([handler]) => handler);
   }
 
   /** Decodes the body (its codec is loaded), runs the handler and encodes its answer. */

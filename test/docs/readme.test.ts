@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { allHandlers } from '../../src/api/handlers.js';
+import { HANDLERS } from '../../src/api/handlers.js';
 import { HandlerRegistry } from '../../src/api/registry.js';
 import { apiInfo } from '../../src/codec/index.js';
 import { BROKER_SETTINGS } from '../../src/config/broker-settings.js';
@@ -29,7 +29,7 @@ function topicConfigTable(): string {
 }
 
 function apisTable(): string {
-  const registry = new HandlerRegistry(allHandlers);
+  const registry = new HandlerRegistry(HANDLERS);
   const rows = registry.apiVersions().map((v) => `| ${v.apiKey} | ${apiInfo(v.apiKey)?.name ?? '?'} | ${v.minVersion}–${v.maxVersion} |`);
   return ['| Key | API | Versions |', '| ---: | --- | --- |', ...rows].join('\n');
 }

@@ -1,9 +1,10 @@
-// The codec of each API is loaded when its first request arrives (src/codec/api-codecs.ts): a broker
-// starts without compiling 77 APIs' codecs. Checked three ways: the codec's own contract on a fresh
-// module instance (in-process, vi.resetModules: the setup file has loaded everything in the shared
-// one); the dispatcher starting handlers in request order while a codec loads; and a real broker
-// process (dist/) that loads nothing before the first request and answers pipelined requests of
-// never-loaded APIs in order.
+// The codec and the handler of each API are loaded when its first request arrives
+// (src/codec/api-codecs.ts, src/api/registry.ts): a broker starts without compiling 77 APIs' codecs
+// or importing its handler modules. Checked three ways: the codec's own contract on a fresh module
+// instance (in-process, vi.resetModules: the setup file has loaded everything in the shared one); the
+// dispatcher starting handlers in request order while a codec or a handler loads; and a real broker
+// process (dist/) that loads no codec and no handler module before the first request and answers
+// pipelined requests of never-loaded APIs in order.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,7 +14,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ApiKey, decodeResponse, encodeRequest, ZERO_UUID } from '../../src/codec/index.js';
 import { buildRecordBatch, readBatchRecords } from '../../src/codec/records/index.js';
 import { rawApiVersionsRequest } from '../../src/conformance/cases/api-versions.js';
-import type { ApiHandler } from '../../src/api/registry.js';
+import type { ApiHandler, HandlerEntry } from '../../src/api/registry.js';
 import type { ConnectionInfo } from '../../src/api/context.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import { ROOT } from '../helpers/broker-process.js';
@@ -108,25 +109,97 @@ describe('codec loading', () => {
     // Once loaded and nothing waits, dispatch is synchronous again.
     expect(Array.isArray(d.dispatch(frame(ApiKey.Metadata, 12, 4, { topics: null }), one))).toBe(true);
   });
+
+  it('the dispatcher starts handlers in request order while a handler loads, and retries a failed load', async () => {
+    const { codec, dispatcher, registry } = await freshModules();
+    const { CLOSE } = await import('../../src/server/types.js'); // the fresh instance's
+    await Promise.all([codec.loadApiCodec(ApiKey.Metadata), codec.loadApiCodec(ApiKey.ApiVersions)]);
+    const started: string[] = [];
+    const handler = (apiKey: number, name: string): ApiHandler => ({
+      apiKey,
+      minVersion: 0,
+      maxVersion: 12,
+      handle: (_req, ctx) => {
+        started.push(`${name}#${ctx.connection.id}`);
+        return apiKey === ApiKey.ApiVersions ? { errorCode: 0, apiKeys: [], throttleTimeMs: 0 } : { brokers: [], topics: [] };
+      },
+    });
+    // Metadata's handler "imports" when the test says so: first a failure, then the handler.
+    const imports: { resolve: (h: ApiHandler) => void; reject: (e: Error) => void }[] = [];
+    const lazyMetadata: HandlerEntry = {
+      apiKey: ApiKey.Metadata,
+      minVersion: 0,
+      maxVersion: 12,
+      load: () => new Promise((resolve, reject) => imports.push({ resolve, reject })),
+    };
+    const d = new dispatcher.ApiDispatcher(
+      new registry.HandlerRegistry([lazyMetadata, handler(ApiKey.ApiVersions, 'ApiVersions')]),
+      {} as never,
+      new MemoryLogger('debug'),
+    );
+    const conn = (id: number): ConnectionInfo => ({ id, remoteAddress: '127.0.0.1', remotePort: id, listenerName: 'PLAINTEXT', attributes: new Map() });
+    const one = conn(1);
+    const two = conn(2);
+    // A version the list does not advertise is refused without loading anything.
+    expect(d.dispatch(frame(ApiKey.Metadata, 13, 0, { topics: null }), one)).toBe(CLOSE);
+    expect(imports).toHaveLength(0);
+    // A failed import closes the connection; the next request imports again.
+    const failed = d.dispatch(frame(ApiKey.Metadata, 12, 0, { topics: null }), one);
+    expect(imports).toHaveLength(1);
+    imports[0].reject(new Error('import failed'));
+    expect(await failed).toBe(CLOSE);
+    expect(started).toEqual([]);
+    const metadata = d.dispatch(frame(ApiKey.Metadata, 12, 1, { topics: null }), one);
+    const apiVersions = d.dispatch(frame(ApiKey.ApiVersions, 3, 2, {}), one);
+    const elsewhere = d.dispatch(frame(ApiKey.ApiVersions, 3, 3, {}), two);
+    expect(imports).toHaveLength(2);
+    expect(metadata).toBeInstanceOf(Promise);
+    expect(apiVersions).toBeInstanceOf(Promise);
+    expect(Array.isArray(elsewhere)).toBe(true);
+    expect(started).toEqual(['ApiVersions#2']);
+    imports[1].resolve(handler(ApiKey.Metadata, 'Metadata'));
+    const [m, a] = await Promise.all([metadata, apiVersions]);
+    expect(started).toEqual(['ApiVersions#2', 'Metadata#1', 'ApiVersions#1']);
+    expect(decodeResponse(ApiKey.Metadata, 12, Buffer.concat(m as Buffer[]).subarray(4)).header.correlationId).toBe(1);
+    expect(decodeResponse(ApiKey.ApiVersions, 3, Buffer.concat(a as Buffer[]).subarray(4)).header.correlationId).toBe(2);
+    expect(Array.isArray(d.dispatch(frame(ApiKey.Metadata, 12, 4, { topics: null }), one))).toBe(true);
+    expect(imports).toHaveLength(2);
+  });
 });
 
 // ---- a real broker process (dist/) ------------------------------------------------------------------
 
 /**
  * Runs a broker from dist/ in a child that answers `loaded` on stdin with the API keys whose codec is
- * loaded (the broker's own module instance: same URLs).
+ * loaded (the broker's own module instance: same URLs), the keys whose handler the registry has
+ * loaded, and the handler modules (dist/api/NN-*.js) imported so far, seen by a module load hook.
  */
 const CHILD = `
+import { register } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
+const { port1, port2 } = new MessageChannel();
+const handlerModules = [];
+port1.on('message', (url) => { const m = /\\/dist\\/api\\/(\\d\\d-[^/]+)\\.js$/.exec(url); if (m) handlerModules.push(m[1]); });
+port1.unref();
+const hooks = 'let port; export function initialize(d) { port = d.port; } export async function load(url, context, next) { port.postMessage(url); return next(url, context); }';
+register('data:text/javascript,' + encodeURIComponent(hooks), { data: { port: port2 }, transferList: [port2] });
 const dist = ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist')).href)};
 const { startBroker } = await import(dist + '/broker.js');
 const codec = await import(dist + '/codec/index.js');
-const loaded = () => codec.API_SCHEMAS.filter((s) => codec.isApiCodecLoaded(s.key)).map((s) => s.key);
 const broker = await startBroker();
-console.log(JSON.stringify({ port: broker.port, loaded: loaded() }));
+const loaded = () => ({
+  loaded: codec.API_SCHEMAS.filter((s) => codec.isApiCodecLoaded(s.key)).map((s) => s.key),
+  handlers: broker.services.registry.apiVersions().filter((v) => broker.services.registry.get(v.apiKey)).map((v) => v.apiKey),
+  handlerModules: [...handlerModules].sort(),
+});
+// The hook's messages arrive asynchronously: let any in flight land first.
+const settled = () => new Promise((r) => setTimeout(r, 20));
+await settled();
+console.log(JSON.stringify({ port: broker.port, ...loaded() }));
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', async (d) => {
   for (const cmd of d.split('\\n').filter(Boolean)) {
-    if (cmd === 'loaded') console.log(JSON.stringify({ loaded: loaded() }));
+    if (cmd === 'loaded') { await settled(); console.log(JSON.stringify(loaded())); }
     if (cmd === 'exit') { await broker.close(); process.exit(0); }
   }
 });
@@ -156,9 +229,10 @@ class BrokerChild {
     return JSON.parse(this.lines.shift()!) as Record<string, unknown>;
   }
 
-  async loaded(): Promise<number[]> {
+  /** What is loaded: codecs and handlers by API key, handler modules by file name. */
+  async loaded(): Promise<{ loaded: number[]; handlers: number[]; handlerModules: string[] }> {
     this.child.stdin.write('loaded\n');
-    return (await this.next()).loaded as number[];
+    return (await this.next()) as { loaded: number[]; handlers: number[]; handlerModules: string[] };
   }
 
   async stop(): Promise<void> {
@@ -167,7 +241,7 @@ class BrokerChild {
   }
 }
 
-describe('a broker process loads codecs on first use', () => {
+describe('a broker process loads codecs and handlers on first use', () => {
   let broker: BrokerChild | undefined;
   afterAll(async () => broker?.stop());
 
@@ -175,6 +249,8 @@ describe('a broker process loads codecs on first use', () => {
     broker = BrokerChild.start();
     const ready = await broker.next();
     expect(ready.loaded).toEqual([]);
+    expect(ready.handlers).toEqual([]);
+    expect(ready.handlerModules).toEqual([]);
     const c = await RawClient.connect(ready.port as number);
 
     // ApiVersions at a version we lack, before its codec is loaded: the v0 fallback (KIP-511).
@@ -183,12 +259,13 @@ describe('a broker process loads codecs on first use', () => {
     expect(fallback.header.correlationId).toBe(1);
     expect(fallback.body.errorCode).toBe(35); // UNSUPPORTED_VERSION
     expect(fallback.body.apiKeys.length).toBeGreaterThan(10);
-    expect(await broker.loaded()).toEqual([ApiKey.ApiVersions]);
+    // The fallback needs ApiVersions' codec, not its handler: the list knows every range.
+    expect(await broker.loaded()).toEqual({ loaded: [ApiKey.ApiVersions], handlers: [], handlerModules: [] });
 
     await c.request(ApiKey.CreateTopics, 5, { topics: [{ name: 'lazy', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
-    expect(await broker.loaded()).toEqual([ApiKey.ApiVersions, ApiKey.CreateTopics]);
+    expect(await broker.loaded()).toEqual({ loaded: [ApiKey.ApiVersions, ApiKey.CreateTopics], handlers: [ApiKey.CreateTopics], handlerModules: ['19-create-topics'] });
 
-    // Four never-loaded APIs and a loaded one, in one write.
+    // Four never-loaded APIs and one whose codec is loaded but not its handler, in one write.
     const records = buildRecordBatch({ records: [{ key: null, value: Buffer.from('first') }] });
     const pipelined: [number, number, object][] = [
       [ApiKey.Metadata, 12, { topics: [{ name: 'lazy', topicId: ZERO_UUID }], allowAutoTopicCreation: false }],
@@ -219,7 +296,9 @@ describe('a broker process loads codecs on first use', () => {
     expect(apiVersions.errorCode).toBe(0);
 
     const loaded = await broker.loaded();
-    expect(loaded).toEqual([ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.ApiVersions, ApiKey.CreateTopics]);
+    expect(loaded.loaded).toEqual([ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.ApiVersions, ApiKey.CreateTopics]);
+    expect(loaded.handlers).toEqual(loaded.loaded);
+    expect(loaded.handlerModules).toEqual(['00-produce', '01-fetch', '02-list-offsets', '03-metadata', '18-api-versions', '19-create-topics']);
     c.close();
   });
 });

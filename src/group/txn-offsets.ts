@@ -1,0 +1,24 @@
+// Where the transaction coordinator hands the offsets of a committed transaction: the group
+// coordinator's store, durably, like an OffsetCommit. It lives with the groups (not with the
+// TxnOffsetCommit handler) because the broker wires it at start-up, before any request: importing
+// it must not load a handler module (handlers load on their API's first request, src/api/handlers.ts).
+
+import type { OffsetsSink } from '../txn/index.js';
+import { ClassicGroup } from './classic-group.js';
+import type { GroupCoordinator } from './coordinator.js';
+import { encodeKey, encodeOffsetValue } from './records.js';
+
+/** Committed transactional offsets go to the group's store and __consumer_offsets. */
+export function groupOffsetsSink(groups: GroupCoordinator): OffsetsSink {
+  return async (groupId, offsets) => {
+    const records = offsets.map((o) => ({
+      key: encodeKey({ type: 'offset', group: groupId, topic: o.topic, partition: o.partition }),
+      value: encodeOffsetValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp, expireTimestamp: -1 }),
+    }));
+    await groups.append(groupId, records);
+    if (!groups.groups.has(groupId)) groups.groups.set(groupId, new ClassicGroup(groupId, groups.clock.now()));
+    for (const o of offsets) {
+      groups.putOffset(groupId, o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp, expireTimestamp: -1 });
+    }
+  };
+}
