@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
-import { ErrorCode } from '../../src/codec/index.js';
+import { decodeResponse, encodeRequest, ErrorCode } from '../../src/codec/index.js';
 import { buildRecordBatch } from '../../src/codec/records/index.js';
 import { offsetsPartitionFor } from '../../src/group/index.js';
 import { Logger } from '../../src/util/logger.js';
@@ -78,6 +78,29 @@ describe('produce path producer checks', () => {
     expect((await produce(c, 'seq', batch(producerId, 1, 3))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(await produce(c, 'seq', batch(producerId, 1, 0))).toMatchObject({ errorCode: 0, baseOffset: 3 });
     expect((await produce(c, 'seq', batch(producerId, 0, 3))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+  });
+
+  it('appends pipelined batches of one producer in request order, on a partition not yet opened and through a V2 implicit add', async () => {
+    await broker.services.topics.createTopic('pipe', 2, {});
+    const idem = await initPid(c, null);
+    const tx = await initPid(c, 'pipe-tx');
+    const sendAll = async (partition: number, producerId: number, epoch: number, transactional: boolean, tid: string | null, version: number) => {
+      const frames = Array.from({ length: 20 }, (_, seq) => {
+        const body = { transactionalId: tid, acks: 1, timeoutMs: 5000, topicData: [{ name: 'pipe', partitionData: [{ index: partition, records: batch(producerId, epoch, seq, 1, transactional) }] }] };
+        return Buffer.concat(encodeRequest(0, version, { correlationId: 1000 + seq, clientId: 'pipe' }, body));
+      });
+      c.writeRaw(Buffer.concat(frames)); // one write: every request is read and dispatched before any finishes
+      const out: { errorCode: number; baseOffset: number }[] = [];
+      for (let i = 0; i < frames.length; i++) out.push(decodeResponse(0, version, await c.readFrame()).body.responses[0].partitionResponses[0]);
+      return out;
+    };
+    const plain = await sendAll(0, idem.producerId, 0, false, null, 9);
+    expect(plain.map((r) => r.errorCode)).toEqual(new Array(20).fill(0));
+    expect(plain.map((r) => r.baseOffset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const v2 = await sendAll(1, tx.producerId, tx.producerEpoch, true, 'pipe-tx', 12);
+    expect(v2.map((r) => r.errorCode)).toEqual(new Array(20).fill(0));
+    expect(v2.map((r) => r.baseOffset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect((await c.request(26, 5, { transactionalId: 'pipe-tx', producerId: tx.producerId, producerEpoch: tx.producerEpoch, committed: true })).errorCode).toBe(0);
   });
 
   it('keeps the last five batches for duplicate detection', async () => {
