@@ -16,7 +16,7 @@ import { FetchSessionCache } from './api/fetch-sessions.js';
 import { HandlerRegistry } from './api/registry.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
-import { openStorage } from './storage/index.js';
+import { DataDirInUseError, openStorage, type Storage } from './storage/index.js';
 import { BufferPool } from './util/buffer-pool.js';
 import { type Clock, systemClock } from './util/clock.js';
 import { Logger } from './util/logger.js';
@@ -81,7 +81,13 @@ export async function startBrokerWithConfig(
   const logger = deps.logger;
   const clock = deps.clock ?? systemClock;
   const storage = await openStorage(config.storageUrl);
-  const cleanups: (() => Promise<void>)[] = [() => storage.close()];
+  const lock = await lockStorage(storage, logger);
+  const cleanups: (() => Promise<void>)[] = [
+    async () => {
+      await storage.close();
+      await lock?.release();
+    },
+  ];
   try {
     const cluster = await ClusterState.open(storage, config.int('node.id'), logger.child('cluster'));
     installDynamicBrokerConfigs(config, cluster);
@@ -183,4 +189,20 @@ export async function startBrokerWithConfig(
 
 async function runCleanups(cleanups: (() => Promise<void>)[]): Promise<void> {
   for (const c of cleanups) await c();
+}
+
+/**
+ * One broker per data directory (storage/dir-lock.ts): another live broker on it stops this start.
+ * Where the medium cannot hold a lock (a filesystem without Unix sockets), the broker runs unprotected
+ * and says so.
+ */
+async function lockStorage(storage: Storage, logger: Logger): Promise<{ release(): Promise<void> } | null> {
+  if (storage.lock === undefined) return null;
+  try {
+    return await storage.lock();
+  } catch (err) {
+    if (err instanceof DataDirInUseError) throw err;
+    logger.warn('could not lock the data directory: a second broker on it would not be stopped', { error: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
 }

@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
+import { type DirLock, lockDir } from './dir-lock.js';
 import type { Storage, StorageFile } from './types.js';
 import { isNotFound } from './types.js';
 
@@ -141,4 +142,8 @@ export class FileStorage implements Storage {
   }
 
   async close(): Promise<void> {}
+
+  lock(): Promise<DirLock> {
+    return lockDir(this.root);
+  }
 }

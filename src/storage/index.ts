@@ -9,6 +9,7 @@ import type { Storage } from './types.js';
 export type { Storage, StorageFile } from './types.js';
 export { StorageIoError, isNotFound } from './types.js';
 export { FileStorage } from './file.js';
+export { DataDirInUseError, type DirLock } from './dir-lock.js';
 export { MemoryStorage } from './memory.js';
 
 /** Default location when no URL is given. */

@@ -45,6 +45,11 @@ export interface Storage {
   writeMeta(path: string, data: Buffer): Promise<void>;
   /** Releases the engine (file engine: nothing; memory engine: keeps data until dropped). */
   close(): Promise<void>;
+  /**
+   * Takes the medium for this process until released (file engine: the data directory, see
+   * dir-lock.ts); throws DataDirInUseError while another process holds it. Absent: nothing to share.
+   */
+  lock?(): Promise<{ release(): Promise<void> }>;
 }
 
 /** An error from a storage engine with a Node-style code (ENOENT, EIO, ENOSPC, …). */
