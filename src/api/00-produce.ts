@@ -3,7 +3,8 @@
 // CRC-32C, Kafka's client-batch rules, CreateTime bounds from the header's base and max
 // timestamps), then append. v0-2 carry magic 0/1 message sets, which are validated and
 // up-converted to one v2 batch; v3+ must carry exactly one v2 batch. Compacted topics need a key on
-// every record: only there are records decoded (and decompressed). acks=-1 is answered at the
+// every record, and a topic whose compression.type names a codec recompresses batches in another one:
+// only there are records decoded (and decompressed). acks=-1 is answered at the
 // log's durability point (fsync with group commit by default), acks=1 once written, acks=0 never —
 // and a failed acks=0 produce closes the connection, as Kafka does. Batches with a producer id pass
 // the idempotence/transaction checks of src/txn right before the append (no await in between): a
@@ -27,14 +28,17 @@ import {
   readMaxTimestamp,
   readProducerEpoch,
   readProducerId,
+  recompressBatch,
   readTimestampType,
   splitBatches,
   TimestampType,
+  UnsupportedCompressionError,
   upConvert,
   validateBatch,
   validateLegacyEntry,
 } from '../codec/records/index.js';
 import type { TopicInfo } from '../cluster/cluster-state.js';
+import { TOPIC_COMPRESSION_CODECS } from '../config/topic-configs.js';
 import { checkProducerBatch } from '../txn/index.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
@@ -164,6 +168,13 @@ async function produceToPartition(
     batch = records;
   }
 
+  const targetCodec = TOPIC_COMPRESSION_CODECS[config['compression.type'] as string];
+  if (targetCodec !== undefined && readCompression(batch, 0) !== targetCodec) {
+    const recompressed = recompress(batch, targetCodec, maxBatchBytes, partition, ctx);
+    if ('errorCode' in recompressed) return recompressed;
+    batch = recompressed.batch;
+  }
+
   if (config['message.timestamp.type'] === 'CreateTime' && readTimestampType(batch, 0) === TimestampType.createTime) {
     const problem = timestampProblem(batch, clock.now(), config['message.timestamp.before.max.ms'] as number, config['message.timestamp.after.max.ms'] as number);
     if (problem) return failed(partition, ErrorCode.INVALID_TIMESTAMP, problem, true);
@@ -213,6 +224,25 @@ async function produceToPartition(
     ctx.broker.logger.warn('produce failed', { topic: topic.name, partition, errorCode: code, error: (err as Error).message });
     return failed(partition, code, (err as Error).message);
   }
+}
+
+/**
+ * A topic whose compression.type names a codec stores every batch in it: a batch in another codec is
+ * rebuilt (records decoded once, header fields kept), as Kafka's LogValidator does. Decompression is
+ * bounded by socket.request.max.bytes; the rebuilt batch must still fit max.message.bytes.
+ */
+function recompress(batch: Buffer, codec: number, maxBatchBytes: number, partition: number, ctx: RequestContext): { batch: Buffer } | PartitionResult {
+  let rebuilt: Buffer;
+  try {
+    rebuilt = recompressBatch(batch, codec as CompressionType, { maxOutputLength: ctx.broker.config.int('socket.request.max.bytes') });
+  } catch (err) {
+    if (err instanceof UnsupportedCompressionError) return failed(partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, err.message);
+    return failed(partition, ErrorCode.CORRUPT_MESSAGE, `cannot recompress the batch: ${(err as Error).message}`, true);
+  }
+  if (rebuilt.length > maxBatchBytes) {
+    return failed(partition, ErrorCode.MESSAGE_TOO_LARGE, `recompressed batch of ${rebuilt.length} bytes exceeds max.message.bytes ${maxBatchBytes}`);
+  }
+  return { batch: rebuilt };
 }
 
 /** Produce v0-2: a magic 0/1 message set, checked entry by entry, becomes one v2 batch. */

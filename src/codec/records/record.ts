@@ -391,3 +391,35 @@ export function buildRecordBatch(opts: BuildRecordBatchOptions): Buffer {
   updateBatchCrc(buf, 0);
   return buf;
 }
+
+/**
+ * The v2 batch at batch[0..] with its records compressed with `compression` instead (a topic's
+ * compression.type, Kafka's LogValidator rebuilding a batch whose codec differs): every header field a
+ * producer set is kept (producer id, epoch and base sequence, transactional flag, leader epoch,
+ * timestamp type, base and max timestamps, last offset delta), and every record's key, value, headers,
+ * offset delta and timestamp delta. `maxOutputLength` bounds the decompressed size.
+ */
+export function recompressBatch(batch: Buffer, compression: CompressionType, options: { maxOutputLength?: number } = {}): Buffer {
+  const { header, records } = readBatchRecords(batch, 0, { maxOutputLength: options.maxOutputLength });
+  return buildRecordBatch({
+    baseOffset: header.baseOffset,
+    partitionLeaderEpoch: header.partitionLeaderEpoch,
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence,
+    isTransactional: header.isTransactional,
+    isControl: header.isControl,
+    compression,
+    timestampType: header.timestampType,
+    baseTimestamp: header.baseTimestamp,
+    maxTimestamp: header.maxTimestamp,
+    lastOffsetDelta: header.lastOffsetDelta,
+    records: records.map((r) => ({
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      timestamp: header.baseTimestamp + r.timestampDelta,
+      offsetDelta: r.offsetDelta,
+    })),
+  });
+}

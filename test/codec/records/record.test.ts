@@ -12,6 +12,7 @@ import {
   decodeRecords,
   encodeRecords,
   readBatchRecords,
+  recompressBatch,
   sizeOfRecord,
 } from '../../../src/codec/records/record.js';
 import { WORKED_EXAMPLE } from './fixtures.js';
@@ -263,5 +264,35 @@ describe('builder conveniences', () => {
     const [r] = readBatchRecords(b).records;
     expect([...(r.key ?? [])]).toEqual([1, 2]);
     expect(r.headers).toEqual([{ key: 'a', value: Buffer.from('x') }, { key: 'b', value: null }]);
+  });
+});
+
+describe('recompressBatch', () => {
+  it('changes only the codec: header fields, records, deltas and headers survive', () => {
+    const original = buildRecordBatch({
+      producerId: 77,
+      producerEpoch: 3,
+      baseSequence: 41,
+      isTransactional: true,
+      partitionLeaderEpoch: 9,
+      compression: CompressionType.gzip,
+      baseTimestamp: 1_700_000_000_000,
+      records: [
+        { key: 'a', value: 'one', timestamp: 1_700_000_000_000, offsetDelta: 0, headers: [{ key: 'h', value: 'x' }] },
+        { key: null, value: null, timestamp: 1_700_000_000_500, offsetDelta: 1 },
+      ],
+    });
+    expect(validateBatch(original, 0, original.length, { fromClient: true }).ok).toBe(true);
+    for (const codec of [CompressionType.none, CompressionType.snappy, CompressionType.lz4]) {
+      const rebuilt = recompressBatch(original, codec);
+      expect(validateBatch(rebuilt, 0, rebuilt.length, { fromClient: true }).ok).toBe(true);
+      const before = readBatchRecords(original);
+      const after = readBatchRecords(rebuilt);
+      const { compression: _c1, crc: _crc1, batchLength: _l1, sizeInBytes: _s1, attributes: _a1, ...headerBefore } = before.header;
+      const { compression, crc: _crc2, batchLength: _l2, sizeInBytes: _s2, attributes: _a2, ...headerAfter } = after.header;
+      expect(compression).toBe(codec);
+      expect(headerAfter).toEqual(headerBefore);
+      expect(after.records.map(({ sizeInBytes: _s, ...r }) => r)).toEqual(before.records.map(({ sizeInBytes: _s, ...r }) => r));
+    }
   });
 });
