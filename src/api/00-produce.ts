@@ -38,7 +38,7 @@ import {
   validateLegacyEntry,
 } from '../codec/records/index.js';
 import type { TopicInfo } from '../cluster/cluster-state.js';
-import { TOPIC_COMPRESSION_CODECS } from '../config/topic-configs.js';
+import { TOPIC_COMPRESSION_CODECS } from '../config/compression.js';
 import { checkProducerBatch } from '../txn/index.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';

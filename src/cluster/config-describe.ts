@@ -89,7 +89,6 @@ const FIXED_BROKER_DEFAULTS: Readonly<Record<string, ConfigValue>> = {
   'log.segment.delete.delay.ms': 60000,
   'unclean.leader.election.enable': false,
   'min.insync.replicas': 1,
-  'compression.type': 'producer',
   'log.preallocate': false,
 };
 

@@ -2,6 +2,7 @@
 // and a line of documentation. The CLI, env vars, properties files, DescribeConfigs and the README
 // table all read this one list.
 
+import { compressionTypeProblem } from './compression.js';
 import { type ConfigType, type ConfigValue, INT32_MAX, LONG_MAX } from './types.js';
 
 export interface SettingDef {
@@ -51,6 +52,7 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'log.index.interval.bytes', type: 'int', default: 4096, kafka: true, check: atLeast(0), dynamic: true, doc: 'Bytes between offset/time index entries.' },
   { key: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, kafka: true, check: atLeast(1), dynamic: true, doc: 'Flush after this many messages (topic: flush.messages).' },
   { key: 'log.flush.interval.ms', type: 'long', default: null, kafka: true, dynamic: true, doc: 'Flush at least this often (topic: flush.ms).' },
+  { key: 'compression.type', type: 'string', default: 'producer', kafka: true, check: compressionTypeProblem, dynamic: true, doc: 'producer, uncompressed, gzip, snappy, lz4 or zstd (topic: compression.type).' },
   { key: 'log.cleanup.policy', type: 'list', default: ['delete'], kafka: true, dynamic: true, doc: 'delete, compact, or both (topic: cleanup.policy).' },
   { key: 'log.cleaner.delete.retention.ms', type: 'long', default: 86400000, kafka: true, dynamic: true, doc: 'How long tombstones are kept (topic: delete.retention.ms).' },
   { key: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, kafka: true, dynamic: true, doc: 'Dirty ratio that triggers compaction (topic: min.cleanable.dirty.ratio).' },

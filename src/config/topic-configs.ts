@@ -2,7 +2,7 @@
 // synonym), a check, and documentation. CreateTopics, AlterConfigs and DescribeConfigs validate
 // and describe through this one table; the log receives the resolved values by Kafka key.
 
-import * as zlib from 'node:zlib';
+import { compressionTypeProblem } from './compression.js';
 import type { BrokerConfig } from './load.js';
 import { ConfigError, type ConfigType, type ConfigValue, INT32_MAX, LONG_MAX, parseValue } from './types.js';
 
@@ -27,7 +27,7 @@ const oneOf = (...allowed: string[]) => (v: ConfigValue) =>
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { key: 'cleanup.policy', type: 'list', brokerSynonym: 'log.cleanup.policy', doc: 'delete, compact, or compact,delete.',
     check: (v) => ((v as string[]).every((p) => p === 'delete' || p === 'compact') ? undefined : 'must be a list of delete and compact') },
-  { key: 'compression.type', type: 'string', default: 'producer', doc: 'producer (keep the codec the producer used), uncompressed, gzip, snappy, lz4 or zstd (batches in another codec are recompressed on produce).',
+  { key: 'compression.type', type: 'string', brokerSynonym: 'compression.type', doc: 'producer (keep the codec the producer used), uncompressed, gzip, snappy, lz4 or zstd (batches in another codec are recompressed on produce).',
     check: compressionTypeProblem },
   { key: 'delete.retention.ms', type: 'long', brokerSynonym: 'log.cleaner.delete.retention.ms', check: atLeast(0), doc: 'How long tombstones are kept on compacted topics.' },
   { key: 'file.delete.delay.ms', type: 'long', default: 60000, check: atLeast(0), doc: 'Delay before a deleted segment file is removed.' },
@@ -133,20 +133,4 @@ export function topicConfigProblem(key: string, text: string): string | undefine
   const m = /^must be one of (.*)$/.exec(problem);
   if (m) return invalid(`String must be one of: ${m[1]}`);
   return invalid(problem.startsWith('must') ? `Value ${problem}` : problem);
-}
-
-/**
- * compression.type values other than producer, with the record-batch codec id each stands for
- * (Kafka's BrokerCompressionType; the ids are the wire protocol's attribute bits).
- */
-export const TOPIC_COMPRESSION_CODECS: Readonly<Record<string, number>> = { uncompressed: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
-
-function compressionTypeProblem(v: unknown): string | undefined {
-  if (v === 'producer') return undefined;
-  if (TOPIC_COMPRESSION_CODECS[v as string] === undefined) return 'must be one of producer, uncompressed, gzip, snappy, lz4, zstd';
-  // The broker compresses with zstd through node:zlib, which has it from Node.js 22.15.
-  if (v === 'zstd' && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== 'function') {
-    return `zstd needs Node.js >= 22.15 (this is ${process.version})`;
-  }
-  return undefined;
 }

@@ -93,3 +93,21 @@ describe('compression.type recompression', () => {
     expect(got.values).toEqual(['a:one', 'b:two']);
   });
 });
+
+describe('compression.type as a broker default', () => {
+  it('applies to topics without their own setting', async () => {
+    const b = await startBroker({ config: { 'compression.type': 'snappy' } });
+    const client = await RawClient.connect(b.port);
+    try {
+      await b.services.topics.createTopic('rc-default', 1, {});
+      const batch = buildRecordBatch({ records: [{ key: 'k', value: 'v' }] });
+      const res = await client.request(0, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 'rc-default', partitionData: [{ index: 0, records: batch }] }] });
+      expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
+      const read = await b.services.logs.get('rc-default', 0)!.read(0, 1 << 20, { minOneBatch: true });
+      expect(readBatchHeader(read.buffers[0]).compression).toBe(CODEC_ID.snappy);
+    } finally {
+      client.close();
+      await b.close();
+    }
+  });
+});
