@@ -8,9 +8,8 @@
 // kept whole with a log line.
 
 import { createHash } from 'node:crypto';
-import { buildRecordBatch } from '../codec/records/record.js';
-import { readBatchRecords } from '../codec/records/record.js';
-import { TimestampType, hasDeleteHorizon, readBaseTimestamp } from '../codec/records/record-batch.js';
+import { readBatchRecords, rebuildBatch } from '../codec/records/record.js';
+import { hasDeleteHorizon, readBaseTimestamp } from '../codec/records/record-batch.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { PartitionLog } from './partition-log.js';
@@ -241,7 +240,7 @@ export class LogCleaner {
     const keepEmpty = producerLast !== undefined && producerLast === header.lastOffset;
     if (this.isAborted(log, header)) {
       stats.recordsRemoved += records.length;
-      return keepEmpty ? this.rebuild(header, [], -1) : null;
+      return keepEmpty ? rebuildBatch(header, []) : null;
     }
     const horizon = hasDeleteHorizon(bytes, 0) ? readBaseTimestamp(bytes, 0) : -1;
     const kept = [];
@@ -263,34 +262,7 @@ export class LogCleaner {
     if (tombstones > 0) seg.deleteHorizon = seg.deleteHorizon < 0 ? newHorizon : Math.min(seg.deleteHorizon, newHorizon);
     if (kept.length === records.length && newHorizon === horizon) return bytes;
     if (kept.length === 0 && !keepEmpty) return null;
-    return this.rebuild(header, kept, tombstones > 0 ? newHorizon : -1);
+    return rebuildBatch(header, kept, { deleteHorizonMs: tombstones > 0 ? newHorizon : -1 });
   }
 
-  private rebuild(
-    header: ReturnType<typeof readBatchRecords>['header'],
-    kept: ReturnType<typeof readBatchRecords>['records'],
-    deleteHorizonMs: number,
-  ): Buffer {
-    const logAppend = header.timestampType === TimestampType.logAppendTime;
-    return buildRecordBatch({
-      baseOffset: header.baseOffset,
-      partitionLeaderEpoch: header.partitionLeaderEpoch,
-      producerId: header.producerId,
-      producerEpoch: header.producerEpoch,
-      baseSequence: header.baseSequence,
-      isTransactional: header.isTransactional,
-      compression: header.compression as 0 | 1 | 2 | 3 | 4,
-      timestampType: header.timestampType,
-      ...(logAppend ? { logAppendTime: header.maxTimestamp, maxTimestamp: header.maxTimestamp } : {}),
-      ...(deleteHorizonMs >= 0 ? { deleteHorizonMs } : {}),
-      lastOffsetDelta: header.lastOffsetDelta,
-      records: kept.map((r) => ({
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        timestamp: r.timestamp,
-        offsetDelta: r.offset - header.baseOffset,
-      })),
-    });
-  }
 }

@@ -393,14 +393,17 @@ export function buildRecordBatch(opts: BuildRecordBatchOptions): Buffer {
 }
 
 /**
- * The v2 batch at batch[0..] with its records compressed with `compression` instead (a topic's
- * compression.type, Kafka's LogValidator rebuilding a batch whose codec differs): every header field a
- * producer set is kept (producer id, epoch and base sequence, transactional flag, leader epoch,
- * timestamp type, base and max timestamps, last offset delta), and every record's key, value, headers,
- * offset delta and timestamp delta. `maxOutputLength` bounds the decompressed size.
+ * A v2 batch rebuilt around decoded records (all of a batch's, or those compaction keeps): the header
+ * fields a producer set stay (producer id, epoch and base sequence, transactional and control flags,
+ * leader epoch, timestamp type, last offset delta), as do each record's key, value, headers, offset and
+ * timestamp; `compression` (default the batch's own) and a delete horizon may change.
  */
-export function recompressBatch(batch: Buffer, compression: CompressionType, options: { maxOutputLength?: number } = {}): Buffer {
-  const { header, records } = readBatchRecords(batch, 0, { maxOutputLength: options.maxOutputLength });
+export function rebuildBatch(
+  header: RecordBatchHeader,
+  records: ReadonlyArray<DecodedRecord>,
+  changes: { compression?: CompressionType; deleteHorizonMs?: number } = {},
+): Buffer {
+  const logAppend = header.timestampType === TimestampType.logAppendTime;
   return buildRecordBatch({
     baseOffset: header.baseOffset,
     partitionLeaderEpoch: header.partitionLeaderEpoch,
@@ -409,17 +412,22 @@ export function recompressBatch(batch: Buffer, compression: CompressionType, opt
     baseSequence: header.baseSequence,
     isTransactional: header.isTransactional,
     isControl: header.isControl,
-    compression,
+    compression: changes.compression ?? (header.compression as CompressionType),
     timestampType: header.timestampType,
-    baseTimestamp: header.baseTimestamp,
-    maxTimestamp: header.maxTimestamp,
+    // Under LogAppendTime every record's timestamp is the batch's max timestamp.
+    ...(logAppend ? { logAppendTime: header.maxTimestamp, maxTimestamp: header.maxTimestamp } : {}),
+    ...(changes.deleteHorizonMs !== undefined && changes.deleteHorizonMs >= 0 ? { deleteHorizonMs: changes.deleteHorizonMs } : {}),
     lastOffsetDelta: header.lastOffsetDelta,
-    records: records.map((r) => ({
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      timestamp: header.baseTimestamp + r.timestampDelta,
-      offsetDelta: r.offsetDelta,
-    })),
+    records: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offset - header.baseOffset })),
   });
+}
+
+/**
+ * The v2 batch at batch[0..] with its records compressed with `compression` instead: a topic's
+ * compression.type, as Kafka's LogValidator rebuilds a batch whose codec differs. `maxOutputLength`
+ * bounds the decompressed size.
+ */
+export function recompressBatch(batch: Buffer, compression: CompressionType, options: { maxOutputLength?: number } = {}): Buffer {
+  const { header, records } = readBatchRecords(batch, 0, { maxOutputLength: options.maxOutputLength });
+  return rebuildBatch(header, records, { compression });
 }
