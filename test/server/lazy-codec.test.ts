@@ -37,6 +37,20 @@ function frame(apiKey: number, version: number, correlationId: number, body: obj
   return Buffer.concat(encodeRequest(apiKey, version, { correlationId, clientId: 'lazy' }, body)).subarray(4);
 }
 
+
+/** A Metadata or ApiVersions handler that records `name#connection` when it starts. */
+function recordingHandler(started: string[], apiKey: number, name: string): ApiHandler {
+  return {
+    apiKey,
+    minVersion: 0,
+    maxVersion: 12,
+    handle: (_req, ctx) => {
+      started.push(`${name}#${ctx.connection.id}`);
+      return apiKey === ApiKey.ApiVersions ? { errorCode: 0, apiKeys: [], throttleTimeMs: 0 } : { brokers: [], topics: [] };
+    },
+  };
+}
+
 describe('codec loading', () => {
   it('refuses to encode or decode an API whose codec is not loaded, with a clear error', async () => {
     const { codec } = await freshModules();
@@ -76,15 +90,7 @@ describe('codec loading', () => {
     const { codec, dispatcher, registry } = await freshModules();
     await codec.loadApiCodec(ApiKey.ApiVersions);
     const started: string[] = [];
-    const handler = (apiKey: number, name: string): ApiHandler => ({
-      apiKey,
-      minVersion: 0,
-      maxVersion: 12,
-      handle: (_req, ctx) => {
-        started.push(`${name}#${ctx.connection.id}`);
-        return apiKey === ApiKey.ApiVersions ? { errorCode: 0, apiKeys: [], throttleTimeMs: 0 } : { brokers: [], topics: [] };
-      },
-    });
+    const handler = (apiKey: number, name: string): ApiHandler => recordingHandler(started, apiKey, name);
     const d = new dispatcher.ApiDispatcher(
       new registry.HandlerRegistry([handler(ApiKey.Metadata, 'Metadata'), handler(ApiKey.ApiVersions, 'ApiVersions')]),
       {} as never,
@@ -115,15 +121,7 @@ describe('codec loading', () => {
     const { CLOSE } = await import('../../src/server/types.js'); // the fresh instance's
     await Promise.all([codec.loadApiCodec(ApiKey.Metadata), codec.loadApiCodec(ApiKey.ApiVersions)]);
     const started: string[] = [];
-    const handler = (apiKey: number, name: string): ApiHandler => ({
-      apiKey,
-      minVersion: 0,
-      maxVersion: 12,
-      handle: (_req, ctx) => {
-        started.push(`${name}#${ctx.connection.id}`);
-        return apiKey === ApiKey.ApiVersions ? { errorCode: 0, apiKeys: [], throttleTimeMs: 0 } : { brokers: [], topics: [] };
-      },
-    });
+    const handler = (apiKey: number, name: string): ApiHandler => recordingHandler(started, apiKey, name);
     // Metadata's handler "imports" when the test says so: first a failure, then the handler.
     const imports: { resolve: (h: ApiHandler) => void; reject: (e: Error) => void }[] = [];
     const lazyMetadata: HandlerEntry = {
