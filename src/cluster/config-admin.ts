@@ -50,6 +50,40 @@ function splitList(text: string | null | undefined): string[] {
   return text === null || text === undefined ? [] : text.split(',').filter((s) => s !== '');
 }
 
+/**
+ * The config set an alter asks for. Legacy AlterConfigs replaces the set with the one given; the
+ * incremental form applies SET, DELETE, APPEND and SUBTRACT to the current one. APPEND adds the values
+ * not yet in the list, SUBTRACT removes every occurrence of the values (Kafka's ConfigAdminManager);
+ * `listBase` refuses a non-list key or gives the value a key without one in `current` starts from.
+ */
+function requestedConfigs(
+  r: AlterResource,
+  mode: 'legacy' | 'incremental',
+  current: Readonly<Record<string, string>>,
+  listBase: (key: string, op: number) => { problem: ConfigResult } | { base: string | null | undefined },
+): { configs: Record<string, string> } | { error: ConfigResult } {
+  if (mode === 'legacy') {
+    const configs: Record<string, string> = {};
+    for (const c of r.configs) configs[c.name] = c.value!;
+    return { configs };
+  }
+  const next = { ...current };
+  for (const c of r.configs) {
+    const op = c.configOperation!;
+    if (op === OpType.SET) next[c.name] = c.value!;
+    else if (op === OpType.DELETE) delete next[c.name];
+    else {
+      const start = c.name in next ? { base: next[c.name] } : listBase(c.name, op);
+      if ('problem' in start) return { error: start.problem };
+      const parts = splitList(start.base);
+      const values = c.value!.split(',');
+      const out = op === OpType.APPEND ? [...parts, ...values.filter((v) => !parts.includes(v))] : parts.filter((p) => !values.includes(p));
+      next[c.name] = out.join(',');
+    }
+  }
+  return { configs: next };
+}
+
 export class ConfigAdmin {
   constructor(
     private readonly topics: TopicManager,
@@ -145,33 +179,12 @@ export class ConfigAdmin {
     const topic = this.topics.topic(name);
     const current: Record<string, string> = {};
     for (const [k, v] of Object.entries(topic?.configs ?? {})) current[k] = formatValue(v) ?? '';
-    let next: Record<string, string>;
-    if (mode === 'legacy') {
-      next = {};
-      for (const c of r.configs) next[c.name] = c.value!;
-    } else {
-      next = { ...current };
-      for (const c of r.configs) {
-        const op = c.configOperation!;
-        if (op === OpType.SET) next[c.name] = c.value!;
-        else if (op === OpType.DELETE) delete next[c.name];
-        else {
-          if (!isListKey(c.name)) return invalidConfig(`Can't ${OP_NAMES[op]} to key ${c.name} because its type is not LIST.`);
-          const def = TOPIC_CONFIGS_BY_KEY.get(c.name)!;
-          const base = c.name in next ? next[c.name] : formatValue(topicConfigDefault(def, this.config));
-          const parts = splitList(base);
-          for (const v of c.value!.split(',')) {
-            if (op === OpType.APPEND) {
-              if (!parts.includes(v)) parts.push(v);
-            } else {
-              const i = parts.indexOf(v);
-              if (i >= 0) parts.splice(i, 1);
-            }
-          }
-          next[c.name] = parts.join(',');
-        }
-      }
-    }
+    const requested = requestedConfigs(r, mode, current, (key, op) => {
+      if (!isListKey(key)) return { problem: invalidConfig(`Can't ${OP_NAMES[op]} to key ${key} because its type is not LIST.`) };
+      return { base: formatValue(topicConfigDefault(TOPIC_CONFIGS_BY_KEY.get(key)!, this.config)) };
+    });
+    if ('error' in requested) return requested.error;
+    const next = requested.configs;
     // Kafka validates the whole resulting set: names first, then values, then cross-checks.
     const unknown = Object.keys(next).find((k) => !TOPIC_CONFIGS_BY_KEY.has(k));
     if (unknown !== undefined) return invalidConfig(`Unknown topic config name: ${unknown}`);
@@ -207,30 +220,14 @@ export class ConfigAdmin {
       scope = 'broker';
     }
     const current = this.cluster.dynamicBrokerConfigs[scope];
-    let next: Record<string, string>;
-    if (mode === 'legacy') {
-      next = {};
-      for (const c of r.configs) next[c.name] = c.value!;
-    } else {
-      next = { ...current };
-      for (const c of r.configs) {
-        const op = c.configOperation!;
-        const def = SETTINGS_BY_KEY.get(c.name);
-        if (op === OpType.SET) next[c.name] = c.value!;
-        else if (op === OpType.DELETE) delete next[c.name];
-        else {
-          if (def === undefined) return invalidConfig(`Unknown config name: ${c.name}`);
-          if (def.type !== 'list') {
-            return invalidConfig(`Config value ${op === OpType.APPEND ? 'append' : 'subtract'} is not allowed for config key: ${c.name}`);
-          }
-          const base = c.name in next ? next[c.name] : formatValue(this.config.get(c.name));
-          const parts = splitList(base);
-          const values = c.value!.split(',');
-          const out = op === OpType.APPEND ? [...parts, ...values.filter((v) => !parts.includes(v))] : parts.filter((p) => !values.includes(p));
-          next[c.name] = out.join(',');
-        }
-      }
-    }
+    const requested = requestedConfigs(r, mode, current, (key, op) => {
+      const def = SETTINGS_BY_KEY.get(key);
+      if (def === undefined) return { problem: invalidConfig(`Unknown config name: ${key}`) };
+      if (def.type !== 'list') return { problem: invalidConfig(`Config value ${op === OpType.APPEND ? 'append' : 'subtract'} is not allowed for config key: ${key}`) };
+      return { base: formatValue(this.config.get(key)) };
+    });
+    if ('error' in requested) return requested.error;
+    const next = requested.configs;
     const notDynamic = Object.keys(next).filter((k) => !SETTINGS_BY_KEY.get(k)?.dynamic);
     if (notDynamic.length > 0) return invalidRequest(`Cannot update these configs dynamically: Set(${notDynamic.join(', ')})`);
     const parsed: Record<string, ConfigValue> = {};
