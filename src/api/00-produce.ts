@@ -40,7 +40,7 @@ import {
 import type { TopicInfo } from '../cluster/cluster-state.js';
 import { TOPIC_COMPRESSION_CODECS } from '../config/compression.js';
 import { checkProducerBatch } from '../txn/index.js';
-import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
+import { ANONYMOUS_PRINCIPAL, CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
@@ -122,11 +122,9 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
 function recordQuota(request: ProduceRequest, ctx: RequestContext): number {
   let bytes = 0;
   for (const t of request.topicData) for (const p of t.partitionData) bytes += p.records?.length ?? 0;
-  return ctx.broker.cluster.quotas.throttleTimeMs('produce', ANONYMOUS, ctx.clientId ?? '', bytes);
+  return ctx.broker.cluster.quotas.throttleTimeMs('produce', ANONYMOUS_PRINCIPAL, ctx.clientId ?? '', bytes);
 }
 
-/** The principal of every connection until SASL exists. */
-const ANONYMOUS = 'ANONYMOUS';
 
 async function produceToPartition(
   topic: TopicInfo,

@@ -17,15 +17,13 @@ import {
 } from '../codec/index.js';
 import { downConvert, UnsupportedCompressionError } from '../codec/records/index.js';
 import type { PartitionLog } from '../log/index.js';
-import type { RequestContext } from './context.js';
+import { INT32_MAX } from '../config/types.js';
+import { ANONYMOUS_PRINCIPAL, type RequestContext } from './context.js';
 import { FetchSession, FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type SessionPartition } from './fetch-sessions.js';
 import { logErrorCode } from './log-errors.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 const READ_COMMITTED = 1;
-/** The principal of every connection until SASL exists. */
-const ANONYMOUS = 'ANONYMOUS';
-const INT32_MAX = 2147483647;
 
 type PartitionData = Omit<FetchResponsePartitionData, '_unknownTaggedFields'>;
 
@@ -87,7 +85,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     const isolation = v >= 4 ? request.isolationLevel : 0;
     const quotas = ctx.broker.cluster.quotas;
     const clientId = ctx.clientId ?? '';
-    const maxBytes = Math.min(v >= 3 ? request.maxBytes : INT32_MAX, quotas.maxValueInQuotaWindow('fetch', ANONYMOUS, clientId));
+    const maxBytes = Math.min(v >= 3 ? request.maxBytes : INT32_MAX, quotas.maxValueInQuotaWindow('fetch', ANONYMOUS_PRINCIPAL, clientId));
     const deadline = ctx.broker.clock.now() + Math.max(0, request.maxWaitMs);
     let outcomes: ReadOutcome[];
     for (;;) {
@@ -103,9 +101,9 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
 
     // --- byte-rate quota (KIP-13): over it, the answer carries no records and the throttle time
     const responseBytes = outcomes.reduce((n, o) => n + o.bytes, 0);
-    const throttleTimeMs = quotas.throttleTimeMs('fetch', ANONYMOUS, clientId, responseBytes);
+    const throttleTimeMs = quotas.throttleTimeMs('fetch', ANONYMOUS_PRINCIPAL, clientId, responseBytes);
     if (throttleTimeMs > 0) {
-      quotas.unrecord('fetch', ANONYMOUS, clientId, responseBytes);
+      quotas.unrecord('fetch', ANONYMOUS_PRINCIPAL, clientId, responseBytes);
       for (const o of outcomes) {
         o.data.records = NO_RECORDS;
         o.bytes = 0;

@@ -9,6 +9,7 @@
 
 import { ErrorCode } from '../codec/index.js';
 import { isTransactional, readBaseSequence, readLastSequence, readProducerEpoch, readProducerId } from '../codec/records/index.js';
+import { INT32_MAX } from '../config/types.js';
 import type { ProducerStateManager } from '../log/index.js';
 
 export type ProducerCheck =
@@ -17,7 +18,6 @@ export type ProducerCheck =
   | { kind: 'error'; errorCode: number; message: string };
 
 const APPEND: ProducerCheck = { kind: 'append' };
-const INT32_MAX = 2147483647;
 
 function inSequence(lastSeq: number, nextSeq: number): boolean {
   return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
