@@ -18,7 +18,7 @@ import {
   type ConsumerGroupHeartbeatResponse,
   type ConsumerGroupDescribeResponseDescribedGroup,
 } from '../codec/index.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import { type Clock, repeat, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, type Protocol } from './classic-group.js';
 import { DEFAULT_GROUP_CONFIG, type GroupCoordinatorConfig } from './config.js';
@@ -222,7 +222,7 @@ export class GroupCoordinator {
     } finally {
       this.loading = false;
     }
-    if (!this.closed) this.scheduleRetention();
+    if (!this.closed) this.retentionTimer = repeat(this.clock, this.config.offsetsRetentionCheckIntervalMs, () => this.closed || this.expireOffsets());
   }
 
   private restoreGroup(groupId: string, v: GroupMetadataValue): void {
@@ -1166,15 +1166,6 @@ export class GroupCoordinator {
   }
 
   // ---- offset retention -------------------------------------------------------------------------
-
-  private scheduleRetention(): void {
-    this.retentionTimer = this.clock.setTimeout(() => {
-      this.retentionTimer = null;
-      if (this.closed) return;
-      this.expireOffsets();
-      this.scheduleRetention();
-    }, this.config.offsetsRetentionCheckIntervalMs);
-  }
 
   /**
    * Removes expired offsets of topics the group does not subscribe to (Kafka's rules): an explicit

@@ -4,7 +4,7 @@
 
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
-import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { repeat, systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { LogCleaner } from './cleaner.js';
 import { type LogConfig, type LogConfigInput, DEFAULT_LOG_CONFIG, parseLogConfig } from './config.js';
@@ -208,20 +208,10 @@ export class LogManager {
   }
 
   private every(ms: number, fn: () => Promise<unknown>): void {
-    const slot = this.timers.length;
-    const arm = () => {
-      this.timers[slot] = this.clock.setTimeout(() => {
-        if (this.closed) return;
-        fn()
-          .catch((err) => this.logger.error('background log task failed', { error: String(err) }))
-          .finally(() => {
-            if (!this.closed) arm();
-          });
-      }, ms);
-    };
-    this.timers.push({ cancel: () => {} });
-    arm();
+    // After completion: a slow flush or cleaner pass is never run twice at once.
+    this.timers.push(repeat(this.clock, ms, () => this.closed || fn().catch((err) => this.logger.error('background log task failed', { error: String(err) })), { afterCompletion: true }));
   }
+
 
   /** flush.ms for 'os' logs and periodic recovery checkpoints. */
   async runFlush(): Promise<void> {

@@ -7,7 +7,7 @@
 // operations on one transactional id are serialised.
 
 import { ErrorCode } from '../codec/index.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import { type Clock, repeat, type TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import {
   canTransition,
@@ -191,8 +191,9 @@ export class TransactionCoordinator {
       }
     }
     if (this.background && !this.closed) {
-      this.scheduleAbortCheck();
-      this.scheduleExpiryCheck();
+      // Fixed rate: a check is due one interval after the previous one started, whatever that one awaits.
+      this.abortTimer = repeat(this.clock, this.config.abortCheckIntervalMs, () => this.closed || void this.abortTimedOutTransactions());
+      this.expiryTimer = repeat(this.clock, this.config.expiredIdCheckIntervalMs, () => this.closed || void this.expireTransactionalIds());
     }
   }
 
@@ -707,23 +708,6 @@ export class TransactionCoordinator {
   }
 
   // ---- timeouts and expiry ----------------------------------------------------------------------
-
-  private scheduleAbortCheck(): void {
-    // Fixed rate: the next check is due one interval after this one started, whatever this one awaits.
-    this.abortTimer = this.clock.setTimeout(() => {
-      if (this.closed) return;
-      this.scheduleAbortCheck();
-      void this.abortTimedOutTransactions();
-    }, this.config.abortCheckIntervalMs);
-  }
-
-  private scheduleExpiryCheck(): void {
-    this.expiryTimer = this.clock.setTimeout(() => {
-      if (this.closed) return;
-      this.scheduleExpiryCheck();
-      void this.expireTransactionalIds();
-    }, this.config.expiredIdCheckIntervalMs);
-  }
 
   /** Aborts every ongoing transaction older than its timeout, fencing its producer (Kafka's proactive abort). */
   async abortTimedOutTransactions(): Promise<void> {

@@ -4,7 +4,7 @@
 import { buildControlBatch } from '../codec/records/index.js';
 import type { TopicManager } from '../cluster/topics.js';
 import type { LogManager } from '../log/index.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import { type Clock, repeat, type TimerHandle } from '../util/clock.js';
 import type { MarkerWriter } from './coordinator.js';
 
 /** Markers appended to the partition's log (false when the partition no longer exists). */
@@ -20,21 +20,10 @@ export function logMarkerWriter(topics: TopicManager, clock: Clock, coordinatorE
 
 /** Removes, every intervalMs, producers idle for expirationMs with no open transaction (Kafka's producer-id expiration). */
 export function startProducerExpiry(logs: LogManager, clock: Clock, expirationMs: number, intervalMs: number): TimerHandle {
-  let timer: TimerHandle | null = null;
-  let cancelled = false;
-  const tick = (): void => {
-    if (cancelled) return;
+  return repeat(clock, intervalMs, () => {
     const now = clock.now();
     for (const log of logs.all()) {
       if (!log.isClosed && !log.isOffline) log.producers.removeExpired(now, expirationMs);
     }
-    timer = clock.setTimeout(tick, intervalMs);
-  };
-  timer = clock.setTimeout(tick, intervalMs);
-  return {
-    cancel() {
-      cancelled = true;
-      timer?.cancel();
-    },
-  };
+  });
 }

@@ -21,6 +21,43 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * Runs fn every `ms` on the clock until the handle is cancelled. By default at a fixed rate: the next
+ * run is armed before this one starts, whatever it awaits. With `afterCompletion`, the next run is
+ * armed once fn's promise settles, so runs never overlap (fn reports its own failures).
+ */
+export function repeat(clock: Clock, ms: number, fn: () => unknown, opts: { afterCompletion?: boolean } = {}): TimerHandle {
+  let cancelled = false;
+  let timer: TimerHandle | null = null;
+  const arm = (): void => {
+    timer = clock.setTimeout(() => {
+      if (cancelled) return;
+      if (!opts.afterCompletion) {
+        arm();
+        fn();
+        return;
+      }
+      let run: unknown;
+      try {
+        run = fn();
+      } finally {
+        void Promise.resolve(run)
+          .catch(() => {})
+          .finally(() => {
+            if (!cancelled) arm();
+          });
+      }
+    }, ms);
+  };
+  arm();
+  return {
+    cancel() {
+      cancelled = true;
+      timer?.cancel();
+    },
+  };
+}
+
 /** A clock that only moves when told to: advance() fires due timers in time order. */
 export class FakeClock implements Clock {
   private current: number;
