@@ -18,7 +18,7 @@ import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
 import { DataDirInUseError, openStorage, type Storage } from './storage/index.js';
 import { BufferPool } from './util/buffer-pool.js';
-import { type Clock, systemClock } from './util/clock.js';
+import { type Clock, repeat, systemClock } from './util/clock.js';
 import { Logger } from './util/logger.js';
 import { GroupCoordinator, groupConfigFrom, groupOffsetsSink, LogGroupLog } from './group/index.js';
 import { LogTxnLog, logMarkerWriter, startProducerExpiry, TransactionCoordinator } from './txn/index.js';
@@ -93,9 +93,9 @@ export async function startBrokerWithConfig(
     installDynamicBrokerConfigs(config, cluster);
     // Fetches read into recycled buffers, handed back by the connection once written (util/buffer-pool.ts).
     const readBuffers = new BufferPool({ maxFreeBytes: READ_BUFFER_POOL_BYTES });
-    const trimReadBuffers = setInterval(() => readBuffers.trimIfIdle(), READ_BUFFER_TRIM_MS).unref();
+    const trimReadBuffers = repeat(clock, READ_BUFFER_TRIM_MS, () => readBuffers.trimIfIdle());
     cleanups.unshift(async () => {
-      clearInterval(trimReadBuffers);
+      trimReadBuffers.cancel();
       readBuffers.clear();
     });
     const logs = await LogManager.open({
