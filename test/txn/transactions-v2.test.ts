@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
 import { ErrorCode } from '../../src/codec/index.js';
-import { buildRecordBatch, readBatchRecords } from '../../src/codec/records/index.js';
+import { buildRecordBatch, iterateBatches, readBatchRecords } from '../../src/codec/records/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const TOPIC = 'tv2';
@@ -56,11 +56,9 @@ describe('transactions V2 over the wire', () => {
     const p = res.responses[0].partitions[0];
     const records: Buffer = Array.isArray(p.records) ? Buffer.concat(p.records) : (p.records ?? Buffer.alloc(0));
     const values: { value: string; producerEpoch: number; control: boolean }[] = [];
-    for (let pos = 0; pos < records.length; ) {
-      const size = records.readInt32BE(pos + 8) + 12;
-      const b = readBatchRecords(records, pos);
-      for (const r of b.records) values.push({ value: r.value?.toString() ?? "", producerEpoch: b.header.producerEpoch, control: b.header.isControl });
-      pos += size;
+    for (const span of iterateBatches(records)) {
+      const b = readBatchRecords(records, span.position);
+      for (const r of b.records) values.push({ value: r.value?.toString() ?? '', producerEpoch: b.header.producerEpoch, control: b.header.isControl });
     }
     return { lastStableOffset: p.lastStableOffset as number, aborted: p.abortedTransactions as { producerId: number; firstOffset: number }[], values };
   };
