@@ -1,0 +1,22 @@
+// Types for kafka.mjs (a plain script so that `node test/reference/kafka.mjs` runs without a build).
+export declare const REFERENCE_LIBS: string;
+export declare const REFERENCE_CLASSPATH: string;
+export declare const REFERENCE_DEFAULTS: Record<string, string>;
+export declare function referenceUnavailable(): string | null;
+export interface ReferenceKafka {
+  bootstrap: string;
+  host: string;
+  port: number;
+  clusterId: string;
+  pid: number;
+  dataDir: string;
+  startupMs: number;
+  settings: Record<string, string>;
+  stop(): Promise<void>;
+}
+export declare function startReferenceKafka(options?: {
+  config?: Record<string, string | number | boolean>;
+  heap?: string;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}): Promise<ReferenceKafka>;

@@ -1,0 +1,186 @@
+// The reference broker: a real Apache Kafka 4.3.1 in KRaft combined mode (one node, broker and
+// controller), formatted with a random cluster id in a temp dir and started on free loopback ports.
+// Tests, the conformance run and the benchmarks compare Tributary with it.
+//
+//   node test/reference/kafka.mjs [--set key=value ...]   prints host:port when ready; stops on
+//                                                          SIGINT, SIGTERM or end of stdin
+//   import { startReferenceKafka } from './kafka.mjs'      the same from a test or a bench
+//
+// The jars come from test/reference/install.sh (Maven Central); nothing else is needed.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const REFERENCE_LIBS = path.join(HERE, 'libs');
+export const REFERENCE_CLASSPATH = `${REFERENCE_LIBS}/*`;
+
+/**
+ * Settings where Kafka's behaviour depends on them, chosen as Tributary's defaults: one partition for
+ * auto-created topics, auto-creation on, single-replica internal topics. Callers add their own (the
+ * test suites set group.initial.rebalance.delay.ms=0 on both brokers).
+ */
+export const REFERENCE_DEFAULTS = {
+  'num.partitions': '1',
+  'auto.create.topics.enable': 'true',
+  'default.replication.factor': '1',
+  'offsets.topic.replication.factor': '1',
+  'offsets.topic.num.partitions': '50',
+  'transaction.state.log.replication.factor': '1',
+  'transaction.state.log.min.isr': '1',
+  'transaction.state.log.num.partitions': '50',
+  'share.coordinator.state.topic.replication.factor': '1',
+  'share.coordinator.state.topic.min.isr': '1',
+  'group.initial.rebalance.delay.ms': '3000',
+  'delete.topic.enable': 'true',
+  'message.max.bytes': '1048588',
+};
+
+/** Why the reference cannot run here, or null when it can. */
+export function referenceUnavailable() {
+  if (!existsSync(path.join(REFERENCE_LIBS, '.complete'))) {
+    return `Apache Kafka jars are missing: run \`bash test/reference/install.sh\` (needs Java 17+ and Maven)`;
+  }
+  try {
+    execFileSync('java', ['-version'], { stdio: 'ignore' });
+  } catch {
+    return 'java is not on PATH (the reference Kafka needs Java 17+)';
+  }
+  return null;
+}
+
+/** A port the OS chose, released for Kafka to bind. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Formats and starts a one-node Kafka. Resolves once Kafka logs that it started.
+ * @param {{ config?: Record<string, string|number|boolean>, heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
+ */
+export async function startReferenceKafka(options = {}) {
+  const unavailable = referenceUnavailable();
+  if (unavailable) throw new Error(`reference Kafka: ${unavailable}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'reference-kafka-'));
+  const port = await freePort();
+  const controllerPort = await freePort();
+  const settings = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': path.join(dir, 'data'),
+    ...REFERENCE_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [k, String(v)])),
+  };
+  const propsFile = path.join(dir, 'server.properties');
+  writeFileSync(propsFile, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+
+  const java = (mainClass, args, extra = {}) =>
+    spawn('java', [
+      `-Xmx${options.heap ?? '1g'}`, '-Xms256m', '-XX:+UseG1GC',
+      `-Dlog4j2.configurationFile=${path.join(HERE, 'log4j2.properties')}`,
+      '-cp', REFERENCE_CLASSPATH, mainClass, ...args,
+    ], { stdio: ['ignore', 'pipe', 'pipe'], ...extra });
+
+  const clusterId = execFileSync('java', ['-cp', REFERENCE_CLASSPATH, 'kafka.tools.StorageTool', 'random-uuid'], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim().split('\n').pop();
+  await runToEnd(java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propsFile]), 'format');
+
+  const started = Date.now();
+  const child = java('kafka.Kafka', [propsFile]);
+  const output = [];
+  const log = options.log ?? (() => {});
+  let exited = false;
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => { exited = true; resolve({ code, signal }); }));
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`reference Kafka did not start within ${options.timeoutMs ?? 60_000} ms:\n${output.join('')}`));
+    }, options.timeoutMs ?? 60_000);
+    const onData = (chunk) => {
+      const text = chunk.toString();
+      output.push(text);
+      for (const line of text.split('\n')) if (line) log(line);
+      if (/Kafka Server started/.test(text)) { clearTimeout(timer); resolve(undefined); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    exit.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`reference Kafka exited (${code ?? signal}) before it started:\n${output.join('')}`));
+    });
+  });
+
+  return {
+    bootstrap: `127.0.0.1:${port}`,
+    host: '127.0.0.1',
+    port,
+    clusterId,
+    pid: child.pid,
+    dataDir: settings['log.dirs'],
+    startupMs: Date.now() - started,
+    settings,
+    /** Stops Kafka (SIGTERM: a controlled shutdown; SIGKILL after 20 s) and removes its directory. */
+    async stop() {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exit;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function runToEnd(child, what) {
+  const output = [];
+  child.stdout.on('data', (c) => output.push(c));
+  child.stderr.on('data', (c) => output.push(c));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve(undefined) : reject(new Error(`reference Kafka ${what} failed (${code}):\n${Buffer.concat(output)}`))));
+}
+
+// Command line: start, print host:port, stop on a signal or when stdin ends.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const config = {};
+  for (let i = 2; i < process.argv.length; i++) {
+    if (process.argv[i] === '--set' && process.argv[i + 1]?.includes('=')) {
+      const [key, ...rest] = process.argv[++i].split('=');
+      config[key] = rest.join('=');
+    } else {
+      process.stderr.write(`usage: node test/reference/kafka.mjs [--set key=value ...]\n`);
+      process.exit(2);
+    }
+  }
+  const kafka = await startReferenceKafka({ config, log: (line) => process.stderr.write(`${line}\n`) });
+  process.stdout.write(`${kafka.bootstrap}\n`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await kafka.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  if (!process.stdin.isTTY) process.stdin.on('end', stop).resume();
+}
