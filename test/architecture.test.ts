@@ -1,5 +1,5 @@
 // Imports point one way (../shared/STYLE.md): util, config → codec → storage → log → cluster →
-// group, txn → api → server → broker, cli. A module may import its own layer or layers to its left.
+// group, txn, security → api → server → broker, cli. A module may import its own layer or layers to its left.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
 
 const RANK: Record<string, number> = {
-  util: 0, config: 0, codec: 1, storage: 2, log: 3, cluster: 4, group: 5, txn: 5, api: 6, server: 7,
+  util: 0, config: 0, codec: 1, storage: 2, log: 3, cluster: 4, group: 5, txn: 5, security: 5, api: 6, server: 7,
   // Entry points and tools on top of everything.
   conformance: 8, 'broker.ts': 8, 'cli.ts': 8, 'index.ts': 8, 'healthcheck.ts': 8,
 };
