@@ -15,6 +15,15 @@ const group = (protocol: 'classic' | 'consumer') => ({
   listedGroupState: 'Empty',
 });
 
+// Two members of one group over 4 partitions, then one leaves (franz_more.go).
+const rebalance = {
+  splitReadExactlyOnce: true,
+  splitReadByBoth: true,
+  afterLeaveExactly: true,
+  committedOffsetSum: 48,
+  commitErrors: ['', ''],
+};
+
 const outputs = ['out-0', 'out-1', 'out-2', 'out-3', 'out-4', 'out-5', 'out-6', 'out-7', 'out-8', 'out-9'];
 
 describeScenarios(scenarioList(GO_FOLDER, 'franz-go'), goUnavailable, {
@@ -28,11 +37,25 @@ describeScenarios(scenarioList(GO_FOLDER, 'franz-go'), goUnavailable, {
   },
   'franz-group-classic': group('classic'),
   'franz-group-consumer': group('consumer'),
+  'franz-group-rebalance-classic': rebalance,
+  'franz-group-rebalance-consumer': rebalance,
   'franz-transactions': {
     transformed: 10,
     readCommitted: [...outputs, 'committed-0', 'committed-1', 'end-0'],
     readUncommitted: [...outputs, 'aborted-0', 'aborted-1', 'aborted-2', 'committed-0', 'committed-1', 'end-0'],
     groupOffsetOnInput: 10,
+    // transaction.version 2 (KIP-890) on both brokers: partitions and offsets join implicitly.
+    sentAddPartitionsToTxn: false,
+    sentAddOffsetsToTxn: false,
+    sentTxnOffsetCommit: true,
+  },
+  'franz-txn-fencing': {
+    // The fenced producer's next produce fails with the epoch error; franz-go then refuses to commit
+    // (OPERATION_NOT_ATTEMPTED: it aborts instead), and the second producer's records alone are committed.
+    zombieProduceError: 'INVALID_PRODUCER_EPOCH',
+    zombieCommitError: 'OPERATION_NOT_ATTEMPTED',
+    readCommitted: ['fresh-0', 'fresh-1', 'end-0'],
+    readUncommitted: ['zombie-0', 'zombie-1', 'fresh-0', 'fresh-1', 'end-0'],
   },
   'franz-admin': {
     createExistingError: 'TOPIC_ALREADY_EXISTS',

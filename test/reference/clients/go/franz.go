@@ -253,7 +253,11 @@ func franzTransactions(ctx context.Context, bootstrap, prefix string) (any, erro
 		return nil, fmt.Errorf("produce input: %w", err)
 	}
 
-	sess, err := kgo.NewGroupTransactSession(kgo.SeedBrokers(bootstrap), kgo.TransactionalID(prefix+"-ctp"),
+	// Which transaction requests the clients send tells the transaction version both brokers offer:
+	// with transaction.version 2 (KIP-890), partitions and offsets join a transaction implicitly, so
+	// no AddPartitionsToTxn nor AddOffsetsToTxn is sent.
+	keys := &requestKeys{keys: map[int16]bool{}}
+	sess, err := kgo.NewGroupTransactSession(kgo.SeedBrokers(bootstrap), kgo.TransactionalID(prefix+"-ctp"), kgo.WithHooks(keys),
 		kgo.ConsumerGroup(group), kgo.ConsumeTopics(in), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.RequireStableFetchOffsets(), kgo.DefaultProduceTopic(out))
 	if err != nil {
@@ -294,7 +298,7 @@ func franzTransactions(ctx context.Context, bootstrap, prefix string) (any, erro
 	}
 	sess.Close()
 
-	txn, err := franzClient(bootstrap, kgo.TransactionalID(prefix+"-plain"), kgo.DefaultProduceTopic(out))
+	txn, err := franzClient(bootstrap, kgo.TransactionalID(prefix+"-plain"), kgo.DefaultProduceTopic(out), kgo.WithHooks(keys))
 	if err != nil {
 		return nil, err
 	}
@@ -347,10 +351,13 @@ func franzTransactions(ctx context.Context, bootstrap, prefix string) (any, erro
 	}
 	inputOffset, _ := offsets.Lookup(in, 0)
 	return map[string]any{
-		"transformed":        transformed,
-		"readCommitted":      committedView,
-		"readUncommitted":    uncommittedView,
-		"groupOffsetOnInput": inputOffset.At,
+		"transformed":            transformed,
+		"readCommitted":          committedView,
+		"readUncommitted":        uncommittedView,
+		"groupOffsetOnInput":     inputOffset.At,
+		"sentAddPartitionsToTxn": keys.sent(kmsg.AddPartitionsToTxn),
+		"sentAddOffsetsToTxn":    keys.sent(kmsg.AddOffsetsToTxn),
+		"sentTxnOffsetCommit":    keys.sent(kmsg.TxnOffsetCommit),
 	}, nil
 }
 

@@ -20,13 +20,16 @@ import (
 type scenario func(ctx context.Context, bootstrap, prefix string) (any, error)
 
 var scenarios = map[string]scenario{
-	"franz-produce-consume": franzProduceConsume,
-	"franz-group-classic":   func(ctx context.Context, b, p string) (any, error) { return franzGroup(ctx, b, p, false) },
-	"franz-group-consumer":  func(ctx context.Context, b, p string) (any, error) { return franzGroup(ctx, b, p, true) },
-	"franz-transactions":    franzTransactions,
-	"franz-admin":           franzAdmin,
-	"sarama-group":          saramaGroup,
-	"kafkago-group":         kafkaGoGroup,
+	"franz-produce-consume":          franzProduceConsume,
+	"franz-group-classic":            func(ctx context.Context, b, p string) (any, error) { return franzGroup(ctx, b, p, false) },
+	"franz-group-consumer":           func(ctx context.Context, b, p string) (any, error) { return franzGroup(ctx, b, p, true) },
+	"franz-group-rebalance-classic":  func(ctx context.Context, b, p string) (any, error) { return franzGroupRebalance(ctx, b, p, false) },
+	"franz-group-rebalance-consumer": func(ctx context.Context, b, p string) (any, error) { return franzGroupRebalance(ctx, b, p, true) },
+	"franz-transactions":             franzTransactions,
+	"franz-txn-fencing":              franzTxnFencing,
+	"franz-admin":                    franzAdmin,
+	"sarama-group":                   saramaGroup,
+	"kafkago-group":                  kafkaGoGroup,
 }
 
 func main() {

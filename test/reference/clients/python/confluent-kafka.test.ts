@@ -31,6 +31,7 @@ describeScenarios(scenarioList(FOLDER, 'confluent-kafka-python'), unavailable, {
     describedMembers: 0,
     listedTypes: ['ConsumerGroupType.CONSUMER'],
   },
+  'consumer-kip848-rebalance': { splitReadExactlyOnce: true, splitReadByBoth: true, afterLeaveExactly: true, committedOffsetSum: 48 },
   admin: {
     createExistingError: 'TOPIC_ALREADY_EXISTS',
     createInvalidConfigError: 'INVALID_CONFIG',
@@ -61,5 +62,13 @@ describeScenarios(scenarioList(FOLDER, 'confluent-kafka-python'), unavailable, {
     readCommitted: [...outputs, 'committed-0', 'committed-1', 'end-0'],
     readUncommitted: [...outputs, 'aborted-0', 'aborted-1', 'aborted-2', 'committed-0', 'committed-1', 'end-0'],
     groupOffsetOnInput: [10],
+  },
+  'transactions-fencing': {
+    // The broker answers the fenced producer's produce with INVALID_PRODUCER_EPOCH; librdkafka turns it
+    // into its fatal _FENCED.
+    zombieCommitError: '_FENCED',
+    zombieCommitFatal: true,
+    readCommitted: ['fresh-0', 'fresh-1', 'end-0'],
+    readUncommitted: ['zombie-0', 'zombie-1', 'fresh-0', 'fresh-1', 'end-0'],
   },
 }, (id, bootstrap) => runScenario(PYTHON, [path.join(FOLDER, 'scenarios.py')], id, bootstrap));

@@ -332,11 +332,107 @@ def transactions(bootstrap, prefix):
     }
 
 
+def consumer_kip848_rebalance(bootstrap, prefix):
+    """group.protocol=consumer with two members: A alone gets all 4 partitions, B joins and the
+    coordinator settles at 2+2; records written then are read once across both; B leaves and A gets
+    all 4 back and reads what is written next."""
+    topic, group = f"{prefix}-reb", f"{prefix}-group"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    create_topics(admin, topic, partitions=4)
+    producer = Producer({"bootstrap.servers": bootstrap})
+
+    def member():
+        c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "group.protocol": "consumer",
+                      "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+        c.subscribe([topic])
+        return c, Seen()
+
+    def pump(members, until, what):
+        """Polls the members in turn (librdkafka serves rebalances inside poll) until `until` holds."""
+        while not until():
+            check_deadline(what)
+            for c, seen in members:
+                msg = c.poll(0.05)
+                if msg is not None and not msg.error():
+                    seen.add(msg)
+
+    a = member()
+    pump([a], lambda: len(a[0].assignment()) == 4, "A assigned 4 partitions")
+    b = member()
+    pump([a, b], lambda: len(a[0].assignment()) == 2 and len(b[0].assignment()) == 2, "a 2+2 split")
+    for i in range(40):
+        producer.produce(topic, value=value("split", i), partition=i % 4)
+    producer.flush(30)
+    pump([a, b], lambda: len(a[1].values) + len(b[1].values) >= 40, "40 records across A and B")
+    split = Seen()
+    for _, seen in (a, b):
+        for v, n in seen.values.items():
+            split.values[v] = split.values.get(v, 0) + n
+    read_by_both = bool(a[1].values) and bool(b[1].values)
+    b[0].commit(asynchronous=False)
+    b[0].close()
+    pump([a], lambda: len(a[0].assignment()) == 4, "A assigned 4 partitions again")
+    produce(producer, topic, "after", 8, partition=0)
+    after_count = lambda: sum(1 for v in a[1].values if v.startswith("after-"))
+    pump([a], lambda: after_count() >= 8, "A reads the 8 written after B left")
+    a[0].commit(asynchronous=False)
+    a[0].close()
+    committed = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result()
+    return {
+        "splitReadExactlyOnce": split.exactly("split", 40),
+        "splitReadByBoth": read_by_both,
+        "afterLeaveExactly": after_count() == 8 and all(a[1].values[f"after-{i}"] == 1 for i in range(8)),
+        "committedOffsetSum": sum(tp.offset for tp in committed.topic_partitions),
+    }
+
+
+def transactions_fencing(bootstrap, prefix):
+    """A second producer on the same transactional.id aborts the first's open transaction and fences
+    it: the first's commit fails with a fatal fenced error; only the second's records are committed."""
+    out, txn_id = f"{prefix}-out", f"{prefix}-txn"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    create_topics(admin, out, partitions=1)
+    zombie = Producer({"bootstrap.servers": bootstrap, "transactional.id": txn_id})
+    zombie.init_transactions(30)
+    zombie.begin_transaction()
+    produce(zombie, out, "zombie", 2)
+    fresh = Producer({"bootstrap.servers": bootstrap, "transactional.id": txn_id})
+    fresh.init_transactions(30)
+    fresh.begin_transaction()
+    produce(fresh, out, "fresh", 2)
+    fresh.commit_transaction(30)
+    zombie.produce(out, value=b"late-0")
+    try:
+        zombie.commit_transaction(30)
+        commit_error, fatal = "", False
+    except KafkaException as e:
+        commit_error, fatal = error_name(e), e.args[0].fatal()
+    produce(Producer({"bootstrap.servers": bootstrap}), out, "end", 1)
+
+    def read_all(level):
+        reader = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{prefix}-{level}", "enable.auto.commit": False,
+                           "isolation.level": level})
+        reader.assign([TopicPartition(out, 0, 0)])
+        values = []
+        poll_until(reader, lambda: values and values[-1] == "end-0", lambda m: values.append(m.value().decode()))
+        reader.close()
+        return values
+
+    return {
+        "zombieCommitError": commit_error,
+        "zombieCommitFatal": fatal,
+        "readCommitted": read_all("read_committed"),
+        "readUncommitted": read_all("read_uncommitted"),
+    }
+
+
 SCENARIOS = {
     "producer-idempotent": producer_idempotent,
     "consumer-kip848": consumer_kip848,
+    "consumer-kip848-rebalance": consumer_kip848_rebalance,
     "admin": admin_scenario,
     "transactions": transactions,
+    "transactions-fencing": transactions_fencing,
 }
 
 if __name__ == "__main__":
