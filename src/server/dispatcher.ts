@@ -2,7 +2,7 @@
 // body decode, handler, response encode. Kafka's answers to bad input: an unknown API key, an
 // unparsable header or body, or an unsupported version closes the connection with a log line —
 // except ApiVersions, which answers an unsupported version with UNSUPPORTED_VERSION in a v0 body
-// listing what we support (KIP-511), so clients can downgrade.
+// with only its own version range (KIP-511, as Kafka), so clients retry at a version we serve.
 //
 // The codec and the handler of an API are loaded when its first request arrives
 // (src/codec/api-codecs.ts, src/api/registry.ts), so the broker starts without compiling 77 APIs'
@@ -83,11 +83,16 @@ export class ApiDispatcher implements RequestDispatcher {
     return this.handleInTurn(header, frame, connection);
   }
 
-  /** ApiVersions at a version we lack: UNSUPPORTED_VERSION and our versions in a v0 body (KIP-511). */
+  /**
+   * ApiVersions at a version we lack: UNSUPPORTED_VERSION in a v0 body listing only ApiVersions' own
+   * range, as Kafka does (KIP-511), so the client retries at our highest version and learns the rest
+   * (and the feature levels, absent from a v0 body) from that answer. A full list here makes franz-go
+   * take it as the answer of a pre-2.4 broker and never retry: it then misses transaction.version 2.
+   */
   private unsupportedApiVersions(correlationId: number): DispatchResult {
     return encodeResponse(API_VERSIONS, 0, correlationId, {
       errorCode: ErrorCode.UNSUPPORTED_VERSION,
-      apiKeys: this.registry.apiVersions(),
+      apiKeys: this.registry.apiVersions().filter((v) => v.apiKey === API_VERSIONS),
       throttleTimeMs: 0,
     });
   }
