@@ -132,7 +132,7 @@ export async function startBrokerWithConfig(
       },
     });
     groups.pendingTransactionalOffsets = (groupId, topic, partition) => txn.hasPendingOffsets(groupId, topic, partition);
-    const producerExpiry = startProducerExpiry(logs, clock, config.int('producer.id.expiration.ms'), 600_000);
+    const producerExpiry = startProducerExpiry(logs, clock, () => config.int('producer.id.expiration.ms'), 600_000); // read each run: a dynamic broker config
     cleanups.unshift(async () => {
       producerExpiry.cancel();
       await txn.close();

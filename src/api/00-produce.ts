@@ -2,9 +2,11 @@
 // validate the records without decoding them (batch header, size against max.message.bytes,
 // CRC-32C, Kafka's client-batch rules, CreateTime bounds from the header's base and max
 // timestamps), then append. v0-2 carry magic 0/1 message sets, which are validated and
-// up-converted to one v2 batch; v3+ must carry exactly one v2 batch. Compacted topics need a key on
-// every record, and a topic whose compression.type names a codec recompresses batches in another one:
-// only there are records decoded (and decompressed). acks=-1 is answered at the
+// up-converted to one v2 batch; v3+ must carry exactly one v2 batch. Records are decoded (and
+// decompressed) only where a feature needs them: compacted topics need a key on every record, a batch
+// whose header timestamps are out of bounds is searched for the offending records (both reported per
+// record, see produce-record-errors.ts), and a topic whose compression.type names a codec recompresses
+// batches in another one. acks=-1 is answered at the
 // log's durability point (fsync with group commit by default), acks=1 once written, acks=0 never —
 // and a failed acks=0 produce closes the connection, as Kafka does. Batches with a producer id pass
 // the idempotence/transaction checks of src/txn right before the append (no await in between): a
@@ -21,11 +23,8 @@ import {
 } from '../codec/index.js';
 import {
   CompressionType,
-  readBaseTimestamp,
-  readBatchRecords,
   isTransactional,
   readCompression,
-  readMaxTimestamp,
   readProducerEpoch,
   readProducerId,
   recompressBatch,
@@ -40,6 +39,7 @@ import {
 import type { TopicInfo } from '../cluster/cluster-state.js';
 import { TOPIC_COMPRESSION_CODECS } from '../config/compression.js';
 import { checkProducerBatch } from '../txn/index.js';
+import { findRecordErrors, headerTimestampsOutOfBounds, type TimestampBounds } from './produce-record-errors.js';
 import { ANONYMOUS_PRINCIPAL, CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
@@ -173,13 +173,22 @@ async function produceToPartition(
     batch = recompressed.batch;
   }
 
+  // Record-level checks (Kafka's LogValidator): records are decoded only for compacted topics and
+  // for a batch whose header timestamps are already out of bounds.
+  const requireKeys = (config['cleanup.policy'] as string[]).includes('compact');
+  let timestamps: TimestampBounds | null = null;
   if (config['message.timestamp.type'] === 'CreateTime' && readTimestampType(batch, 0) === TimestampType.createTime) {
-    const problem = timestampProblem(batch, clock.now(), config['message.timestamp.before.max.ms'] as number, config['message.timestamp.after.max.ms'] as number);
-    if (problem) return failed(partition, ErrorCode.INVALID_TIMESTAMP, problem, true);
+    const bounds = { now: clock.now(), beforeMaxMs: config['message.timestamp.before.max.ms'] as number, afterMaxMs: config['message.timestamp.after.max.ms'] as number };
+    if (headerTimestampsOutOfBounds(batch, bounds)) timestamps = bounds;
   }
-  if ((config['cleanup.policy'] as string[]).includes('compact')) {
-    const problem = keylessRecordProblem(batch, topic.name);
-    if (problem) return failed(partition, ErrorCode.INVALID_RECORD, problem, true);
+  if (requireKeys || timestamps !== null) {
+    const rejection = findRecordErrors(batch, {
+      topicPartition: `${topic.name}-${partition}`,
+      requireKeys,
+      timestamps,
+      maxDecompressedBytes: ctx.broker.config.int('socket.request.max.bytes'),
+    });
+    if (rejection) return { ...failed(partition, rejection.errorCode, rejection.errorMessage), logStartOffset: log.logStartOffset, recordErrors: rejection.recordErrors };
   }
 
   if (ctx.apiVersion >= 12 && transactionalId !== null && isTransactional(batch, 0)) {
@@ -266,35 +275,4 @@ function upConvertLegacy(records: Buffer | null, maxBatchBytes: number, partitio
   } catch (err) {
     return failed(partition, ErrorCode.CORRUPT_MESSAGE, (err as Error).message);
   }
-}
-
-/**
- * CreateTime bounds (message.timestamp.before/after.max.ms, KIP-937) checked on the batch header:
- * the base timestamp (the first record's, which producers make the smallest) and the max timestamp.
- * Kafka checks every record; reading the header keeps the produce path free of record decoding.
- */
-function timestampProblem(batch: Buffer, now: number, beforeMaxMs: number, afterMaxMs: number): string | undefined {
-  const earliest = readBaseTimestamp(batch, 0);
-  const latest = readMaxTimestamp(batch, 0);
-  if (earliest >= 0 && now - earliest > beforeMaxMs) {
-    return `Timestamp ${earliest} of message is before the time ${now - beforeMaxMs} allowed by message.timestamp.before.max.ms ${beforeMaxMs}`;
-  }
-  if (latest - now > afterMaxMs) {
-    return `Timestamp ${latest} of message is after the time ${now + afterMaxMs} allowed by message.timestamp.after.max.ms ${afterMaxMs}`;
-  }
-  return undefined;
-}
-
-/** Compacted topics need every record keyed (Kafka: "Compacted topic cannot accept message without key"). */
-function keylessRecordProblem(batch: Buffer, topic: string): string | undefined {
-  let records;
-  try {
-    records = readBatchRecords(batch, 0).records;
-  } catch (err) {
-    return `cannot read records to check keys: ${(err as Error).message}`;
-  }
-  for (const r of records) {
-    if (r.key === null) return `Compacted topic cannot accept message without key in topic partition ${topic}.`;
-  }
-  return undefined;
 }

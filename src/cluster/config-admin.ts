@@ -3,15 +3,25 @@
 // ConfigurationControlManager and ControllerConfigurationValidator on the controller). Topic
 // changes apply to the partition logs at once and are kept in the cluster metadata; dynamic broker
 // configs (for this node, or cluster-wide with the resource name '') likewise, and change the
-// topic defaults that derive from them.
+// topic defaults that derive from them. Broker changes are judged by Kafka's own list of dynamic
+// configs (config/kafka-broker-configs.ts): what Kafka accepts is stored and described even where
+// it has no effect here (SASL/SSL listener configs, thread counts, custom configs).
 
 import { ErrorCode } from '../codec/index.js';
 import { SETTINGS_BY_KEY } from '../config/broker-settings.js';
+import {
+  CLUSTER_LEVEL_LISTENER_CONFIGS,
+  KAFKA_DYNAMIC_BROKER_CONFIGS,
+  KAFKA_STATIC_BROKER_CONFIGS,
+  LISTENER_ONLY_SECURITY_CONFIGS,
+  listenerConfigBase,
+  parseKafkaValue,
+} from '../config/kafka-broker-configs.js';
 import type { BrokerConfig } from '../config/load.js';
 import { parseTopicConfig, topicConfigDefault, topicConfigProblem, TOPIC_CONFIGS_BY_KEY } from '../config/topic-configs.js';
 import { ConfigError, type ConfigValue, formatValue, parseValue } from '../config/types.js';
 import type { ClusterState } from './cluster-state.js';
-import { type DescribedConfig, describeBrokerConfigs, describeTopicConfigs } from './config-describe.js';
+import { type DescribedConfig, describeBrokerConfigs, describeKafkaOnlyBrokerConfigs, describeTopicConfigs } from './config-describe.js';
 import { topicNameProblem } from './topic-names.js';
 import type { TopicManager } from './topics.js';
 
@@ -107,14 +117,14 @@ export class ConfigAdmin {
       }
       case ResourceType.BROKER: {
         if (resourceName === '') {
-          configs = describeBrokerConfigs(this.config, false);
+          configs = [...describeBrokerConfigs(this.config, false), ...describeKafkaOnlyBrokerConfigs(this.cluster.dynamicBrokerConfigs, this.config, false)];
           break;
         }
         if (!/^-?\d+$/.test(resourceName)) return fail(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${resourceName}`);
         if (Number(resourceName) !== this.cluster.nodeId) {
           return fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.cluster.nodeId} or empty string, but received ${resourceName}`);
         }
-        configs = describeBrokerConfigs(this.config, true);
+        configs = [...describeBrokerConfigs(this.config, true), ...describeKafkaOnlyBrokerConfigs(this.cluster.dynamicBrokerConfigs, this.config, true)];
         break;
       }
       default:
@@ -219,30 +229,26 @@ export class ConfigAdmin {
       }
       scope = 'broker';
     }
-    const current = this.cluster.dynamicBrokerConfigs[scope];
-    const requested = requestedConfigs(r, mode, current, (key, op) => {
-      const def = SETTINGS_BY_KEY.get(key);
-      if (def === undefined) return { problem: invalidConfig(`Unknown config name: ${key}`) };
-      if (def.type !== 'list') return { problem: invalidConfig(`Config value ${op === OpType.APPEND ? 'append' : 'subtract'} is not allowed for config key: ${key}`) };
-      return { base: formatValue(this.config.get(key)) };
+    const stored = this.cluster.dynamicBrokerConfigs;
+    const requested = requestedConfigs(r, mode, stored[scope], (key, op) => {
+      const ours = SETTINGS_BY_KEY.get(key);
+      const kafka = KAFKA_DYNAMIC_BROKER_CONFIGS.get(key);
+      // A static Kafka config goes on to be refused as one ("Cannot update these configs dynamically").
+      if (ours === undefined && kafka === undefined && !KAFKA_STATIC_BROKER_CONFIGS.has(key)) return { problem: invalidConfig(`Unknown config name: ${key}`) };
+      if ((ours?.type ?? kafka?.type ?? 'list') !== 'list') {
+        return { problem: invalidConfig(`Config value ${op === OpType.APPEND ? 'append' : 'subtract'} is not allowed for config key: ${key}`) };
+      }
+      return { base: ours !== undefined ? formatValue(this.config.get(key)) : kafka?.default };
     });
     if ('error' in requested) return requested.error;
     const next = requested.configs;
-    const notDynamic = Object.keys(next).filter((k) => !SETTINGS_BY_KEY.get(k)?.dynamic);
-    if (notDynamic.length > 0) return invalidRequest(`Cannot update these configs dynamically: Set(${notDynamic.join(', ')})`);
+    const problem = dynamicBrokerConfigsProblem(next, scope) ?? threadCountProblem(stored, scope, next);
+    if (problem) return invalidRequest(problem);
+    // Only our settings change how this broker runs; the others are stored and described.
     const parsed: Record<string, ConfigValue> = {};
     for (const [k, text] of Object.entries(next)) {
-      const def = SETTINGS_BY_KEY.get(k)!;
-      let value: ConfigValue;
-      try {
-        value = parseValue(k, def.type, text);
-      } catch {
-        const kafkaType = def.type === 'boolean' ? 'Expected value to be either true or false' : `Not a number of type ${def.type.toUpperCase()}`;
-        return invalidRequest(`Invalid value ${text} for configuration ${k}: ${kafkaType}`);
-      }
-      const problem = def.check?.(value);
-      if (problem) return invalidRequest(`Invalid value ${text} for configuration ${k}: ${problem.replace(/^must/, 'Value must')}`);
-      parsed[k] = value;
+      const def = SETTINGS_BY_KEY.get(k);
+      if (def !== undefined) parsed[k] = parseValue(k, def.type, text);
     }
     if (validateOnly) return OK;
     await this.cluster.setDynamicBrokerConfigs(scope, next);
@@ -250,6 +256,82 @@ export class ConfigAdmin {
     this.topics.refreshConfigs();
     return OK;
   }
+}
+
+const listed = (names: string[]) => `[${names.sort().join(', ')}]`;
+
+/**
+ * Kafka's checks of a scope's resulting dynamic configs (DynamicBrokerConfig.validateConfigs), in its
+ * order: names Kafka only reads at start-up, security configs set without a listener prefix, values
+ * (a listener config is checked as its base config), and per-broker configs set as the cluster default.
+ * Names Kafka does not know are custom configs: accepted and stored, as Kafka does.
+ */
+function dynamicBrokerConfigsProblem(configs: Readonly<Record<string, string>>, scope: 'broker' | 'default'): string | undefined {
+  const names = Object.keys(configs);
+  const nonDynamic = names.filter((k) => {
+    const ours = SETTINGS_BY_KEY.get(k);
+    return ours !== undefined ? !ours.dynamic : KAFKA_STATIC_BROKER_CONFIGS.has(k);
+  });
+  if (nonDynamic.length > 0) return `Cannot update these configs dynamically: ${listed(nonDynamic)}`;
+  const bareSecurity = names.filter((k) => LISTENER_ONLY_SECURITY_CONFIGS.has(k));
+  if (bareSecurity.length > 0) return `These security configs can be dynamically updated only per-listener using the listener prefix: ${listed(bareSecurity)}`;
+  for (const [k, text] of Object.entries(configs)) {
+    const base = listenerConfigBase(k) ?? k;
+    const kafka = KAFKA_DYNAMIC_BROKER_CONFIGS.get(base);
+    if (kafka !== undefined) {
+      const checked = parseKafkaValue(base, kafka.type, text, kafka.check);
+      if ('problem' in checked) return checked.problem;
+    }
+    const ours = base === k ? SETTINGS_BY_KEY.get(k) : undefined;
+    if (ours !== undefined) {
+      let value: ConfigValue;
+      try {
+        value = parseValue(k, ours.type, text);
+      } catch {
+        const why = ours.type === 'boolean' ? 'Expected value to be either true or false' : `Not a number of type ${ours.type.toUpperCase()}`;
+        return `Invalid value ${text} for configuration ${k}: ${why}`;
+      }
+      const why = ours.check?.(value);
+      if (why) return `Invalid value ${text} for configuration ${k}: ${why.replace(/^must/, 'Value must')}`;
+    }
+  }
+  if (scope === 'default') {
+    const perBroker = names.filter((k) => {
+      const base = listenerConfigBase(k);
+      return base !== undefined ? !CLUSTER_LEVEL_LISTENER_CONFIGS.has(base) : KAFKA_DYNAMIC_BROKER_CONFIGS.get(k)?.perBroker === true;
+    });
+    if (perBroker.length > 0) return `Cannot update these configs at default cluster level, broker id must be specified: ${listed(perBroker)}`;
+  }
+  return undefined;
+}
+
+/** Kafka's thread pools, resized live, by at most half or double at a time (DynamicThreadPool). */
+const THREAD_POOL_CONFIGS = ['num.io.threads', 'num.network.threads', 'num.replica.fetchers', 'num.recovery.threads.per.data.dir', 'background.threads'];
+
+/**
+ * Kafka's reconfiguration checks of thread counts, on the effective value (this node's dynamic
+ * config, else the cluster default, else Kafka's default) before and after the change. This broker
+ * runs none of those threads, but answers as Kafka does, so that tools see the same refusals.
+ */
+function threadCountProblem(stored: { broker: Readonly<Record<string, string>>; default: Readonly<Record<string, string>> }, scope: 'broker' | 'default', next: Readonly<Record<string, string>>): string | undefined {
+  const after = { ...stored, [scope]: next };
+  const effective = (maps: typeof stored, k: string) => Number(maps.broker[k] ?? maps.default[k] ?? KAFKA_DYNAMIC_BROKER_CONFIGS.get(k)!.default);
+  // Kafka wraps a reconfiguration's refusal in "Invalid dynamic configuration" and words it so.
+  const refused = (why: string) => `Invalid value org.apache.kafka.common.config.ConfigException: ${why} for configuration Invalid dynamic configuration`;
+  for (const k of THREAD_POOL_CONFIGS) {
+    const [was, now] = [effective(stored, k), effective(after, k)];
+    if (now === was) continue;
+    if (now < Math.floor(was / 2)) return refused(`Dynamic thread count update validation failed for ${k}=${now}, value should be at least half the current value ${was}`);
+    if (now > was * 2) return refused(`Dynamic thread count update validation failed for ${k}=${now}, value should not be greater than double the current value ${was}`);
+  }
+  const [was, now] = [effective(stored, 'log.cleaner.threads'), effective(after, 'log.cleaner.threads')];
+  if (now !== was) {
+    // Kafka 4.3.1 divides by the new count before its own "at least 1" check, and answers so.
+    if (now === 0) return '/ by zero';
+    if (now < Math.floor(was / 2)) return refused(`Log cleaner threads cannot be reduced to less than half the current value ${was}`);
+    if (now > was * 2) return refused(`Log cleaner threads cannot be increased to more than double the current value ${was}`);
+  }
+  return undefined;
 }
 
 /** Installs the persisted dynamic broker configs at start-up (before topics resolve their configs). */

@@ -6,6 +6,7 @@
 
 import { BROKER_SETTINGS, SETTINGS_BY_KEY, type SettingDef } from '../config/broker-settings.js';
 import type { BrokerConfig } from '../config/load.js';
+import { KAFKA_DYNAMIC_BROKER_CONFIGS, type KafkaConfigType, listenerConfigBase } from '../config/kafka-broker-configs.js';
 import { resolveTopicConfig, TOPIC_CONFIGS, type TopicConfigDef } from '../config/topic-configs.js';
 import { type ConfigType, type ConfigValue, formatValue, LONG_MAX } from '../config/types.js';
 
@@ -21,15 +22,19 @@ export const ConfigSource = {
 } as const;
 
 /** Kafka's ConfigType ids (DescribeConfigs v3+). */
-export const ConfigTypeId: Record<ConfigType, number> = {
+export const ConfigTypeId: Record<ConfigType | KafkaConfigType, number> = {
   boolean: 1,
   string: 2,
   int: 3,
+  short: 4,
   long: 5,
   double: 6,
   list: 7,
+  class: 8,
   password: 9,
 };
+/** DescribeConfigs' type for a config whose type is not known (a custom config). */
+const UNKNOWN_TYPE = 0;
 
 export interface ConfigSynonym {
   name: string;
@@ -184,6 +189,63 @@ export function describeBrokerConfigs(broker: BrokerConfig, perBroker: boolean):
       synonyms: isSensitive ? synonyms.map((s) => ({ ...s, value: null })) : synonyms,
       type: ConfigTypeId[def.type],
       documentation: def.doc,
+    };
+  });
+}
+
+/** The dynamic broker configs as stored (text), per scope: this node's and the cluster-wide defaults. */
+export interface StoredBrokerConfigs {
+  broker: Readonly<Record<string, string>>;
+  default: Readonly<Record<string, string>>;
+}
+
+const NO_EFFECT_DOC = "One of Kafka's dynamic broker configs: stored and described as Kafka does; it has no effect on this broker.";
+
+/**
+ * The broker configs that are not settings of ours, described as Kafka's ConfigHelper does: Kafka's
+ * dynamic broker configs (perBroker: all of them, with Kafka's defaults), and the listener-prefixed
+ * (`listener.name.NAME.KEY`) and custom configs stored dynamically. A listener config has the base
+ * config as its synonym; a config of unknown type (a custom one) is described as sensitive, as Kafka does.
+ */
+export function describeKafkaOnlyBrokerConfigs(stored: StoredBrokerConfigs, broker: BrokerConfig, perBroker: boolean): DescribedConfig[] {
+  const names = new Set<string>(Object.keys(stored.default));
+  if (perBroker) {
+    for (const name of KAFKA_DYNAMIC_BROKER_CONFIGS.keys()) names.add(name);
+    for (const name of Object.keys(stored.broker)) names.add(name);
+  }
+  return [...names].filter((n) => !SETTINGS_BY_KEY.has(n)).sort().map((name) => {
+    const base = listenerConfigBase(name);
+    const kafka = KAFKA_DYNAMIC_BROKER_CONFIGS.get(name) ?? (base === undefined ? undefined : KAFKA_DYNAMIC_BROKER_CONFIGS.get(base));
+    const ours = base === undefined ? undefined : SETTINGS_BY_KEY.get(base);
+    const type = kafka?.type ?? ours?.type;
+    const isSensitive = type === undefined || type === 'password';
+    const chain = base === undefined ? [name] : [name, base];
+    const synonyms: ConfigSynonym[] = [];
+    const add = (n: string, value: string | null | undefined, source: number) => {
+      if (value !== undefined && value !== null) synonyms.push({ name: n, value: isSensitive ? null : value, source });
+    };
+    if (perBroker) for (const n of chain) add(n, stored.broker[n], ConfigSource.DYNAMIC_BROKER_CONFIG);
+    for (const n of chain) add(n, stored.default[n], ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+    if (perBroker) {
+      for (const n of chain) if (SETTINGS_BY_KEY.has(n) && broker.source(n) !== 'default') add(n, formatValue(broker.staticValue(n)), ConfigSource.STATIC_BROKER_CONFIG);
+      for (const n of chain) {
+        const def = SETTINGS_BY_KEY.get(n);
+        add(n, def ? formatValue(def.default) : KAFKA_DYNAMIC_BROKER_CONFIGS.get(n)?.default, ConfigSource.DEFAULT_CONFIG);
+      }
+    }
+    const first = synonyms.findIndex((x) => x.name === name);
+    const own = first < 0 ? [] : synonyms.slice(first);
+    const source = own.length > 0 ? own[0].source : ConfigSource.DEFAULT_CONFIG;
+    return {
+      name,
+      value: isSensitive || own.length === 0 ? null : own[0].value,
+      source,
+      readOnly: !KAFKA_DYNAMIC_BROKER_CONFIGS.has(name),
+      isSensitive,
+      isDefault: source === ConfigSource.DEFAULT_CONFIG,
+      synonyms: own,
+      type: type === undefined ? UNKNOWN_TYPE : ConfigTypeId[type],
+      documentation: kafka !== undefined ? NO_EFFECT_DOC : '',
     };
   });
 }

@@ -77,7 +77,7 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   // --- transactions
   { key: 'transaction.max.timeout.ms', type: 'int', default: 900000, kafka: true, check: atLeast(1), doc: 'Largest transaction timeout a producer may ask for.' },
   { key: 'transactional.id.expiration.ms', type: 'int', default: 604800000, kafka: true, check: atLeast(1), doc: 'How long an unused transactional id is kept.' },
-  { key: 'producer.id.expiration.ms', type: 'int', default: 86400000, kafka: true, check: atLeast(1), doc: 'How long the state of an idle producer id is kept.' },
+  { key: 'producer.id.expiration.ms', type: 'int', default: 86400000, kafka: true, check: atLeast(1), dynamic: true, doc: 'How long the state of an idle producer id is kept.' },
   { key: 'transaction.state.log.num.partitions', type: 'int', default: 50, kafka: true, check: atLeast(1), doc: 'Partitions of __transaction_state.' },
   // --- logging
   { key: 'log.level', type: 'string', default: 'info', kafka: false, flag: 'log-level', check: oneOf('debug', 'info', 'warn', 'error'), doc: 'Least severe log line printed.' },

@@ -4,6 +4,7 @@
 
 import { compressionTypeProblem } from './compression.js';
 import type { BrokerConfig } from './load.js';
+import { parseKafkaValue } from './kafka-broker-configs.js';
 import { ConfigError, type ConfigType, type ConfigValue, INT32_MAX, LONG_MAX, parseValue } from './types.js';
 
 export interface TopicConfigDef {
@@ -89,9 +90,6 @@ export function resolveTopicConfig(overrides: Readonly<Record<string, ConfigValu
   return out;
 }
 
-/** Kafka's ConfigDef type names, as its "Not a number of type LONG" messages print them. */
-const KAFKA_TYPE_NAME: Record<string, string> = { int: 'INT', long: 'LONG', double: 'DOUBLE', boolean: 'BOOLEAN', string: 'STRING', list: 'LIST', password: 'PASSWORD' };
-
 /**
  * Why a topic config value is refused, in Kafka's words ("Unknown topic config name: x",
  * "Invalid value soon for configuration retention.ms: Not a number of type LONG", ...), or
@@ -100,37 +98,14 @@ const KAFKA_TYPE_NAME: Record<string, string> = { int: 'INT', long: 'LONG', doub
 export function topicConfigProblem(key: string, text: string): string | undefined {
   const def = TOPIC_CONFIGS_BY_KEY.get(key);
   if (!def) return `Unknown topic config name: ${key}`;
-  const invalid = (why: string) => `Invalid value ${text} for configuration ${key}: ${why}`;
-  const t = text.trim();
-  let value: ConfigValue;
-  switch (def.type) {
-    case 'int':
-    case 'long': {
-      const n = Number(t);
-      const limit = def.type === 'int' ? INT32_MAX : LONG_MAX;
-      if (!/^[-+]?\d+$/.test(t) || n > limit || n < -limit - 1) return invalid(`Not a number of type ${KAFKA_TYPE_NAME[def.type]}`);
-      value = n;
-      break;
-    }
-    case 'double': {
-      const n = Number(t);
-      if (t === '' || Number.isNaN(n)) return invalid('Not a number of type DOUBLE');
-      value = n;
-      break;
-    }
-    case 'boolean':
-      if (t.toLowerCase() !== 'true' && t.toLowerCase() !== 'false') return invalid('Expected value to be either true or false');
-      value = t.toLowerCase() === 'true';
-      break;
-    case 'list':
-      value = t === '' ? [] : t.split(',').map((s) => s.trim());
-      break;
-    default:
-      value = text;
-  }
-  const problem = def.check?.(value);
+  const checked = parseKafkaValue(key, def.type, text, (v) => kafkaWording(def.check?.(v)));
+  return 'problem' in checked ? checked.problem : undefined;
+}
+
+/** Our checks' "must be ..." in Kafka's validator words ("Value must be ...", "String must be one of: ..."). */
+function kafkaWording(problem: string | undefined): string | undefined {
   if (problem === undefined) return undefined;
   const m = /^must be one of (.*)$/.exec(problem);
-  if (m) return invalid(`String must be one of: ${m[1]}`);
-  return invalid(problem.startsWith('must') ? `Value ${problem}` : problem);
+  if (m) return `String must be one of: ${m[1]}`;
+  return problem.startsWith('must') ? `Value ${problem}` : problem;
 }

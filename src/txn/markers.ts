@@ -18,12 +18,12 @@ export function logMarkerWriter(topics: TopicManager, clock: Clock, coordinatorE
   };
 }
 
-/** Removes, every intervalMs, producers idle for expirationMs with no open transaction (Kafka's producer-id expiration). */
-export function startProducerExpiry(logs: LogManager, clock: Clock, expirationMs: number, intervalMs: number): TimerHandle {
+/** Removes, every intervalMs, producers idle for expirationMs() (read each run: producer.id.expiration.ms is dynamic) with no open transaction (Kafka's producer-id expiration). */
+export function startProducerExpiry(logs: LogManager, clock: Clock, expirationMs: () => number, intervalMs: number): TimerHandle {
   return repeat(clock, intervalMs, () => {
     const now = clock.now();
     for (const log of logs.all()) {
-      if (!log.isClosed && !log.isOffline) log.producers.removeExpired(now, expirationMs);
+      if (!log.isClosed && !log.isOffline) log.producers.removeExpired(now, expirationMs());
     }
   });
 }

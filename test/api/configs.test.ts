@@ -218,7 +218,7 @@ describe('dynamic broker configs', () => {
 
     expect(await set('', [{ name: 'log.retention.hours', configOperation: SET, value: '1' }])).toMatchObject({
       errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: 'Cannot update these configs dynamically: Set(log.retention.hours)',
+      errorMessage: 'Cannot update these configs dynamically: [log.retention.hours]',
     });
     expect(await set('', [{ name: 'log.segment.bytes', configOperation: SET, value: '3' }])).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: expect.stringContaining('log.segment.bytes') });
     expect(await set('9', [{ name: 'log.retention.ms', configOperation: SET, value: '1' }])).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });

@@ -15,7 +15,7 @@ describe('producer id expiration', () => {
     const t0 = clock.now();
     await log.append(buildRecordBatch({ producerId: 1, producerEpoch: 0, baseSequence: 0, records: [{ value: Buffer.from('a'), timestamp: t0 }] }));
     await log.append(buildRecordBatch({ producerId: 2, producerEpoch: 0, baseSequence: 0, isTransactional: true, records: [{ value: Buffer.from('b'), timestamp: t0 }] }));
-    const expiry = startProducerExpiry(logs, clock, 60_000, 10_000);
+    const expiry = startProducerExpiry(logs, clock, () => 60_000, 10_000);
     clock.advance(50_000);
     expect([...log.producers.entries()].map((e) => e.producerId).sort()).toEqual([1, 2]);
     clock.advance(10_000);
