@@ -440,7 +440,7 @@ export class ConsumerGroupManager {
     }, 0);
   }
 
-  /** Regex → the names of the (non-internal) topics it fully matches now. */
+  /** Regex → the names of the topics it fully matches now; internal topics too, as in Kafka 4.3. */
   private resolveRegexes(regexes: Iterable<string>): Map<string, Set<string>> {
     const out = new Map<string, Set<string>>();
     const compiled: [string, RegExp][] = [];
@@ -454,7 +454,6 @@ export class ConsumerGroupManager {
     }
     if (this.topics === null) return out;
     for (const t of this.topics.topics()) {
-      if (t.internal === true) continue;
       for (const [regex, re] of compiled) if (re.test(t.name)) out.get(regex)!.add(t.name);
     }
     return out;

@@ -1,7 +1,7 @@
 // KIP-848 regex subscriptions over a real socket, on the broker's fake clock: Kafka's sequence. The
 // heartbeat that (re)joins with literal topics and a regex gets the literal topics only; the regex is
 // resolved in the background and a later heartbeat gets its matches; a topic created later is picked
-// up by a heartbeat once 10 s have passed since the last resolution.
+// up by a heartbeat once 10 s have passed since the last resolution. Internal topics match, as in Kafka.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
@@ -57,6 +57,19 @@ describe('regex subscriptions over the wire', () => {
     const third = await steady(2);
     expect(third.memberEpoch).toBe(3);
     expect(names(third.assignment)).toEqual(['lit-0', 'metrics-a-0', 'metrics-a-1', 'metrics-b-0']);
+
+    // Internal topics match too: Kafka 4.3.1 assigns __consumer_offsets to a regex that names it.
+    const internal = await client.request(68, 1, {
+      groupId: 'regex-internal', memberId: 'm-i', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30000,
+      subscribedTopicNames: [], subscribedTopicRegex: '__consumer_offsets', serverAssignor: null, topicPartitions: [],
+    });
+    expect(names(internal.assignment)).toEqual([]);
+    clock.advance(0);
+    const internal2 = await client.request(68, 1, {
+      groupId: 'regex-internal', memberId: 'm-i', memberEpoch: internal.memberEpoch, instanceId: null, rackId: null, rebalanceTimeoutMs: -1,
+      subscribedTopicNames: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: null,
+    });
+    expect(names(internal2.assignment)).toContain('__consumer_offsets-0');
 
     // Leaving and rejoining: the regex is resolved again, after the first response.
     expect((await hb({ memberEpoch: -1 })).errorCode).toBe(0);
