@@ -18,6 +18,7 @@ import {
 import { downConvert, UnsupportedCompressionError } from '../codec/records/index.js';
 import type { PartitionLog } from '../log/index.js';
 import { INT32_MAX } from '../config/types.js';
+import { onAbort } from '../util/abort.js';
 import { ANONYMOUS_PRINCIPAL, type RequestContext } from './context.js';
 import { FetchSession, FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type SessionPartition } from './fetch-sessions.js';
 import { logErrorCode } from './log-errors.js';
@@ -295,11 +296,11 @@ function waitForAppend(logs: PartitionLog[], timeoutMs: number, ctx: RequestCont
     const done = () => {
       for (const u of unsubscribes) u();
       timer?.cancel();
-      ctx.broker.shutdown.removeEventListener('abort', done);
       resolve();
     };
     for (const log of logs) unsubscribes.push(log.onAppend(done));
     timer = ctx.broker.clock.setTimeout(done, timeoutMs);
-    ctx.broker.shutdown.addEventListener('abort', done);
+    // One listener on the signal for every waiting fetch (many would pass Node's limit of 10).
+    unsubscribes.push(onAbort(ctx.broker.shutdown, done));
   });
 }

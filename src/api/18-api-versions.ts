@@ -1,6 +1,6 @@
 // ApiVersions (key 18), v0-4. Lists every API and version range the registry serves. v3+ requests
 // carry the client's software name and version (KIP-511), kept on the connection for logs, and get
-// the feature levels (src/cluster/features.ts: transaction.version 2). An
+// the feature levels (src/cluster/features.ts: metadata.version, group.version, transaction.version). An
 // unsupported version never reaches here: the dispatcher answers it with a v0 body (see there).
 
 import type { ApiVersionsRequest, ApiVersionsResponse } from '../codec/index.js';

@@ -44,6 +44,7 @@ export class ClusterState {
   private dynamic: DynamicBrokerConfigs = { broker: {}, default: {} };
   private persistingDynamic: Promise<void> = Promise.resolve();
   private persistingQuotas: Promise<void> = Promise.resolve();
+  private created = 0;
   /** Client quotas (AlterClientQuotas), persisted here; produce/fetch ask it for throttle times. */
   quotas: ClientQuotas = new ClientQuotas();
 
@@ -128,11 +129,20 @@ export class ClusterState {
     return this.byName.size;
   }
 
+  /**
+   * How many topics this process has created: it grows with every creation (Kafka's metadata image
+   * "with new topics"), so KIP-848 groups know when to resolve their regex subscriptions again.
+   */
+  get topicsCreated(): number {
+    return this.created;
+  }
+
   /** Adds a topic (the caller has validated it) and resolves once that is durable. */
   createTopic(name: string, partitions: number, configs: Record<string, ConfigValue>, internal = false): { topic: TopicInfo; durable: Promise<void> } {
     if (this.byName.has(name)) throw new Error(`topic ${name} exists`);
     const topic: TopicInfo = { name, id: randomUuid(), partitions, configs, internal };
     this.index(topic);
+    this.created++;
     return { topic, durable: this.persist() };
   }
 

@@ -24,6 +24,8 @@ export interface GroupCoordinatorConfig {
   consumerHeartbeatIntervalMs: number;
   consumerMaxSize: number;
   consumerAssignors: string[];
+  /** group.consumer.regex.refresh.interval.ms: how long resolved regex subscriptions stand (Kafka: at least 10 s). */
+  consumerRegexRefreshIntervalMs: number;
 }
 
 export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
@@ -40,6 +42,7 @@ export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
   consumerHeartbeatIntervalMs: 5_000,
   consumerMaxSize: 2_147_483_647,
   consumerAssignors: ['uniform', 'range'],
+  consumerRegexRefreshIntervalMs: 600_000,
 };
 
 /** Reads the settings from a broker config (anything with get(key)); unknown keys keep Kafka's defaults. */
@@ -68,5 +71,6 @@ export function groupConfigFrom(config: { get(key: string): unknown }): GroupCoo
     consumerHeartbeatIntervalMs: num('group.consumer.heartbeat.interval.ms', d.consumerHeartbeatIntervalMs),
     consumerMaxSize: num('group.consumer.max.size', d.consumerMaxSize),
     consumerAssignors: d.consumerAssignors,
+    consumerRegexRefreshIntervalMs: Math.max(10_000, num('group.consumer.regex.refresh.interval.ms', d.consumerRegexRefreshIntervalMs)),
   };
 }

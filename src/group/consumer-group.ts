@@ -46,6 +46,16 @@ export class ConsumerGroup {
   metadataSignature = '';
   /** "topicId:partition" → member id currently holding it (assigned or pending revocation). */
   readonly owners = new Map<string, string>();
+  /**
+   * Subscribed regex → the topic names it matched when last resolved (Kafka's resolved regular
+   * expressions). A regex's topics count for assignment only once resolved, in the background.
+   */
+  readonly resolvedRegexes = new Map<string, Set<string>>();
+  /** When the regexes were last resolved (clock ms), and the broker's topic-creation count then. */
+  regexesResolvedAtMs = Number.NEGATIVE_INFINITY;
+  regexesResolvedVersion = -1;
+  /** The pending background resolution, if one is scheduled. */
+  regexRefreshTimer: TimerHandle | null = null;
   dead = false;
   /** The last snapshot written to __consumer_offsets (writes are skipped when nothing changed). */
   lastPersisted = '';

@@ -3,6 +3,11 @@
 // change; the target assignment is recomputed by a server-side assignor for that epoch; each member
 // then reconciles towards its target: it first revokes what it must give up (keeping its epoch),
 // then takes the new epoch and the partitions that their previous owners have released.
+// Regex subscriptions are resolved in the background, as Kafka's GroupMetadataManager does: the
+// heartbeat that brings a new regex is answered with what is already resolved (its literal topics),
+// the resolution runs after it and bumps the group epoch, and the member's next heartbeat gets the
+// matches. A group resolves its regexes again on a heartbeat once 10 s have passed since the last
+// resolution and a topic was created since, or group.consumer.regex.refresh.interval.ms has passed.
 // Kafka's GroupMetadataManager.consumerGroupHeartbeat and CurrentAssignmentBuilder are the reference.
 // A group's state is written to __consumer_offsets as one snapshot record per change (Tributary's own
 // key version and JSON value, not Kafka's several KIP-848 record types), so members keep their epochs
@@ -27,6 +32,9 @@ interface Snapshot {
   groupEpoch: number;
   assignmentEpoch: number;
   metadataSignature: string;
+  /** Absent in snapshots written before regexes were resolved in the background. */
+  resolvedRegexes?: { regex: string; topics: string[] }[];
+  regexesResolvedAtMs?: number | null;
   members: {
     memberId: string; memberEpoch: number; previousMemberEpoch: number; state: ConsumerMember['state'];
     instanceId: string | null; rackId: string | null; rebalanceTimeoutMs: number; clientId: string; clientHost: string;
@@ -41,10 +49,18 @@ export interface TopicDirectory {
   topic(name: string): { name: string; id: Uuid; partitions: number } | undefined;
   topicById(id: Uuid): { name: string; id: Uuid; partitions: number } | undefined;
   topics(): Iterable<{ name: string; id: Uuid; partitions: number; internal?: boolean }>;
+  /** Grows with every topic created: regexes resolved before the latest creation are stale. */
+  readonly topicsCreated: number;
 }
 
 const LEAVE_EPOCH = -1;
 const STATIC_LEAVE_EPOCH = -2;
+
+/** Kafka's REGEX_BATCH_REFRESH_MIN_INTERVAL_MS: a group's regexes are resolved at most this often. */
+export const REGEX_REFRESH_MIN_INTERVAL_MS = 10_000;
+
+/** What a heartbeat's regex change means for the group epoch (Kafka's UpdateRegularExpressionStatus). */
+type RegexUpdate = 'unchanged' | 'updated' | 'updated_and_resolved';
 
 function heartbeatError(errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResponse {
   return { throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
@@ -208,7 +224,6 @@ export class ConsumerGroupManager {
         member.instanceId = req.instanceId;
         group.members.set(member.memberId, member);
         if (req.instanceId !== null) group.staticMembers.set(req.instanceId, member.memberId);
-        changed = true;
       }
     } else {
       if (member === undefined) throw new HeartbeatError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
@@ -225,18 +240,19 @@ export class ConsumerGroupManager {
       m.subscribedTopicNames = [...req.subscribedTopicNames];
       changed = true;
     }
-    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== (m.subscribedTopicRegex ?? '')) {
-      m.subscribedTopicRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
-      changed = true;
-    }
+    const previousRegex = m.subscribedTopicRegex;
+    if (req.subscribedTopicRegex !== null) m.subscribedTopicRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
+    // A regex already resolved for the group moves the epoch now; a new one only once resolved.
+    if (this.updateRegexes(group, previousRegex, m.subscribedTopicRegex) === 'updated_and_resolved') changed = true;
     if (req.serverAssignor !== null && req.serverAssignor !== m.serverAssignor) {
       m.serverAssignor = req.serverAssignor;
       changed = true;
     }
     if (req.topicPartitions !== null && req.rebalanceTimeoutMs !== -1) fullResponse = true;
-    // Topic metadata (new matching topics, more partitions) also moves the group epoch.
+    // Topic metadata (new topics of resolved regexes, more partitions) also moves the group epoch; a new
+    // group moves off epoch 0 at once.
     const signature = this.metadataSignature(group);
-    if (changed || signature !== group.metadataSignature) {
+    if (changed || group.groupEpoch === 0 || signature !== group.metadataSignature) {
       group.groupEpoch++;
       group.metadataSignature = signature;
     }
@@ -330,6 +346,7 @@ export class ConsumerGroupManager {
     if (m.instanceId !== null && group.staticMembers.get(m.instanceId) === m.memberId) group.staticMembers.delete(m.instanceId);
     group.targetAssignment.delete(m.memberId);
     for (const [k, owner] of [...group.owners]) if (owner === m.memberId) group.owners.delete(k);
+    this.dropUnsubscribedRegexes(group);
   }
 
   private scheduleSession(group: ConsumerGroup, m: ConsumerMember, ms: number): void {
@@ -344,26 +361,121 @@ export class ConsumerGroupManager {
     }, ms);
   }
 
+  // ---- regex subscriptions ----------------------------------------------------------------------
+
+  /** Subscribed regex → how many members subscribe to it. */
+  private subscribedRegexes(group: ConsumerGroup): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const m of group.members.values()) if (m.subscribedTopicRegex !== null) out.set(m.subscribedTopicRegex, (out.get(m.subscribedTopicRegex) ?? 0) + 1);
+    return out;
+  }
+
+  /** Forgets the resolution of regexes no member subscribes to any more. */
+  private dropUnsubscribedRegexes(group: ConsumerGroup): void {
+    const subscribed = this.subscribedRegexes(group);
+    for (const regex of group.resolvedRegexes.keys()) if (!subscribed.has(regex)) group.resolvedRegexes.delete(regex);
+  }
+
+  /**
+   * Kafka's maybeUpdateRegularExpressions, after a member's regex went from previous to current:
+   * says whether the change moves the group epoch now, and schedules a background resolution of
+   * the group's regexes when one is due.
+   */
+  private updateRegexes(group: ConsumerGroup, previous: string | null, current: string | null): RegexUpdate {
+    const now = this.coordinator.clock.now();
+    let update: RegexUpdate = 'unchanged';
+    let requireRefresh = false;
+    const subscribed = this.subscribedRegexes(group);
+    if (previous !== current) {
+      update = 'updated';
+      this.dropUnsubscribedRegexes(group);
+      if (current !== null) {
+        // The member is the regex's only subscriber: it is new to the group and must be resolved.
+        if (subscribed.get(current) === 1) requireRefresh = true;
+        else if (group.resolvedRegexes.has(current)) update = 'updated_and_resolved';
+      } else {
+        update = 'updated_and_resolved';
+      }
+    }
+    if (subscribed.size === 0) return update;
+    // One resolution at a time, and at most one every 10 s.
+    if (group.regexRefreshTimer !== null) return update;
+    const lastRefreshMs = group.resolvedRegexes.size > 0 ? group.regexesResolvedAtMs : Number.NEGATIVE_INFINITY;
+    if (now <= lastRefreshMs + REGEX_REFRESH_MIN_INTERVAL_MS) return update;
+    requireRefresh ||= subscribed.size !== group.resolvedRegexes.size;
+    requireRefresh ||= this.topics !== null && group.regexesResolvedVersion < this.topics.topicsCreated;
+    requireRefresh ||= now > lastRefreshMs + this.coordinator.config.consumerRegexRefreshIntervalMs;
+    if (requireRefresh) this.scheduleRegexRefresh(group);
+    return update;
+  }
+
+  /**
+   * Resolves the group's regexes after the current request (Kafka runs it on its executor), then
+   * moves the group epoch if what they match changed; members learn it on their next heartbeat.
+   */
+  private scheduleRegexRefresh(group: ConsumerGroup): void {
+    group.regexRefreshTimer = this.coordinator.clock.setTimeout(() => {
+      group.regexRefreshTimer = null;
+      if (group.dead || this.coordinator.groups.get(group.groupId) !== group) return;
+      const startedMs = this.coordinator.clock.now();
+      const version = this.topics?.topicsCreated ?? 0;
+      const subscribed = this.subscribedRegexes(group);
+      let bump = false;
+      for (const [regex, topics] of this.resolveRegexes(subscribed.keys())) {
+        const before = group.resolvedRegexes.get(regex) ?? new Set<string>();
+        if (before.size !== topics.size || [...topics].some((t) => !before.has(t))) bump = true;
+        group.resolvedRegexes.set(regex, topics);
+      }
+      if (subscribed.size > 0) {
+        group.regexesResolvedAtMs = startedMs;
+        group.regexesResolvedVersion = version;
+      }
+      const signature = this.metadataSignature(group);
+      if (bump || signature !== group.metadataSignature) {
+        group.groupEpoch++;
+        group.metadataSignature = signature;
+        this.coordinator.logger.info('consumer group regex subscriptions resolved', { group: group.groupId, groupEpoch: group.groupEpoch });
+      }
+      this.persist(group);
+    }, 0);
+  }
+
+  /** Regex → the names of the topics it fully matches now; internal topics too, as in Kafka 4.3. */
+  private resolveRegexes(regexes: Iterable<string>): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    const compiled: [string, RegExp][] = [];
+    for (const regex of regexes) {
+      out.set(regex, new Set());
+      try {
+        compiled.push([regex, compileRegex(regex)]);
+      } catch {
+        // Validated when the member sent it; a regex that still fails matches nothing.
+      }
+    }
+    if (this.topics === null) return out;
+    for (const t of this.topics.topics()) {
+      for (const [regex, re] of compiled) if (re.test(t.name)) out.get(regex)!.add(t.name);
+    }
+    return out;
+  }
+
   // ---- assignment -------------------------------------------------------------------------------
 
-  /** Topic ids (with partition counts) a member subscribes to, by name and regex. */
-  private subscribedTopics(m: ConsumerMember): Map<string, number> {
+  /** Topic ids (with partition counts) a member subscribes to: its topic names and its regex's resolution. */
+  private subscribedTopics(group: ConsumerGroup, m: ConsumerMember): Map<string, number> {
     const out = new Map<string, number>();
     if (this.topics === null) return out;
-    for (const name of m.subscribedTopicNames) {
+    const resolved = m.subscribedTopicRegex === null ? undefined : group.resolvedRegexes.get(m.subscribedTopicRegex);
+    for (const name of [...m.subscribedTopicNames, ...(resolved ?? [])]) {
       const t = this.topics.topic(name);
       if (t !== undefined) out.set(t.id, t.partitions);
-    }
-    if (m.subscribedTopicRegex !== null) {
-      const re = compileRegex(m.subscribedTopicRegex);
-      for (const t of this.topics.topics()) if (!t.internal && re.test(t.name)) out.set(t.id, t.partitions);
     }
     return out;
   }
 
   private metadataSignature(group: ConsumerGroup): string {
     const all = new Map<string, number>();
-    for (const m of group.members.values()) for (const [t, n] of this.subscribedTopics(m)) all.set(t, n);
+    for (const m of group.members.values()) for (const [t, n] of this.subscribedTopics(group, m)) all.set(t, n);
     return [...all].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => `${t}:${n}`).join(',');
   }
 
@@ -381,7 +493,7 @@ export class ConsumerGroupManager {
     const assignor = SERVER_ASSIGNORS.get(this.assignorFor(group))!;
     const partitions = new Map<string, number>();
     const members = [...group.members.values()].map((m) => {
-      const subs = this.subscribedTopics(m);
+      const subs = this.subscribedTopics(group, m);
       for (const [t, n] of subs) partitions.set(t, n);
       return { memberId: m.memberId, topics: new Set(subs.keys()), current: group.targetAssignment.get(m.memberId) ?? m.assigned };
     });
@@ -492,6 +604,8 @@ export class ConsumerGroupManager {
       m.sessionTimer?.cancel();
       m.rebalanceTimer?.cancel();
     }
+    g.regexRefreshTimer?.cancel();
+    g.regexRefreshTimer = null;
   }
 
   /** An empty consumer group is replaced by a classic group of the same id (offsets stay). */
@@ -521,6 +635,8 @@ export class ConsumerGroupManager {
       groupEpoch: g.groupEpoch,
       assignmentEpoch: g.assignmentEpoch,
       metadataSignature: g.metadataSignature,
+      resolvedRegexes: [...g.resolvedRegexes].map(([regex, topics]) => ({ regex, topics: [...topics].sort() })),
+      regexesResolvedAtMs: Number.isFinite(g.regexesResolvedAtMs) ? g.regexesResolvedAtMs : null,
       members: [...g.members.values()].map((m) => ({
         memberId: m.memberId, memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: m.state,
         instanceId: m.instanceId, rackId: m.rackId, rebalanceTimeoutMs: m.rebalanceTimeoutMs, clientId: m.clientId, clientHost: m.clientHost,
@@ -556,6 +672,15 @@ export class ConsumerGroupManager {
       for (const a of [m.assigned, m.pendingRevocation]) for (const [t, ps] of a) for (const p of ps) g.owners.set(`${t}:${p}`, m.memberId);
       this.scheduleSession(g, m, this.coordinator.config.consumerSessionTimeoutMs);
     }
+    if (snap.resolvedRegexes !== undefined) {
+      for (const r of snap.resolvedRegexes) g.resolvedRegexes.set(r.regex, new Set(r.topics));
+      g.regexesResolvedAtMs = snap.regexesResolvedAtMs ?? Number.NEGATIVE_INFINITY;
+    } else {
+      // Written when regexes matched live: resolve them now so the assignment stays as it was.
+      for (const [regex, topics] of this.resolveRegexes(this.subscribedRegexes(g).keys())) g.resolvedRegexes.set(regex, topics);
+    }
+    // Topics may have been created after the last resolution, before the restart: resolve again.
+    g.regexesResolvedVersion = -1;
     this.coordinator.groups.set(groupId, g);
   }
 
@@ -585,7 +710,7 @@ export class ConsumerGroupManager {
   isSubscribedTo(g: ConsumerGroup, topic: string): boolean {
     for (const m of g.members.values()) {
       if (m.subscribedTopicNames.includes(topic)) return true;
-      if (m.subscribedTopicRegex !== null && compileRegex(m.subscribedTopicRegex).test(topic)) return true;
+      if (m.subscribedTopicRegex !== null && g.resolvedRegexes.get(m.subscribedTopicRegex)?.has(topic) === true) return true;
     }
     return false;
   }

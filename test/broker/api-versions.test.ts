@@ -22,6 +22,32 @@ describe('ApiVersions', () => {
     client.close();
   });
 
+  it('reports the features Kafka 4.3.1 reports for what Tributary serves, with its v3 omission', async () => {
+    // Kafka 4.3.1 (formatted with defaults) answers v4 with metadata.version 7-30, group.version 0-1 and
+    // transaction.version 0-2 finalised at 30, 1 and 2, beside features Tributary does not serve
+    // (share.version, streams.version, eligible.leader.replicas.version, kraft.version).
+    const client = await RawClient.connect(broker.port);
+    const byName = <T extends { name: string }>(xs: T[]) => [...xs].sort((a, b) => a.name.localeCompare(b.name));
+    const v4 = await client.request(18, 4, { clientSoftwareName: 'test', clientSoftwareVersion: '1.0' });
+    expect(byName(v4.supportedFeatures)).toEqual([
+      expect.objectContaining({ name: 'group.version', minVersion: 0, maxVersion: 1 }),
+      expect.objectContaining({ name: 'metadata.version', minVersion: 7, maxVersion: 30 }),
+      expect.objectContaining({ name: 'transaction.version', minVersion: 0, maxVersion: 2 }),
+    ]);
+    const finalized = [
+      expect.objectContaining({ name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 }),
+      expect.objectContaining({ name: 'metadata.version', minVersionLevel: 30, maxVersionLevel: 30 }),
+      expect.objectContaining({ name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 }),
+    ];
+    expect(byName(v4.finalizedFeatures)).toEqual(finalized);
+    expect(v4.finalizedFeaturesEpoch).toBeGreaterThanOrEqual(0);
+    // v3 leaves out supported features whose minimum is 0 (KAFKA-17492), as Kafka does: metadata.version stays.
+    const v3 = await client.request(18, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1.0' });
+    expect(v3.supportedFeatures).toEqual([expect.objectContaining({ name: 'metadata.version', minVersion: 7, maxVersion: 30 })]);
+    expect(byName(v3.finalizedFeatures)).toEqual(finalized);
+    client.close();
+  });
+
   it('answers an unsupported version with UNSUPPORTED_VERSION in a v0 body listing only its own versions', async () => {
     const client = await RawClient.connect(broker.port);
     // A v9 request: header v2 (flexible), body unknown to us. The response is a v0 body with header v0.

@@ -9,14 +9,16 @@ import { client, newCoordinator } from './helpers.js';
 
 const E = ErrorCode;
 
-function directory(topics: Record<string, number>): TopicDirectory & { add(name: string, n: number): void } {
+function directory(topics: Record<string, number>): TopicDirectory & { topicsCreated: number; add(name: string, n: number): void } {
   const list = Object.entries(topics).map(([name, partitions]) => ({ name, id: `id-${name}`, partitions, internal: false }));
   return {
     topic: (name) => list.find((t) => t.name === name),
     topicById: (id) => list.find((t) => t.id === id),
     topics: () => list,
+    topicsCreated: 0,
     add(name, n) {
       list.push({ name, id: `id-${name}`, partitions: n, internal: false });
+      this.topicsCreated++;
     },
   };
 }
@@ -139,17 +141,77 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(parts(last)).toHaveLength(6);
   });
 
-  it('validates assignor and regex; regex subscriptions follow new topics', async () => {
-    const { c, dir, join, beat } = await setup({ orders: 2, 'orders-eu': 2, other: 4 });
+  it('validates assignor and regex', async () => {
+    const { join } = await setup({ orders: 2 });
     expect(join('x', { serverAssignor: 'sticky' }).errorCode).toBe(E.UNSUPPORTED_ASSIGNOR);
     expect(join('x', { subscribedTopicNames: null, subscribedTopicRegex: 'ord(' }).errorCode).toBe(E.INVALID_REGULAR_EXPRESSION);
-    const r = join('m1', { subscribedTopicNames: null, subscribedTopicRegex: 'orders.*' });
-    expect(parts(r)).toEqual(['orders-0', 'orders-1', 'orders-eu-0', 'orders-eu-1']);
+  });
+});
+
+describe('regex subscriptions resolve in the background, as in Kafka', () => {
+  it('the first heartbeat assigns the literal topics; a later one the matches; a topic created later follows', async () => {
+    const { c, clock, dir, join, beat } = await setup({ lit: 1, orders: 2, 'orders-eu': 2, other: 4 });
+    const r1 = join('m1', { subscribedTopicNames: ['lit'], subscribedTopicRegex: 'orders.*' });
+    expect(r1).toMatchObject({ errorCode: 0, memberEpoch: 1 });
+    expect(parts(r1)).toEqual(['lit-0']);
+    // The resolution runs after the heartbeat and moves the group epoch.
+    clock.advance(0);
+    expect(c.consumerGroupDescribe(['g'], 1)[0]).toMatchObject({ groupEpoch: 2, assignmentEpoch: 1 });
+    const r2 = beat('m1', 1);
+    expect(r2.memberEpoch).toBe(2);
+    expect(parts(r2)).toEqual(['lit-0', 'orders-0', 'orders-1', 'orders-eu-0', 'orders-eu-1']);
+
+    // A topic created later: resolved again by a heartbeat once 10 s have passed since the last resolution.
     dir.add('orders-us', 1);
-    const r2 = beat('m1', r.memberEpoch);
-    expect(r2.memberEpoch).toBe(r.memberEpoch + 1);
-    expect(parts(r2)).toContain('orders-us-0');
-    void c;
+    clock.advance(5000);
+    expect(beat('m1', 2)).toMatchObject({ memberEpoch: 2, assignment: null });
+    clock.advance(5000); // exactly 10 s: not yet
+    expect(beat('m1', 2)).toMatchObject({ memberEpoch: 2, assignment: null });
+    clock.advance(1);
+    expect(beat('m1', 2)).toMatchObject({ memberEpoch: 2, assignment: null });
+    clock.advance(0);
+    const r3 = beat('m1', 2);
+    expect(r3.memberEpoch).toBe(3);
+    expect(parts(r3)).toContain('orders-us-0');
+
+  });
+
+  it('resolves again after group.consumer.regex.refresh.interval.ms even without topic creations', async () => {
+    const { c, clock, dir, join, beat } = await setup({ orders: 1 }, { consumerRegexRefreshIntervalMs: 30_000 });
+    join('m1', { subscribedTopicNames: null, subscribedTopicRegex: 'orders.*' });
+    clock.advance(0);
+    expect(parts(beat('m1', 1))).toEqual(['orders-0']);
+    // A topic that appears without counting as created (as after a restart) waits for the interval.
+    dir.add('orders-late', 1);
+    dir.topicsCreated--;
+    clock.advance(20_000);
+    beat('m1', 2);
+    clock.advance(0);
+    expect(c.consumerGroupDescribe(['g'], 1)[0]!.groupEpoch).toBe(2);
+    clock.advance(10_001);
+    beat('m1', 2);
+    clock.advance(0);
+    expect(c.consumerGroupDescribe(['g'], 1)[0]!.groupEpoch).toBe(3);
+    expect(parts(beat('m1', 2))).toEqual(['orders-0', 'orders-late-0']);
+  });
+
+  it('a member joining with a regex the group has resolved moves the epoch at once; leaving drops it', async () => {
+    const { c, clock, join, beat } = await setup({ orders: 4 });
+    join('m1', { subscribedTopicNames: null, subscribedTopicRegex: 'orders' });
+    clock.advance(0);
+    beat('m1', 1);
+    const r2 = join('m2', { subscribedTopicNames: null, subscribedTopicRegex: 'orders' });
+    expect(r2.memberEpoch).toBe(3);
+    const d = c.consumerGroupDescribe(['g'], 1)[0]!;
+    expect(d).toMatchObject({ groupEpoch: 3, assignmentEpoch: 3 });
+    expect(d.members.find((m) => m.memberId === 'm2')!.targetAssignment.topicPartitions[0]!.partitions).toHaveLength(2);
+    // The last subscriber of a regex leaving forgets its resolution: a new member resolves it again.
+    beat('m1', -1);
+    beat('m2', -1);
+    const r3 = join('m3', { subscribedTopicNames: null, subscribedTopicRegex: 'orders' });
+    expect(parts(r3)).toEqual([]);
+    clock.advance(0);
+    expect(parts(beat('m3', r3.memberEpoch))).toHaveLength(4);
   });
 
   it('a static member leaving with epoch -2 comes back to its partitions without a rebalance', async () => {
@@ -219,6 +281,27 @@ describe('durability', () => {
     await d.close();
     const { c: e } = await newCoordinator({}, log, dir, clock);
     expect(e.groups.has('g')).toBe(false);
+  });
+});
+
+describe('durability of regex resolutions', () => {
+  it('a restarted coordinator keeps what regexes matched, so members keep their partitions', async () => {
+    const { MemoryGroupLog } = await import('../../src/group/index.js');
+    const log = new MemoryGroupLog();
+    const dir = directory({ orders: 2, other: 1 });
+    const { c, clock } = await newCoordinator({}, log, dir);
+    const hb = (co: typeof c, over: Partial<ConsumerGroupHeartbeatRequest>) => co.consumerGroupHeartbeat(hbReq({ memberId: 'a', ...over }), client(1));
+    hb(c, { rebalanceTimeoutMs: 30_000, subscribedTopicRegex: 'ord.*', topicPartitions: [] });
+    clock.advance(0);
+    const a = hb(c, { memberEpoch: 1 });
+    expect(parts(a)).toEqual(['orders-0', 'orders-1']);
+    await c.close();
+
+    const { c: d } = await newCoordinator({}, log, dir, clock);
+    const a2 = hb(d, { memberEpoch: 2, topicPartitions: owned(a) });
+    expect(a2).toMatchObject({ errorCode: 0, memberEpoch: 2 });
+    expect(d.consumerGroupDescribe(['g'], 1)[0]).toMatchObject({ groupEpoch: 2, assignmentEpoch: 2, groupState: 'Stable' });
+    await d.close();
   });
 });
 

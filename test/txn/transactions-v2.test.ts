@@ -65,15 +65,15 @@ describe('transactions V2 over the wire', () => {
 
   it('finalises transaction.version 2 in ApiVersions and serves EndTxn v5', async () => {
     const v4 = await c.request(18, 4, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
-    expect(v4.supportedFeatures).toEqual([expect.objectContaining({ name: 'transaction.version', minVersion: 0, maxVersion: 2 })]);
-    expect(v4.finalizedFeatures).toEqual([expect.objectContaining({ name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 })]);
+    expect(v4.supportedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', minVersion: 0, maxVersion: 2 }));
+    expect(v4.finalizedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 }));
     expect(v4.finalizedFeaturesEpoch).toBeGreaterThanOrEqual(0);
     expect(v4.apiKeys.find((k: { apiKey: number }) => k.apiKey === 26)).toMatchObject({ maxVersion: 5 });
     expect(v4.apiKeys.find((k: { apiKey: number }) => k.apiKey === 0).maxVersion).toBeGreaterThanOrEqual(12);
     // Before v4 a supported feature with minimum 0 is left out (KAFKA-17492); the finalised level is not.
     const v3 = await c.request(18, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
-    expect(v3.supportedFeatures).toEqual([]);
-    expect(v3.finalizedFeatures).toEqual([expect.objectContaining({ name: 'transaction.version', maxVersionLevel: 2 })]);
+    expect(v3.supportedFeatures).not.toContainEqual(expect.objectContaining({ name: 'transaction.version' }));
+    expect(v3.finalizedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', maxVersionLevel: 2 }));
   });
 
   it('commits and aborts with implicit adds and an epoch per transaction; the old epoch is fenced', async () => {
