@@ -12,13 +12,14 @@ import module, { createRequire } from 'node:module';
 const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storage URL]
                  [--advertised-host H] [--advertised-port N] [--config server.properties]
                  [--log-format text|json] [--log-level debug|info|warn|error] [--<kafka.key> VALUE ...]
-       tributary healthcheck [--bootstrap HOST:PORT]
+       tributary healthcheck [--bootstrap HOST:PORT | --pid N]
        tributary conformance --bootstrap HOST:PORT [--filter TEXT] [--json] [--junit FILE]
 
 Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
 given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
 properties file; see README.md for the list. healthcheck asks a broker for its API versions (the
-container uses it); conformance runs the Kafka protocol conformance suite against any
+container uses it; without --bootstrap it reads the listener from the environment and from the
+command line of process --pid, default 1: the container's broker); conformance runs the Kafka protocol conformance suite against any
 Kafka-compatible broker.`;
 
 async function main(argv: string[]): Promise<number> {
