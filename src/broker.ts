@@ -90,7 +90,11 @@ export async function startBrokerWithConfig(
   // as it found it. An existing directory is locked first, so a second broker on it (on the same
   // port, usually) is told whose the directory is rather than that the port is taken.
   const storage = await openStorage(config.storageUrl, { create: false });
-  let lock = storage.lock !== undefined && (await storage.exists('')) ? await lockStorage(storage, logger) : undefined; // undefined: not tried yet
+  let lock: Awaited<ReturnType<typeof lockStorage>> | undefined; // undefined: not tried yet
+  if (storage.lock !== undefined && (await storage.exists(''))) {
+    await storage.create?.(); // creates nothing here: fails (clearly) if the path is not a directory
+    lock = await lockStorage(storage, logger);
+  }
   // Fetches read into recycled buffers, handed back by the connection once written (util/buffer-pool.ts).
   const readBuffers = new BufferPool({ maxFreeBytes: READ_BUFFER_POOL_BYTES });
   const server = new Server({

@@ -5,7 +5,7 @@
 // the test writes, and the test knows the broker is there when its own open for writing returns.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -107,6 +107,16 @@ describe.skipIf(!HAVE_PROCFS)('a data directory that cannot be created', () => {
 
   it('makes startBroker() reject', async () => {
     await expect(startBroker({ storage: 'file:///proc/nope/deeper' })).rejects.toThrow(/cannot create data directory \/proc\/nope\/deeper/);
+  });
+});
+
+describe('a data directory path that is a file', () => {
+  it('makes startBroker() reject with one clear error (no warning about the lock first)', async () => {
+    const file = path.join(tempDir(), 'not-a-dir');
+    writeFileSync(file, '');
+    const logger = new MemoryLogger();
+    await expect(startBroker({ storage: `file://${file}`, logger })).rejects.toThrow(`cannot create data directory ${file}: EEXIST`);
+    expect(logger.lines).toEqual([]);
   });
 });
 
