@@ -18,9 +18,12 @@ const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storag
 Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
 given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
 properties file; see README.md for the list. healthcheck asks a broker for its API versions (the
-container uses it; without --bootstrap it reads the listener from the environment and from the
-command line of process --pid, default 1: the container's broker); conformance runs the Kafka protocol conformance suite against any
-Kafka-compatible broker.`;
+container uses it; without --bootstrap it finds the listener in the environment and on the command
+line of process --pid, default 1: the container's broker); conformance runs the Kafka protocol
+conformance suite against any Kafka-compatible broker.
+
+A first SIGINT/SIGTERM stops the broker cleanly (during start-up too), a second one at once. Under a
+supervisor, run \`node dist/cli.js\` itself, not npm, so that the broker gets the signals.`;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'conformance') {
