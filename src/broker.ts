@@ -43,6 +43,8 @@ export interface BrokerOptions {
   /** Where log lines go; default: warnings and errors to stderr. */
   logger?: Logger;
   clock?: Clock;
+  /** Aborting it stops a start still under way: startBroker then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface RunningBroker {
@@ -71,17 +73,41 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     },
   });
   const logger = options.logger ?? new Logger(undefined, 'warn');
-  return startBrokerWithConfig(config, { logger, clock: options.clock });
+  return startBrokerWithConfig(config, { logger, clock: options.clock, signal: options.signal });
 }
 
 export async function startBrokerWithConfig(
   config: BrokerConfig,
-  deps: { logger: Logger; clock?: Clock },
+  deps: { logger: Logger; clock?: Clock; signal?: AbortSignal },
 ): Promise<RunningBroker> {
-  const logger = deps.logger;
+  const { logger, signal } = deps;
   const clock = deps.clock ?? systemClock;
-  const storage = await openStorage(config.storageUrl);
-  const lock = await lockStorage(storage, logger);
+  const dataLocation = config.storageUrl.startsWith('file://')
+    ? resolvePath(config.storageUrl.slice('file://'.length))
+    : 'memory';
+  signal?.throwIfAborted();
+  // Nothing is created before the port is bound: a start that fails there leaves the data directory
+  // as it found it. An existing directory is locked first, so a second broker on it (on the same
+  // port, usually) is told whose the directory is rather than that the port is taken.
+  const storage = await openStorage(config.storageUrl, { create: false });
+  let lock: Awaited<ReturnType<typeof lockStorage>> | undefined; // undefined: not tried yet
+  if (storage.lock !== undefined && (await storage.exists(''))) {
+    await storage.create?.(); // creates nothing here: fails (clearly) if the path is not a directory
+    lock = await lockStorage(storage, logger);
+  }
+  // Fetches read into recycled buffers, handed back by the connection once written (util/buffer-pool.ts).
+  const readBuffers = new BufferPool({ maxFreeBytes: READ_BUFFER_POOL_BYTES });
+  const server = new Server({
+    host: config.listener.host,
+    port: config.listener.port,
+    listenerName: config.listener.name,
+    maxFrameBytes: config.int('socket.request.max.bytes'),
+    maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
+    idleTimeoutMs: config.int('connections.max.idle.ms'),
+    memoryBudgetBytes: config.int('queued.max.request.bytes'),
+    readBuffers,
+    logger: logger.child('server'),
+  });
   const cleanups: (() => Promise<void>)[] = [
     async () => {
       await storage.close();
@@ -89,15 +115,24 @@ export async function startBrokerWithConfig(
     },
   ];
   try {
-    const cluster = await ClusterState.open(storage, config.int('node.id'), logger.child('cluster'));
+    const port = await server.listen();
+    signal?.throwIfAborted();
+    await storage.create?.();
+    if (lock === undefined) lock = await lockStorage(storage, logger);
+    signal?.throwIfAborted();
+    const cluster = await ClusterState.open(storage, config.int('node.id'));
+    if (cluster.created) {
+      logger.info(dataLocation === 'memory' ? 'new cluster in memory' : 'created a new data directory', { data: dataLocation, clusterId: cluster.clusterId, nodeId: cluster.nodeId });
+    }
+    signal?.throwIfAborted();
     installDynamicBrokerConfigs(config, cluster);
-    // Fetches read into recycled buffers, handed back by the connection once written (util/buffer-pool.ts).
-    const readBuffers = new BufferPool({ maxFreeBytes: READ_BUFFER_POOL_BYTES });
     const trimReadBuffers = repeat(clock, READ_BUFFER_TRIM_MS, () => readBuffers.trimIfIdle());
     cleanups.unshift(async () => {
       trimReadBuffers.cancel();
       readBuffers.clear();
     });
+    // Not abortable part-way: a clean close after some partitions were recovered and others not
+    // would mark the unrecovered ones clean.
     const logs = await LogManager.open({
       storage,
       readBuffers,
@@ -108,6 +143,7 @@ export async function startBrokerWithConfig(
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
     });
     cleanups.unshift(() => logs.close());
+    signal?.throwIfAborted();
     const topics = new TopicManager(cluster, logs, config, logger.child('topics'));
     const groupConfig = groupConfigFrom(config);
     const groups = new GroupCoordinator({
@@ -140,33 +176,18 @@ export async function startBrokerWithConfig(
     // Replays __transaction_state and completes transactions a crash left half-way through commit/abort.
     txn.load().catch((err: unknown) => logger.error('loading transactions failed', { error: String(err) }));
     const registry = new HandlerRegistry(HANDLERS);
-    const advertised = { host: config.advertised.host, port: config.advertised.port ?? config.listener.port };
+    const advertised = { host: config.advertised.host, port: config.advertised.port ?? port };
     const shutdown = new AbortController();
     const fetchSessions = new FetchSessionCache();
     const services: BrokerServices = {
       config, cluster, clock, logger, advertised, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
     };
-    const server = new Server({
-      host: config.listener.host,
-      port: config.listener.port,
-      listenerName: config.listener.name,
-      maxFrameBytes: config.int('socket.request.max.bytes'),
-      maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
-      idleTimeoutMs: config.int('connections.max.idle.ms'),
-      memoryBudgetBytes: config.int('queued.max.request.bytes'),
-      dispatcher: new ApiDispatcher(registry, services, logger.child('api')),
-      readBuffers,
-      logger: logger.child('server'),
-    });
-    const port = await server.listen();
-    if (config.advertised.port === null) advertised.port = port;
+    signal?.throwIfAborted();
+    server.serve(new ApiDispatcher(registry, services, logger.child('api')));
     cleanups.unshift(async () => {
       shutdown.abort();
       await server.close();
     });
-    const dataLocation = config.storageUrl.startsWith('file://')
-      ? resolvePath(config.storageUrl.slice('file://'.length))
-      : 'memory';
     logger.info('listening', { listener: `${config.listener.name}://${config.listener.host}:${port}`, advertised: `${advertised.host}:${advertised.port}`, data: dataLocation });
     let closing: Promise<void> | null = null;
     return {
@@ -177,12 +198,14 @@ export async function startBrokerWithConfig(
       config,
       services,
       close() {
-        closing ??= runCleanups(cleanups);
+        closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
         return closing;
       },
     };
   } catch (err) {
+    // Before serve() no connection reached a handler: the listener closes last, with the rest.
     await runCleanups(cleanups);
+    await server.close();
     throw err;
   }
 }

@@ -12,14 +12,18 @@ import module, { createRequire } from 'node:module';
 const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storage URL]
                  [--advertised-host H] [--advertised-port N] [--config server.properties]
                  [--log-format text|json] [--log-level debug|info|warn|error] [--<kafka.key> VALUE ...]
-       tributary healthcheck [--bootstrap HOST:PORT]
+       tributary healthcheck [--bootstrap HOST:PORT | --pid N]
        tributary conformance --bootstrap HOST:PORT [--filter TEXT] [--json] [--junit FILE]
 
 Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
 given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
 properties file; see README.md for the list. healthcheck asks a broker for its API versions (the
-container uses it); conformance runs the Kafka protocol conformance suite against any
-Kafka-compatible broker.`;
+container uses it; without --bootstrap it finds the listener in the environment and on the command
+line of process --pid, default 1: the container's broker); conformance runs the Kafka protocol
+conformance suite against any Kafka-compatible broker.
+
+A first SIGINT/SIGTERM stops the broker cleanly (during start-up too), a second one at once. Under a
+supervisor, run \`node dist/cli.js\` itself, not npm, so that the broker gets the signals.`;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'conformance') {
@@ -54,35 +58,39 @@ async function main(argv: string[]): Promise<number> {
   const { Logger } = await import('./util/logger.js');
   const logger = new Logger(undefined, config.str('log.level') as 'info', config.str('log.format') as 'text');
   for (const key of config.ignored) logger.info('ignoring Kafka setting that has no meaning here', { key });
-  // Signal handlers go in first, so a SIGTERM during start-up still ends in a clean shutdown.
-  let signalled: string | null = null;
-  let onSignal: (signal: string) => void = (signal) => {
-    signalled = signal;
-  };
+  // Signal handlers go in before start-up: a first SIGINT/SIGTERM stops the broker cleanly as soon as
+  // it can (start-up included: it is aborted at its next step), a second ends the process at once.
+  const startup = new AbortController();
+  let stop: (() => void) | null = null;
+  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) {
         logger.warn('second signal: exiting without a clean shutdown', { signal });
-        process.exit(1);
+        exitAtOnce(signal);
       }
-      onSignal(signal);
+      stopping = true;
+      logger.info('shutting down', { signal });
+      if (stop !== null) stop();
+      else startup.abort();
     });
   }
-  let stopping = false;
   const { startBrokerWithConfig } = await import('./broker.js');
   let broker: Awaited<ReturnType<typeof startBrokerWithConfig>>;
   try {
-    broker = await startBrokerWithConfig(config, { logger });
+    broker = await startBrokerWithConfig(config, { logger, signal: startup.signal });
   } catch (err) {
+    if (startup.signal.aborted) {
+      logger.info('stopped before start-up finished');
+      return 0;
+    }
     logger.error('could not start', { error: err instanceof Error ? err.message : String(err) });
     return 1;
   }
   process.stdout.write(`Tributary listening on ${broker.bootstrap} (advertised), data in ${broker.dataLocation}\n`);
 
   return new Promise<number>((resolve) => {
-    onSignal = (signal) => {
-      stopping = true;
-      logger.info('shutting down', { signal });
+    stop = () => {
       broker.close().then(
         () => resolve(0),
         (err: unknown) => {
@@ -91,8 +99,21 @@ async function main(argv: string[]): Promise<number> {
         },
       );
     };
-    if (signalled !== null) onSignal(signalled);
+    // A signal that came while the last start-up step finished.
+    if (stopping) stop();
   });
+}
+
+/**
+ * Ends the process now, whatever it is waiting for. The signal is raised again with its default
+ * action (the process dies of it, as a shell and a supervisor expect), because process.exit waits
+ * for the thread pool and would hang behind a blocked file operation (a stuck disk, a FIFO). Where
+ * the default action is ignored (PID 1 in a container), process.exit is the fallback.
+ */
+function exitAtOnce(signal: NodeJS.Signals): never {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  process.exit(1);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,14 +1,24 @@
-// `tributary healthcheck [--bootstrap HOST:PORT]`: asks a broker for its API versions and exits 0
-// when it answers without error within the timeout (the container's HEALTHCHECK runs this).
+// `tributary healthcheck [--bootstrap HOST:PORT | --pid N]`: asks a broker for its API versions and
+// exits 0 when it answers without error within the timeout (the container's HEALTHCHECK runs this).
+// Without --bootstrap it finds the broker's listener the way the broker did: from the settings in
+// the environment (TRIBUTARY_PORT, TRIBUTARY_LISTENERS, TRIBUTARY_CONFIG, …) and the flags on the
+// broker's command line, read from /proc/PID/cmdline (PID 1 by default: the container's command,
+// so `docker run tributary --port 9093` is checked on 9093).
 
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { decodeResponse, encodeRequest, ErrorCode, loadApiCodec } from './codec/index.js';
+import { loadConfig } from './config/load.js';
 
 export async function runHealthcheck(argv: string[]): Promise<number> {
-  const i = argv.indexOf('--bootstrap');
-  const bootstrap = i >= 0 ? argv[i + 1] : `127.0.0.1:${process.env.TRIBUTARY_PORT ?? '9092'}`;
+  const flag = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const bootstrap = flag('--bootstrap') ?? brokerBootstrap(brokerFlags(Number(flag('--pid') ?? 1)), process.env);
   const colon = bootstrap.lastIndexOf(':');
-  const host = bootstrap.slice(0, colon);
+  const host = bootstrap.slice(0, colon).replace(/^\[|\]$/g, '');
   const port = Number(bootstrap.slice(colon + 1));
   try {
     await loadApiCodec(18);
@@ -20,6 +30,38 @@ export async function runHealthcheck(argv: string[]): Promise<number> {
     process.stderr.write(`unhealthy ${bootstrap}: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+/** HOST:PORT of the listener a broker started with these flags and this environment binds. */
+export function brokerBootstrap(flags: readonly string[], env: Readonly<Record<string, string | undefined>>): string {
+  let listener;
+  try {
+    listener = loadConfig({ argv: flags, env }).listener;
+  } catch {
+    // Flags this version cannot read (the command line was not a broker's after all): the environment alone.
+    listener = loadConfig({ env }).listener;
+  }
+  const anyInterface = listener.host === '' || listener.host === '0.0.0.0' || listener.host === '::';
+  const host = anyInterface ? '127.0.0.1' : listener.host;
+  return `${host.includes(':') ? `[${host}]` : host}:${listener.port}`;
+}
+
+/** The broker flags on a process's command line (`node …/cli.js --port 9093` → ['--port', '9093']); [] if it runs no broker. */
+export function brokerFlags(pid: number): string[] {
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return []; // no procfs, or no such process
+  }
+  return brokerFlagsOf(cmdline.split('\0').filter((a) => a !== ''));
+}
+
+export function brokerFlagsOf(args: readonly string[]): string[] {
+  const cli = args.findIndex((a, i) => i > 0 && path.basename(a) === 'cli.js');
+  if (cli < 0 || path.basename(args[0]).replace(/\.exe$/, '') !== 'node') return [];
+  const rest = args.slice(cli + 1);
+  return rest.length > 0 && !rest[0].startsWith('--') ? [] : rest; // a subcommand (healthcheck, conformance)
 }
 
 function apiVersions(host: string, port: number, timeoutMs: number): Promise<number> {

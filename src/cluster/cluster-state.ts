@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { randomUuid, type Uuid } from '../codec/uuid.js';
 import type { ConfigValue } from '../config/types.js';
 import type { Storage } from '../storage/index.js';
-import type { Logger } from '../util/logger.js';
 import { ClientQuotas, type QuotaEntry } from './quotas.js';
 import { collisionKey } from './topic-names.js';
 
@@ -52,17 +51,18 @@ export class ClusterState {
     private readonly storage: Storage,
     readonly clusterId: string,
     readonly nodeId: number,
+    /** True when this open created the identity: the first start on this medium. */
+    readonly created: boolean,
   ) {}
 
   /** Loads (or on first start creates) the identity and the topics. */
-  static async open(storage: Storage, nodeId: number, logger: Logger): Promise<ClusterState> {
+  static async open(storage: Storage, nodeId: number): Promise<ClusterState> {
     await storage.mkdir('meta');
     let clusterId: string;
     const identity = await storage.readMeta(IDENTITY_PATH);
     if (identity === null) {
       clusterId = newClusterId();
       await storage.writeMeta(IDENTITY_PATH, Buffer.from(JSON.stringify({ clusterId, nodeId }, null, 2)));
-      logger.info('new cluster', { clusterId, nodeId });
     } else {
       const saved = JSON.parse(identity.toString()) as { clusterId: string; nodeId: number };
       if (saved.nodeId !== nodeId) {
@@ -72,7 +72,7 @@ export class ClusterState {
       }
       clusterId = saved.clusterId;
     }
-    const state = new ClusterState(storage, clusterId, nodeId);
+    const state = new ClusterState(storage, clusterId, nodeId, identity === null);
     const topics = await storage.readMeta(TOPICS_PATH);
     if (topics !== null) {
       for (const t of JSON.parse(topics.toString()) as PersistedTopic[]) {

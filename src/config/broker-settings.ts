@@ -25,11 +25,18 @@ const atLeast = (min: number) => (v: ConfigValue) =>
 const oneOf = (...allowed: string[]) => (v: ConfigValue) =>
   typeof v === 'string' && !allowed.includes(v) ? `must be one of ${allowed.join(', ')}` : undefined;
 
+/**
+ * What clients are told for a listener bound to every interface ('', 0.0.0.0, ::) when
+ * advertised.listeners names no host. Kafka tells its canonical host name; a single local broker
+ * (a test, a laptop, a container with a published port) is reached as localhost.
+ */
+export const ADVERTISED_HOST_FOR_ANY_INTERFACE = 'localhost';
+
 export const BROKER_SETTINGS: readonly SettingDef[] = [
   // --- identity and listeners
   { key: 'node.id', type: 'int', default: 1, kafka: true, flag: 'node-id', check: atLeast(0), doc: 'The id of this broker.' },
   { key: 'listeners', type: 'string', default: 'PLAINTEXT://:9092', kafka: true, doc: 'Where to listen: NAME://HOST:PORT (an empty host means all interfaces).' },
-  { key: 'advertised.listeners', type: 'string', default: '', kafka: true, doc: 'What clients are told to connect to; defaults to the listener, with this machine\'s host name for an empty host.' },
+  { key: 'advertised.listeners', type: 'string', default: '', kafka: true, doc: `What clients are told to connect to; defaults to the listener, with ${ADVERTISED_HOST_FOR_ANY_INTERFACE} for an empty, 0.0.0.0 or :: host.` },
   // --- storage
   { key: 'log.dirs', type: 'string', default: './data', kafka: true, flag: 'data-dir', doc: 'Directory for the log and metadata (one directory).' },
   { key: 'storage', type: 'string', default: '', kafka: false, flag: 'storage', doc: 'Storage engine URL: file://DIR (default, from log.dirs) or memory:// (nothing on disk).' },

@@ -4,7 +4,7 @@
 // start-up with a message naming the setting.
 
 import { readFileSync } from 'node:fs';
-import { BROKER_SETTINGS, type SettingDef, SETTINGS_BY_KEY } from './broker-settings.js';
+import { ADVERTISED_HOST_FOR_ANY_INTERFACE, BROKER_SETTINGS, type SettingDef, SETTINGS_BY_KEY } from './broker-settings.js';
 import { ConfigError, type ConfigValue, parseValue } from './types.js';
 
 export type SettingSource = 'default' | 'file' | 'env' | 'flag' | 'embedded';
@@ -192,7 +192,7 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
   if (listenerFlags.host !== undefined) listener.host = listenerFlags.host;
   if (listenerFlags.port !== undefined) listener.port = parsePort(listenerFlags.port, 'port');
 
-  let advertisedHost = listener.host === '' || listener.host === '0.0.0.0' || listener.host === '::' ? 'localhost' : listener.host;
+  let advertisedHost = listener.host === '' || listener.host === '0.0.0.0' || listener.host === '::' ? ADVERTISED_HOST_FOR_ANY_INTERFACE : listener.host;
   let advertisedPort: number | null = null;
   const adv = values.get('advertised.listeners') as string;
   if (adv !== '') {

@@ -100,7 +100,8 @@ export class LogManager {
     await Promise.all(Array.from({ length: Math.min(opts.openConcurrency ?? 16, dirs.length) }, worker));
     // From now on a crash is not a clean shutdown.
     if (clean) await storage.remove(CLEAN_SHUTDOWN);
-    logger.info('opened logs', { partitions: dirs.length, cleanShutdown: clean, ms: Date.now() - started });
+    // A new directory has nothing to recover: "cleanShutdown=false" would read like a crash.
+    logger.info('opened logs', { partitions: dirs.length, ...(clean || dirs.length > 0 ? { cleanShutdown: clean } : {}), ms: Date.now() - started });
     if (opts.background !== false) m.startTimers();
     return m;
   }

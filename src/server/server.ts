@@ -1,4 +1,5 @@
-// The TCP listener: accepts connections, gives each a Connection, and closes them all in order on
+// The TCP listener: binds the port first (before the broker creates anything on disk), accepts
+// connections, gives each a Connection once the broker serves, and closes them all in order on
 // shutdown (stop accepting, let in-flight requests finish, then close sockets).
 
 import net from 'node:net';
@@ -17,10 +18,18 @@ export interface ServerOptions {
   idleTimeoutMs: number;
   /** Bytes of requests held in memory across all connections. */
   memoryBudgetBytes: number;
-  dispatcher: RequestDispatcher;
   /** Where fetch reads borrow record buffers (returned by the connection once written). */
   readBuffers?: BufferPool;
   logger: Logger;
+}
+
+/** The port could not be bound; the message names the listener and the port, once. */
+export class ListenError extends Error {
+  constructor(listener: string, port: number, readonly code: string | undefined, cause: Error) {
+    const why = code === 'EADDRINUSE' ? `port ${port} is already in use` : code === 'EACCES' ? `no permission to bind port ${port}` : cause.message;
+    super(`cannot listen on ${listener}: ${why}`, { cause });
+    this.name = 'ListenError';
+  }
 }
 
 export class Server {
@@ -29,11 +38,13 @@ export class Server {
   private readonly budget: MemoryBudget;
   private nextConnectionId = 1;
   private boundPort = 0;
+  private dispatcher: RequestDispatcher | null = null;
+  /** Connections accepted before serve(): paused until the broker can answer them. */
+  private readonly waiting = new Set<net.Socket>();
 
   constructor(private readonly options: ServerOptions) {
     this.budget = new MemoryBudget(options.memoryBudgetBytes);
-    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.server.on('error', (err) => options.logger.error('listener error', { error: err.message }));
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
   get port(): number {
@@ -48,38 +59,66 @@ export class Server {
     return this.budget.inUse;
   }
 
+  /**
+   * Binds the port. Connections that arrive before serve() wait, as they wait in Kafka's backlog
+   * until the broker has loaded its logs; a failure to bind rejects with a ListenError.
+   */
   listen(): Promise<number> {
+    const { host, port, listenerName } = this.options;
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
+      const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(`${listenerName}://${host.includes(':') ? `[${host}]` : host}:${port}`, port, err.code, err));
       this.server.once('error', onError);
-      this.server.listen({ host: this.options.host, port: this.options.port, backlog: 1024 }, () => {
+      this.server.listen({ host, port, backlog: 1024 }, () => {
         this.server.off('error', onError);
+        // Errors after the bind (accept failures) are logged; the one above was the caller's to report.
+        this.server.on('error', (err) => this.options.logger.error('listener error', { error: err.message }));
         const address = this.server.address();
-        this.boundPort = typeof address === 'object' && address !== null ? address.port : this.options.port;
+        this.boundPort = typeof address === 'object' && address !== null ? address.port : port;
         resolve(this.boundPort);
       });
     });
   }
 
+  /** Starts answering: connections that waited since listen(), and every later one, go to the dispatcher. */
+  serve(dispatcher: RequestDispatcher): void {
+    this.dispatcher = dispatcher;
+    for (const socket of this.waiting) this.accept(socket);
+    this.waiting.clear();
+  }
+
   /** Stops accepting, lets every connection finish what it has in flight, then closes them. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.waiting) socket.destroy();
+    this.waiting.clear();
     await Promise.all([...this.connections].map((c) => c.drainAndClose()));
     await closed;
   }
 
   private accept(socket: net.Socket): void {
+    if (this.dispatcher === null) {
+      this.waiting.add(socket);
+      socket.on('error', ignoreWhileWaiting);
+      socket.once('close', () => this.waiting.delete(socket));
+      return;
+    }
+    socket.off('error', ignoreWhileWaiting);
     const connection = new Connection(this.nextConnectionId++, socket, {
       maxFrameBytes: this.options.maxFrameBytes,
       maxInFlight: this.options.maxInFlightPerConnection,
       idleTimeoutMs: this.options.idleTimeoutMs,
       budget: this.budget,
-      dispatcher: this.options.dispatcher,
+      dispatcher: this.dispatcher,
       readBuffers: this.options.readBuffers,
       logger: this.options.logger,
       listenerName: this.options.listenerName,
     });
     this.connections.add(connection);
     socket.once('close', () => this.connections.delete(connection));
+    // Paused since accepted (pauseOnConnect): read only now that the connection listens for data.
+    socket.resume();
   }
 }
+
+/** A client that gives up while waiting for start-up needs no log line (and must not crash the broker). */
+function ignoreWhileWaiting(): void {}

@@ -60,6 +60,38 @@ class LocalFile implements StorageFile {
   }
 }
 
+/**
+ * mkdir -p, bounded. Node's own `fs.mkdir(path, { recursive: true })` never returns where a
+ * filesystem answers ENOENT for a child of a directory that exists (/proc/nope: procfs cannot hold
+ * new directories): it creates the parent (EEXIST), retries the child (ENOENT), and loops at 100% CPU.
+ * Here the child is retried once after its parent exists, and a second ENOENT is the answer.
+ */
+async function makeDirectory(path: string): Promise<void> {
+  try {
+    await fs.mkdir(path);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await isDirectory(path))) return;
+    const parent = nodePath.dirname(path);
+    if (code !== 'ENOENT' || parent === path) throw err;
+    await makeDirectory(parent);
+  }
+  try {
+    await fs.mkdir(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // Created meanwhile by someone else: as good as created here.
+    if (e.code === 'EEXIST' && (await isDirectory(path))) return;
+    if (e.code !== 'ENOENT') throw err;
+    throw Object.assign(new Error(`mkdir '${path}': ${nodePath.dirname(path)} exists but takes no new directory (${e.code})`, { cause: err }), { code: e.code });
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return fs.stat(path).then((s) => s.isDirectory(), () => false);
+}
+
 export class FileStorage implements Storage {
   readonly url: string;
   constructor(readonly root: string) {
@@ -71,7 +103,17 @@ export class FileStorage implements Storage {
   }
 
   async mkdir(dir: string): Promise<void> {
-    await fs.mkdir(this.abs(dir), { recursive: true });
+    await makeDirectory(this.abs(dir));
+  }
+
+  /** Creates the data directory if missing, with an error that names it when it cannot. */
+  async create(): Promise<void> {
+    try {
+      await this.mkdir('');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw Object.assign(new Error(`cannot create data directory ${this.root}: ${e.message}`, { cause: err }), { code: e.code });
+    }
   }
 
   async list(dir: string): Promise<string[]> {

@@ -18,15 +18,16 @@ export const DEFAULT_STORAGE_URL = 'file://./data';
 /**
  * Opens the engine a URL names. `file://DIR` accepts relative (file://./data, file://data) and
  * absolute (file:///var/lib/x) directories; `memory://` keeps everything in this process.
+ * With `create: false` nothing is created yet: the caller calls `create()` when it is time.
  */
-export async function openStorage(url: string = DEFAULT_STORAGE_URL): Promise<Storage> {
+export async function openStorage(url: string = DEFAULT_STORAGE_URL, options: { create?: boolean } = {}): Promise<Storage> {
   if (url === 'memory://' || url.startsWith('memory:')) return new MemoryStorage();
   if (url.startsWith('file://')) {
     const rest = url.slice('file://'.length);
     const dir = rest.startsWith('/') ? fileURLToPath('file://' + rest) : rest === '' ? './data' : rest;
     const root = nodePath.resolve(decodeURIComponent(dir));
     const s = new FileStorage(root);
-    await s.mkdir('');
+    if (options.create !== false) await s.create();
     return s;
   }
   throw new Error(`unknown storage URL '${url}' (use file://DIR or memory://)`);

@@ -43,6 +43,11 @@ export interface Storage {
   readMeta(path: string): Promise<Buffer | null>;
   /** Replaces a metadata blob atomically and durably: readers see the old or the new content. */
   writeMeta(path: string, data: Buffer): Promise<void>;
+  /**
+   * Creates the medium where it must exist before use (file engine: the data directory), failing
+   * with an error that names it. Absent: nothing to create.
+   */
+  create?(): Promise<void>;
   /** Releases the engine (file engine: nothing; memory engine: keeps data until dropped). */
   close(): Promise<void>;
   /**

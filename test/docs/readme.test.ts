@@ -1,5 +1,6 @@
 // The README's generated tables (settings, supported APIs) must match the code. Run with
-// UPDATE_README=1 to rewrite them.
+// UPDATE_README=1 to rewrite them. Statements that name facts kept elsewhere (the Node versions the
+// dependencies accept, the command a supervisor runs) are checked against those files.
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,8 +13,9 @@ import { BROKER_SETTINGS } from '../../src/config/broker-settings.js';
 import { TOPIC_CONFIGS } from '../../src/config/topic-configs.js';
 import { formatValue } from '../../src/config/types.js';
 
-const README = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../README.md');
-const CLIENTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../reference/clients');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const README = path.join(ROOT, 'README.md');
+const CLIENTS = path.join(ROOT, 'test/reference/clients');
 
 function settingsTable(): string {
   const rows = BROKER_SETTINGS.map((d) => {
@@ -83,5 +85,70 @@ describe('README', () => {
     expected = replaceBlock(expected, 'reference-clients', referenceClientsTable());
     if (process.env.UPDATE_README) writeFileSync(README, expected);
     expect(text).toBe(expected);
+  });
+});
+
+/** Whether version (x.y.z) satisfies an npm `engines` range, in the forms package-lock.json holds. */
+function satisfies(version: string, range: string): boolean {
+  const v = version.split('.').map(Number);
+  const cmp = (a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  return range.split('||').some((set) =>
+    set.replace(/([<>=^~]+)\s+/g, '$1').trim().split(/\s+/).every((comparator) => {
+      const m = /^(>=|<=|>|<|=|\^|~)?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(comparator);
+      if (!m) throw new Error(`engines range not understood: ${range}`);
+      const [, op = '', major, minor, patch] = m;
+      const at = [Number(major), Number(minor ?? 0), Number(patch ?? 0)];
+      const c = cmp(v, at);
+      // The first version past a caret, tilde or partial range.
+      const next = op === '^' || (op === '' && minor === undefined) || (op === '~' && minor === undefined)
+        ? [at[0] + 1, 0, 0]
+        : [at[0], at[1] + 1, 0];
+      switch (op) {
+        case '>=': return c >= 0;
+        case '>': return c > 0;
+        case '<=': return c <= 0;
+        case '<': return c < 0;
+        case '=': return c === 0;
+        default: return c >= 0 && cmp(v, next) < 0; // ^, ~ and bare versions
+      }
+    }),
+  );
+}
+
+describe('README statements kept elsewhere', () => {
+  it('names the Node versions every locked dependency accepts, and the only EBADENGINE warnings', () => {
+    const text = readFileSync(README, 'utf8');
+    const claim = /needs Node\.js (\d+\.\d+\.\d+) or later, (\d+\.\d+) or later on\s+Node 22\. Below Node (\d+\.\d+), `npm install` warns EBADENGINE for ([^:]+):/.exec(text);
+    expect(claim, 'the README says which Node versions development needs').not.toBeNull();
+    const [, min20, min22, quietFrom, named] = claim!;
+    const warned = [...named.matchAll(/`([^`]+)`/g)].map((m) => m[1]).sort();
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { engines?: { node?: string } }>;
+    };
+    const refusing = (version: string) =>
+      Object.entries(lock.packages)
+        .filter(([name, p]) => name !== '' && p.engines?.node !== undefined && !satisfies(version, p.engines.node))
+        .map(([name]) => name.slice(name.lastIndexOf('node_modules/') + 'node_modules/'.length))
+        .sort();
+    expect(refusing(min20)).toEqual(warned);
+    expect(refusing(`${min22}.0`)).toEqual(warned);
+    expect(refusing(`${quietFrom}.0`)).toEqual([]);
+    expect(refusing('24.0.0')).toEqual([]);
+    // The minimums are the real ones, not just safe ones (and the range check does refuse).
+    expect(refusing('20.19.3')).toContain('@platformatic/kafka');
+    expect(refusing('22.12.0')).toContain('@napi-rs/wasm-runtime');
+    // The broker itself (what an install as a dependency brings) claims Node 20.
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe('>=20');
+    expect(text).toContain('Node.js 20 or later runs the broker');
+  });
+
+  it('tells a supervisor to run the command the image runs and package.json points to', () => {
+    const text = readFileSync(README, 'utf8');
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/m.exec(dockerfile)![1]) as string[];
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(entrypoint).toEqual(['node', pkg.bin.tributary]);
+    expect(text).toMatch(new RegExp(`Under a supervisor [^.]*run \`${entrypoint.join(' ')}\``));
   });
 });

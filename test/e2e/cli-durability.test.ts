@@ -93,19 +93,3 @@ describe('durability', () => {
     await b.exited;
   });
 });
-
-describe('container', () => {
-  it('runs as the image does: env settings, then the HEALTHCHECK command reports healthy', async () => {
-    const dataDir = tempDir();
-    // The Dockerfile's ENV and ENTRYPOINT (port 0 here instead of 9092).
-    const b = await startBrokerProcess([], { NODE_ENV: 'production', TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_PORT: '0' });
-    const { run } = await import('../helpers/tools.js');
-    const { CLI } = await import('../helpers/broker-process.js');
-    const healthy = await run(process.execPath, [CLI, 'healthcheck', '--bootstrap', `127.0.0.1:${b.port}`]);
-    expect(healthy.code, healthy.stderr).toBe(0);
-    b.child.kill('SIGTERM');
-    await b.exited;
-    const down = await run(process.execPath, [CLI, 'healthcheck', '--bootstrap', `127.0.0.1:${b.port}`]);
-    expect(down.code).toBe(1);
-  });
-});

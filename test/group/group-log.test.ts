@@ -37,7 +37,7 @@ describe('__consumer_offsets records', () => {
 
   it('appends to the group\'s partition of an internal compacted topic and replays in order', async () => {
     const storage = await openStorage('memory://');
-    const cluster = await ClusterState.open(storage, 1, silentLogger);
+    const cluster = await ClusterState.open(storage, 1);
     const logs = await LogManager.open({ storage, logger: silentLogger, background: false });
     const log = new LogGroupLog(logs, cluster, 5);
     const rec = (group: string, offset: number | null) => ({

@@ -77,7 +77,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function startServer(overrides: Partial<ConstructorParameters<typeof Server>[0]> = {}) {
+async function startServer(overrides: Partial<ConstructorParameters<typeof Server>[0]> & { dispatcher?: RequestDispatcher } = {}) {
+  const { dispatcher = echoDispatcher(), ...options } = overrides;
   const logger = new MemoryLogger();
   const server = new Server({
     host: '127.0.0.1',
@@ -87,16 +88,41 @@ async function startServer(overrides: Partial<ConstructorParameters<typeof Serve
     maxInFlightPerConnection: 16,
     idleTimeoutMs: 60_000,
     memoryBudgetBytes: 64 * 1024 * 1024,
-    dispatcher: echoDispatcher(),
     logger,
-    ...overrides,
+    ...options,
   });
   servers.push(server);
   const port = await server.listen();
+  server.serve(dispatcher);
   return { server, port, logger };
 }
 
 describe('Server', () => {
+  it('binds on listen() and holds connections until serve(), then answers what they sent meanwhile', async () => {
+    const server = new Server({
+      host: '127.0.0.1', port: 0, listenerName: 'PLAINTEXT', maxFrameBytes: 1024, maxInFlightPerConnection: 4,
+      idleTimeoutMs: 60_000, memoryBudgetBytes: 1024 * 1024, logger: new MemoryLogger(),
+    });
+    servers.push(server);
+    const port = await server.listen();
+    const early = await TestClient.connect(port);
+    early.send('a', 'b');
+    server.serve(echoDispatcher());
+    expect(await early.read(2)).toEqual(['a', 'b']);
+    early.socket.destroy();
+  });
+
+  it('rejects listen() on a port in use with an error naming the listener and port, and logs nothing itself', async () => {
+    const { port } = await startServer();
+    const logger = new MemoryLogger();
+    const second = new Server({
+      host: '127.0.0.1', port, listenerName: 'PLAINTEXT', maxFrameBytes: 1024, maxInFlightPerConnection: 4,
+      idleTimeoutMs: 60_000, memoryBudgetBytes: 1024 * 1024, logger,
+    });
+    await expect(second.listen()).rejects.toThrow(`cannot listen on PLAINTEXT://127.0.0.1:${port}: port ${port} is already in use`);
+    expect(logger.lines).toEqual([]);
+  });
+
   it('answers pipelined requests strictly in request order even when handlers finish out of order', async () => {
     const { port } = await startServer();
     const client = await TestClient.connect(port);
