@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerUnderTest, describeAgainstBoth, referenceKafka, tributary } from '../../brokers.js';
 import { compiledProgramsMissing, type JvmRun, readScenarios, runJvm } from '../jvm.js';
 
+const JVM_TIMEOUT_MS = 300_000;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { scenarios } = readScenarios(HERE);
 const missing = compiledProgramsMissing(HERE);
@@ -101,9 +102,10 @@ describe.skipIf(!!missing)(`Java client${missing ? ` (skipped: ${missing})` : ''
   });
 
   describeAgainstBoth('kafka-clients 4.3.1', (broker) => {
+    // Both brokers' JVMs run at once on a shared 2-core machine: allow for a slow one.
     beforeAll(async () => {
       await resultsOn(broker());
-    });
+    }, JVM_TIMEOUT_MS);
 
     for (const scenario of scenarios) {
       it(scenario.title, async () => {
@@ -113,7 +115,7 @@ describe.skipIf(!!missing)(`Java client${missing ? ` (skipped: ${missing})` : ''
         if (broker().name === 'tributary' && kafka) {
           expect(result).toEqual(await resultOf(kafka, scenario.id));
         }
-      });
+      }, JVM_TIMEOUT_MS);
     }
   });
 });

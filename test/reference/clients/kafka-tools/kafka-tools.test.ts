@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerUnderTest, describeAgainstBoth, referenceKafka, tributary } from '../../brokers.js';
 import { compiledProgramsMissing, type JvmRun, readScenarios, runJvm } from '../jvm.js';
 
+const JVM_TIMEOUT_MS = 300_000;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { scenarios } = readScenarios(HERE);
 const missing = compiledProgramsMissing(HERE);
@@ -144,9 +145,10 @@ describe.skipIf(!!missing)(`Kafka command-line tools${missing ? ` (skipped: ${mi
   });
 
   describeAgainstBoth('kafka-tools 4.3.1', (broker) => {
+    // Both brokers' JVMs run at once on a shared 2-core machine: allow for a slow one.
     beforeAll(async () => {
       await runOn(broker());
-    });
+    }, JVM_TIMEOUT_MS);
 
     for (const scenario of scenarios) {
       it(scenario.title, async () => {
@@ -159,7 +161,7 @@ describe.skipIf(!!missing)(`Kafka command-line tools${missing ? ` (skipped: ${mi
           expect(calls.map((c) => normalise(c, broker()))).toEqual(reference.map((c) => normalise(c, kafka)));
         }
         EXPECTATIONS[scenario.id](calls);
-      });
+      }, JVM_TIMEOUT_MS);
     }
   });
 });

@@ -252,7 +252,7 @@ public final class Tools {
         String topic = name("topic");
         run(TOPICS, "--bootstrap-server", bootstrap, "--create", "--topic", topic, "--partitions", "2");
         run(PRODUCER_PERF, "--topic", topic, "--num-records", "2000", "--record-size", "100", "--throughput", "-1",
-            "--bootstrap-server", bootstrap, "--command-property", "acks=all");
+            "--bootstrap-server", bootstrap, "--command-property", "acks=all", "--command-property", "delivery.timeout.ms=300000");
         run(CONSUMER_PERF, "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", "2000", "--timeout", "20000",
             "--group", name("group"));
     }
