@@ -35,8 +35,10 @@ export class ConsumerMember {
 
 export class ConsumerGroup {
   readonly type = 'consumer' as const;
-  groupEpoch = 0;
-  assignmentEpoch = 0;
+  // A new group starts at epoch 1, as Kafka's (4.x ModernGroup and TargetAssignmentMetadata.INITIAL):
+  // its first member joins at epoch 2, and no group epoch equals the joining member epoch 0.
+  groupEpoch = 1;
+  assignmentEpoch = 1;
   readonly members = new Map<string, ConsumerMember>();
   /** instance id → member id. */
   readonly staticMembers = new Map<string, string>();

@@ -657,7 +657,8 @@ export class TransactionCoordinator {
     next.partitions = new Map();
     next.groups = new Set();
     next.pendingOffsets = new Map();
-    next.startTimestamp = -1;
+    // The start time stays: Kafka's DescribeTransactions (kafka-transactions describe) shows the
+    // last transaction's start and duration in the Complete* states too.
     await this.commitState(next);
   }
 

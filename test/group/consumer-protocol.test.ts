@@ -45,12 +45,12 @@ async function setup(topics: Record<string, number> = { t: 6 }, config = {}) {
 }
 
 describe('ConsumerGroupHeartbeat', () => {
-  it('a first member gets every partition with epoch 1', async () => {
+  it('a first member gets every partition with epoch 2 (a new group starts at epoch 1, as in Kafka)', async () => {
     const { c, join } = await setup();
     const r = await join('m1');
-    expect(r).toMatchObject({ errorCode: 0, memberId: 'm1', memberEpoch: 1, heartbeatIntervalMs: 5000 });
+    expect(r).toMatchObject({ errorCode: 0, memberId: 'm1', memberEpoch: 2, heartbeatIntervalMs: 5000 });
     expect(parts(r)).toEqual(['t-0', 't-1', 't-2', 't-3', 't-4', 't-5']);
-    expect(c.consumerGroupDescribe(['g'], 1)[0]).toMatchObject({ groupState: 'Stable', groupEpoch: 1, assignmentEpoch: 1, assignorName: 'uniform' });
+    expect(c.consumerGroupDescribe(['g'], 1)[0]).toMatchObject({ groupState: 'Stable', groupEpoch: 2, assignmentEpoch: 2, assignorName: 'uniform' });
   });
 
   it('v0 lets the broker choose the member id; v1 requires the client to', async () => {
@@ -66,20 +66,20 @@ describe('ConsumerGroupHeartbeat', () => {
     const { c, join, beat } = await setup();
     await join('m1');
     const r2 = join('m2');
-    expect(r2).toMatchObject({ memberEpoch: 2 });
+    expect(r2).toMatchObject({ memberEpoch: 3 });
     expect(parts(r2)).toEqual([]); // its partitions are still owned by m1
-    // m1 is told to keep only its target (epoch stays 1 until it revokes).
-    const r1 = beat('m1', 1);
-    expect(r1.memberEpoch).toBe(1);
+    // m1 is told to keep only its target (epoch stays 2 until it revokes).
+    const r1 = beat('m1', 2);
+    expect(r1.memberEpoch).toBe(2);
     expect(parts(r1)).toHaveLength(3);
     expect(c.consumerGroupDescribe(['g'], 1)[0]!.groupState).toBe('Reconciling');
     // Not yet revoked: still owns all six.
-    const still = beat('m1', 1, { topicPartitions: [{ topicId: 'id-t', partitions: [0, 1, 2, 3, 4, 5] }] });
-    expect(still.memberEpoch).toBe(1);
-    // Revoked: it gets epoch 2.
-    const done = beat('m1', 1, { topicPartitions: owned(r1) });
-    expect(done.memberEpoch).toBe(2);
-    const r2b = beat('m2', 2);
+    const still = beat('m1', 2, { topicPartitions: [{ topicId: 'id-t', partitions: [0, 1, 2, 3, 4, 5] }] });
+    expect(still.memberEpoch).toBe(2);
+    // Revoked: it gets epoch 3.
+    const done = beat('m1', 2, { topicPartitions: owned(r1) });
+    expect(done.memberEpoch).toBe(3);
+    const r2b = beat('m2', 3);
     expect(parts(r2b)).toHaveLength(3);
     expect(new Set([...parts(r1), ...parts(r2b)]).size).toBe(6);
     expect(c.consumerGroupDescribe(['g'], 1)[0]!.groupState).toBe('Stable');
@@ -92,12 +92,12 @@ describe('ConsumerGroupHeartbeat', () => {
     expect(beat('nobody', 1).errorCode).toBe(E.UNKNOWN_MEMBER_ID);
     expect(beat('m1', 0, { rebalanceTimeoutMs: -1 }).errorCode).toBe(E.INVALID_REQUEST);
     join('m2');
-    beat('m1', 1);
-    const r1 = beat('m1', 1, { topicPartitions: [{ topicId: 'id-t', partitions: [0, 1, 2] }] });
-    expect(r1.memberEpoch).toBe(2);
-    // Lost response: m1 retries with epoch 1 and what it owns now.
-    expect(beat('m1', 1, { topicPartitions: owned(r1) }).errorCode).toBe(0);
-    expect(beat('m1', 1, { topicPartitions: [{ topicId: 'id-t', partitions: [5] }] }).errorCode).toBe(E.FENCED_MEMBER_EPOCH);
+    beat('m1', 2);
+    const r1 = beat('m1', 2, { topicPartitions: [{ topicId: 'id-t', partitions: [0, 1, 2] }] });
+    expect(r1.memberEpoch).toBe(3);
+    // Lost response: m1 retries with epoch 2 and what it owns now.
+    expect(beat('m1', 2, { topicPartitions: owned(r1) }).errorCode).toBe(0);
+    expect(beat('m1', 2, { topicPartitions: [{ topicId: 'id-t', partitions: [5] }] }).errorCode).toBe(E.FENCED_MEMBER_EPOCH);
     void r;
     void c;
   });
@@ -107,8 +107,8 @@ describe('ConsumerGroupHeartbeat', () => {
     await join('m1');
     const j2 = join('m2');
     const j3 = join('m3');
-    let r1 = beat('m1', 1);
-    r1 = beat('m1', 1, { topicPartitions: owned(r1) });
+    let r1 = beat('m1', 2);
+    r1 = beat('m1', 2, { topicPartitions: owned(r1) });
     const r2 = beat('m2', j2.memberEpoch);
     beat('m3', j3.memberEpoch);
     // m3 leaves.
@@ -130,14 +130,14 @@ describe('ConsumerGroupHeartbeat', () => {
     const { c, clock, join, beat } = await setup();
     await join('m1', { rebalanceTimeoutMs: 5000 });
     join('m2');
-    beat('m1', 1); // told to revoke
-    let last = beat('m2', 2);
+    beat('m1', 2); // told to revoke
+    let last = beat('m2', 3);
     for (let i = 0; i < 3; i++) {
       clock.advance(2000);
       last = beat('m2', last.memberEpoch);
     }
     expect(c.consumerGroupDescribe(['g'], 1)[0]!.members.map((m) => m.memberId)).toEqual(['m2']);
-    expect(last.memberEpoch).toBe(3);
+    expect(last.memberEpoch).toBe(4);
     expect(parts(last)).toHaveLength(6);
   });
 
@@ -240,7 +240,7 @@ describe('regex subscriptions resolve in the background, as in Kafka', () => {
     expect(c.fetchOffsets('g', null, { requireStable: false, memberId: 'm1', memberEpoch: 7 }).errorCode).toBe(E.STALE_MEMBER_EPOCH);
     expect(c.listGroups([], ['consumer']).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
     const d = c.consumerGroupDescribe(['g', 'none'], 1);
-    expect(d[0]!.members[0]).toMatchObject({ memberId: 'm1', memberEpoch: 1, subscribedTopicNames: ['t'], memberType: 1 });
+    expect(d[0]!.members[0]).toMatchObject({ memberId: 'm1', memberEpoch: 2, subscribedTopicNames: ['t'], memberType: 1 });
     expect(d[0]!.members[0]!.assignment.topicPartitions[0]).toMatchObject({ topicId: 'id-t', topicName: 't' });
     expect(d[1]!.errorCode).toBe(E.GROUP_ID_NOT_FOUND);
     // A classic JoinGroup cannot enter a live consumer group.
@@ -257,22 +257,22 @@ describe('durability', () => {
     const hb = (co: typeof c, over: Partial<ConsumerGroupHeartbeatRequest>) => co.consumerGroupHeartbeat(hbReq(over), client(1));
     hb(c, { memberId: 'a', rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['t'], topicPartitions: [] });
     const b = hb(c, { memberId: 'b', rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['t'], topicPartitions: [] });
-    let a = hb(c, { memberId: 'a', memberEpoch: 1 });
-    a = hb(c, { memberId: 'a', memberEpoch: 1, topicPartitions: owned(a) });
+    let a = hb(c, { memberId: 'a', memberEpoch: 2 });
+    a = hb(c, { memberId: 'a', memberEpoch: 2, topicPartitions: owned(a) });
     const b2 = hb(c, { memberId: 'b', memberEpoch: b.memberEpoch });
     await c.close();
 
     const { c: d } = await newCoordinator({}, log, dir, clock);
     const desc = d.consumerGroupDescribe(['g'], 1)[0]!;
-    expect(desc).toMatchObject({ groupState: 'Stable', groupEpoch: 2, assignmentEpoch: 2 });
+    expect(desc).toMatchObject({ groupState: 'Stable', groupEpoch: 3, assignmentEpoch: 3 });
     const a2 = hb(d, { memberId: 'a', memberEpoch: a.memberEpoch, topicPartitions: owned(a) });
     expect(a2.errorCode).toBe(0);
-    expect(a2.memberEpoch).toBe(2);
+    expect(a2.memberEpoch).toBe(3);
     // b never comes back: after the session timeout a gets everything.
     clock.advance(44_000);
-    hb(d, { memberId: 'a', memberEpoch: 2 });
+    hb(d, { memberId: 'a', memberEpoch: 3 });
     clock.advance(2000);
-    const a3 = hb(d, { memberId: 'a', memberEpoch: 2 });
+    const a3 = hb(d, { memberId: 'a', memberEpoch: 3 });
     expect(parts(a3)).toHaveLength(4);
     expect(parts(b2)).toHaveLength(2);
     // Deleting the empty-after-leave group removes its snapshot.

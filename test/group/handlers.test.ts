@@ -117,22 +117,22 @@ describe('KIP-848 over the wire', () => {
       subscribedTopicNames: ['wire'], subscribedTopicRegex: null, serverAssignor: 'range', topicPartitions: [], ...over,
     });
     const a = await hb({});
-    expect(a).toMatchObject({ errorCode: 0, memberId: 'm-a', memberEpoch: 1, assignment: { topicPartitions: [{ topicId, partitions: [0, 1, 2] }] } });
+    expect(a).toMatchObject({ errorCode: 0, memberId: 'm-a', memberEpoch: 2, assignment: { topicPartitions: [{ topicId, partitions: [0, 1, 2] }] } });
     const b = await hb({ memberId: 'm-b' });
-    expect(b.memberEpoch).toBe(2);
-    const a2 = await hb({ memberEpoch: 1, rebalanceTimeoutMs: -1, subscribedTopicNames: null, serverAssignor: null, topicPartitions: null });
+    expect(b.memberEpoch).toBe(3);
+    const a2 = await hb({ memberEpoch: 2, rebalanceTimeoutMs: -1, subscribedTopicNames: null, serverAssignor: null, topicPartitions: null });
     expect(a2.assignment.topicPartitions[0].partitions).toEqual([0, 1]);
-    const a3 = await hb({ memberEpoch: 1, rebalanceTimeoutMs: -1, subscribedTopicNames: null, serverAssignor: null, topicPartitions: [{ topicId, partitions: [0, 1] }] });
-    expect(a3.memberEpoch).toBe(2);
-    const b2 = await hb({ memberId: 'm-b', memberEpoch: 2, rebalanceTimeoutMs: -1, subscribedTopicNames: null, serverAssignor: null, topicPartitions: null });
+    const a3 = await hb({ memberEpoch: 2, rebalanceTimeoutMs: -1, subscribedTopicNames: null, serverAssignor: null, topicPartitions: [{ topicId, partitions: [0, 1] }] });
+    expect(a3.memberEpoch).toBe(3);
+    const b2 = await hb({ memberId: 'm-b', memberEpoch: 3, rebalanceTimeoutMs: -1, subscribedTopicNames: null, serverAssignor: null, topicPartitions: null });
     expect(b2.assignment.topicPartitions[0].partitions).toEqual([2]);
     const d = await client.request(69, 1, { groupIds: ['kip848'], includeAuthorizedOperations: false });
-    expect(d.groups[0]).toMatchObject({ groupState: 'Stable', groupEpoch: 2, assignmentEpoch: 2, assignorName: 'range' });
+    expect(d.groups[0]).toMatchObject({ groupState: 'Stable', groupEpoch: 3, assignmentEpoch: 3, assignorName: 'range' });
     expect(d.groups[0].members.map((m: { memberId: string }) => m.memberId).sort()).toEqual(['m-a', 'm-b']);
     // Commits use the member epoch (OffsetCommit v9).
-    const stale = await client.request(8, 9, { groupId: 'kip848', generationIdOrMemberEpoch: 1, memberId: 'm-a', groupInstanceId: null, topics: [{ name: 'wire', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const stale = await client.request(8, 9, { groupId: 'kip848', generationIdOrMemberEpoch: 2, memberId: 'm-a', groupInstanceId: null, topics: [{ name: 'wire', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] }] });
     expect(stale.topics[0].partitions[0].errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
-    const ok = await client.request(8, 9, { groupId: 'kip848', generationIdOrMemberEpoch: 2, memberId: 'm-a', groupInstanceId: null, topics: [{ name: 'wire', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const ok = await client.request(8, 9, { groupId: 'kip848', generationIdOrMemberEpoch: 3, memberId: 'm-a', groupInstanceId: null, topics: [{ name: 'wire', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] }] });
     expect(ok.topics[0].partitions[0].errorCode).toBe(0);
     const leave = await hb({ memberEpoch: -1 });
     expect(leave).toMatchObject({ errorCode: 0, memberEpoch: -1 });

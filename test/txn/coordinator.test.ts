@@ -99,6 +99,8 @@ describe('transactional ids', () => {
     const { producerId } = await txn.initProducerId('c', 10_000);
     expect(await txn.addPartitions('c', producerId, 0, TP)).toBe(ErrorCode.NONE);
     expect(txn.describe('c')?.state).toBe('Ongoing');
+    const started = txn.describe('c')!.startTimestamp;
+    expect(started).toBeGreaterThanOrEqual(0);
     // Offsets need the group added first.
     expect(await txn.txnOffsetCommit('c', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 5, leaderEpoch: -1, metadata: '' }])).toBe(ErrorCode.INVALID_TXN_STATE);
     expect(await txn.addPartitions('c', producerId, 0, [], ['g'])).toBe(ErrorCode.NONE);
@@ -111,7 +113,8 @@ describe('transactional ids', () => {
     expect(committedOffsets).toHaveLength(1);
     expect(committedOffsets[0].offsets[0]).toMatchObject({ topic: 'in', partition: 0, offset: 5 });
     expect(txn.hasPendingOffsets('g', 'in', 0)).toBe(false);
-    expect(txn.describe('c')?.state).toBe('CompleteCommit');
+    // A completed transaction keeps its start time, as Kafka's DescribeTransactions shows it.
+    expect(txn.describe('c')).toMatchObject({ state: 'CompleteCommit', startTimestamp: started });
     expect((await txn.endTxn('c', producerId, 0, true)).errorCode).toBe(ErrorCode.NONE); // a retry
     expect((await txn.endTxn('c', producerId, 0, false)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
     expect(txn.verifyTransactionalProduce(producerId, 0, 't', 1)).toBe(ErrorCode.INVALID_TXN_STATE);

@@ -1,0 +1,167 @@
+// Kafka's own command-line tools (4.3.1) against both brokers: the scenarios in scenarios.json run
+// in one JVM per broker (src/Tools.java calls each tool's main class, as bin/kafka-*.sh would).
+// Every call's exit code and normalised stdout must be the same on Tributary as on Kafka, and the
+// key outcomes are asserted on both.
+
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type BrokerUnderTest, describeAgainstBoth, referenceKafka, tributary } from '../../brokers.js';
+import { compiledProgramsMissing, type JvmRun, readScenarios, runJvm } from '../jvm.js';
+
+const JVM_TIMEOUT_MS = 300_000;
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const { scenarios } = readScenarios(HERE);
+const missing = compiledProgramsMissing(HERE);
+if (missing && process.env.CI) throw new Error(`Kafka tool scenarios unavailable in CI: ${missing}`);
+
+interface Call { tool: string; args: string; exit: number; stdout: string; stderr: string }
+
+/** Same-length prefixes on both brokers, so that the tools' column padding is the same. */
+const suffix = randomUUID().slice(0, 8);
+const prefixOf = (broker: BrokerUnderTest) => `tools-${broker.name === 'kafka' ? 'k' : 't'}-${suffix}`;
+
+/**
+ * What legitimately differs between two brokers in a tool's output: names (prefix), addresses,
+ * topic and producer ids, node ids, timestamps and measured rates. Lists of every group or
+ * transaction on the broker keep only this run's entries (other test files share the brokers).
+ * Known setting differences, not behaviour: the reference Kafka's server.properties sets
+ * message.max.bytes, and its KRaft controller records min.insync.replicas as a cluster-wide default;
+ * TopicCommand lists both among a topic's non-default configs. Tributary's coordinator address is
+ * its advertised host (localhost), Kafka's is the listener's 127.0.0.1.
+ */
+function normalise(call: Call, broker: BrokerUnderTest): string {
+  const prefix = prefixOf(broker);
+  const port = broker.bootstrap.split(':').pop();
+  let lines = call.stdout.split('\n').map((line) => line
+    .replaceAll(prefix, '<p>')
+    .replaceAll(broker.bootstrap, '<bootstrap>')
+    .replaceAll(`localhost:${port}`, '<bootstrap>')
+    .replace(/(Configs: .*?)min\.insync\.replicas=1,?/, '$1')
+    .replace(/(Configs: .*?),?max\.message\.bytes=1048588/, '$1')
+    .replace(/TopicId: \S+/g, 'TopicId: <id>')
+    .replace(/(Leader|Replicas|Isr): \d+/g, '$1: <node>')
+    .replace(/\(\d+\)/g, '(<node>)')
+    .replace(/\s+/g, ' ').trim());
+  if (/--list|\blist\b/.test(call.args)) {
+    lines = lines.filter((l, i) => (i === 0 && !l.startsWith('<p>') ? /^[A-Z]/.test(l) : l.startsWith('<p>')));
+  }
+  // Lists and tables printed from hash maps keyed by (differently named) topics and groups: row order
+  // is not the broker's.
+  if (call.tool === 'ConsoleConsumer') lines.sort(); // partitions interleave as fetches return (order within one is asserted below)
+  if (/--list|\blist\b/.test(call.args) || call.tool === 'ConsumerGroupCommand') {
+    lines = [...lines.filter((l) => !l.startsWith('<p>')), ...lines.filter((l) => l.startsWith('<p>')).sort()];
+  }
+  if (call.tool === 'TransactionsCommand') lines = lines.map((l) => l.replace(/\b\d{1,}\b/g, '<n>'));
+  if (call.tool === 'ProducerPerformance') lines = lines.map((l) => l.replace(/^(\d+ records sent).*/, '$1'));
+  if (call.tool === 'ConsumerPerformance') lines = lines.map((l) => (/^\d{4}-/.test(l) ? `nMsg=${l.split(', ')[4]}` : l));
+  return lines.filter((l) => l !== '').join('\n');
+}
+
+type Check = (calls: Call[]) => void;
+const exits = (calls: Call[]) => calls.map((c) => `${c.tool} ${c.args.split(' ').filter((a) => a.startsWith('--') && a !== '--bootstrap-server' && a !== '--topic' && a !== '--group').join(' ')} => ${c.exit}`);
+const out = (c: Call) => c.stdout;
+
+/** The outcomes each scenario must show on both brokers. */
+const EXPECTATIONS: Record<string, Check> = {
+  'kafka-topics': (calls) => {
+    expect(calls.map((c) => c.exit)).toEqual([0, 1, 0, 0, 0, 0, 1, 0, 0, 1]);
+    expect(out(calls[0])).toMatch(/^Created topic /);
+    expect(out(calls[1])).toMatch(/already exists/);
+    expect(out(calls[4])).toMatch(/PartitionCount: 2\tReplicationFactor: 1\tConfigs: .*retention.ms=86400000/);
+    expect(out(calls[6])).toMatch(/currently has 3 partition\(s\); 1 would not be an increase/);
+    expect(out(calls[7])).toMatch(/PartitionCount: 3/);
+    expect(out(calls[9])).toMatch(/does not exist as expected/);
+  },
+  'console-producer-consumer': (calls) => {
+    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0]);
+    expect(out(calls[2])).toBe('Partition:0\tOffset:0\tk1\tone\nPartition:0\tOffset:1\tk2\ttwo\nPartition:0\tOffset:2\tk3\tthree\n');
+    expect(calls[2].stderr).toMatch(/Processed a total of 3 messages/);
+    expect(out(calls[3])).toBe('');
+    expect(calls[3].stderr).toMatch(/Processed a total of 0 messages/);
+  },
+  'kafka-consumer-groups': (calls) => {
+    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(out(calls[2]).split('\n').filter(Boolean).sort()).toEqual(['1', '2', '3', '4']);
+    expect(out(calls[3])).toMatch(/-kafka-consumer-groups-group\n/);
+    // Four records committed over two partitions, then reset to the earliest offset: lag 4.
+    const lag = (c: Call) => out(c).split('\n').filter((l) => l.includes('-topic ')).map((l) => l.split(/\s+/).slice(2, 6).join(' ')).sort();
+    const before = lag(calls[4]);
+    expect(before.map((l) => l.split(' ')[3])).toEqual(['0', '0']);
+    expect(out(calls[5])).toMatch(/uniform\s+Empty\s+0/);
+    expect(out(calls[7])).toMatch(/NEW-OFFSET/);
+    expect(lag(calls[8]).map((l) => l.split(' ')[1])).toEqual(['0', '0']);
+    expect(out(calls[9])).toMatch(/GroupIdNotFoundException/);
+    expect(out(calls[10])).toMatch(/was successful/);
+  },
+  'kafka-configs': (calls) => {
+    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0, 0, 1]);
+    expect(out(calls[2])).toMatch(/cleanup.policy=compact,delete sensitive=false synonyms=\{DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete, DEFAULT_CONFIG:log.cleanup.policy=delete\}/);
+    expect(out(calls[4])).not.toMatch(/cleanup.policy/);
+    expect(calls[5].stderr).toMatch(/InvalidConfigurationException/);
+  },
+  'kafka-get-offsets': (calls) => {
+    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0, 0, 0]);
+    const total = (c: Call) => out(c).split('\n').filter(Boolean).reduce((n, l) => n + Number(l.split(':').pop()), 0);
+    expect(total(calls[2])).toBe(3);
+    expect(total(calls[3])).toBe(0);
+  },
+  'kafka-transactions': (calls) => {
+    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0, 1]);
+    expect(out(calls[1])).toMatch(/-kafka-transactions-txn\s+\d+\s+\d+\s+CompleteCommit/);
+    expect(out(calls[2])).toMatch(/CompleteCommit/);
+    expect(calls[4].stderr).toMatch(/could not be found/);
+  },
+  'perf-tests': (calls) => {
+    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0]);
+    expect(out(calls[1])).toMatch(/^2000 records sent/m);
+    expect(out(calls[2])).toMatch(/, 2000, /);
+  },
+};
+
+const runs = new Map<string, Promise<JvmRun>>();
+
+/** One JVM per broker running every listed scenario; both brokers' JVMs start together. */
+function runOn(broker: BrokerUnderTest): Promise<JvmRun> {
+  for (const b of [referenceKafka(), tributary()]) {
+    if (b && !runs.has(b.name)) runs.set(b.name, runJvm(HERE, 'Tools', [b.bootstrap, prefixOf(b), ...scenarios.map((s) => s.id)]));
+  }
+  return runs.get(broker.name)!;
+}
+
+async function callsOf(broker: BrokerUnderTest, id: string): Promise<Call[]> {
+  const run = await runOn(broker);
+  const line = run.lines.get(id);
+  if (!line || line.error) {
+    throw new Error(`scenario ${id} on ${broker.name}: ${String(line?.error ?? 'no result line')}\nexit ${run.exitCode}, stderr:\n${run.stderr.slice(-4000)}`);
+  }
+  return line.calls as Call[];
+}
+
+describe.skipIf(!!missing)(`Kafka command-line tools${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  it('runs exactly the scenarios scenarios.json lists, each with expectations', () => {
+    expect(Object.keys(EXPECTATIONS).sort()).toEqual(scenarios.map((s) => s.id).sort());
+  });
+
+  describeAgainstBoth('kafka-tools 4.3.1', (broker) => {
+    // Both brokers' JVMs run at once on a shared 2-core machine: allow for a slow one.
+    beforeAll(async () => {
+      await runOn(broker());
+    }, JVM_TIMEOUT_MS);
+
+    for (const scenario of scenarios) {
+      it(scenario.title, async () => {
+        const calls = await callsOf(broker(), scenario.id);
+        const kafka = referenceKafka();
+        if (broker().name === 'tributary' && kafka) {
+          const reference = await callsOf(kafka, scenario.id);
+          // Exit codes first (a readable list), then each call's normalised output.
+          expect(exits(calls)).toEqual(exits(reference));
+          expect(calls.map((c) => normalise(c, broker()))).toEqual(reference.map((c) => normalise(c, kafka)));
+        }
+        EXPECTATIONS[scenario.id](calls);
+      }, JVM_TIMEOUT_MS);
+    }
+  });
+});
