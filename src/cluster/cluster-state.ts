@@ -43,7 +43,7 @@ export class ClusterState {
   private dynamic: DynamicBrokerConfigs = { broker: {}, default: {} };
   private persistingDynamic: Promise<void> = Promise.resolve();
   private persistingQuotas: Promise<void> = Promise.resolve();
-  private created = 0;
+  private topicCreations = 0;
   /** Client quotas (AlterClientQuotas), persisted here; produce/fetch ask it for throttle times. */
   quotas: ClientQuotas = new ClientQuotas();
 
@@ -134,7 +134,7 @@ export class ClusterState {
    * "with new topics"), so KIP-848 groups know when to resolve their regex subscriptions again.
    */
   get topicsCreated(): number {
-    return this.created;
+    return this.topicCreations;
   }
 
   /** Adds a topic (the caller has validated it) and resolves once that is durable. */
@@ -142,7 +142,7 @@ export class ClusterState {
     if (this.byName.has(name)) throw new Error(`topic ${name} exists`);
     const topic: TopicInfo = { name, id: randomUuid(), partitions, configs, internal };
     this.index(topic);
-    this.created++;
+    this.topicCreations++;
     return { topic, durable: this.persist() };
   }
 

@@ -249,10 +249,9 @@ export class ConsumerGroupManager {
       changed = true;
     }
     if (req.topicPartitions !== null && req.rebalanceTimeoutMs !== -1) fullResponse = true;
-    // Topic metadata (new topics of resolved regexes, more partitions) also moves the group epoch; a new
-    // group moves off epoch 0 at once.
+    // Topic metadata (new topics of resolved regexes, more partitions) also moves the group epoch.
     const signature = this.metadataSignature(group);
-    if (changed || group.groupEpoch === 0 || signature !== group.metadataSignature) {
+    if (changed || signature !== group.metadataSignature) {
       group.groupEpoch++;
       group.metadataSignature = signature;
     }

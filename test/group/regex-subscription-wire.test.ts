@@ -41,21 +41,21 @@ describe('regex subscriptions over the wire', () => {
     const steady = (memberEpoch: number) => hb({ memberEpoch, rebalanceTimeoutMs: -1, subscribedTopicNames: null, subscribedTopicRegex: null, topicPartitions: null });
 
     const first = await hb({});
-    expect(first).toMatchObject({ errorCode: 0, memberEpoch: 1, heartbeatIntervalMs: 5000 });
+    expect(first).toMatchObject({ errorCode: 0, memberEpoch: 2, heartbeatIntervalMs: 5000 });
     expect(names(first.assignment)).toEqual(['lit-0']);
     clock.advance(0); // the background resolution
-    const second = await steady(1);
-    expect(second.memberEpoch).toBe(2);
+    const second = await steady(2);
+    expect(second.memberEpoch).toBe(3);
     expect(names(second.assignment)).toEqual(['lit-0', 'metrics-a-0', 'metrics-a-1']);
 
     await createTopic('metrics-b', 1);
     clock.advance(5000);
-    expect(await steady(2)).toMatchObject({ memberEpoch: 2, assignment: null });
+    expect(await steady(3)).toMatchObject({ memberEpoch: 3, assignment: null });
     clock.advance(5001);
-    expect(await steady(2)).toMatchObject({ memberEpoch: 2, assignment: null }); // starts the resolution
+    expect(await steady(3)).toMatchObject({ memberEpoch: 3, assignment: null }); // starts the resolution
     clock.advance(0);
-    const third = await steady(2);
-    expect(third.memberEpoch).toBe(3);
+    const third = await steady(3);
+    expect(third.memberEpoch).toBe(4);
     expect(names(third.assignment)).toEqual(['lit-0', 'metrics-a-0', 'metrics-a-1', 'metrics-b-0']);
 
     // Internal topics match too: Kafka 4.3.1 assigns __consumer_offsets to a regex that names it.
