@@ -69,7 +69,7 @@ export class ApiDispatcher implements RequestDispatcher {
     }
     if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
       if (apiKey === API_VERSIONS) {
-        this.logger.info('ApiVersions at an unsupported version: answering with v0 and our versions', {
+        this.logger.info('ApiVersions at an unsupported version: answering with v0 and the versions of ApiVersions', {
           conn: connection.id,
           apiVersion,
         });
@@ -83,11 +83,15 @@ export class ApiDispatcher implements RequestDispatcher {
     return this.handleInTurn(header, frame, connection);
   }
 
-  /** ApiVersions at a version we lack: UNSUPPORTED_VERSION and our versions in a v0 body (KIP-511). */
+  /**
+   * ApiVersions at a version we lack: UNSUPPORTED_VERSION in a v0 body (KIP-511) listing only the
+   * versions of ApiVersions itself, as Kafka does: the client retries with one of those and then
+   * learns the rest.
+   */
   private unsupportedApiVersions(correlationId: number): DispatchResult {
     return encodeResponse(API_VERSIONS, 0, correlationId, {
       errorCode: ErrorCode.UNSUPPORTED_VERSION,
-      apiKeys: this.registry.apiVersions(),
+      apiKeys: this.registry.apiVersions().filter((v) => v.apiKey === API_VERSIONS),
       throttleTimeMs: 0,
     });
   }
