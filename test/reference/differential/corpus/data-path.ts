@@ -137,6 +137,7 @@ export const DATA_PATH: Sequence[] = [
       ...atVersions(1, [4, 12, 18], fetchBody('t', 0, 100), { suffix: ':out-of-range' }),
       ...atVersions(1, [12], fetchBody('t', 0, -1), { suffix: ':negative-offset' }),
       ...atVersions(1, [12], fetchBody('t', 5, 0), { suffix: ':unknown-partition' }),
+      ...atVersions(1, [12], { ...fetchBody('t', 0, 0), topics: [{ topic: name('t'), partitions: [{ partition: 0, currentLeaderEpoch: 5, fetchOffset: 0, partitionMaxBytes: 1024 }] }] }, { suffix: ':future-leader-epoch' }),
       ...atVersions(1, [18], { ...fetchBody('t', 0, 0), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAg', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 }] }] }, { suffix: ':unknown-topic-id' }),
     ],
   },
