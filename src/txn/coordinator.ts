@@ -657,7 +657,8 @@ export class TransactionCoordinator {
     next.partitions = new Map();
     next.groups = new Set();
     next.pendingOffsets = new Map();
-    next.startTimestamp = -1;
+    // The start time stays, as Kafka's prepareComplete keeps txnStartTimestamp: DescribeTransactions
+    // and ListTransactions' duration filter see when the last transaction began.
     await this.commitState(next);
   }
 
