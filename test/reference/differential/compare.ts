@@ -76,13 +76,13 @@ export function compareOutcomes(sequence: string, kafka: Outcome[], tributary: O
 export interface KnownDifference {
   sequence: string;
   step: string;
-  /** Field paths; `*` matches within one path segment. */
+  /** Field paths; `*` matches any characters (keyed list elements hold dotted names). */
   field: string | string[];
   reason: string;
 }
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^.]*')}$`);
+  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
 /** Splits the differences into listed and unlisted, and names the listed ones that did not occur. */

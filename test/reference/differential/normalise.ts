@@ -56,6 +56,7 @@ const BY_API: Record<number, Rule[]> = {
     { path: 'leader', as: 'id', why: 'the leader\'s generated member id' },
   ],
   15: [ // DescribeGroups
+    { path: 'groups', as: { keyBy: 'groupId' }, why: 'Kafka answers group by group as each coordinator shard completes' },
     { path: 'groups.*.members.*.clientHost', as: 'ignore', why: 'the address the client connected from, as each broker sees it' },
   ],
   16: [ // ListGroups
@@ -74,6 +75,9 @@ const BY_API: Record<number, Rule[]> = {
   24: [ // AddPartitionsToTxn
     { path: 'resultsByTopicV3AndBelow', as: { keyBy: 'name' }, why: 'Kafka answers topics in hash-map order' },
   ],
+  42: [ // DeleteGroups
+    { path: 'results', as: { keyBy: 'groupId' }, why: 'Kafka answers group by group as each coordinator shard completes' },
+  ],
   32: [ // DescribeConfigs
     { path: 'results.*.configs', as: { keyBy: 'name' }, why: 'Kafka answers a whole-resource describe in hash-map order' },
   ],
@@ -84,6 +88,7 @@ const BY_API: Record<number, Rule[]> = {
     { path: 'results.*.topics.*.partitions', as: { keyBy: 'partitionIndex' }, why: 'Kafka lists a topic\'s partitions in hash-map order' },
   ],
   47: [ // OffsetDelete
+    { path: 'topics', as: { keyBy: 'name' }, why: 'Kafka merges per-topic answers in a hash map' },
     { path: 'topics.*.partitions', as: { keyBy: 'partitionIndex' }, why: 'Kafka answers unknown partitions first, then the rest' },
   ],
   60: [ // DescribeCluster
@@ -102,6 +107,7 @@ const BY_API: Record<number, Rule[]> = {
     { path: 'transactionStates', as: { keyBy: 'transactionalId' }, why: 'Kafka lists transactions in hash-map order' },
   ],
   69: [ // ConsumerGroupDescribe
+    { path: 'groups', as: { keyBy: 'groupId' }, why: 'Kafka answers group by group as each coordinator shard completes' },
     { path: 'groups.*.members.*.clientHost', as: 'ignore', why: 'the address the client connected from, as each broker sees it' },
   ],
 };

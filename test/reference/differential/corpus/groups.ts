@@ -65,7 +65,7 @@ export const GROUPS: Sequence[] = [
       ...atVersions(42, [2], { groupsNames: [name('g')] }, { suffix: ':active-group' }),
       ...atVersions(13, [5], { groupId: name('g'), members: [{ memberId: ref('join', 'memberId'), groupInstanceId: null, reason: 'done' }] }),
       ...atVersions(15, [6], { groups: [name('g')], includeAuthorizedOperations: false }, { suffix: ':empty' }),
-      ...atVersions(47, [0], { groupId: name('g'), topics: [{ name: name('t'), partitions: [{ partitionIndex: 0 }, { partitionIndex: 9 }] }] }),
+      ...atVersions(47, [0], { groupId: name('g'), topics: [{ name: name('t'), partitions: [{ partitionIndex: 0 }, { partitionIndex: 9 }] }, { name: name('missing'), partitions: [{ partitionIndex: 0 }] }] }),
       ...atVersions(9, [8], offsetFetchBody(), { suffix: ':after-delete' }),
       ...atVersions(42, [0, 2], { groupsNames: [name('g'), name('missing')] }),
     ],
