@@ -153,7 +153,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       responses: request.topics.map((t) => ({
         topic: t.topic,
         topicId: t.topicId,
-        partitions: t.partitions.map((p) => emptyPartition(p.partition, errorCode)),
+        partitions: t.partitions.map((p) => errorPartition(p.partition, errorCode)),
       })),
     };
   },
@@ -177,6 +177,22 @@ function emptyPartition(partitionIndex: number, errorCode: number): PartitionDat
     preferredReadReplica: -1,
     records: NO_RECORDS,
   };
+}
+
+/**
+ * A partition refused before any read (unknown topic, id or partition): Kafka's
+ * FetchResponse.partitionResponse, whose aborted-transaction list is empty rather than null.
+ */
+function errorPartition(partitionIndex: number, errorCode: number): PartitionData {
+  return { ...emptyPartition(partitionIndex, errorCode), abortedTransactions: [] };
+}
+
+/**
+ * A read that failed (offset out of range, leader epoch mismatch, storage error): Kafka's
+ * createLogReadResult(e) reports no offsets, so the log's offsets read so far are dropped.
+ */
+function failedRead(data: PartitionData, errorCode: number): PartitionData {
+  return { ...data, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
 }
 
 /** The request's partitions, with topic names resolved (topic ids in v13+). */
@@ -241,16 +257,15 @@ async function readPartitions(wanted: WantedPartition[], maxBytes: number, isola
 }
 
 async function readPartition(p: WantedPartition, limit: number, minOneBatch: boolean, isolation: number, ctx: RequestContext): Promise<ReadOutcome> {
-  if (p.resolveError !== undefined) return { data: emptyPartition(p.partition, p.resolveError), bytes: 0 };
+  if (p.resolveError !== undefined) return { data: errorPartition(p.partition, p.resolveError), bytes: 0 };
   const log = await ctx.broker.topics.partitionLog(p.topic, p.partition);
-  if (log === undefined) return { data: emptyPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), bytes: 0 };
+  if (log === undefined) return { data: errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), bytes: 0 };
   const data = emptyPartition(p.partition, ErrorCode.NONE);
   data.highWatermark = log.highWatermark;
   data.lastStableOffset = log.lastStableOffset;
   data.logStartOffset = log.logStartOffset;
   if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== log.leaderEpoch) {
-    data.errorCode = p.currentLeaderEpoch < log.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
-    return { data, bytes: 0, log };
+    return { data: failedRead(data, p.currentLeaderEpoch < log.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH), bytes: 0, log };
   }
   if (ctx.apiVersion >= 12 && p.lastFetchedEpoch >= 0) {
     const end = log.endOffsetForEpoch(p.lastFetchedEpoch);
@@ -283,8 +298,7 @@ async function readPartition(p: WantedPartition, limit: number, minOneBatch: boo
       data.errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
       return { data, bytes: 0, log };
     }
-    data.errorCode = logErrorCode(err);
-    return { data, bytes: 0, log };
+    return { data: failedRead(data, logErrorCode(err)), bytes: 0, log };
   }
 }
 

@@ -4,7 +4,7 @@
 // the topic's effective configs, partition count and replication factor; v7 with the topic id.
 
 import type { CreatableTopic, CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse, EncodeInput } from '../codec/index.js';
-import { ErrorCode, ZERO_UUID } from '../codec/index.js';
+import { ErrorCode, randomUuid, ZERO_UUID } from '../codec/index.js';
 import { describeTopicConfigs } from '../cluster/config-describe.js';
 import { manualAssignmentProblem } from '../cluster/manual-assignments.js';
 import { topicNameProblem } from '../cluster/topic-names.js';
@@ -133,6 +133,8 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
         })),
       };
       results.push(result);
+      // Kafka's controller draws the new topic's id before validate-only stops it, and answers it.
+      if (request.validateOnly) result.topicId = randomUuid();
       if (!request.validateOnly) {
         const creating = topics.createTopic(t.name, v.numPartitions, v.configs);
         const id = topics.topic(t.name)?.id;

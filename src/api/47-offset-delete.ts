@@ -1,19 +1,41 @@
 // OffsetDelete (key 47), v0: removes committed offsets of topics the group no longer consumes
 // (GROUP_SUBSCRIBED_TO_TOPIC otherwise; NON_EMPTY_GROUP for a non-consumer classic group in use).
+// Partitions of unknown topics, or beyond a topic's partition count, are answered
+// UNKNOWN_TOPIC_OR_PARTITION before the group is asked, and listed first, as Kafka's KafkaApis does.
 
-import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../codec/index.js';
+import { ErrorCode, type OffsetDeleteRequest, type OffsetDeleteResponse, type OffsetDeleteResponseTopic } from '../codec/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 export const offsetDeleteHandler: ApiHandler<OffsetDeleteRequest, OffsetDeleteResponse> = {
   ...schemaVersions(47),
   async handle(request, ctx) {
-    const r = await ctx.broker.groups.deleteOffsets(
-      request.groupId,
-      request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
-    );
-    return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.topics };
+    const unknown: OffsetDeleteResponseTopic[] = [];
+    const known: { name: string; partitions: number[] }[] = [];
+    for (const t of request.topics) {
+      const count = ctx.broker.topics.topic(t.name)?.partitions ?? 0;
+      const missing = t.partitions.filter((p) => p.partitionIndex < 0 || p.partitionIndex >= count);
+      const present = t.partitions.filter((p) => p.partitionIndex >= 0 && p.partitionIndex < count);
+      if (missing.length > 0) {
+        unknown.push({ name: t.name, partitions: missing.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })) });
+      }
+      if (present.length > 0) known.push({ name: t.name, partitions: present.map((p) => p.partitionIndex) });
+    }
+    const r = await ctx.broker.groups.deleteOffsets(request.groupId, known);
+    if (r.errorCode !== ErrorCode.NONE) return { errorCode: r.errorCode, throttleTimeMs: 0, topics: [] };
+    return { errorCode: ErrorCode.NONE, throttleTimeMs: 0, topics: mergeByName([...unknown, ...r.topics]) };
   },
   errorResponse(_request, errorCode) {
     return { errorCode, throttleTimeMs: 0, topics: [] };
   },
 };
+
+/** One entry per topic, as Kafka's response builder merges them (first appearance keeps its place). */
+function mergeByName(topics: OffsetDeleteResponseTopic[]): OffsetDeleteResponseTopic[] {
+  const byName = new Map<string, OffsetDeleteResponseTopic>();
+  for (const t of topics) {
+    const seen = byName.get(t.name);
+    if (seen) seen.partitions.push(...t.partitions);
+    else byName.set(t.name, { name: t.name, partitions: [...t.partitions] });
+  }
+  return [...byName.values()];
+}

@@ -6,7 +6,8 @@ import { ErrorCode, type DescribeTransactionsRequest, type DescribeTransactionsR
 import { OFFSETS_TOPIC, offsetsPartitionFor } from '../group/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
-const UNKNOWN = { transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
+/** An id without state: the schema's defaults (zeros), as Kafka leaves them. */
+const UNKNOWN = { transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0, producerId: 0, producerEpoch: 0, topics: [] };
 
 export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest, DescribeTransactionsResponse> = {
   ...schemaVersions(65),

@@ -69,7 +69,7 @@ export class ApiDispatcher implements RequestDispatcher {
     }
     if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
       if (apiKey === API_VERSIONS) {
-        this.logger.info('ApiVersions at an unsupported version: answering with v0 and our versions', {
+        this.logger.info('ApiVersions at an unsupported version: answering with v0 and the versions of ApiVersions', {
           conn: connection.id,
           apiVersion,
         });

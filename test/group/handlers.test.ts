@@ -105,6 +105,12 @@ describe('offsets over the wire', () => {
     expect((await client.request(16, 5, { statesFilter: [], typesFilter: ['consumer'] })).groups).toEqual([]);
     const od = await client.request(47, 0, { groupId: 'off-3', topics: [{ name: 'wire', partitions: [{ partitionIndex: 0 }] }] });
     expect(od).toMatchObject({ errorCode: 0, topics: [{ name: 'wire', partitions: [{ partitionIndex: 0, errorCode: 0 }] }] });
+    // Partitions that do not exist are answered UNKNOWN_TOPIC_OR_PARTITION first, as Kafka does.
+    const unknown = await client.request(47, 0, { groupId: 'off-3', topics: [{ name: 'wire', partitions: [{ partitionIndex: 1 }, { partitionIndex: 9 }] }, { name: 'nope', partitions: [{ partitionIndex: 0 }] }] });
+    expect(unknown).toMatchObject({ errorCode: 0, topics: [
+      { name: 'wire', partitions: [{ partitionIndex: 9, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }, { partitionIndex: 1, errorCode: 0 }] },
+      { name: 'nope', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }] },
+    ] });
     const del = await client.request(42, 2, { groupsNames: ['off-4', 'nope'] });
     expect(del.results).toEqual([{ groupId: 'off-4', errorCode: 0 }, { groupId: 'nope', errorCode: ErrorCode.GROUP_ID_NOT_FOUND }]);
   });

@@ -183,13 +183,19 @@ describe('produce path producer checks', () => {
     expect(dp.topics[0].partitions[0].activeProducers).toEqual([expect.objectContaining({ producerId, producerEpoch: 0, lastSequence: 0, currentTxnStartOffset: 0 })]);
     const dt = await c.request(65, 0, { transactionalIds: ['tx-desc', 'missing'] });
     expect(dt.transactionStates[0]).toMatchObject({ errorCode: 0, transactionState: 'Ongoing', producerId, topics: [{ topic: 'tx', partitions: [1] }] });
-    expect(dt.transactionStates[1].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    // An unknown id carries the schema's zeros, as Kafka answers (differential: transaction-v1.fencing).
+    expect(dt.transactionStates[1]).toMatchObject({ errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, producerId: 0, producerEpoch: 0, transactionStartTimeMs: 0 });
+    const started = dt.transactionStates[0].transactionStartTimeMs;
+    expect(started).toBeGreaterThan(0);
     const ongoing = await c.request(66, 2, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: 'tx-d.*' });
     expect(ongoing.unknownStateFilters).toEqual(['Bogus']);
     expect(ongoing.transactionStates).toEqual([expect.objectContaining({ transactionalId: 'tx-desc', transactionState: 'Ongoing' })]);
     const byPid = await c.request(66, 1, { stateFilters: [], producerIdFilters: [producerId], durationFilter: 3_600_000 });
     expect(byPid.transactionStates).toEqual([]);
     await c.request(26, 3, { transactionalId: 'tx-desc', producerId, producerEpoch: 0, committed: true });
+    // A finished transaction keeps its start time, as Kafka's prepareComplete does (differential: transaction-v1).
+    const done = await c.request(65, 0, { transactionalIds: ['tx-desc'] });
+    expect(done.transactionStates[0]).toMatchObject({ transactionState: 'CompleteCommit', transactionStartTimeMs: started });
   });
 });
 
