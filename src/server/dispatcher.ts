@@ -2,7 +2,7 @@
 // body decode, handler, response encode. Kafka's answers to bad input: an unknown API key, an
 // unparsable header or body, or an unsupported version closes the connection with a log line —
 // except ApiVersions, which answers an unsupported version with UNSUPPORTED_VERSION in a v0 body
-// listing what we support (KIP-511), so clients can downgrade.
+// listing ApiVersions' own range (KIP-511), so clients can downgrade.
 //
 // The codec and the handler of an API are loaded when its first request arrives
 // (src/codec/api-codecs.ts, src/api/registry.ts), so the broker starts without compiling 77 APIs'
@@ -83,11 +83,15 @@ export class ApiDispatcher implements RequestDispatcher {
     return this.handleInTurn(header, frame, connection);
   }
 
-  /** ApiVersions at a version we lack: UNSUPPORTED_VERSION and our versions in a v0 body (KIP-511). */
+  /**
+   * ApiVersions at a version we lack: UNSUPPORTED_VERSION in a v0 body listing only ApiVersions'
+   * own range, as Kafka's ApiVersionsRequest.getErrorResponse does (KIP-511): the client picks a
+   * version it shares with us and asks again for the full list.
+   */
   private unsupportedApiVersions(correlationId: number): DispatchResult {
     return encodeResponse(API_VERSIONS, 0, correlationId, {
       errorCode: ErrorCode.UNSUPPORTED_VERSION,
-      apiKeys: this.registry.apiVersions(),
+      apiKeys: this.registry.apiVersions().filter((k) => k.apiKey === API_VERSIONS),
       throttleTimeMs: 0,
     });
   }

@@ -22,7 +22,7 @@ describe('ApiVersions', () => {
     client.close();
   });
 
-  it('answers an unsupported version with UNSUPPORTED_VERSION in a v0 body listing our APIs', async () => {
+  it('answers an unsupported version with UNSUPPORTED_VERSION in a v0 body listing only ApiVersions, as Kafka does', async () => {
     const client = await RawClient.connect(broker.port);
     // A v9 request: header v2 (flexible), body unknown to us. The response is a v0 body with header v0.
     const frame = Buffer.concat(encodeRequest(18, 4, { correlationId: 77, clientId: 'future' }, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }));
@@ -31,7 +31,8 @@ describe('ApiVersions', () => {
     const { header, body } = decodeResponse(18, 0, await client.readFrame());
     expect(header.correlationId).toBe(77);
     expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    expect(body.apiKeys.find((k) => k.apiKey === 18)).toEqual(expect.objectContaining({ minVersion: 0, maxVersion: 4 }));
+    // Kafka 4.3.1 (ApiVersionsRequest.getErrorResponse) lists ApiVersions alone in the fallback.
+    expect(body.apiKeys).toEqual([expect.objectContaining({ apiKey: 18, minVersion: 0, maxVersion: 4 })]);
     // The connection stays usable.
     const again = await client.request(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
     expect(again.errorCode).toBe(0);

@@ -256,8 +256,8 @@ describe('a broker process loads codecs and handlers on first use', () => {
     const fallback = decodeResponse(ApiKey.ApiVersions, 0, await c.readFrame());
     expect(fallback.header.correlationId).toBe(1);
     expect(fallback.body.errorCode).toBe(35); // UNSUPPORTED_VERSION
-    expect(fallback.body.apiKeys.length).toBeGreaterThan(10);
-    // The fallback needs ApiVersions' codec, not its handler: the list knows every range.
+    expect(fallback.body.apiKeys.map((k) => k.apiKey)).toEqual([ApiKey.ApiVersions]);
+    // The fallback needs ApiVersions' codec, not its handler: the list knows its range.
     expect(await broker.loaded()).toEqual({ loaded: [ApiKey.ApiVersions], handlers: [], handlerModules: [] });
 
     await c.request(ApiKey.CreateTopics, 5, { topics: [{ name: 'lazy', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
