@@ -51,6 +51,8 @@ export interface ComparisonRow {
 export interface Comparison {
   reference: string;
   target: string;
+  /** How long each suite run took (ms). */
+  durationMs: { reference: number; target: number };
   rows: ComparisonRow[];
   /** Listed differences of cases that ran but matched no differing run: remove them. */
   stale: { selector: string; kafka: Outcome; tributary: Outcome }[];
@@ -170,6 +172,7 @@ export function compareReports(reference: SuiteReport, target: SuiteReport, know
   return {
     reference: reference.bootstrap,
     target: target.bootstrap,
+    durationMs: { reference: reference.durationMs, target: target.durationMs },
     rows,
     stale,
     ok: stale.length === 0 && rows.every((r) => r.verdict === 'same' || r.verdict === 'listed'),
@@ -236,9 +239,12 @@ export function formatComparison(c: Comparison, options: { width?: number } = {}
   const n = countComparison(c);
   lines.push('');
   lines.push(`${n.runs} case-version runs: ${n.same} same (${n.passBoth} pass on both), ${n.listed} listed differences, `
-    + `${n.differs} unlisted differences, ${n.referenceFails} failing on Kafka, ${n.stale} stale list entries: ${c.ok ? 'OK' : 'FAILED'}`);
+    + `${n.differs} unlisted differences, ${n.referenceFails} failing on Kafka, ${n.stale} stale list entries: ${c.ok ? 'OK' : 'FAILED'}`
+    + ` (suite ${seconds(c.durationMs.reference)} on Kafka, ${seconds(c.durationMs.target)} on Tributary)`);
   return lines.join('\n') + '\n';
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 interface RowGroup {
   id: string;
