@@ -13,14 +13,15 @@ const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storag
                  [--advertised-host H] [--advertised-port N] [--config server.properties]
                  [--log-format text|json] [--log-level debug|info|warn|error] [--<kafka.key> VALUE ...]
        tributary healthcheck [--bootstrap HOST:PORT | --pid N]
-       tributary conformance --bootstrap HOST:PORT [--filter TEXT] [--json] [--junit FILE]
+       tributary conformance --bootstrap HOST:PORT [--compare KAFKA] [--filter TEXT] [--json] [--junit FILE]
 
 Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
 given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
 properties file; see README.md for the list. healthcheck asks a broker for its API versions (the
 container uses it; without --bootstrap it finds the listener in the environment and on the command
 line of process --pid, default 1: the container's broker); conformance runs the Kafka protocol
-conformance suite against any Kafka-compatible broker.
+conformance suite against any Kafka-compatible broker (with --compare, against a reference Kafka
+too, side by side).
 
 A first SIGINT/SIGTERM stops the broker cleanly (during start-up too), a second one at once. Under a
 supervisor, run \`node dist/cli.js\` itself, not npm, so that the broker gets the signals.`;

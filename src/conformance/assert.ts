@@ -50,3 +50,18 @@ export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   return JSON.stringify(v, replacer) ?? String(v);
 }
+
+/**
+ * Reads again (bounded) until `done` holds, and returns the last value read: the caller asserts on
+ * it. For state Kafka applies after its response: in KRaft a topic deletion or a config change is
+ * committed by the controller and reaches the broker's metadata image (which Metadata and
+ * DescribeConfigs read) a moment later.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,12 +1,15 @@
 // `tributary conformance --bootstrap HOST:PORT [--filter TEXT] [--json] [--junit FILE]
 // [--known-gaps FILE] [--auto-create on|off] [--list]`: runs the suite against any broker and
-// prints a table (or JSON). Exit status: 0 all pass, 1 failures, 2 bad usage, 3 target unreachable.
+// prints a table (or JSON). With `--compare KAFKA`, runs it against both brokers at once and prints
+// the outcomes side by side (src/conformance/compare.ts). Exit status: 0 all pass (and no unlisted
+// difference), 1 failures or differences, 2 bad usage, 3 a target unreachable.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { allCases } from './cases/index.js';
+import { compareReports, formatComparison, parseKnownList, type KnownList } from './compare.js';
 import { apiName } from './context.js';
 import { formatJson, formatJunit, formatTable } from './report.js';
-import { matchesFilter, runSuite } from './runner.js';
+import { matchesFilter, runSuite, type RunOptions, type SuiteReport } from './runner.js';
 
 export const CONFORMANCE_USAGE = `Usage: tributary conformance --bootstrap HOST:PORT [--filter TEXT[,TEXT]] [--json] [--junit FILE]
                              [--known-gaps FILE] [--auto-create on|off] [--timeout MS] [--no-cleanup] [--list]
@@ -19,11 +22,25 @@ versions it advertises. Cases needing an API the target lacks are skipped with t
   --known-gaps   JSON { "gaps": { "<case id>[@vN]": "reason" } }: listed failures are reported as
                  known gaps; a listed case that passes fails the run
   --auto-create  the target's auto.create.topics.enable, when known (otherwise observed)
+  --compare KAFKA  also run against the reference broker KAFKA (HOST:PORT, or a report saved with
+                 --json) and print both outcomes per case and version; fails when a case fails on
+                 KAFKA or an outcome differs without being listed in the known-gaps file ("gaps":
+                 Tributary fails it, "differences": other listed differences). --bootstrap may
+                 name a saved report too.
   --list         list the cases and exit`;
 
+export function loadKnownList(file: string): KnownList {
+  return parseKnownList(JSON.parse(readFileSync(file, 'utf8')));
+}
+
 export function loadKnownGaps(file: string): Record<string, string> {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { gaps?: Record<string, string> };
-  return parsed.gaps ?? {};
+  return loadKnownList(file).gaps;
+}
+
+/** A report saved with --json (a path ending in .json), else a live run against HOST:PORT. */
+async function reportOf(where: string, options: Omit<RunOptions, 'bootstrap'>): Promise<SuiteReport> {
+  if (where.endsWith('.json') && existsSync(where)) return JSON.parse(readFileSync(where, 'utf8')) as SuiteReport;
+  return runSuite({ ...options, bootstrap: where });
 }
 
 export async function conformanceMain(argv: string[]): Promise<number> {
@@ -36,6 +53,7 @@ export async function conformanceMain(argv: string[]): Promise<number> {
   let timeout: number | undefined;
   let cleanup = true;
   let list = false;
+  let compare: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -60,6 +78,7 @@ export async function conformanceMain(argv: string[]): Promise<number> {
         case '--timeout': timeout = Number(value()); break;
         case '--no-cleanup': cleanup = false; break;
         case '--list': list = true; break;
+        case '--compare': compare = value(); break;
         case '--help': case '-h': process.stdout.write(CONFORMANCE_USAGE + '\n'); return 0;
         default: throw new UsageError(`unknown argument ${a}`);
       }
@@ -81,11 +100,18 @@ export async function conformanceMain(argv: string[]): Promise<number> {
     process.stderr.write(`tributary conformance: --bootstrap is required\n${CONFORMANCE_USAGE}\n`);
     return 2;
   }
-  let knownGaps: Record<string, string> = {};
-  if (gapsFile !== undefined) knownGaps = loadKnownGaps(gapsFile);
+  let known: KnownList = { gaps: {}, differences: [] };
+  try {
+    if (gapsFile !== undefined) known = loadKnownList(gapsFile);
+  } catch (err) {
+    process.stderr.write(`tributary conformance: ${gapsFile}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  const options = { filter, autoCreateTopics: autoCreate, requestTimeoutMs: timeout, cleanup };
+  if (compare !== undefined) return compareMain(compare, bootstrap, known, options, { json, junit });
   let report;
   try {
-    report = await runSuite({ bootstrap, filter, knownGaps, autoCreateTopics: autoCreate, requestTimeoutMs: timeout, cleanup });
+    report = await runSuite({ ...options, bootstrap, knownGaps: known.gaps });
   } catch (err) {
     process.stderr.write(`tributary conformance: cannot run against ${bootstrap}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 3;
@@ -93,6 +119,31 @@ export async function conformanceMain(argv: string[]): Promise<number> {
   process.stdout.write(json ? formatJson(report) : formatTable(report, { color: process.stdout.isTTY === true, width: process.stdout.columns ?? 160 }));
   if (junit !== undefined) writeFileSync(junit, formatJunit(report));
   return report.ok ? 0 : 1;
+}
+
+/** Both brokers at once (they are independent), then the side-by-side table or JSON. */
+async function compareMain(reference: string, target: string, known: KnownList, options: Omit<RunOptions, 'bootstrap'>, out: { json: boolean; junit?: string }): Promise<number> {
+  const runs = await Promise.allSettled([reportOf(reference, options), reportOf(target, { ...options, knownGaps: known.gaps })]);
+  for (const [i, r] of runs.entries()) {
+    if (r.status === 'rejected') {
+      const where = i === 0 ? reference : target;
+      process.stderr.write(`tributary conformance: cannot run against ${where}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}\n`);
+      return 3;
+    }
+  }
+  const [kafka, tributary] = runs.map((r) => (r as PromiseFulfilledResult<SuiteReport>).value);
+  const comparison = compareReports(kafka, tributary, known);
+  process.stdout.write(out.json
+    ? JSON.stringify({ comparison, reference: kafka, target: tributary }, null, 2) + '\n'
+    : formatComparison(comparison, { width: process.stdout.columns ?? 160 }));
+  if (!out.json) {
+    for (const r of tributary.results.filter((x) => x.status === 'fixed')) {
+      process.stdout.write(`FIXED       ${r.id}${r.version === null ? '' : `@v${r.version}`}: ${r.message ?? ''}\n`);
+    }
+  }
+  if (out.junit !== undefined) writeFileSync(out.junit, formatJunit(tributary));
+  // The target's own run must be clean as well (no unlisted failure, no listed gap that passes).
+  return comparison.ok && tributary.ok ? 0 : 1;
 }
 
 class UsageError extends Error {}

@@ -5,27 +5,64 @@
 
 import { ApiKey, ErrorCode, encodeVersionedData } from '../../codec/index.js';
 import type { KafkaConnection } from '../client.js';
-import { check, eq, errorIs, noError } from '../assert.js';
+import { check, eq, errorIs, eventually, noError } from '../assert.js';
 import type { CaseContext, TopicInfo } from '../context.js';
 import type { ConformanceCase } from '../types.js';
 
 const GROUP_TIMEOUT = 30_000;
 
+/** Errors of a coordinator that is not (or not yet) serving a key: clients find it again and retry. */
+const COORDINATOR_NOT_READY: number[] = [ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.NOT_COORDINATOR];
+
+/** Keys (`<keyType>:<key>`) whose coordinator answered as loaded, per target. */
+const readyKeys = new WeakMap<object, Set<string>>();
+
+/**
+ * A connection to the coordinator of `key` (group: keyType 0; transactional id: 1), once it serves
+ * the key. On a fresh Kafka the first lookup creates __consumer_offsets / __transaction_state and
+ * answers COORDINATOR_NOT_AVAILABLE; then the coordinator loads its partition and answers
+ * NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS for a moment (Kafka 4.3.1). Clients retry both, so
+ * the setup does too, probing with DescribeGroups / DescribeTransactions, which change nothing.
+ */
 export async function coordinatorConn(ctx: CaseContext, key: string, keyType = 0): Promise<KafkaConnection> {
   if (!ctx.target.has(ApiKey.FindCoordinator)) return ctx.conn();
   const v = ctx.pick(ApiKey.FindCoordinator);
   const conn = await ctx.conn();
-  const deadline = Date.now() + 10_000;
+  let ready = readyKeys.get(ctx.target);
+  if (ready === undefined) readyKeys.set(ctx.target, (ready = new Set()));
+  const deadline = Date.now() + 15_000;
   for (;;) {
     const res = await conn.request(ApiKey.FindCoordinator, v, { key, keyType, coordinatorKeys: [key] });
     const c = v >= 4 ? res.coordinators[0] : { errorCode: res.errorCode, nodeId: res.nodeId, host: res.host, port: res.port };
     check(c !== undefined, 'FindCoordinator returned no coordinator');
-    if (c.errorCode === 0) return ctx.nodeConn(c.nodeId);
-    // The coordinator may still be loading (Kafka answers COORDINATOR_NOT_AVAILABLE at first).
-    if (c.errorCode !== ErrorCode.COORDINATOR_NOT_AVAILABLE && c.errorCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) noError(c.errorCode, 'FindCoordinator');
-    if (Date.now() > deadline) noError(c.errorCode, 'FindCoordinator (after 10 s)');
+    let code = c.errorCode;
+    if (code === 0) {
+      const coordinator = await ctx.nodeConn(c.nodeId);
+      if (ready.has(`${keyType}:${key}`)) return coordinator;
+      code = await probeCoordinator(ctx, coordinator, key, keyType);
+      if (!COORDINATOR_NOT_READY.includes(code)) {
+        ready.add(`${keyType}:${key}`);
+        return coordinator;
+      }
+    } else if (!COORDINATOR_NOT_READY.includes(code)) {
+      noError(code, 'FindCoordinator');
+    }
+    if (Date.now() > deadline) noError(code, 'coordinator (after 15 s)');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The error a coordinator answers for `key` with a read-only request (0 when it cannot be asked). */
+async function probeCoordinator(ctx: CaseContext, conn: KafkaConnection, key: string, keyType: number): Promise<number> {
+  if (keyType === 0 && ctx.target.has(ApiKey.DescribeGroups)) {
+    const res = await conn.request(ApiKey.DescribeGroups, ctx.pick(ApiKey.DescribeGroups), { groups: [key], includeAuthorizedOperations: false });
+    return res.groups[0]?.errorCode ?? 0;
+  }
+  if (keyType === 1 && ctx.target.has(ApiKey.DescribeTransactions)) {
+    const res = await conn.request(ApiKey.DescribeTransactions, ctx.pick(ApiKey.DescribeTransactions), { transactionalIds: [key] });
+    return res.transactionStates[0]?.errorCode ?? 0;
+  }
+  return 0;
 }
 
 export function subscription(topics: string[]): Buffer {
@@ -144,14 +181,17 @@ export const groupCases: ConformanceCase[] = [
   {
     id: 'find-coordinator.group',
     api: ApiKey.FindCoordinator,
-    title: 'a group id resolves to a live coordinator broker (v4+: batched coordinatorKeys)',
-    cite: 'FindCoordinatorRequest.json; KIP-699 (batched lookups, v4)',
+    title: 'a group id resolves to a live coordinator broker (v4+: batched coordinatorKeys), after COORDINATOR_NOT_AVAILABLE while the offsets topic is created',
+    cite: 'FindCoordinatorRequest.json; KIP-699 (batched lookups, v4); Kafka 4.3.1 answers the first lookups on a fresh cluster with COORDINATOR_NOT_AVAILABLE while it creates __consumer_offsets',
     versions: { each: true },
     async run(ctx) {
       const conn = await ctx.conn();
       const group = ctx.topicName('group');
-      const res = await conn.request(ApiKey.FindCoordinator, ctx.version, { key: group, keyType: 0, coordinatorKeys: [group] });
-      const c = ctx.version >= 4 ? res.coordinators.find((x) => x.key === group) : { errorCode: res.errorCode, nodeId: res.nodeId, host: res.host, port: res.port };
+      const lookup = async () => {
+        const res = await conn.request(ApiKey.FindCoordinator, ctx.version, { key: group, keyType: 0, coordinatorKeys: [group] });
+        return ctx.version >= 4 ? res.coordinators.find((x) => x.key === group) : { errorCode: res.errorCode, nodeId: res.nodeId, host: res.host, port: res.port };
+      };
+      const c = await eventually(lookup, (x) => x?.errorCode !== ErrorCode.COORDINATOR_NOT_AVAILABLE, 15_000);
       check(c !== undefined, 'no coordinator entry for the group');
       noError(c.errorCode, 'FindCoordinator');
       const md = await ctx.metadata([]);
