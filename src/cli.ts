@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `tributary [flags]` starts a broker; `healthcheck` and `conformance` are subcommands.
+// `tributary [flags]` starts a broker; `healthcheck`, `conformance` and the admin commands
+// (topic, produce, consume, group, cluster: src/commands/) are subcommands.
 // Arguments become a BrokerConfig; everything heavy is imported only once we know what to run,
 // so start-up stays fast.
 
@@ -14,17 +15,23 @@ const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storag
                  [--log-format text|json] [--log-level debug|info|warn|error] [--<kafka.key> VALUE ...]
        tributary healthcheck [--bootstrap HOST:PORT]
        tributary conformance --bootstrap HOST:PORT [--filter TEXT] [--json] [--junit FILE]
+       tributary topic|produce|consume|group|cluster ...   (admin commands for any Kafka broker)
 
 Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
 given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
 properties file; see README.md for the list. healthcheck asks a broker for its API versions (the
 container uses it); conformance runs the Kafka protocol conformance suite against any
-Kafka-compatible broker.`;
+Kafka-compatible broker. The admin commands talk to any Kafka-compatible broker (--bootstrap,
+default localhost:9092); \`tributary topic --help\` and the README's "Operating" section list them.`;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'conformance') {
     const { conformanceMain } = await import('./conformance/main.js');
     return conformanceMain(argv.slice(1));
+  }
+  if (['topic', 'produce', 'consume', 'group', 'cluster'].includes(argv[0])) {
+    const { runCommand } = await import('./commands/main.js');
+    return runCommand(argv);
   }
   if (argv[0] === 'healthcheck') {
     const { runHealthcheck } = await import('./healthcheck.js');
