@@ -54,6 +54,9 @@ export function usableVersions(res: ApiVersionsResponse): Map<number, VersionRan
   return out;
 }
 
+/** Errors after which a group request is worth sending again to a freshly found coordinator. */
+const COORDINATOR_RETRIABLE = new Set<number>([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.NOT_COORDINATOR]);
+
 export interface PartitionInfo {
   partition: number;
   leader: number;
@@ -274,9 +277,26 @@ export class ClusterClient {
         this.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: this.brokers.get(c.nodeId)?.rack ?? null });
         return c.nodeId;
       }
-      const retriable = c.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE || c.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-      if (!retriable || Date.now() > deadline) throw kafkaError(c.errorCode, `coordinator of group ${groupId}`, c.errorMessage);
+      if (!COORDINATOR_RETRIABLE.has(c.errorCode) || Date.now() > deadline) throw kafkaError(c.errorCode, `coordinator of group ${groupId}`, c.errorMessage);
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
+    }
+  }
+
+  /**
+   * Runs `fn` against a group's coordinator; when it fails because the coordinator moved or is still
+   * loading (Kafka answers so while __consumer_offsets is being created), finds it again and retries,
+   * bounded by the client's timeout.
+   */
+  async withCoordinator<T>(groupId: string, fn: (node: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const node = await this.coordinator(groupId);
+      try {
+        return await fn(node);
+      } catch (err) {
+        if (!(err instanceof ClientError) || !COORDINATOR_RETRIABLE.has(err.errorCode) || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
+      }
     }
   }
 

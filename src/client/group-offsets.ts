@@ -14,7 +14,10 @@ const NAMED_TOPICS_MAX_VERSION = 9;
 
 /** The committed offsets of a group, for some topics or (null) all of them. */
 export async function fetchCommittedOffsets(c: ClusterClient, groupId: string, topics: { name: string; partitions: number[] }[] | null): Promise<GroupOffsets> {
-  const node = await c.coordinator(groupId);
+  return c.withCoordinator(groupId, (node) => fetchFrom(c, node, groupId, topics));
+}
+
+async function fetchFrom(c: ClusterClient, node: number, groupId: string, topics: { name: string; partitions: number[] }[] | null): Promise<GroupOffsets> {
   const v = c.version(ApiKey.OffsetFetch, topics === null ? 2 : 1, NAMED_TOPICS_MAX_VERSION);
   const requested = topics?.map((t) => ({ name: t.name, partitionIndexes: t.partitions })) ?? null;
   const res = await c.send(ApiKey.OffsetFetch, {
@@ -40,7 +43,10 @@ export async function fetchCommittedOffsets(c: ClusterClient, groupId: string, t
 /** Commits offsets for a group from outside it; a ClientError names any partition the broker refused. */
 export async function commitOffsets(c: ClusterClient, groupId: string, offsets: GroupOffsets): Promise<void> {
   if (offsets.size === 0) return;
-  const node = await c.coordinator(groupId);
+  await c.withCoordinator(groupId, (node) => commitTo(c, node, groupId, offsets));
+}
+
+async function commitTo(c: ClusterClient, node: number, groupId: string, offsets: GroupOffsets): Promise<void> {
   const v = c.version(ApiKey.OffsetCommit, 2, NAMED_TOPICS_MAX_VERSION);
   const res = await c.send(ApiKey.OffsetCommit, {
     groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,

@@ -58,8 +58,11 @@ interface GroupDescription {
 }
 
 /** Members and assignments, from ConsumerGroupDescribe for a KIP-848 group, else DescribeGroups. */
-async function describeGroup(c: ClusterClient, groupId: string): Promise<GroupDescription> {
-  const node = await c.coordinator(groupId);
+function describeGroup(c: ClusterClient, groupId: string): Promise<GroupDescription> {
+  return c.withCoordinator(groupId, (node) => describeAt(c, node, groupId));
+}
+
+async function describeAt(c: ClusterClient, node: number, groupId: string): Promise<GroupDescription> {
   const listed = c.has(ApiKey.ListGroups, 5)
     ? (await c.send(ApiKey.ListGroups, { statesFilter: [], typesFilter: [] }, { node })).groups.find((g) => g.groupId === groupId)
     : undefined;
@@ -272,10 +275,11 @@ const remove: Command = {
     const groupId = args.positional(1, 'group name');
     args.noMorePositionals(2);
     const c = await client();
-    const node = await c.coordinator(groupId);
-    const res = await c.send(ApiKey.DeleteGroups, { groupsNames: [groupId] }, { node });
-    const r = res.results.find((x) => x.groupId === groupId) ?? res.results[0];
-    if (r !== undefined) check(r.errorCode, `delete group ${groupId}`);
+    await c.withCoordinator(groupId, async (node) => {
+      const res = await c.send(ApiKey.DeleteGroups, { groupsNames: [groupId] }, { node });
+      const r = res.results.find((x) => x.groupId === groupId) ?? res.results[0];
+      if (r !== undefined) check(r.errorCode, `delete group ${groupId}`);
+    });
     if (out.json) await out.printJson({ group: groupId, deleted: true });
     else await out.write(`deleted group ${groupId}\n`);
     return 0;

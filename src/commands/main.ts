@@ -86,7 +86,9 @@ export async function runCommand(argv: string[], io: { stdout?: NodeJS.WritableS
         timeoutMs: args.int('timeout-ms', undefined, 1),
       })),
     };
-    return await command.run(ctx);
+    const code = await command.run(ctx);
+    await out.flush();
+    return code;
   } catch (err) {
     if (err instanceof UsageError) {
       stderr.write(`tributary ${groupName}: ${err.message} (see tributary --help)\n`);

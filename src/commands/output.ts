@@ -48,6 +48,15 @@ export class Output {
     });
   }
 
+  /** Resolves once every earlier write has been handed on (a write's callback comes in order). */
+  flush(): Promise<void> {
+    if (this.closed || this.stdout.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.closedWaiters.push(resolve);
+      this.stdout.write('', () => resolve());
+    });
+  }
+
   /** A JSON document, one line. */
   printJson(value: unknown): Promise<void> {
     return this.write(JSON.stringify(value) + '\n');
