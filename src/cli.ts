@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `tributary [flags]` starts a broker; `healthcheck` and `conformance` are subcommands.
+// `tributary [flags]` starts a broker; `healthcheck`, `conformance` and the admin commands
+// (topic, produce, consume, group, cluster: src/commands/) are subcommands.
 // Arguments become a BrokerConfig; everything heavy is imported only once we know what to run,
 // so start-up stays fast.
 
@@ -14,6 +15,7 @@ const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storag
                  [--log-format text|json] [--log-level debug|info|warn|error] [--<kafka.key> VALUE ...]
        tributary healthcheck [--bootstrap HOST:PORT | --pid N]
        tributary conformance --bootstrap HOST:PORT [--compare KAFKA] [--filter TEXT] [--json] [--junit FILE]
+       tributary topic|produce|consume|group|cluster ...   (admin commands for any Kafka broker)
 
 Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
 given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
@@ -21,7 +23,8 @@ properties file; see README.md for the list. healthcheck asks a broker for its A
 container uses it; without --bootstrap it finds the listener in the environment and on the command
 line of process --pid, default 1: the container's broker); conformance runs the Kafka protocol
 conformance suite against any Kafka-compatible broker (with --compare, against a reference Kafka
-too, side by side).
+too, side by side). The admin commands talk to any Kafka-compatible broker (--bootstrap, default
+localhost:9092); \`tributary topic --help\` and the README's "Operating" section list them.
 
 A first SIGINT/SIGTERM stops the broker cleanly (during start-up too), a second one at once. Under a
 supervisor, run \`node dist/cli.js\` itself, not npm, so that the broker gets the signals.`;
@@ -30,6 +33,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'conformance') {
     const { conformanceMain } = await import('./conformance/main.js');
     return conformanceMain(argv.slice(1));
+  }
+  if (['topic', 'produce', 'consume', 'group', 'cluster'].includes(argv[0])) {
+    const { runCommand } = await import('./commands/main.js');
+    return runCommand(argv);
   }
   if (argv[0] === 'healthcheck') {
     const { runHealthcheck } = await import('./healthcheck.js');

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../src/broker.js';
 import { ApiKey, apiInfo, decodeResponse, encodeRequest, ErrorCode, loadAllApiCodecs, ZERO_UUID } from '../../src/codec/index.js';
-import { KafkaConnection } from '../../src/conformance/client.js';
+import { KafkaConnection } from '../../src/client/connection.js';
 import { dataRecords, v2Batch } from '../../src/conformance/records.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import { mutate, Rng } from './mutate.js';

@@ -4,15 +4,13 @@
 // route to the partition leader and pick the versions the target advertises.
 
 import { ApiKey, apiInfo, ErrorCode, ZERO_UUID, type EncodeInput, type RequestByKey, type ResponseByKey, type Uuid } from '../codec/index.js';
-import { ConnectionClosedError, KafkaConnection } from './client.js';
+import { ConnectionClosedError, KafkaConnection } from '../client/connection.js';
+import { negotiateApiVersions, usableVersions, type VersionRange } from '../client/cluster-client.js';
 import { CaseFailure, CaseSkip } from './types.js';
 import { errName } from './assert.js';
 import { legacyMessageSet, v2Batch, type SimpleRecord } from './records.js';
 
-export interface VersionRange {
-  min: number;
-  max: number;
-}
+export type { VersionRange } from '../client/cluster-client.js';
 
 export interface TargetOptions {
   host: string;
@@ -55,23 +53,11 @@ export class Target {
   async handshake(): Promise<void> {
     const conn = await KafkaConnection.connect(this.host, this.port, this.requestTimeoutMs);
     try {
-      let v = apiInfo(ApiKey.ApiVersions)!.maxVersion;
-      let res = await conn.request(ApiKey.ApiVersions, v, { clientSoftwareName: 'tributary-conformance', clientSoftwareVersion: '1' });
-      if (res.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
-        const own = res.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions);
-        v = Math.min(own?.maxVersion ?? 0, v);
-        res = await conn.request(ApiKey.ApiVersions, v, { clientSoftwareName: 'tributary-conformance', clientSoftwareVersion: '1' });
-      }
+      const { version, response: res } = await negotiateApiVersions(conn, 'tributary-conformance');
       if (res.errorCode !== 0) throw new Error(`ApiVersions failed: ${errName(res.errorCode)}`);
-      this.apiVersionsVersion = v;
-      for (const k of res.apiKeys) {
-        this.advertised.set(k.apiKey, { min: k.minVersion, max: k.maxVersion });
-        const info = apiInfo(k.apiKey);
-        if (info === undefined) continue;
-        const min = Math.max(info.minVersion, k.minVersion);
-        const max = Math.min(info.maxVersion, k.maxVersion);
-        if (min <= max) this.versions.set(k.apiKey, { min, max });
-      }
+      this.apiVersionsVersion = version;
+      for (const k of res.apiKeys) this.advertised.set(k.apiKey, { min: k.minVersion, max: k.maxVersion });
+      for (const [key, range] of usableVersions(res)) this.versions.set(key, range);
     } finally {
       conn.close();
     }

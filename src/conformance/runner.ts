@@ -4,7 +4,7 @@
 // true) and cleans up the topics it created.
 
 import { ApiKey, ZERO_UUID } from '../codec/index.js';
-import { ClientTimeoutError, KafkaConnection, parseHostPort } from './client.js';
+import { ClientTimeoutError, KafkaConnection, parseHostPort } from '../client/connection.js';
 import { CaseContext, Target, apiName } from './context.js';
 import { allCases } from './cases/index.js';
 import { CaseFailure, CaseSkip, type CaseResult, type ConformanceCase, type Status } from './types.js';

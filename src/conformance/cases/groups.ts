@@ -4,7 +4,7 @@
 // machine, KIP-394 (member id required), KIP-345 (static membership).
 
 import { ApiKey, ErrorCode, encodeVersionedData } from '../../codec/index.js';
-import type { KafkaConnection } from '../client.js';
+import type { KafkaConnection } from '../../client/connection.js';
 import { check, eq, errorIs, eventually, noError } from '../assert.js';
 import type { CaseContext, TopicInfo } from '../context.js';
 import type { ConformanceCase } from '../types.js';

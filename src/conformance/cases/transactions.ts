@@ -4,7 +4,7 @@
 // transactions V2 (KIP-890 part 2) where the target finalises transaction.version 2.
 
 import { ApiKey, ErrorCode } from '../../codec/index.js';
-import type { KafkaConnection } from '../client.js';
+import type { KafkaConnection } from '../../client/connection.js';
 import { check, eq, errorIs, noError } from '../assert.js';
 import type { CaseContext, TopicInfo } from '../context.js';
 import { dataRecords, parseRecordSet, str, v2Batch } from '../records.js';

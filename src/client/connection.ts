@@ -1,12 +1,15 @@
-// A raw Kafka protocol client for the conformance suite and the fuzzer: one socket, requests encoded
-// by our codec, responses matched by correlation id, every wait bounded by a timeout. It never
-// retries or hides an error: what the broker answers is exactly what a case sees.
+// One connection to a Kafka-compatible broker, as our own tools use it (the conformance suite, the
+// fuzzer, the `tributary` admin commands): one socket, requests encoded by our codec, responses
+// matched by correlation id, every wait bounded by a timeout. It never retries or hides an error:
+// what the broker answers is exactly what the caller sees (ClusterClient adds routing on top).
 
 import net from 'node:net';
 import {
   decodeResponse,
   encodeRequest,
+  isApiCodecLoaded,
   loadAllApiCodecs,
+  loadApiCodec,
   type ApiKeyNumber,
   type EncodeInput,
   type RequestByKey,
@@ -71,9 +74,13 @@ export class KafkaConnection {
     });
   }
 
-  /** Connects; also loads every API's codec, since a connection may then encode any request. */
-  static async connect(host: string, port: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<KafkaConnection> {
-    await loadAllApiCodecs();
+  /**
+   * Connects; also loads every API's codec, since a connection may then encode any request
+   * synchronously. `lazyCodecs` skips that (request() then loads the codec of each API it sends):
+   * a command-line tool that sends a handful of APIs starts faster.
+   */
+  static async connect(host: string, port: number, timeoutMs = DEFAULT_TIMEOUT_MS, options: { lazyCodecs?: boolean } = {}): Promise<KafkaConnection> {
+    if (options.lazyCodecs !== true) await loadAllApiCodecs();
     return new Promise((resolve, reject) => {
       const s = net.connect({ host, port });
       const timer = setTimeout(() => {
@@ -153,6 +160,7 @@ export class KafkaConnection {
     body: EncodeInput<RequestByKey[K]>,
     options: RequestOptions = {},
   ): Promise<{ header: ResponseHeader; body: ResponseByKey[K]; frame: Buffer }> {
+    if (!isApiCodecLoaded(apiKey)) await loadApiCodec(apiKey);
     const correlationId = this.allocateCorrelationId();
     const bytes = Buffer.concat(
       encodeRequest(apiKey, version, {
