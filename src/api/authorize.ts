@@ -9,7 +9,7 @@ import { ANONYMOUS, type KafkaPrincipal } from '../security/principal.js';
 import { CLUSTER_OPERATIONS, GROUP_OPERATIONS, TOPIC_OPERATIONS } from './acl-operations.js';
 import type { ConnectionInfo, RequestContext } from './context.js';
 
-export { AclOperation as Op, ResourceType } from '../security/acl.js';
+export { AclOperation as Op, CLUSTER_NAME, ResourceType } from '../security/acl.js';
 
 /**
  * The connection attribute authentication sets to the client's KafkaPrincipal (SASL, mTLS). A
