@@ -3,7 +3,7 @@
 // principal and address are judged against the ACLs (src/security/authorizer.ts), and a denial of a
 // resource the client asked for leaves an audit line. No handler reads ACLs itself.
 
-import { apiInfo } from '../codec/index.js';
+import { apiInfo, ErrorCode } from '../codec/index.js';
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../security/acl.js';
 import { ANONYMOUS, type KafkaPrincipal } from '../security/principal.js';
 import { CLUSTER_OPERATIONS, GROUP_OPERATIONS, TOPIC_OPERATIONS } from './acl-operations.js';
@@ -92,4 +92,25 @@ export function authorizedOperations(ctx: RequestContext, resourceType: number, 
     if ((supported & (1 << op)) !== 0 && authorize(ctx, op, resourceType, resourceName, { logIfDenied: false })) bits |= 1 << op;
   }
   return bits;
+}
+
+/** Kafka's ConfigResource types: which ACL resource guards them, and the error a refusal answers. */
+const CONFIG_RESOURCE_GUARDS: Record<number, { resourceType: number; cluster: boolean; errorCode: number }> = {
+  2: { resourceType: ResourceType.TOPIC, cluster: false, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }, // TOPIC
+  4: { resourceType: ResourceType.CLUSTER, cluster: true, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED }, // BROKER
+  8: { resourceType: ResourceType.CLUSTER, cluster: true, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED }, // BROKER_LOGGER
+  16: { resourceType: ResourceType.CLUSTER, cluster: true, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED }, // CLIENT_METRICS
+  32: { resourceType: ResourceType.GROUP, cluster: false, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }, // GROUP
+};
+
+/**
+ * DescribeConfigs / AlterConfigs on a config resource: `operation` (DESCRIBE_CONFIGS or
+ * ALTER_CONFIGS) on the topic, group, or the cluster for broker-wide resources. The error code a
+ * refusal answers, or null when allowed (and for resource types Kafka rejects on other grounds).
+ */
+export function configResourceRefusal(ctx: RequestContext, operation: number, configResourceType: number, resourceName: string): number | null {
+  const guard = CONFIG_RESOURCE_GUARDS[configResourceType];
+  if (guard === undefined) return null;
+  const allowed = guard.cluster ? authorizeCluster(ctx, operation) : authorize(ctx, operation, guard.resourceType, resourceName);
+  return allowed ? null : guard.errorCode;
 }
