@@ -11,6 +11,7 @@ import { LogManager } from './log/index.js';
 import { type BrokerConfig, loadConfig } from './config/load.js';
 import type { ConfigValue } from './config/types.js';
 import { HANDLERS } from './api/handlers.js';
+import { Authorizer } from './security/authorizer.js';
 import type { BrokerServices } from './api/context.js';
 import { FetchSessionCache } from './api/fetch-sessions.js';
 import { HandlerRegistry } from './api/registry.js';
@@ -181,6 +182,7 @@ export async function startBrokerWithConfig(
     const fetchSessions = new FetchSessionCache();
     const services: BrokerServices = {
       config, cluster, clock, logger, advertised, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
+      authorizer: Authorizer.fromConfig(config, cluster, logger.child('authorizer')),
     };
     signal?.throwIfAborted();
     server.serve(new ApiDispatcher(registry, services, logger.child('api')));

@@ -42,6 +42,7 @@ import { checkProducerBatch } from '../txn/index.js';
 import { findRecordErrors, headerTimestampsOutOfBounds, type TimestampBounds } from './produce-record-errors.js';
 import { ANONYMOUS_PRINCIPAL, CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
+import { authorize, authorizedNames, Op, ResourceType } from './authorize.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 type PartitionResult = Omit<PartitionProduceResponse, '_unknownTaggedFields' | 'currentLeader'>;
@@ -66,14 +67,22 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   ...schemaVersions(0),
 
   async handle(request, ctx) {
+    // ACLs (Kafka's order): WRITE on the transactional id for transactional batches, WRITE on each topic.
+    if (hasTransactionalRecords(request) && (request.transactionalId == null || !authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId))) {
+      return this.errorResponse!(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
+    }
+    const topicOf = (t: ProduceRequest['topicData'][number]) => (ctx.apiVersion >= 13 ? ctx.broker.topics.topicById(t.topicId) : ctx.broker.topics.topic(t.name));
+    const writable = authorizedNames(ctx, Op.WRITE, ResourceType.TOPIC, request.topicData.map((t) => (ctx.apiVersion >= 13 ? topicOf(t)?.name ?? '' : t.name)));
     const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1;
     const pending: Promise<PartitionResult>[][] = [];
     const topicsOut: { name: string; topicId: string }[] = [];
     for (const topicData of request.topicData) {
-      const topic = ctx.apiVersion >= 13 ? ctx.broker.topics.topicById(topicData.topicId) : ctx.broker.topics.topic(topicData.name);
+      const topic = topicOf(topicData);
+      const denied = (ctx.apiVersion < 13 || topic !== undefined) && !writable.has(topic?.name ?? topicData.name);
       topicsOut.push({ name: topicData.name, topicId: topicData.topicId });
       pending.push(
         topicData.partitionData.map((p) => {
+          if (denied) return Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
           if (!validAcks) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
           if (topic === undefined) {
             return Promise.resolve(failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
@@ -117,6 +126,11 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     };
   },
 };
+
+/** Does any partition carry a transactional record batch (magic 2)? Those need WRITE on the transactional id. */
+function hasTransactionalRecords(request: ProduceRequest): boolean {
+  return request.topicData.some((t) => t.partitionData.some((p) => p.records !== null && p.records.length >= 61 && p.records[16] === 2 && isTransactional(p.records, 0)));
+}
 
 /** Records the produced bytes against the client's byte-rate quota (KIP-13); returns the throttle time. */
 function recordQuota(request: ProduceRequest, ctx: RequestContext): number {

@@ -20,6 +20,7 @@ import type { PartitionLog } from '../log/index.js';
 import { INT32_MAX } from '../config/types.js';
 import { onAbort } from '../util/abort.js';
 import { ANONYMOUS_PRINCIPAL, type RequestContext } from './context.js';
+import { authorizedNames, Op, ResourceType } from './authorize.js';
 import { FetchSession, FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type SessionPartition } from './fetch-sessions.js';
 import { logErrorCode } from './log-errors.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
@@ -88,9 +89,12 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     const clientId = ctx.clientId ?? '';
     const maxBytes = Math.min(v >= 3 ? request.maxBytes : INT32_MAX, quotas.maxValueInQuotaWindow('fetch', ANONYMOUS_PRINCIPAL, clientId));
     const deadline = ctx.broker.clock.now() + Math.max(0, request.maxWaitMs);
+    // READ on each topic of the session (the session keeps the partitions, not the verdict).
+    const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, wanted.filter((p) => p.resolveError === undefined).map((p) => p.topic));
+    const toRead = wanted.map((p) => (p.resolveError !== undefined || readable.has(p.topic) ? p : { ...p, resolveError: ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
     let outcomes: ReadOutcome[];
     for (;;) {
-      outcomes = await readPartitions(wanted, maxBytes, isolation, ctx);
+      outcomes = await readPartitions(toRead, maxBytes, isolation, ctx);
       const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
       const anyError = outcomes.some((o) => o.data.errorCode !== ErrorCode.NONE);
       const remaining = deadline - ctx.broker.clock.now();

@@ -3,13 +3,15 @@
 // timestamp (KIP-734), -4 earliest local (= earliest without tiered storage, KIP-1005), -5 latest
 // tiered and -6 earliest pending upload (no tiered storage here: offset -1, as Kafka answers for a
 // topic without remote storage). Any other timestamp finds the first offset whose record timestamp
-// is at or after it (the log's rule). v0 answers the old list-of-offsets form.
+// is at or after it (the log's rule). v0 answers the old list-of-offsets form. ACLs: DESCRIBE on
+// each topic (TOPIC_AUTHORIZATION_FAILED for its partitions).
 
 import { ErrorCode, type ListOffsetsPartitionResponse, type ListOffsetsRequest, type ListOffsetsResponse } from '../codec/index.js';
 import type { PartitionLog } from '../log/index.js';
 import type { RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizedNames, Op, ResourceType } from './authorize.js';
 
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
@@ -30,8 +32,10 @@ export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsRespo
 
   async handle(request, ctx) {
     const isolation = ctx.apiVersion >= 2 ? request.isolationLevel : 0;
+    const describable = authorizedNames(ctx, Op.DESCRIBE, ResourceType.TOPIC, request.topics.map((t) => t.name));
     const topics = await Promise.all(
       request.topics.map(async (t) => {
+        if (!describable.has(t.name)) return { name: t.name, partitions: t.partitions.map((p) => result(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED)) };
         const seen = new Set<number>();
         const partitions = await Promise.all(
           t.partitions.map((p) => {

@@ -4,11 +4,14 @@
 // INVALID_TOPIC_EXCEPTION either way; an unknown legal one without auto-creation, UNKNOWN_TOPIC_OR_PARTITION. Unlike Kafka, a topic created here
 // is answered at once with its partitions instead of LEADER_NOT_AVAILABLE: creation is complete
 // before the response is sent. v10+ may name topics by id (unknown id: UNKNOWN_TOPIC_ID).
+// ACLs as Kafka: topics the client may not DESCRIBE are left out of an all-topics answer and answer
+// TOPIC_AUTHORIZATION_FAILED when named; auto-creation needs CREATE on the cluster or the topic.
 
 import { ErrorCode, type MetadataRequest, type MetadataResponse, type MetadataResponseTopic, ZERO_UUID } from '../codec/index.js';
 import type { TopicInfo } from '../cluster/cluster-state.js';
 import { topicNameProblem } from '../cluster/topic-names.js';
-import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './acl-operations.js';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './acl-operations.js';
+import { authorize, authorizeCluster, authorizedOperations, CLUSTER_NAME, Op, ResourceType } from './authorize.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
@@ -19,35 +22,46 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
   async handle(request, ctx) {
     const { topics, config, cluster } = ctx.broker;
     const v = ctx.apiVersion;
-    const topicOps = request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
-    const describe = (t: TopicInfo): TopicEntry => describeTopic(t, ctx, topicOps);
+    const withOps = request.includeTopicAuthorizedOperations;
+    const opsOf = (name: string | null) => (withOps && name !== null ? authorizedOperations(ctx, ResourceType.TOPIC, name) : AUTHORIZED_OPERATIONS_OMITTED);
+    const describable = (name: string, logIfDenied = true) => authorize(ctx, Op.DESCRIBE, ResourceType.TOPIC, name, { logIfDenied });
+    const describe = (t: TopicInfo): TopicEntry => describeTopic(t, ctx, opsOf(t.name));
+    const denied = (name: string | null, topicId: string): TopicEntry => errorTopic(name, topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED, AUTHORIZED_OPERATIONS_OMITTED);
 
     let entries: TopicEntry[];
     // v0: an empty list means every topic; v1+: null means every topic.
     const all = request.topics === null || (v === 0 && request.topics.length === 0);
     if (all) {
-      entries = topics.topics().map(describe);
+      entries = topics.topics().filter((t) => describable(t.name, false)).map(describe);
     } else {
       const autoCreate = config.bool('auto.create.topics.enable') && request.allowAutoTopicCreation;
+      let mayCreateAny: boolean | undefined;
       entries = await Promise.all(
         request.topics!.map(async (wanted): Promise<TopicEntry> => {
           if (wanted.name === null || wanted.name === undefined) {
             const byId = wanted.topicId !== ZERO_UUID ? topics.topicById(wanted.topicId) : undefined;
-            if (byId) return describe(byId);
-            return errorTopic(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID, topicOps);
+            if (byId) return describable(byId.name) ? describe(byId) : denied(null, byId.id);
+            return errorTopic(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID, AUTHORIZED_OPERATIONS_OMITTED);
           }
+          if (!describable(wanted.name)) return denied(wanted.name, ZERO_UUID);
           const existing = topics.topic(wanted.name);
           if (existing) return describe(existing);
           // Kafka checks the name before anything else (KafkaApis.getTopicMetadata).
           if (topicNameProblem(wanted.name) !== undefined) {
-            return errorTopic(wanted.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, topicOps);
+            return errorTopic(wanted.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, opsOf(wanted.name));
           }
-          if (!autoCreate) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topicOps);
+          if (!autoCreate) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, opsOf(wanted.name));
+          mayCreateAny ??= authorizeCluster(ctx, Op.CREATE, { logIfDenied: false });
+          if (!mayCreateAny && !authorize(ctx, Op.CREATE, ResourceType.TOPIC, wanted.name)) return denied(wanted.name, ZERO_UUID);
           const created = await topics.autoCreate(wanted.name);
-          if ('errorCode' in created) return errorTopic(wanted.name, ZERO_UUID, created.errorCode, topicOps);
+          if ('errorCode' in created) return errorTopic(wanted.name, ZERO_UUID, created.errorCode, opsOf(wanted.name));
           return describe(created);
         }),
       );
+    }
+    let clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
+    if (request.includeClusterAuthorizedOperations) {
+      clusterAuthorizedOperations = authorizeCluster(ctx, Op.DESCRIBE) ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME) : 0;
     }
     return {
       throttleTimeMs: 0,
@@ -55,7 +69,7 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
       clusterId: cluster.clusterId,
       controllerId: cluster.nodeId,
       topics: entries,
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations,
       errorCode: ErrorCode.NONE,
     };
   },

@@ -1,18 +1,22 @@
 // OffsetCommit (key 8), v0-10. v0 commits without a member (simple consumers, admin); v1+ carry the
 // generation (or KIP-848 member epoch) and member id; v2-4 an explicit retention time; v10 names
 // topics by id. Partitions of unknown topics answer UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID
-// in v10); the rest go to the coordinator, which stores them durably before answering.
+// in v10); the rest go to the coordinator, which stores them durably before answering. ACLs: READ
+// on the group (else GROUP_AUTHORIZATION_FAILED everywhere) and on each topic (TOPIC_AUTHORIZATION_FAILED).
 
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../codec/index.js';
 import { ErrorCode, ZERO_UUID } from '../codec/index.js';
 import type { CommitRequest } from '../group/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, authorizedNames, Op, ResourceType } from './authorize.js';
 
 export const offsetCommitHandler: ApiHandler<OffsetCommitRequest, OffsetCommitResponse> = {
   ...schemaVersions(8),
   async handle(request, ctx) {
     const v = ctx.apiVersion;
     const cluster = ctx.broker.cluster;
+    if (!authorize(ctx, Op.READ, ResourceType.GROUP, request.groupId)) return this.errorResponse!(request, ErrorCode.GROUP_AUTHORIZATION_FAILED, ctx);
+    const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, request.topics.flatMap((t) => (v >= 10 ? (cluster.topicById(t.topicId)?.name ?? []) : t.name)));
     const out: OffsetCommitResponse = { throttleTimeMs: 0, topics: [] };
     const valid: CommitRequest['topics'] = [];
     const slot = new Map<number, OffsetCommitResponse['topics'][number]>();
@@ -21,6 +25,10 @@ export const offsetCommitHandler: ApiHandler<OffsetCommitRequest, OffsetCommitRe
       const name = info?.name ?? t.name;
       const rt = { name, topicId: v >= 10 ? t.topicId : ZERO_UUID, partitions: [] as { partitionIndex: number; errorCode: number }[] };
       out.topics.push(rt);
+      if ((v < 10 || info !== undefined) && !readable.has(name)) {
+        for (const p of t.partitions) rt.partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+        return;
+      }
       const ok = t.partitions.filter((p) => info !== undefined && p.partitionIndex >= 0 && p.partitionIndex < info.partitions);
       for (const p of t.partitions) {
         if (!ok.includes(p)) {

@@ -1,12 +1,15 @@
 // OffsetFetch (key 9), v0-10. v0-7 ask for one group (v2+: null topics = every committed offset, a
 // top-level error code; v7: require_stable); v8+ batch several groups; v9 adds the KIP-848 member
 // id and epoch; v10 names topics by id. Before v2 a group-level error is repeated per partition.
+// ACLs: DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED); topics the client may not DESCRIBE answer
+// TOPIC_AUTHORIZATION_FAILED when named and are left out of an all-topics answer.
 
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../codec/index.js';
 import { ErrorCode, ZERO_UUID } from '../codec/index.js';
 import type { FetchResult } from '../group/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, authorizedNames, Op, ResourceType } from './authorize.js';
 
 function fetchGroup(
   ctx: RequestContext,
@@ -19,6 +22,7 @@ function fetchGroup(
   const cluster = ctx.broker.cluster;
   const byId = ctx.apiVersion >= 10;
   const topicIds = new Map<string, string>();
+  if (!authorize(ctx, Op.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [], topicIds };
   let asked: { name: string; partitionIndexes: number[] }[] | null = null;
   if (topics !== null) {
     asked = topics.map((t) => {
@@ -28,6 +32,15 @@ function fetchGroup(
     });
   }
   const r = ctx.broker.groups.fetchOffsets(groupId, asked, { requireStable, memberId, memberEpoch });
+  const describable = authorizedNames(ctx, Op.DESCRIBE, ResourceType.TOPIC, r.topics.flatMap((t) => (t.name === '' ? [] : t.name)));
+  if (topics === null) {
+    r.topics = r.topics.filter((t) => describable.has(t.name));
+  } else {
+    for (const t of r.topics) {
+      if (t.name === '' || describable.has(t.name)) continue;
+      t.partitions = t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
+    }
+  }
   if (byId) {
     for (const t of r.topics) if (!topicIds.has(t.name)) topicIds.set(t.name, cluster.topic(t.name)?.id ?? ZERO_UUID);
     if (topics !== null) {

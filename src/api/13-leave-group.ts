@@ -5,10 +5,12 @@
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 export const leaveGroupHandler: ApiHandler<LeaveGroupRequest, LeaveGroupResponse> = {
   ...schemaVersions(13),
   handle(request, ctx) {
+    if (!authorize(ctx, Op.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     if (ctx.apiVersion < 3) {
       const r = ctx.broker.groups.leaveGroup(request.groupId, [{ memberId: request.memberId, groupInstanceId: null }]);
       const errorCode = r.errorCode !== ErrorCode.NONE ? r.errorCode : (r.members[0]?.errorCode ?? ErrorCode.NONE);

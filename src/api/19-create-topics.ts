@@ -2,6 +2,8 @@
 // reserved names, legal names, collisions, existing topics, configs, partitions, replication
 // factor, manual assignments) and creates the valid ones unless validate_only. v5+ answers with
 // the topic's effective configs, partition count and replication factor; v7 with the topic id.
+// ACLs: CREATE on the cluster or the topic; without DESCRIBE_CONFIGS on the topic the answer leaves
+// out configs, partitions and replication factor (topic_config_error_code TOPIC_AUTHORIZATION_FAILED).
 
 import type { CreatableTopic, CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode, randomUuid, ZERO_UUID } from '../codec/index.js';
@@ -12,6 +14,7 @@ import { resolveTopicConfig, topicConfigProblem } from '../config/topic-configs.
 import { formatValue } from '../config/types.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, authorizeCluster, Op, ResourceType } from './authorize.js';
 
 const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
 
@@ -67,6 +70,7 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
     const results: Result[] = [];
     const creations: Promise<unknown>[] = [];
     const reported = new Set<string>();
+    const mayCreateAny = authorizeCluster(ctx, Op.CREATE, { logIfDenied: false });
     for (const t of request.topics) {
       if (reported.has(t.name)) continue;
       reported.add(t.name);
@@ -76,6 +80,10 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
       }
       if (t.name === CLUSTER_METADATA_TOPIC) {
         results.push(failed(t.name, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`));
+        continue;
+      }
+      if (!mayCreateAny && !authorize(ctx, Op.CREATE, ResourceType.TOPIC, t.name)) {
+        results.push(failed(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
         continue;
       }
       // Name problems and existing topics come first (validateCreate reports them), then Kafka
@@ -132,6 +140,9 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
           isSensitive: c.isSensitive,
         })),
       };
+      if (!authorize(ctx, Op.DESCRIBE_CONFIGS, ResourceType.TOPIC, t.name, { logIfDenied: false })) {
+        Object.assign(result, { numPartitions: -1, replicationFactor: -1, configs: [], topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+      }
       results.push(result);
       // Kafka's controller draws the new topic's id before validate-only stops it, and answers it.
       if (request.validateOnly) result.topicId = randomUuid();

@@ -5,12 +5,14 @@
 // after). Internal topics (__consumer_offsets, __transaction_state) are refused with
 // POLICY_VIOLATION: Kafka's broker would delete them and its coordinators unload and recreate their
 // state; ours keep their logs open, so deleting them would break offset commits and transactions.
+// ACLs: DELETE on each topic (and DESCRIBE on a topic named by id), else TOPIC_AUTHORIZATION_FAILED.
 
 import type { DeletableTopicResult, DeleteTopicsRequest, DeleteTopicsResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode, ZERO_UUID } from '../codec/index.js';
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 type Result = EncodeInput<DeletableTopicResult>;
 
@@ -62,9 +64,15 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, EncodeInput<De
     for (const id of ids) {
       const t = topics.topicById(id);
       if (t === undefined) fail(null, id, ErrorCode.UNKNOWN_TOPIC_ID, null);
+      else if (!authorize(ctx, Op.DESCRIBE, ResourceType.TOPIC, t.name)) fail(null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
+      else if (!authorize(ctx, Op.DELETE, ResourceType.TOPIC, t.name)) fail(t.name, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
       else toDelete.set(id, t.name);
     }
     for (const name of names) {
+      if (!authorize(ctx, Op.DELETE, ResourceType.TOPIC, name)) {
+        fail(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
+        continue;
+      }
       const t = topics.topic(name);
       if (t === undefined) fail(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
       else if (dupIds.has(t.id) || toDelete.has(t.id)) {

@@ -10,6 +10,7 @@ import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import { LogError } from '../log/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizedNames, Op, ResourceType } from './authorize.js';
 
 const HIGH_WATERMARK = -1;
 
@@ -24,12 +25,14 @@ export const deleteRecordsHandler: ApiHandler<DeleteRecordsRequest, EncodeInput<
   ...schemaVersions(21),
   async handle(request, ctx: RequestContext) {
     const { topics, logger } = ctx.broker;
+    const deletable = authorizedNames(ctx, Op.DELETE, ResourceType.TOPIC, request.topics.map((t) => t.name));
     const out = await Promise.all(
       request.topics.map(async (t) => ({
         name: t.name,
         partitions: await Promise.all(
           t.partitions.map(async (p) => {
             const fail = (errorCode: number) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode });
+            if (!deletable.has(t.name)) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             const info = topics.topic(t.name);
             if (INTERNAL_TOPICS.has(t.name) || info?.internal) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
             const log = await topics.partitionLog(t.name, p.partitionIndex);

@@ -6,6 +6,7 @@
 
 import { ErrorCode, type InitProducerIdRequest, type InitProducerIdResponse } from '../codec/index.js';
 import { type ApiHandler } from './registry.js';
+import { authorize, authorizeByResourceType, authorizeCluster, Op, ResourceType } from './authorize.js';
 
 export const initProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProducerIdResponse> = {
   apiKey: 22,
@@ -13,6 +14,13 @@ export const initProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProduc
   maxVersion: 5,
 
   async handle(request, ctx) {
+    // ACLs: WRITE on the transactional id; an idempotent producer needs IDEMPOTENT_WRITE on the
+    // cluster or WRITE on some topic (Kafka 2.8+).
+    if (request.transactionalId !== null) {
+      if (!authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return this.errorResponse!(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
+    } else if (!authorizeCluster(ctx, Op.IDEMPOTENT_WRITE, { logIfDenied: false }) && !authorizeByResourceType(ctx, Op.WRITE, ResourceType.TOPIC)) {
+      return this.errorResponse!(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx);
+    }
     const expected = ctx.apiVersion >= 3 ? { producerId: request.producerId, producerEpoch: request.producerEpoch } : undefined;
     const r = await ctx.broker.txn.initProducerId(request.transactionalId, request.transactionTimeoutMs, expected);
     const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 4 ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;

@@ -7,17 +7,22 @@ import type { EncodeInput, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResp
 import { ErrorCode } from '../codec/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizeCluster, authorizedNames, Op, ResourceType } from './authorize.js';
 
 export const offsetForLeaderEpochHandler: ApiHandler<OffsetForLeaderEpochRequest, EncodeInput<OffsetForLeaderEpochResponse>> = {
   ...schemaVersions(23),
   async handle(request, ctx: RequestContext) {
     const { topics } = ctx.broker;
+    // Followers have CLUSTER_ACTION; clients need DESCRIBE on each topic.
+    const all = authorizeCluster(ctx, Op.CLUSTER_ACTION, { logIfDenied: false });
+    const describable = all ? null : authorizedNames(ctx, Op.DESCRIBE, ResourceType.TOPIC, request.topics.map((t) => t.topic));
     const out = await Promise.all(
       request.topics.map(async (t) => ({
         topic: t.topic,
         partitions: await Promise.all(
           t.partitions.map(async (p) => {
             const fail = (errorCode: number) => ({ errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 });
+            if (describable !== null && !describable.has(t.topic)) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             const log = await topics.partitionLog(t.topic, p.partition);
             if (log === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (log.isOffline) return fail(ErrorCode.KAFKA_STORAGE_ERROR);

@@ -12,6 +12,7 @@ import {
 } from '../codec/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, authorizeCluster, authorizedNames, Op, ResourceType } from './authorize.js';
 
 function results(topics: readonly AddPartitionsToTxnTopic[], code: (topic: string, partition: number) => number): AddPartitionsToTxnTopicResult[] {
   return topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(t.name, p) })) }));
@@ -32,13 +33,18 @@ async function addOne(
     let i = 0;
     return results(topics, () => codes[i++]);
   }
-  const unknown = new Set<string>();
+  // ACLs (clients, v0-3): WRITE on the transactional id, WRITE on each topic (internal ones never).
+  const fromClient = ctx.apiVersion < 4;
+  if (fromClient && !authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, id)) return results(topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const writable = fromClient ? authorizedNames(ctx, Op.WRITE, ResourceType.TOPIC, topics.filter((t) => !cluster.topic(t.name)?.internal).map((t) => t.name)) : null;
+  const refused = new Map<string, number>();
   for (const p of partitions) {
     const t = cluster.topic(p.topic);
-    if (t === undefined || p.partition < 0 || p.partition >= t.partitions) unknown.add(`${p.topic}\0${p.partition}`);
+    if (writable !== null && !writable.has(p.topic)) refused.set(`${p.topic}\0${p.partition}`, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    else if (t === undefined || p.partition < 0 || p.partition >= t.partitions) refused.set(`${p.topic}\0${p.partition}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }
-  if (unknown.size > 0) {
-    return results(topics, (t, p) => (unknown.has(`${t}\0${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
+  if (refused.size > 0) {
+    return results(topics, (t, p) => refused.get(`${t}\0${p}`) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
   }
   let code = await txn.addPartitions(id, producerId, producerEpoch, partitions);
   if (code === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 2) code = ErrorCode.INVALID_PRODUCER_EPOCH;
@@ -53,6 +59,8 @@ export const addPartitionsToTxnHandler: ApiHandler<AddPartitionsToTxnRequest, Ad
       const r = await addOne(request.v3AndBelowTransactionalId, request.v3AndBelowProducerId, request.v3AndBelowProducerEpoch, request.v3AndBelowTopics, false, ctx);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: r };
     }
+    // v4+ come from brokers (KIP-890): CLUSTER_ACTION.
+    if (!authorizeCluster(ctx, Op.CLUSTER_ACTION)) return this.errorResponse!(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx);
     const resultsByTransaction = await Promise.all(
       request.transactions.map(async (t) => ({
         transactionalId: t.transactionalId,

@@ -7,11 +7,13 @@
 import { ErrorCode, type EndTxnRequest, type EndTxnResponse } from '../codec/index.js';
 import { TRANSACTION_VERSION_1, TRANSACTION_VERSION_2 } from '../txn/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 export const endTxnHandler: ApiHandler<EndTxnRequest, EndTxnResponse> = {
   ...schemaVersions(26),
 
   async handle(request, ctx) {
+    if (!authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return this.errorResponse!(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
     const transactionVersion = ctx.apiVersion >= 5 ? TRANSACTION_VERSION_2 : TRANSACTION_VERSION_1;
     const result = await ctx.broker.txn.endTxn(request.transactionalId, request.producerId, request.producerEpoch, request.committed, transactionVersion);
     let errorCode = result.errorCode;

@@ -9,6 +9,7 @@ import { ErrorCode, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } 
 import { ClassicGroup, type GroupCoordinator } from '../group/index.js';
 import { TRANSACTION_VERSION_1, TRANSACTION_VERSION_2 } from '../txn/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, authorizedNames, Op, ResourceType } from './authorize.js';
 
 function all(request: TxnOffsetCommitRequest, code: number): TxnOffsetCommitResponse {
   return {
@@ -34,6 +35,10 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
 
   async handle(request, ctx) {
     const { groups, txn, cluster } = ctx.broker;
+    // ACLs: WRITE on the transactional id, READ on the group, READ on each topic.
+    if (!authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return all(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!authorize(ctx, Op.READ, ResourceType.GROUP, request.groupId)) return all(request, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
     const active = groups.checkActive();
     if (active !== ErrorCode.NONE) return all(request, active);
     if (request.groupId === '') return all(request, ErrorCode.INVALID_GROUP_ID);
@@ -46,7 +51,9 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
     for (const t of request.topics) {
       const info = cluster.topic(t.name);
       for (const p of t.partitions) {
-        if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
+        if (!readable.has(t.name)) {
+          codes.set(`${t.name}\0${p.partitionIndex}`, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        } else if (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
           codes.set(`${t.name}\0${p.partitionIndex}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         } else if (p.committedMetadata !== null && p.committedMetadata.length > groups.config.offsetMetadataMaxSize) {
           codes.set(`${t.name}\0${p.partitionIndex}`, ErrorCode.OFFSET_METADATA_TOO_LARGE);

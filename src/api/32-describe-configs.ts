@@ -2,10 +2,11 @@
 // flags; is_default (v0) or config source (v1+); synonyms when asked (v1+); type and documentation
 // when asked (v3+). Broker resource '' is the cluster-wide dynamic defaults, as in Kafka.
 
-import type { DescribeConfigsRequest, DescribeConfigsResponse, EncodeInput } from '../codec/index.js';
+import { type DescribeConfigsRequest, type DescribeConfigsResponse, type EncodeInput, ERROR_TABLE } from '../codec/index.js';
 import { ConfigAdmin } from '../cluster/config-admin.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { configResourceRefusal, Op } from './authorize.js';
 
 export const describeConfigsHandler: ApiHandler<DescribeConfigsRequest, EncodeInput<DescribeConfigsResponse>> = {
   ...schemaVersions(32),
@@ -13,6 +14,12 @@ export const describeConfigsHandler: ApiHandler<DescribeConfigsRequest, EncodeIn
     const admin = new ConfigAdmin(ctx.broker.topics, ctx.broker.cluster, ctx.broker.config);
     const v = ctx.apiVersion;
     const results = request.resources.map((r) => {
+      // DESCRIBE_CONFIGS on the topic, group or cluster: refused with Kafka's message for the error.
+      const refused = configResourceRefusal(ctx, Op.DESCRIBE_CONFIGS, r.resourceType, r.resourceName);
+      if (refused !== null) {
+        const errorMessage = ERROR_TABLE.find((e) => e.code === refused)?.message ?? null;
+        return { errorCode: refused, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] };
+      }
       const d = admin.describe(r.resourceType, r.resourceName, r.configurationKeys);
       return {
         errorCode: d.errorCode,

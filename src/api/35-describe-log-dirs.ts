@@ -10,6 +10,7 @@ import { ErrorCode } from '../codec/index.js';
 import type { PartitionLog } from '../log/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 function logDirOf(storageUrl: string): { path: string; onDisk: boolean } {
   if (storageUrl.startsWith('file://')) return { path: resolvePath(storageUrl.slice('file://'.length)), onDisk: true };
@@ -30,6 +31,7 @@ export const describeLogDirsHandler: ApiHandler<DescribeLogDirsRequest, EncodeIn
   ...schemaVersions(35),
   async handle(request, ctx: RequestContext) {
     const { topics, config } = ctx.broker;
+    if (!authorizeCluster(ctx, Op.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     let logs: PartitionLog[];
     if (request.topics === null) {
       logs = ctx.broker.logs.all().filter((l) => topics.topic(l.topic) !== undefined);

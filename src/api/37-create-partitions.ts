@@ -9,6 +9,7 @@ import { manualAssignmentProblem } from '../cluster/manual-assignments.js';
 import { MAX_PARTITIONS } from '../cluster/topics.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 type Result = EncodeInput<CreatePartitionsTopicResult>;
 
@@ -27,6 +28,10 @@ export const createPartitionsHandler: ApiHandler<CreatePartitionsRequest, Encode
       const fail = (errorCode: number, errorMessage: string | null) => results.push({ name: t.name, errorCode, errorMessage });
       if (counts.get(t.name)! > 1) {
         fail(ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
+        continue;
+      }
+      if (!authorize(ctx, Op.ALTER, ResourceType.TOPIC, t.name)) {
+        fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
         continue;
       }
       const topic = topics.topic(t.name);

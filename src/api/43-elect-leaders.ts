@@ -8,6 +8,7 @@ import type { ElectLeadersRequest, ElectLeadersResponse, EncodeInput } from '../
 import { ErrorCode, errorInfo } from '../codec/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 const PREFERRED = 0;
 const UNCLEAN = 1;
@@ -16,6 +17,7 @@ export const electLeadersHandler: ApiHandler<ElectLeadersRequest, EncodeInput<El
   ...schemaVersions(43),
   handle(request, ctx: RequestContext) {
     const { topics } = ctx.broker;
+    if (!authorizeCluster(ctx, Op.ALTER)) return failAll(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
     const type = request.electionType;
     if (type !== PREFERRED && type !== UNCLEAN) {
       return failAll(request, ErrorCode.INVALID_REQUEST, `Unknown election type ${type}`);

@@ -8,11 +8,13 @@ import { ErrorCode, errorInfo } from '../codec/index.js';
 import { manualAssignmentProblem } from '../cluster/manual-assignments.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 export const alterPartitionReassignmentsHandler: ApiHandler<AlterPartitionReassignmentsRequest, EncodeInput<AlterPartitionReassignmentsResponse>> = {
   ...schemaVersions(45),
   handle(request, ctx: RequestContext) {
     const { topics } = ctx.broker;
+    if (!authorizeCluster(ctx, Op.ALTER)) return this.errorResponse!(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx);
     const responses = request.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {

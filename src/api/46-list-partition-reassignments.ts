@@ -5,10 +5,12 @@
 import type { EncodeInput, ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 export const listPartitionReassignmentsHandler: ApiHandler<ListPartitionReassignmentsRequest, EncodeInput<ListPartitionReassignmentsResponse>> = {
   ...schemaVersions(46),
-  handle() {
+  handle(_request, ctx) {
+    if (!authorizeCluster(ctx, Op.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, topics: [] };
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics: [] };
   },
   errorResponse(_request, errorCode) {

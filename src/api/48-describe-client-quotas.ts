@@ -6,10 +6,12 @@ import type { DescribeClientQuotasRequest, DescribeClientQuotasResponse, EncodeI
 import { ErrorCode } from '../codec/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 export const describeClientQuotasHandler: ApiHandler<DescribeClientQuotasRequest, EncodeInput<DescribeClientQuotasResponse>> = {
   ...schemaVersions(48),
   handle(request, ctx: RequestContext) {
+    if (!authorizeCluster(ctx, Op.DESCRIBE_CONFIGS)) return this.errorResponse!(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx);
     const found = ctx.broker.cluster.quotas.describe(request.components, request.strict);
     if (!Array.isArray(found)) return { throttleTimeMs: 0, errorCode: found.errorCode, errorMessage: found.errorMessage, entries: null };
     return {

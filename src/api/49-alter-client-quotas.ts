@@ -8,10 +8,12 @@ import { ErrorCode } from '../codec/index.js';
 import { entityString, type QuotaEntity } from '../cluster/quotas.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizeCluster, Op } from './authorize.js';
 
 export const alterClientQuotasHandler: ApiHandler<AlterClientQuotasRequest, EncodeInput<AlterClientQuotasResponse>> = {
   ...schemaVersions(49),
   async handle(request, ctx: RequestContext) {
+    if (!authorizeCluster(ctx, Op.ALTER_CONFIGS)) return this.errorResponse!(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx);
     const quotas = ctx.broker.cluster.quotas;
     const entries: EncodeInput<AlterClientQuotasResponseEntryData>[] = [];
     const seen = new Set<string>();

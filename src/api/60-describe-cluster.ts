@@ -6,13 +6,11 @@ import type { DescribeClusterRequest, DescribeClusterResponse, EncodeInput } fro
 import { ErrorCode } from '../codec/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizeCluster, authorizedOperations, CLUSTER_NAME, Op, ResourceType } from './authorize.js';
 
 const BROKERS = 1;
 const CONTROLLERS = 2;
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
-/** Kafka's operations on the CLUSTER resource (all allowed without ACLs): CREATE 5, ALTER 7,
- *  DESCRIBE 8, CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12. */
-export const CLUSTER_AUTHORIZED_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((acc, op) => acc | (1 << op), 0);
 
 export const describeClusterHandler: ApiHandler<DescribeClusterRequest, EncodeInput<DescribeClusterResponse>> = {
   ...schemaVersions(60),
@@ -38,6 +36,11 @@ export const describeClusterHandler: ApiHandler<DescribeClusterRequest, EncodeIn
       };
     }
     const { cluster, advertised } = ctx.broker;
+    // KIP-430: the operations allowed on the cluster, 0 without DESCRIBE on it (as Kafka).
+    let clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
+    if (request.includeClusterAuthorizedOperations) {
+      clusterAuthorizedOperations = authorizeCluster(ctx, Op.DESCRIBE) ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME) : 0;
+    }
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
@@ -46,7 +49,7 @@ export const describeClusterHandler: ApiHandler<DescribeClusterRequest, EncodeIn
       clusterId: cluster.clusterId,
       controllerId: cluster.nodeId,
       brokers: [{ brokerId: cluster.nodeId, host: advertised.host, port: advertised.port, rack: null, isFenced: false }],
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations,
     };
   },
   errorResponse(_request, errorCode) {

@@ -3,12 +3,14 @@
 
 import { ErrorCode, type DescribeProducersRequest, type DescribeProducersResponse } from '../codec/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorizedNames, Op, ResourceType } from './authorize.js';
 
 export const describeProducersHandler: ApiHandler<DescribeProducersRequest, DescribeProducersResponse> = {
   ...schemaVersions(61),
 
   async handle(request, ctx) {
     const { topics, cluster } = ctx.broker;
+    const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
     return {
       throttleTimeMs: 0,
       topics: await Promise.all(
@@ -16,6 +18,7 @@ export const describeProducersHandler: ApiHandler<DescribeProducersRequest, Desc
           name: t.name,
           partitions: await Promise.all(
             t.partitionIndexes.map(async (p) => {
+              if (!readable.has(t.name)) return { partitionIndex: p, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] };
               const info = cluster.topic(t.name);
               if (info === undefined || p < 0 || p >= info.partitions) {
                 return { partitionIndex: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };

@@ -5,6 +5,7 @@
 import { ErrorCode, type DescribeTransactionsRequest, type DescribeTransactionsResponse } from '../codec/index.js';
 import { OFFSETS_TOPIC, offsetsPartitionFor } from '../group/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, authorizedNames, Op, ResourceType } from './authorize.js';
 
 /** An id without state: the schema's defaults (zeros), as Kafka leaves them. */
 const UNKNOWN = { transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0, producerId: 0, producerEpoch: 0, topics: [] };
@@ -18,6 +19,7 @@ export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest
     return {
       throttleTimeMs: 0,
       transactionStates: request.transactionalIds.map((id) => {
+        if (!authorize(ctx, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId: id, ...UNKNOWN };
         if (active !== ErrorCode.NONE) return { errorCode: active, transactionalId: id, ...UNKNOWN };
         const d = txn.describe(id);
         if (d === undefined) return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId: id, ...UNKNOWN };
@@ -30,6 +32,7 @@ export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest
           producerId: d.producerId,
           producerEpoch: d.producerEpoch,
           topics: withOffsetsPartitions(d.partitions, d.groups, ctx.broker.groups.config.offsetsTopicPartitions)
+            .filter(([topic]) => authorizedNames(ctx, Op.DESCRIBE, ResourceType.TOPIC, [topic]).size > 0) // only topics the client may DESCRIBE
             .map(([topic, ps]) => ({ topic, partitions: [...ps].sort((a, b) => a - b) })),
         };
       }),

@@ -5,6 +5,7 @@
 import { ErrorCode, type ListTransactionsRequest, type ListTransactionsResponse } from '../codec/index.js';
 import { TXN_STATES, type TxnState } from '../txn/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { authorize, Op, ResourceType } from './authorize.js';
 
 export const listTransactionsHandler: ApiHandler<ListTransactionsRequest, ListTransactionsResponse> = {
   ...schemaVersions(66),
@@ -35,6 +36,7 @@ export const listTransactionsHandler: ApiHandler<ListTransactionsRequest, ListTr
       .filter((d) => pids.size === 0 || pids.has(d.producerId))
       .filter((d) => duration < 0 || now - d.startTimestamp > duration)
       .filter((d) => pattern === null || pattern.test(d.transactionalId))
+      .filter((d) => authorize(ctx, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, d.transactionalId, { logIfDenied: false }))
       .map((d) => ({ transactionalId: d.transactionalId, producerId: d.producerId, transactionState: d.state }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates };
   },

@@ -14,10 +14,10 @@ import { ErrorCode, ZERO_UUID } from '../codec/index.js';
 import { topicNameProblem } from '../cluster/topic-names.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './acl-operations.js';
+import { authorize, authorizedOperations, Op, ResourceType } from './authorize.js';
 
 const MAX_PARTITION_LIMIT = 2000;
-/** Kafka's operations on a TOPIC (all allowed without ACLs): READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-const TOPIC_AUTHORIZED_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((acc, op) => acc | (1 << op), 0);
 const KAFKA_INTERNAL = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
 
 type Topic = EncodeInput<DescribeTopicPartitionsResponseTopic>;
@@ -35,10 +35,16 @@ export const describeTopicPartitionsHandler: ApiHandler<DescribeTopicPartitionsR
     const cursorTopic = cursor?.topicName ?? '';
     const fetchAll = request.topics.length === 0;
     const names = new Set<string>();
+    // ACLs: DESCRIBE on each topic; all topics: only those, named: the others TOPIC_AUTHORIZATION_FAILED.
+    const refused: Topic[] = [];
     for (const name of fetchAll ? topics.topics().map((t) => t.name) : request.topics.map((t) => t.name)) {
-      if (name >= cursorTopic) names.add(name);
+      if (name < cursorTopic) continue;
+      if (authorize(ctx, Op.DESCRIBE, ResourceType.TOPIC, name, { logIfDenied: !fetchAll })) names.add(name);
+      else if (!fetchAll && !refused.some((r) => r.name === name)) {
+        refused.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED });
+      }
     }
-    if (!fetchAll && cursor !== null && !names.has(cursor.topicName)) {
+    if (!fetchAll && cursor !== null && !names.has(cursor.topicName) && !refused.some((r) => r.name === cursor.topicName)) {
       return invalid(request);
     }
     if (cursor !== null && cursor.partitionIndex < 0) {
@@ -61,7 +67,7 @@ export const describeTopicPartitionsHandler: ApiHandler<DescribeTopicPartitionsR
             topicId: ZERO_UUID,
             isInternal: KAFKA_INTERNAL.has(name),
             partitions: [],
-            topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
+            topicAuthorizedOperations: authorizedOperations(ctx, ResourceType.TOPIC, name),
           });
         }
         continue;
@@ -90,7 +96,7 @@ export const describeTopicPartitionsHandler: ApiHandler<DescribeTopicPartitionsR
         topicId: t.id,
         isInternal: KAFKA_INTERNAL.has(name) || t.internal,
         partitions,
-        topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
+        topicAuthorizedOperations: authorizedOperations(ctx, ResourceType.TOPIC, name),
       });
       if (upper < t.partitions) {
         nextCursor = { topicName: name, partitionIndex: upper };
@@ -98,7 +104,7 @@ export const describeTopicPartitionsHandler: ApiHandler<DescribeTopicPartitionsR
       }
       remaining -= partitions.length;
     }
-    return { throttleTimeMs: 0, topics: out, nextCursor };
+    return { throttleTimeMs: 0, topics: [...out, ...refused], nextCursor };
   },
   errorResponse(request, errorCode) {
     return {

@@ -6,6 +6,7 @@ import type { EncodeInput } from '../codec/index.js';
 import { type AlterResource, ConfigAdmin } from '../cluster/config-admin.js';
 import type { ApiHandler } from './registry.js';
 import { schemaVersions } from './registry.js';
+import { configResourceRefusal, Op } from './authorize.js';
 
 interface AlterRequest {
   resources: readonly AlterResource[];
@@ -22,10 +23,17 @@ export function alterConfigsHandlerFor<Req extends AlterRequest, Res extends Alt
     ...schemaVersions(apiKey),
     async handle(request, ctx) {
       const admin = new ConfigAdmin(ctx.broker.topics, ctx.broker.cluster, ctx.broker.config);
-      const results = await admin.alter(request.resources, mode, request.validateOnly);
+      // ALTER_CONFIGS on the topic, group or cluster; refused resources are not handed on.
+      const refusals = request.resources.map((r) => configResourceRefusal(ctx, Op.ALTER_CONFIGS, r.resourceType, r.resourceName));
+      const results = await admin.alter(request.resources.filter((_, i) => refusals[i] === null), mode, request.validateOnly);
+      let next = 0;
       return {
         throttleTimeMs: 0,
-        responses: request.resources.map((r, i) => ({ ...results[i], resourceType: r.resourceType, resourceName: r.resourceName })),
+        responses: request.resources.map((r, i) => {
+          const refused = refusals[i];
+          const result = refused === null ? results[next++] : { errorCode: refused, errorMessage: null };
+          return { ...result, resourceType: r.resourceType, resourceName: r.resourceName };
+        }),
       } as EncodeInput<Res>;
     },
     errorResponse(request, errorCode) {

@@ -8,6 +8,7 @@ import type { TopicManager } from '../cluster/topics.js';
 import type { LogManager } from '../log/index.js';
 import type { GroupCoordinator } from '../group/index.js';
 import type { TransactionCoordinator } from '../txn/index.js';
+import type { Authorizer } from '../security/authorizer.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -46,6 +47,8 @@ export interface BrokerServices {
   readonly fetchSessions: FetchSessionCache;
   /** Buffers fetch reads borrow; connections return them once written (src/util/buffer-pool.ts). */
   readonly readBuffers: BufferPool;
+  /** The ACLs (`authorizer.class.name`); null or absent: no authorization. Handlers ask src/api/authorize.ts. */
+  readonly authorizer?: Authorizer | null;
   /** Aborted when the broker begins to shut down: long polls return at once. */
   readonly shutdown: AbortSignal;
 }

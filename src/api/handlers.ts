@@ -36,6 +36,10 @@ export const HANDLERS: readonly HandlerEntry[] = [
   api(49, () => import('./49-alter-client-quotas.js').then((m) => m.alterClientQuotasHandler)),
   api(71, () => import('./71-get-telemetry-subscriptions.js').then((m) => m.getTelemetrySubscriptionsHandler)),
   api(72, () => import('./71-get-telemetry-subscriptions.js').then((m) => m.pushTelemetryHandler)),
+  // Access control (src/security)
+  api(29, () => import('./29-describe-acls.js').then((m) => m.describeAclsHandler)),
+  api(30, () => import('./30-create-acls.js').then((m) => m.createAclsHandler)),
+  api(31, () => import('./31-delete-acls.js').then((m) => m.deleteAclsHandler)),
   // Groups and offsets (src/group)
   api(8, () => import('./08-offset-commit.js').then((m) => m.offsetCommitHandler)),
   api(9, () => import('./09-offset-fetch.js').then((m) => m.offsetFetchHandler)),

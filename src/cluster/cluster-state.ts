@@ -1,7 +1,7 @@
 // The cluster's own metadata on a single node: the cluster id and node id, chosen once and kept,
-// and the topics (name, id, partition count, config overrides). Changes apply in memory at once,
-// in call order, and are persisted as one atomically replaced metadata file; a change's promise
-// resolves once it is durable.
+// the topics (name, id, partition count, config overrides), dynamic broker configs, client quotas
+// and ACLs. Changes apply in memory at once, in call order, and are persisted as one atomically
+// replaced metadata file per kind; a change's promise resolves once it is durable.
 
 import { randomBytes } from 'node:crypto';
 import { randomUuid, type Uuid } from '../codec/uuid.js';
@@ -14,6 +14,21 @@ const IDENTITY_PATH = 'meta/identity.json';
 const TOPICS_PATH = 'meta/topics.json';
 const DYNAMIC_CONFIGS_PATH = 'meta/dynamic-broker-configs.json';
 const CLIENT_QUOTAS_PATH = 'meta/client-quotas.json';
+const ACLS_PATH = 'meta/acls.json';
+
+/**
+ * An access control list entry as stored (Kafka's wire codes; src/security/acl.ts gives them
+ * meaning). The cluster state only keeps the list and makes each change of it durable.
+ */
+export interface StoredAcl {
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permission: number;
+}
 
 /** Dynamic broker configs as text by key: for this broker, and the cluster-wide defaults. */
 export interface DynamicBrokerConfigs {
@@ -44,6 +59,8 @@ export class ClusterState {
   private persistingDynamic: Promise<void> = Promise.resolve();
   private persistingQuotas: Promise<void> = Promise.resolve();
   private topicCreations = 0;
+  private aclList: readonly StoredAcl[] = [];
+  private persistingAcls: Promise<void> = Promise.resolve();
   /** Client quotas (AlterClientQuotas), persisted here; produce/fetch ask it for throttle times. */
   quotas: ClientQuotas = new ClientQuotas();
 
@@ -82,6 +99,8 @@ export class ClusterState {
     const dynamic = await storage.readMeta(DYNAMIC_CONFIGS_PATH);
     if (dynamic !== null) state.dynamic = JSON.parse(dynamic.toString()) as DynamicBrokerConfigs;
     const quotas = await storage.readMeta(CLIENT_QUOTAS_PATH);
+    const acls = await storage.readMeta(ACLS_PATH);
+    if (acls !== null) state.aclList = JSON.parse(acls.toString()) as StoredAcl[];
     state.quotas = new ClientQuotas(quotas === null ? [] : (JSON.parse(quotas.toString()) as QuotaEntry[]), (entries) => state.persistQuotas(entries));
     return state;
   }
@@ -98,6 +117,23 @@ export class ClusterState {
     const write = () => this.storage.writeMeta(DYNAMIC_CONFIGS_PATH, data);
     this.persistingDynamic = this.persistingDynamic.then(write, write);
     return this.persistingDynamic;
+  }
+
+  /** The ACLs (CreateAcls/DeleteAcls), in creation order. */
+  get acls(): readonly StoredAcl[] {
+    return this.aclList;
+  }
+
+  /**
+   * Replaces the whole ACL list: in force at once (the caller reloads its authorizer from `acls`),
+   * durable when the promise resolves. One file holds the list, so a change is all or nothing.
+   */
+  setAcls(acls: readonly StoredAcl[]): Promise<void> {
+    this.aclList = acls.map((a) => ({ ...a }));
+    const data = Buffer.from(JSON.stringify(this.aclList));
+    const write = () => this.storage.writeMeta(ACLS_PATH, data);
+    this.persistingAcls = this.persistingAcls.then(write, write);
+    return this.persistingAcls;
   }
 
   private persistQuotas(entries: QuotaEntry[]): Promise<void> {

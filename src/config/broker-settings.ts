@@ -31,6 +31,10 @@ const oneOf = (...allowed: string[]) => (v: ConfigValue) =>
  * (a test, a laptop, a container with a published port) is reached as localhost.
  */
 export const ADVERTISED_HOST_FOR_ANY_INTERFACE = 'localhost';
+/** The one authorizer Kafka 4 ships and Tributary implements (src/security/acl.ts). */
+export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
+const authorizerClassProblem = (v: ConfigValue) =>
+  v === '' || v === STANDARD_AUTHORIZER ? undefined : `is not an authorizer Tributary has: use ${STANDARD_AUTHORIZER} (ACLs) or leave it empty (no authorization)`;
 
 export const BROKER_SETTINGS: readonly SettingDef[] = [
   // --- identity and listeners
@@ -86,6 +90,10 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'transactional.id.expiration.ms', type: 'int', default: 604800000, kafka: true, check: atLeast(1), doc: 'How long an unused transactional id is kept.' },
   { key: 'producer.id.expiration.ms', type: 'int', default: 86400000, kafka: true, check: atLeast(1), dynamic: true, doc: 'How long the state of an idle producer id is kept.' },
   { key: 'transaction.state.log.num.partitions', type: 'int', default: 50, kafka: true, check: atLeast(1), doc: 'Partitions of __transaction_state.' },
+  // --- access control (src/security)
+  { key: 'authorizer.class.name', type: 'string', default: '', kafka: true, check: authorizerClassProblem, doc: `Empty: no ACLs, every client may do everything. ${STANDARD_AUTHORIZER}: ACLs (CreateAcls, DescribeAcls, DeleteAcls) are enforced on every request.` },
+  { key: 'super.users', type: 'string', default: '', kafka: true, doc: 'Principals that pass every ACL check, separated by semicolons, e.g. User:admin;User:ANONYMOUS.' },
+  { key: 'allow.everyone.if.no.acl.found', type: 'boolean', default: false, kafka: true, doc: 'With an authorizer: allow an action on a resource no ACL names (false denies it).' },
   // --- logging
   { key: 'log.level', type: 'string', default: 'info', kafka: false, flag: 'log-level', check: oneOf('debug', 'info', 'warn', 'error'), doc: 'Least severe log line printed.' },
   { key: 'log.format', type: 'string', default: 'text', kafka: false, flag: 'log-format', check: oneOf('text', 'json'), doc: 'Log lines as text or JSON.' },

@@ -16,6 +16,11 @@ export const AclOperation = {
 } as const;
 export const AclPermission = { UNKNOWN: 0, ANY: 1, DENY: 2, ALLOW: 3 } as const;
 
+/** Is `code` one of the table's values? Kafka reads any other code as UNKNOWN. */
+export function isKnownCode(table: Readonly<Record<string, number>>, code: number): boolean {
+  return Object.values(table).includes(code);
+}
+
 export const WILDCARD_RESOURCE = '*';
 export const WILDCARD_HOST = '*';
 /** The one cluster resource's name. */
@@ -137,6 +142,37 @@ export class AclAuthorizer {
     if (allow !== null) return { allowed: true, rule: `MatchingAcl(${describeAcl(allow)})` };
     if (!anyAcl) return this.options.allowIfNoAcl ? { allowed: true, rule: 'DefaultAllow' } : { allowed: false, rule: 'DefaultDeny' };
     return { allowed: false, rule: 'DefaultDeny' };
+  }
+
+  /**
+   * May the principal do `operation` on at least one resource of the type? (Kafka's
+   * Authorizer.authorizeByResourceType: an idempotent producer needs WRITE on some topic.) Allowed
+   * when a made-up name is allowed (super users, `*`, allow.everyone.if.no.acl.found), else when an
+   * ALLOW of the principal names a literal or prefix that no DENY of it covers; a DENY on `*` denies.
+   */
+  authorizeByResourceType(req: Omit<AuthorizeRequest, 'resourceName'>): boolean {
+    if (this.authorize({ ...req, resourceName: 'hardcode' }).allowed) return true;
+    const principals = new Set([principalToString(req.principal), WILDCARD_PRINCIPAL]);
+    const denyLiteral = new Set<string>();
+    const denyPrefix = new Set<string>();
+    const allows: AclBinding[] = [];
+    for (const acl of this.byType.get(req.resourceType) ?? []) {
+      if (!principals.has(acl.principal)) continue;
+      if (acl.host !== WILDCARD_HOST && acl.host !== req.host) continue;
+      if (acl.operation !== req.operation && acl.operation !== AclOperation.ALL) continue;
+      if (acl.permission === AclPermission.DENY) {
+        if (acl.patternType === PatternType.LITERAL && acl.resourceName === WILDCARD_RESOURCE) return false;
+        (acl.patternType === PatternType.LITERAL ? denyLiteral : denyPrefix).add(acl.resourceName);
+      } else if (acl.permission === AclPermission.ALLOW) {
+        if (acl.patternType === PatternType.LITERAL && acl.resourceName === WILDCARD_RESOURCE) return true;
+        allows.push(acl);
+      }
+    }
+    return allows.some((acl) => {
+      if (acl.patternType === PatternType.LITERAL && denyLiteral.has(acl.resourceName)) return false;
+      for (let i = 1; i <= acl.resourceName.length; i++) if (denyPrefix.has(acl.resourceName.slice(0, i))) return false;
+      return true;
+    });
   }
 }
 
