@@ -523,32 +523,41 @@ async function comparePipelinedProduce(broker: Child, admin: RawConnection, shap
     out(`## Pipelined produce, this build against --baseline-cli ${BASELINE_CLI} (${IN_FLIGHT} in flight per connection,`);
     out(`##   durability fsync default, best of ${ROUNDS} alternated rounds)`);
     let t = 0;
-    const rate = async (target: Child, targetAdmin: RawConnection, s: Shape, acks: number, n: number): Promise<number> => {
+    // Requests/s, and the broker's CPU µs per request (robust to load from other processes).
+    const rate = async (target: Child, targetAdmin: RawConnection, s: Shape, acks: number, n: number): Promise<[number, number]> => {
       const topic = `compare-${t++}`;
       await createTopic(targetAdmin, topic, n);
       const cs = await connect(target.port, n);
+      const cpu0 = cpuMs(target.pid);
       const r = await pump(cs, framesFor(s, topic, n, acks), IN_FLIGHT, okProduce);
+      const cpuUs = ((cpuMs(target.pid) - cpu0) * 1000) / r.total;
       for (const c of cs) c.close();
       await deleteTopic(targetAdmin, topic);
-      return r.reqPerSec;
+      return [r.reqPerSec, cpuUs];
     };
     for (const s of shapes) {
       for (const acks of [1, -1]) {
         for (const n of connCounts) {
-          let mine = 0;
-          let theirs = 0;
+          const mine = { rps: 0, cpu: Infinity };
+          const theirs = { rps: 0, cpu: Infinity };
+          const measure = async (best: typeof mine, target: Child, targetAdmin: RawConnection): Promise<void> => {
+            const [rps, cpu] = await rate(target, targetAdmin, s, acks, n);
+            best.rps = Math.max(best.rps, rps);
+            best.cpu = Math.min(best.cpu, cpu);
+          };
           for (let round = 0; round < ROUNDS; round++) {
             if (round % 2 === 0) {
-              mine = Math.max(mine, await rate(broker, admin, s, acks, n));
-              theirs = Math.max(theirs, await rate(other, otherAdmin, s, acks, n));
+              await measure(mine, broker, admin);
+              await measure(theirs, other, otherAdmin);
             } else {
-              theirs = Math.max(theirs, await rate(other, otherAdmin, s, acks, n));
-              mine = Math.max(mine, await rate(broker, admin, s, acks, n));
+              await measure(theirs, other, otherAdmin);
+              await measure(mine, broker, admin);
             }
           }
           out(
-            `${s.name} × ${String(s.count).padStart(3)}/batch  acks=${String(acks).padStart(2)}  ${String(n).padStart(2)} conn  this ${fmt(mine * s.count).padStart(10)} rec/s` +
-              `  baseline ${fmt(theirs * s.count).padStart(10)} rec/s  = ${pct(mine, theirs).padStart(4)} of baseline`,
+            `${s.name} × ${String(s.count).padStart(3)}/batch  acks=${String(acks).padStart(2)}  ${String(n).padStart(2)} conn  this ${fmt(mine.rps * s.count).padStart(10)} rec/s` +
+              `  baseline ${fmt(theirs.rps * s.count).padStart(10)} rec/s  = ${pct(mine.rps, theirs.rps).padStart(4)} of baseline;` +
+              `  CPU/request ${mine.cpu.toFixed(0)} µs vs ${theirs.cpu.toFixed(0)} µs = ${pct(mine.cpu, theirs.cpu)}`,
           );
         }
       }

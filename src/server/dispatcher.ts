@@ -51,12 +51,16 @@ function errorCodeOf(err: unknown): number {
 
 /** Where one connection's requests stand in their one-at-a-time order. */
 interface ConnectionTurn {
-  /** Resolves when the latest request started or queued has released the connection; null: free. */
-  tail: Promise<void> | null;
+  /** A request holds the turn: it runs (or loads, or waits for visibility) and has not released it. */
+  busy: boolean;
+  /** Requests waiting for the turn, in arrival order (at most max.inflight.requests.per.connection). */
+  readonly waiting: (() => void)[];
   /** Resolves once the records earlier requests appended are visible; null: none pending. */
   visible: Promise<void> | null;
   /** A request answered CLOSE: later requests of the connection are not run. */
   closing: boolean;
+  /** The waiting requests are being started (a release inside one of them must not start another loop). */
+  handingOver: boolean;
 }
 
 const noop = (): void => {};
@@ -100,7 +104,7 @@ export class ApiDispatcher implements RequestDispatcher {
     if (
       handler !== undefined &&
       isApiCodecLoaded(apiKey) &&
-      (turn === undefined || (turn.tail === null && (turn.visible === null || handler.startsBeforeEarlierAppendsVisible === true)))
+      (turn === undefined || (!turn.busy && turn.waiting.length === 0 && (turn.visible === null || handler.startsBeforeEarlierAppendsVisible === true)))
     ) {
       return this.run(handler, header, frame, connection, undefined);
     }
@@ -119,23 +123,14 @@ export class ApiDispatcher implements RequestDispatcher {
   private turnOf(connection: ConnectionInfo): ConnectionTurn {
     let turn = this.turns.get(connection);
     if (turn === undefined) {
-      turn = { tail: null, visible: null, closing: false };
+      turn = { busy: false, waiting: [], visible: null, closing: false, handingOver: false };
       this.turns.set(connection, turn);
     }
     return turn;
   }
 
-  /** Makes the connection's next request wait for `released`. */
-  private occupy(turn: ConnectionTurn, released: Promise<void>): void {
-    turn.tail = released;
-    void released.then(() => {
-      if (turn.tail === released) turn.tail = null;
-    });
-  }
-
   /** Adds appends of a request whose visibility the connection's next non-Produce request waits for. */
-  private addVisible(connection: ConnectionInfo, visible: Promise<unknown>): void {
-    const turn = this.turnOf(connection);
+  private addVisible(turn: ConnectionTurn, visible: Promise<unknown>): void {
     const settled = visible.then(noop, noop);
     const all = turn.visible === null ? settled : Promise.all([turn.visible, settled]).then(noop);
     turn.visible = all;
@@ -144,48 +139,71 @@ export class ApiDispatcher implements RequestDispatcher {
     });
   }
 
-  /** Queues the request behind the connection's earlier ones (and its load); it runs when they have released the connection. */
+  /** The turn is free: starts waiting requests, synchronously, until one keeps it. */
+  private handOver(turn: ConnectionTurn): void {
+    if (turn.handingOver) return;
+    turn.handingOver = true;
+    try {
+      while (!turn.busy && turn.waiting.length > 0) (turn.waiting.shift() as () => void)();
+    } finally {
+      turn.handingOver = false;
+    }
+  }
+
+  /** Queues the request behind the connection's earlier ones; it starts (after its load) once they have released the connection. */
   private runInTurn(header: RequestHeader, frame: Buffer, connection: ConnectionInfo): Promise<DispatchResult> {
     const { apiKey } = header;
     const turn = this.turnOf(connection);
-    const before = turn.tail;
-    let release!: () => void;
-    this.occupy(turn, new Promise<void>((r) => (release = r)));
-    const loaded = this.load(apiKey);
-    const ready = before === null ? loaded : Promise.all([before, loaded]).then(([, handler]) => handler);
-    return ready
-      .then(async (handler) => {
-        if (turn.visible !== null && handler.startsBeforeEarlierAppendsVisible !== true) await turn.visible;
-        return handler;
-      })
-      .then(
-        (handler) => {
-          if (turn.closing) {
-            release();
-            return CLOSE;
-          }
-          return this.run(handler, header, frame, connection, release);
-        },
-        (err: unknown) => {
-          const result = this.reject(connection, `API ${apiKey} failed to load`, err, { correlationId: header.correlationId });
-          release();
-          return result;
-        },
-      );
+    // Loading starts now, beside the wait for the turn.
+    const loaded = this.registry.get(apiKey);
+    const loading = loaded !== undefined && isApiCodecLoaded(apiKey) ? null : this.load(apiKey);
+    loading?.catch(noop);
+    return new Promise<DispatchResult>((resolve) => {
+      const start = (handler: ApiHandler): void => {
+        if (turn.closing) {
+          turn.busy = false;
+          resolve(CLOSE);
+          return;
+        }
+        if (turn.visible !== null && handler.startsBeforeEarlierAppendsVisible !== true) {
+          void turn.visible.then(() => start(handler));
+          return;
+        }
+        try {
+          resolve(this.run(handler, header, frame, connection, turn));
+        } catch (err) {
+          resolve(Promise.reject(err));
+        }
+      };
+      turn.waiting.push(() => {
+        turn.busy = true;
+        if (loading === null) return start(loaded as ApiHandler);
+        loading.then(start, (err: unknown) => {
+          resolve(this.reject(connection, `API ${apiKey} failed to load`, err, { correlationId: header.correlationId }));
+          turn.busy = false;
+          this.handOver(turn);
+        });
+      });
+      this.handOver(turn);
+    });
   }
 
   /**
-   * Runs the request now (its turn has come). `released` is called when it releases the connection;
-   * without one (the connection was free) a request still running makes the next ones wait for it.
+   * Runs the request now (its turn has come; `turn` is given when it was queued). A request not
+   * finished by the time its handler returns keeps the connection's turn until it answers or
+   * releases it (RequestContext.releaseConnection).
    */
-  private run(handler: ApiHandler, header: RequestHeader, frame: Buffer, connection: ConnectionInfo, released: (() => void) | undefined): DispatchResult | Promise<DispatchResult> {
-    let done = false;
-    let onRelease = released;
+  private run(handler: ApiHandler, header: RequestHeader, frame: Buffer, connection: ConnectionInfo, queued: ConnectionTurn | undefined): DispatchResult | Promise<DispatchResult> {
+    let turn = queued;
+    let released = false;
     const release = (visible?: Promise<unknown>): void => {
-      if (done) return;
-      done = true;
-      if (visible !== undefined) this.addVisible(connection, visible);
-      onRelease?.();
+      if (released) return;
+      released = true;
+      if (visible !== undefined) this.addVisible(turn ?? (turn = this.turnOf(connection)), visible);
+      if (turn !== undefined) {
+        turn.busy = false;
+        this.handOver(turn);
+      }
     };
     let result: DispatchResult | Promise<DispatchResult>;
     try {
@@ -200,9 +218,7 @@ export class ApiDispatcher implements RequestDispatcher {
       release();
       return result;
     }
-    if (!done && onRelease === undefined) {
-      this.occupy(this.turnOf(connection), new Promise<void>((r) => (onRelease = r)));
-    }
+    if (!released) (turn ?? (turn = this.turnOf(connection))).busy = true;
     return result.then(
       (r) => {
         this.noteClose(connection, r);
