@@ -1,7 +1,10 @@
 // End-to-end broker benchmark. Run:   npm run bench:broker            (~2-3 min)
 //                                     npm run bench:broker -- --quick (~30 s)
-// Options: --only baseline,produce,fetch,latency,kafkajs,startup (steps to run; default all)
+// Options: --only baseline,produce,compare,fetch,latency,kafkajs,startup (steps to run; default all)
 //          --profile  (run the broker under `node --cpu-prof` and print where its time goes)
+//          --baseline-cli PATH  (the compare step: pipelined produce of this broker against another
+//            build's dist/cli.js, e.g. the base commit's built in a temporary git worktree, alternated
+//            round by round; the step is skipped without it)
 //          BENCH_DIR (default: OS temp dir), BENCH_STEP_MS (length of one measured case).
 //
 // The broker runs as a child process (`node dist/cli.js`), so the load generator here never shares
@@ -26,6 +29,8 @@ const QUICK = args.includes('--quick');
 const PROFILE = args.includes('--profile');
 const onlyArg = args.find((a) => a.startsWith('--only'));
 const ONLY = onlyArg === undefined ? null : new Set((onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(','));
+const baselineArg = args.indexOf('--baseline-cli');
+const BASELINE_CLI = baselineArg >= 0 ? path.resolve(args[baselineArg + 1]) : null;
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? (QUICK ? 1000 : 3000));
 const WARM_MS = Math.min(500, STEP_MS / 4);
 const ROUNDS = QUICK ? 1 : 3;
@@ -98,8 +103,8 @@ function stop(c: Child, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
 
 const BANNER = /Tributary listening on \S*:(\d+)/;
 
-function startBroker(dataDir: string, extraNodeArgs: string[] = []): Promise<Child & { ms: number }> {
-  return spawnUntil([...extraNodeArgs, CLI, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], BANNER, path.join(base, 'broker.log'));
+function startBroker(dataDir: string, extraNodeArgs: string[] = [], cli = CLI): Promise<Child & { ms: number }> {
+  return spawnUntil([...extraNodeArgs, cli, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], BANNER, path.join(base, 'broker.log'));
 }
 
 /** CPU time (user + system) a process has used, in ms (from /proc; 10 ms ticks). */
@@ -258,7 +263,7 @@ async function main(): Promise<void> {
   const dataDir = path.join(base, 'data');
   const profDir = path.join(base, 'prof');
   let broker: (Child & { ms: number }) | null = null;
-  const needBroker = ['produce', 'fetch', 'latency', 'kafkajs'].some(want);
+  const needBroker = ['produce', 'fetch', 'latency', 'kafkajs'].some(want) || (want('compare') && BASELINE_CLI !== null);
   if (needBroker) {
     broker = await startBroker(dataDir, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
     out('');
@@ -335,6 +340,11 @@ async function main(): Promise<void> {
         }
       }
     }
+  }
+
+  // 3b. Pipelined produce against another build (--baseline-cli), alternated round by round.
+  if (broker !== null && admin !== null && want('compare') && BASELINE_CLI !== null) {
+    await comparePipelinedProduce(broker, admin, [small, kib], connCounts);
   }
 
   // 4. Fetch from warm data.
@@ -498,6 +508,64 @@ async function main(): Promise<void> {
   out('');
   out(`# load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   if (!PROFILE) fs.rmSync(base, { recursive: true, force: true });
+}
+
+/**
+ * Pipelined produce (IN_FLIGHT requests per connection, connection i → partition i) on this broker and
+ * on the --baseline-cli build, each with its own data dir, alternated round by round (which goes first
+ * alternates too); the best round of each, and this build's as a ratio of the baseline's.
+ */
+async function comparePipelinedProduce(broker: Child, admin: RawConnection, shapes: Shape[], connCounts: number[]): Promise<void> {
+  const other = await startBroker(path.join(base, 'data-baseline'), [], BASELINE_CLI!);
+  const otherAdmin = await RawConnection.connect(other.port);
+  try {
+    out('');
+    out(`## Pipelined produce, this build against --baseline-cli ${BASELINE_CLI} (${IN_FLIGHT} in flight per connection,`);
+    out(`##   durability fsync default, best of ${ROUNDS} alternated rounds)`);
+    let t = 0;
+    // Requests/s, and the broker's CPU µs per request (robust to load from other processes).
+    const rate = async (target: Child, targetAdmin: RawConnection, s: Shape, acks: number, n: number): Promise<[number, number]> => {
+      const topic = `compare-${t++}`;
+      await createTopic(targetAdmin, topic, n);
+      const cs = await connect(target.port, n);
+      const cpu0 = cpuMs(target.pid);
+      const r = await pump(cs, framesFor(s, topic, n, acks), IN_FLIGHT, okProduce);
+      const cpuUs = ((cpuMs(target.pid) - cpu0) * 1000) / r.total;
+      for (const c of cs) c.close();
+      await deleteTopic(targetAdmin, topic);
+      return [r.reqPerSec, cpuUs];
+    };
+    for (const s of shapes) {
+      for (const acks of [1, -1]) {
+        for (const n of connCounts) {
+          const mine = { rps: 0, cpu: Infinity };
+          const theirs = { rps: 0, cpu: Infinity };
+          const measure = async (best: typeof mine, target: Child, targetAdmin: RawConnection): Promise<void> => {
+            const [rps, cpu] = await rate(target, targetAdmin, s, acks, n);
+            best.rps = Math.max(best.rps, rps);
+            best.cpu = Math.min(best.cpu, cpu);
+          };
+          for (let round = 0; round < ROUNDS; round++) {
+            if (round % 2 === 0) {
+              await measure(mine, broker, admin);
+              await measure(theirs, other, otherAdmin);
+            } else {
+              await measure(theirs, other, otherAdmin);
+              await measure(mine, broker, admin);
+            }
+          }
+          out(
+            `${s.name} × ${String(s.count).padStart(3)}/batch  acks=${String(acks).padStart(2)}  ${String(n).padStart(2)} conn  this ${fmt(mine.rps * s.count).padStart(10)} rec/s` +
+              `  baseline ${fmt(theirs.rps * s.count).padStart(10)} rec/s  = ${pct(mine.rps, theirs.rps).padStart(4)} of baseline;` +
+              `  CPU/request ${mine.cpu.toFixed(0)} µs vs ${theirs.cpu.toFixed(0)} µs = ${pct(mine.cpu, theirs.cpu)}`,
+          );
+        }
+      }
+    }
+  } finally {
+    otherAdmin.close();
+    await stop(other);
+  }
 }
 
 async function deleteTopic(admin: RawConnection, name: string): Promise<void> {

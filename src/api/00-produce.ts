@@ -12,7 +12,10 @@
 // the idempotence/transaction checks of src/txn right before the append (no await in between): a
 // retried batch among the producer's last five is answered with its original offsets, not appended.
 // Produce v12+ from a transactional producer adds the partition to its transaction first (KIP-890
-// transactions V2), where older versions need an AddPartitionsToTxn before.
+// transactions V2), where older versions need an AddPartitionsToTxn before. Once every partition has
+// appended, the request releases its connection (src/server/dispatcher.ts): the next request starts
+// while this one waits for the write or the fsync — except after a failed acks=0 produce, which
+// closes the connection before anything behind it runs.
 
 import {
   ErrorCode,
@@ -48,6 +51,12 @@ import { type ApiHandler, schemaVersions } from './registry.js';
 type PartitionResult = Omit<PartitionProduceResponse, '_unknownTaggedFields' | 'currentLeader'>;
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+
+/** A partition's append is made; `visible` resolves once its records are under the high watermark. */
+interface Appended {
+  visible: Promise<void>;
+}
+
 /** How long a retried batch waits for its original append to become visible. */
 const DUPLICATE_WAIT_MS = 30_000;
 
@@ -65,6 +74,7 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   ...schemaVersions(0),
+  startsBeforeEarlierAppendsVisible: true,
 
   async handle(request, ctx) {
     // ACLs (Kafka's order): WRITE on the transactional id for transactional batches, WRITE on each topic.
@@ -75,6 +85,13 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     const writable = authorizedNames(ctx, Op.WRITE, ResourceType.TOPIC, request.topicData.map((t) => (ctx.apiVersion >= 13 ? topicOf(t)?.name ?? '' : t.name)));
     const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1;
     const pending: Promise<PartitionResult>[][] = [];
+    /** Per partition: once it appended, when those records are visible; or its result when it appended nothing. */
+    const effects: Promise<Appended | PartitionResult>[] = [];
+    const track = (result: Promise<PartitionResult> | PartitionResult, appendedAt: Promise<Appended> | undefined): Promise<PartitionResult> => {
+      const settled = Promise.resolve(result);
+      effects.push(appendedAt === undefined ? settled : Promise.race([appendedAt, settled]));
+      return settled;
+    };
     const topicsOut: { name: string; topicId: string }[] = [];
     for (const topicData of request.topicData) {
       const topic = topicOf(topicData);
@@ -82,15 +99,22 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
       topicsOut.push({ name: topicData.name, topicId: topicData.topicId });
       pending.push(
         topicData.partitionData.map((p) => {
-          if (denied) return Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
-          if (!validAcks) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
+          if (denied) return track(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED), undefined);
+          if (!validAcks) return track(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS), undefined);
           if (topic === undefined) {
-            return Promise.resolve(failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+            return track(failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), undefined);
           }
-          return produceToPartition(topic, p.index, p.records, request.acks, request.transactionalId ?? null, ctx);
+          let appended!: (a: Appended) => void;
+          const appendedAt = new Promise<Appended>((resolve) => (appended = resolve));
+          return track(produceToPartition(topic, p.index, p.records, request.acks, request.transactionalId ?? null, ctx, appended), appendedAt);
         }),
       );
     }
+    void Promise.all(effects).then((done) => {
+      // A failed acks=0 produce closes the connection: nothing behind it may run first.
+      if (request.acks === 0 && done.some((d) => 'errorCode' in d && d.errorCode !== ErrorCode.NONE)) return;
+      ctx.releaseConnection(Promise.all(done.map((d) => ('visible' in d ? d.visible : undefined))));
+    }, () => {}); // a partition that threw fails the request: the connection is released with its answer
     const results = await Promise.all(pending.map((ps) => Promise.all(ps)));
     const throttleTimeMs = recordQuota(request, ctx);
     if (request.acks === 0) {
@@ -147,6 +171,7 @@ async function produceToPartition(
   acks: number,
   transactionalId: string | null,
   ctx: RequestContext,
+  appended: (a: Appended) => void,
 ): Promise<PartitionResult> {
   const { topics, clock } = ctx.broker;
   if (topic.internal) {
@@ -230,7 +255,12 @@ async function produceToPartition(
   }
 
   try {
-    const result = await log.append(batch, { durability: acks === -1 ? undefined : 'os' });
+    let onVisible!: () => void;
+    const visible = new Promise<void>((resolve) => (onVisible = resolve));
+    const appending = log.append(batch, { durability: acks === -1 ? undefined : 'os', onVisible });
+    appending.then(onVisible, onVisible); // a failed append will never be visible: nothing to wait for
+    appended({ visible });
+    const result = await appending;
     return {
       index: partition,
       errorCode: ErrorCode.NONE,

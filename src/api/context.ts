@@ -60,6 +60,14 @@ export interface RequestContext {
   readonly clientId: string | null;
   readonly connection: ConnectionInfo;
   readonly broker: BrokerServices;
+  /**
+   * A connection's requests run one at a time, in order (Kafka mutes a channel until the response is
+   * sent): the next one starts when this one has answered. A handler whose effects are all applied
+   * while it still waits for something no request can observe (Produce waiting for an fsync) calls
+   * this to let the next request start now. `visible` resolves once those effects can be seen (the
+   * appended records are under the high watermark): requests other than Produce start only then.
+   */
+  readonly releaseConnection: (visible?: Promise<unknown>) => void;
 }
 
 /** Handler answers that are not a response body. */

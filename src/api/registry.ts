@@ -18,6 +18,13 @@ export interface ApiHandler<Req = any, Res = any> {
    * error code. Without it, an unexpected failure closes the connection.
    */
   errorResponse?(request: Req, errorCode: number, ctx: RequestContext): Res;
+  /**
+   * Produce only: starts once the connection's previous request released it, without waiting for the
+   * records earlier requests appended to become visible. It reads no high watermark (a retried batch
+   * waits for its original itself) and its appends keep their order, so pipelined produce requests
+   * still share writes and fsyncs. Every other request waits until those records are visible.
+   */
+  readonly startsBeforeEarlierAppendsVisible?: boolean;
 }
 
 /** An API in the list: its version range, known without loading the handler, and how to load it. */

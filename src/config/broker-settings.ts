@@ -76,7 +76,7 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'socket.request.max.bytes', type: 'int', default: 104857600, kafka: true, check: atLeast(1), doc: 'Largest request frame; a larger one closes the connection.' },
   { key: 'connections.max.idle.ms', type: 'long', default: 600000, kafka: true, doc: 'Idle connections are closed after this long.' },
   { key: 'queued.max.request.bytes', type: 'long', default: 536870912, kafka: true, check: atLeast(1), doc: 'Bytes of requests held in memory across connections before reading pauses (Kafka: -1, unbounded).' },
-  { key: 'max.inflight.requests.per.connection', type: 'int', default: 64, kafka: false, check: atLeast(1), doc: 'Requests of one connection handled at once before reading pauses.' },
+  { key: 'max.inflight.requests.per.connection', type: 'int', default: 64, kafka: false, check: atLeast(1), doc: 'Requests of one connection read ahead (queued or awaiting their answer) before reading pauses; they run one at a time.' },
   // --- groups
   { key: 'group.initial.rebalance.delay.ms', type: 'int', default: 3000, kafka: true, check: atLeast(0), doc: 'How long the first rebalance of an empty group waits for more members.' },
   { key: 'group.min.session.timeout.ms', type: 'int', default: 6000, kafka: true, doc: 'Smallest session timeout a member may ask for.' },

@@ -27,18 +27,19 @@
  *   pool.openCount: open file descriptors (bounded by maxOpenFiles); defaults: LogConfig; cleaner.lastStats
  *
  * PartitionLog (topic, partition, config: LogConfig)
- *   append(records: Buffer, opts?: { leaderEpoch?: number; durability?: 'fsync' | 'os'; validate?: boolean }): Promise<AppendResult>
+ *   append(records: Buffer, opts?: { leaderEpoch?: number; durability?: 'fsync' | 'os'; validate?: boolean; onVisible?: () => void }): Promise<AppendResult>
  *     records: one or more v2 batches. Base offsets, partition leader epoch (opts.leaderEpoch ?? the epoch set by
  *     setLeaderEpoch) and, for message.timestamp.type=LogAppendTime, the append time are patched in place,
  *     synchronously and in call order. AppendResult { baseOffset, lastOffset, logAppendTime (-1 for CreateTime),
  *     logStartOffset }, resolved at the durability point: 'fsync' after fdatasync (group commit: concurrent
- *     appends share fsyncs), 'os' after the write. Rejects InvalidRecordsError for bytes that are not whole v2 batches.
+ *     appends share fsyncs), 'os' after the write. opts.onVisible: called once the records are visible (written), or
+ *     will never be (failed). Rejects InvalidRecordsError for bytes that are not whole v2 batches.
  *   read(fetchOffset, maxBytes, { minOneBatch: boolean; upperBound?: number = highWatermark }): Promise<ReadResult>
  *     ReadResult { buffers: Buffer[] (whole stored batches from the one containing fetchOffset, ready for writev),
  *     bytes, nextOffset, highWatermark, lastStableOffset, logStartOffset, logEndOffset }. One segment per call,
  *     positional reads of at most maxBytes (or the first batch) plus an index-interval scan.
  *     OffsetOutOfRangeError when fetchOffset < logStartOffset or > logEndOffset; empty when ≥ upperBound.
- *   logStartOffset, logEndOffset, highWatermark (durable end: fsynced for 'fsync', written for 'os'),
+ *   logStartOffset, logEndOffset, highWatermark (written end, in the page cache: visible at once, fsynced or not),
  *   lastStableOffset (min(HW, first offset of an open or not-yet-stable transaction)), leaderEpoch,
  *   isOffline, offlineReason, isClosed, size, segmentCount, segmentBases(), needsCheckpoint, hasUnflushed
  *   offsetForTimestamp(ts, { upperBound? = HW }): Promise<{ offset, timestamp, leaderEpoch } | null>

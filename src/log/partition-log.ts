@@ -5,6 +5,12 @@
 // State changes happen synchronously on append (one logical writer); the bytes then go through a
 // per-partition write queue (coalesced writev) and, for durability 'fsync', a sync loop in which
 // many appends share one fdatasync. Nothing awaits in the middle of a state change.
+//
+// The high watermark follows the write, not the fsync: a record is visible to Fetch and ListOffsets
+// once its bytes are in the page cache, as on a one-replica Kafka (whose high watermark moves on the
+// append itself). What survives a crash of the process is what was written, so nothing a consumer
+// saw is lost to one; an OS crash or power cut can lose what was written but not yet fsynced, which
+// is why acks=all (durability 'fsync') is answered only after the fsync.
 
 import {
   LOG_OVERHEAD,
@@ -57,6 +63,12 @@ export interface AppendOptions {
   leaderEpoch?: number;
   /** Overrides the topic's durability for this append (e.g. 'os' for acks=1). */
   durability?: Durability;
+  /**
+   * Called once the appended records are visible (the high watermark passed them), or once they never
+   * will be (the append failed or was truncated). With durability 'fsync' that is before the promise
+   * resolves; with 'os' at the same moment.
+   */
+  onVisible?: () => void;
   /** Re-check each batch's CRC-32C and client rules before appending (the API layer normally did). */
   validate?: boolean;
 }
@@ -423,7 +435,7 @@ export class PartitionLog {
   get logEndOffset(): number {
     return this._logEndOffset;
   }
-  /** Offsets below it are durable per the durability policy and visible to consumers. */
+  /** Offsets below it are written (in the page cache) and visible to consumers, whatever the durability policy. */
   get highWatermark(): number {
     return this._highWatermark;
   }
@@ -552,6 +564,9 @@ export class PartitionLog {
       if ((opts.durability ?? this.config.durability) === 'fsync') this.syncWaiters.push(w);
       else this.osWaiters.push(w);
     });
+    const onVisible = opts.onVisible;
+    // osWaiters are released once the bytes are written, i.e. once the high watermark passed them.
+    if (onVisible !== undefined) this.osWaiters.push({ endOffset: next, result, resolve: () => onVisible(), reject: () => onVisible() });
     this.queue.push({ kind: 'data', seg, buf: records, end: position, endOffset: next });
     this.kickWrite();
     return promise;
@@ -593,9 +608,11 @@ export class PartitionLog {
   private kickWrite(): void {
     if (this.writing || this.offlineError) return;
     this.writing = true;
-    // Start on a microtask: appends made in the same tick (e.g. appenders woken together by one fsync)
-    // then go out in one writev and one fsync.
-    queueMicrotask(() => void this.writeLoop());
+    // Start once this tick's promise jobs have run (a nextTick queued from a microtask runs after the
+    // microtask queue drains): appends made in the same tick (appenders woken together by one fsync,
+    // pipelined Produce requests handed the connection one after the other) go out in one writev and
+    // one fsync.
+    queueMicrotask(() => process.nextTick(() => void this.writeLoop()));
   }
 
   private async writeLoop(): Promise<void> {
@@ -653,14 +670,13 @@ export class PartitionLog {
   }
 
   private onWritten(): void {
+    // Visible first, then answered: an acks=1 producer told "written" finds its records at once.
+    this.advanceHighWatermark(this.writtenOffset);
     while (this.osWaiters.length > 0 && (this.osWaiters.peek() as Waiter).endOffset <= this.writtenOffset) {
       const w = this.osWaiters.shift() as Waiter;
       w.resolve(w.result);
     }
-    if (this.config.durability === 'os') {
-      this.advanceHighWatermark(this.writtenOffset);
-      if (this.unflushedMessages >= this.config.flushMessages) this.requestSync().catch(() => {});
-    }
+    if (this.config.durability === 'os' && this.unflushedMessages >= this.config.flushMessages) this.requestSync().catch(() => {});
     // Group commit: while more writes are queued, write them first so one fsync covers them all — but
     // not forever: under a continuous stream of writes, sync after the next round anyway.
     this.writesSinceSyncStart++;
@@ -701,7 +717,6 @@ export class PartitionLog {
           const w = this.syncWaiters.shift() as Waiter;
           w.resolve(w.result);
         }
-        if (this.config.durability === 'fsync') this.advanceHighWatermark(this.syncedOffset);
         this.kickSync();
       },
       (err) => {
@@ -1333,10 +1348,7 @@ export class PartitionLog {
   updateConfig(input: LogConfigInput, base?: LogConfig): void {
     const before = this.config.durability;
     this.config = parseLogConfig(input, base ?? this.config);
-    if (before !== this.config.durability) {
-      if (this.config.durability === 'os') this.advanceHighWatermark(this.writtenOffset);
-      this.kickSync();
-    }
+    if (before !== this.config.durability) this.kickSync();
   }
 
   /** Flushes, checkpoints and closes; later calls fail with LogClosedError. */

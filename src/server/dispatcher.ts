@@ -4,13 +4,23 @@
 // except ApiVersions, which answers an unsupported version with UNSUPPORTED_VERSION in a v0 body
 // with only its own version range (KIP-511, as Kafka), so clients retry at a version we serve.
 //
+// Requests of one connection run one at a time, in request order, as Kafka runs them: its
+// SocketServer mutes a channel once a request is read and unmutes it when the response is sent, so
+// whatever a request did (an append, an offset commit, a join) is seen by the connection's next
+// request, and a long-poll Fetch or a JoinGroup wait holds the requests behind it. Responses leave in
+// request order anyway (the connection's slots); what this adds is that request k+1 starts only
+// when request k has answered — or has released the connection earlier (RequestContext
+// .releaseConnection): Produce does once its appends are made, while it waits for the page cache or
+// the fsync (acks=all), so a pipelining producer keeps one writev and one fsync for many requests.
+// Nothing can tell that wait from Kafka's: a later Produce appends after it (in order), and any
+// other later request starts only once those records are visible (under the high watermark). After
+// a request answers CLOSE, the connection's later requests are not run (Kafka closes the channel).
+//
 // The codec and the handler of an API are loaded when its first request arrives
 // (src/codec/api-codecs.ts, src/api/registry.ts), so the broker starts without compiling 77 APIs'
 // codecs and 40-odd handler modules; the version check needs neither (the handler list knows the
-// ranges). Until the loads resolve, later requests of the same connection wait behind that request:
-// handlers still start in request order, and responses leave in request order anyway (the
-// connection's slots). Once everything a request needs is loaded and nothing waits, dispatch is
-// synchronous.
+// ranges). A request waiting for its load waits in its connection's turn like any other. Once
+// everything a request needs is loaded and its connection is free, dispatch is synchronous.
 
 import {
   CodecError,
@@ -39,15 +49,24 @@ function errorCodeOf(err: unknown): number {
   return typeof code === 'number' ? code : ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 
+/** Where one connection's requests stand in their one-at-a-time order. */
+interface ConnectionTurn {
+  /** A request holds the turn: it runs (or loads, or waits for visibility) and has not released it. */
+  busy: boolean;
+  /** Requests waiting for the turn, in arrival order (at most max.inflight.requests.per.connection). */
+  readonly waiting: (() => void)[];
+  /** Resolves once the records earlier requests appended are visible; null: none pending. */
+  visible: Promise<void> | null;
+  /** A request answered CLOSE: later requests of the connection are not run. */
+  closing: boolean;
+  /** The waiting requests are being started (a release inside one of them must not start another loop). */
+  handingOver: boolean;
+}
+
+const noop = (): void => {};
+
 export class ApiDispatcher implements RequestDispatcher {
-  /**
-   * Per connection, the latest request waiting for its codec or handler to load (or behind one that
-   * is): the next request of that connection starts after it, as on the fast path. A Fetch pipelined
-   * behind the first Produce must not start before that Produce has.
-   */
-  private readonly waitingForLoad = new WeakMap<ConnectionInfo, Promise<void>>();
-  /** Connections with an entry in `waitingForLoad`; while 0, a request skips the lookup. */
-  private connectionsWaiting = 0;
+  private readonly turns = new WeakMap<ConnectionInfo, ConnectionTurn>();
 
   constructor(
     private readonly registry: HandlerRegistry,
@@ -56,6 +75,8 @@ export class ApiDispatcher implements RequestDispatcher {
   ) {}
 
   dispatch(frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+    const turn = this.turns.get(connection);
+    if (turn?.closing) return CLOSE;
     let header;
     try {
       header = decodeRequestHeader(frame);
@@ -73,14 +94,21 @@ export class ApiDispatcher implements RequestDispatcher {
           conn: connection.id,
           apiVersion,
         });
+        // Reads nothing any request changes: no need to wait for its turn.
         if (isApiCodecLoaded(API_VERSIONS)) return this.unsupportedApiVersions(correlationId);
         return loadApiCodec(API_VERSIONS).then(() => this.unsupportedApiVersions(correlationId));
       }
       return this.reject(connection, `unsupported version ${apiVersion} of API ${apiKey}`, undefined, { correlationId });
     }
     const handler = this.registry.get(apiKey);
-    if (handler !== undefined && this.connectionsWaiting === 0 && isApiCodecLoaded(apiKey)) return this.handle(handler, header, frame, connection);
-    return this.handleInTurn(header, frame, connection);
+    if (
+      handler !== undefined &&
+      isApiCodecLoaded(apiKey) &&
+      (turn === undefined || (!turn.busy && turn.waiting.length === 0 && (turn.visible === null || handler.startsBeforeEarlierAppendsVisible === true)))
+    ) {
+      return this.run(handler, header, frame, connection, undefined);
+    }
+    return this.runInTurn(header, frame, connection);
   }
 
   /**
@@ -97,35 +125,122 @@ export class ApiDispatcher implements RequestDispatcher {
     });
   }
 
-  /** Handles the request once its codec and handler are loaded and the connection's earlier waiting requests have started. */
-  private handleInTurn(header: RequestHeader, frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+  private turnOf(connection: ConnectionInfo): ConnectionTurn {
+    let turn = this.turns.get(connection);
+    if (turn === undefined) {
+      turn = { busy: false, waiting: [], visible: null, closing: false, handingOver: false };
+      this.turns.set(connection, turn);
+    }
+    return turn;
+  }
+
+  /** Adds appends of a request whose visibility the connection's next non-Produce request waits for. */
+  private addVisible(turn: ConnectionTurn, visible: Promise<unknown>): void {
+    const settled = visible.then(noop, noop);
+    const all = turn.visible === null ? settled : Promise.all([turn.visible, settled]).then(noop);
+    turn.visible = all;
+    void all.then(() => {
+      if (turn.visible === all) turn.visible = null;
+    });
+  }
+
+  /** The turn is free: starts waiting requests, synchronously, until one keeps it. */
+  private handOver(turn: ConnectionTurn): void {
+    if (turn.handingOver) return;
+    turn.handingOver = true;
+    try {
+      while (!turn.busy && turn.waiting.length > 0) (turn.waiting.shift() as () => void)();
+    } finally {
+      turn.handingOver = false;
+    }
+  }
+
+  /** Queues the request behind the connection's earlier ones; it starts (after its load) once they have released the connection. */
+  private runInTurn(header: RequestHeader, frame: Buffer, connection: ConnectionInfo): Promise<DispatchResult> {
     const { apiKey } = header;
-    const before = this.connectionsWaiting > 0 ? this.waitingForLoad.get(connection) : undefined;
+    const turn = this.turnOf(connection);
+    // Loading starts now, beside the wait for the turn.
     const loaded = this.registry.get(apiKey);
-    if (before === undefined && loaded !== undefined && isApiCodecLoaded(apiKey)) return this.handle(loaded, header, frame, connection);
-    const load = (): Promise<ApiHandler> => this.load(apiKey);
-    let result: DispatchResult | Promise<DispatchResult> = CLOSE;
-    // Never rejects, so the next request's chain always runs.
-    const started = (before === undefined ? load() : before.then(load)).then(
-      (handler) => {
-        try {
-          result = this.handle(handler, header, frame, connection);
-        } catch (err) {
-          result = Promise.reject(err);
+    const loading = loaded !== undefined && isApiCodecLoaded(apiKey) ? null : this.load(apiKey);
+    loading?.catch(noop);
+    return new Promise<DispatchResult>((resolve) => {
+      const start = (handler: ApiHandler): void => {
+        if (turn.closing) {
+          turn.busy = false;
+          resolve(CLOSE);
+          return;
         }
+        if (turn.visible !== null && handler.startsBeforeEarlierAppendsVisible !== true) {
+          void turn.visible.then(() => start(handler));
+          return;
+        }
+        try {
+          resolve(this.run(handler, header, frame, connection, turn));
+        } catch (err) {
+          resolve(Promise.reject(err));
+        }
+      };
+      turn.waiting.push(() => {
+        turn.busy = true;
+        if (loading === null) return start(loaded as ApiHandler);
+        loading.then(start, (err: unknown) => {
+          resolve(this.reject(connection, `API ${apiKey} failed to load`, err, { correlationId: header.correlationId }));
+          turn.busy = false;
+          this.handOver(turn);
+        });
+      });
+      this.handOver(turn);
+    });
+  }
+
+  /**
+   * Runs the request now (its turn has come; `turn` is given when it was queued). A request not
+   * finished by the time its handler returns keeps the connection's turn until it answers or
+   * releases it (RequestContext.releaseConnection).
+   */
+  private run(handler: ApiHandler, header: RequestHeader, frame: Buffer, connection: ConnectionInfo, queued: ConnectionTurn | undefined): DispatchResult | Promise<DispatchResult> {
+    let turn = queued;
+    let released = false;
+    const release = (visible?: Promise<unknown>): void => {
+      if (released) return;
+      released = true;
+      if (visible !== undefined) this.addVisible(turn ?? (turn = this.turnOf(connection)), visible);
+      if (turn !== undefined) {
+        turn.busy = false;
+        this.handOver(turn);
+      }
+    };
+    let result: DispatchResult | Promise<DispatchResult>;
+    try {
+      result = this.handle(handler, header, frame, connection, release);
+    } catch (err) {
+      this.noteClose(connection, CLOSE);
+      release();
+      throw err;
+    }
+    if (!(result instanceof Promise)) {
+      this.noteClose(connection, result);
+      release();
+      return result;
+    }
+    if (!released) (turn ?? (turn = this.turnOf(connection))).busy = true;
+    return result.then(
+      (r) => {
+        this.noteClose(connection, r);
+        release();
+        return r;
       },
       (err: unknown) => {
-        result = this.reject(connection, `API ${apiKey} failed to load`, err, { correlationId: header.correlationId });
+        this.noteClose(connection, CLOSE);
+        release();
+        throw err;
       },
     );
-    if (before === undefined) this.connectionsWaiting++;
-    this.waitingForLoad.set(connection, started);
-    void started.then(() => {
-      if (this.waitingForLoad.get(connection) !== started) return; // a later request now holds the turn
-      this.waitingForLoad.delete(connection);
-      this.connectionsWaiting--;
-    });
-    return started.then(() => result);
+  }
+
+  /** After a CLOSE answer nothing more of the connection runs. */
+  private noteClose(connection: ConnectionInfo, result: DispatchResult): void {
+    if (result === CLOSE) this.turnOf(connection).closing = true;
   }
 
   /** Loads the API's codec and its handler side by side (each resolves at once once loaded). */
@@ -134,7 +249,13 @@ export class ApiDispatcher implements RequestDispatcher {
   }
 
   /** Decodes the body (its codec is loaded), runs the handler and encodes its answer. */
-  private handle(handler: ApiHandler, header: RequestHeader, frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+  private handle(
+    handler: ApiHandler,
+    header: RequestHeader,
+    frame: Buffer,
+    connection: ConnectionInfo,
+    releaseConnection: (visible?: Promise<unknown>) => void,
+  ): DispatchResult | Promise<DispatchResult> {
     const { apiKey, apiVersion, correlationId } = header;
     let request: unknown;
     try {
@@ -149,6 +270,7 @@ export class ApiDispatcher implements RequestDispatcher {
       clientId: header.clientId,
       connection,
       broker: this.services,
+      releaseConnection,
     };
     let result;
     try {
@@ -197,6 +319,7 @@ export class ApiDispatcher implements RequestDispatcher {
   }
 
   private reject(connection: ConnectionInfo, reason: string, err?: unknown, fields: Record<string, unknown> = {}): DispatchResult {
+    this.noteClose(connection, CLOSE);
     const detail = err instanceof CodecError ? err.message : err instanceof Error ? err.message : undefined;
     this.logger.warn(`closing connection: ${reason}`, {
       conn: connection.id,

@@ -138,11 +138,14 @@ describe('codec loading', () => {
     const conn = (id: number): ConnectionInfo => ({ id, remoteAddress: '127.0.0.1', remotePort: id, listenerName: 'PLAINTEXT', attributes: new Map() });
     const one = conn(1);
     const two = conn(2);
-    // A version the list does not advertise is refused without loading anything.
-    expect(d.dispatch(frame(ApiKey.Metadata, 13, 0, { topics: null }), one)).toBe(CLOSE);
+    // A version the list does not advertise is refused without loading anything; nothing behind it
+    // on that connection runs (it closes).
+    const refused = conn(8);
+    expect(d.dispatch(frame(ApiKey.Metadata, 13, 0, { topics: null }), refused)).toBe(CLOSE);
     expect(imports).toHaveLength(0);
-    // A failed import closes the connection; the next request imports again.
-    const failed = d.dispatch(frame(ApiKey.Metadata, 12, 0, { topics: null }), one);
+    expect(d.dispatch(frame(ApiKey.ApiVersions, 3, 1, {}), refused)).toBe(CLOSE);
+    // A failed import closes the connection; the next request (of a new connection) imports again.
+    const failed = d.dispatch(frame(ApiKey.Metadata, 12, 0, { topics: null }), conn(9));
     expect(imports).toHaveLength(1);
     imports[0].reject(new Error('import failed'));
     expect(await failed).toBe(CLOSE);
