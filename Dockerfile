@@ -37,6 +37,8 @@ VOLUME ["/data"]
 EXPOSE 9092
 # The healthcheck finds the listener as the broker did: TRIBUTARY_* settings (TRIBUTARY_PORT,
 # TRIBUTARY_LISTENERS, a TRIBUTARY_CONFIG file) and the flags given after the image name (PID 1's).
+# With metrics.listener set (e.g. -e TRIBUTARY_METRICS_LISTENER=http://0.0.0.0:9644 for Prometheus) it
+# asks that listener's /readyz instead: unhealthy while logs recover or groups load, not only when down.
 HEALTHCHECK --interval=10s --timeout=6s --start-period=5s --retries=3 CMD ["node", "dist/cli.js", "healthcheck"]
 # Node itself is PID 1 (no npm, no shell in between), so `docker stop` reaches the broker: the first
 # SIGTERM shuts it down cleanly, a second one ends it at once.

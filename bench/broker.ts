@@ -1,10 +1,11 @@
 // End-to-end broker benchmark. Run:   npm run bench:broker            (~2-3 min)
 //                                     npm run bench:broker -- --quick (~30 s)
-// Options: --only baseline,produce,compare,fetch,latency,kafkajs,startup (steps to run; default all)
+// Options: --only baseline,produce,compare,metrics,fetch,latency,kafkajs,startup (steps to run; default all)
 //          --profile  (run the broker under `node --cpu-prof` and print where its time goes)
 //          --baseline-cli PATH  (the compare step: pipelined produce of this broker against another
 //            build's dist/cli.js, e.g. the base commit's built in a temporary git worktree, alternated
 //            round by round; the step is skipped without it)
+//          (the metrics step: the same alternated produce, against this build with metrics.listener set)
 //          BENCH_DIR (default: OS temp dir), BENCH_STEP_MS (length of one measured case).
 //
 // The broker runs as a child process (`node dist/cli.js`), so the load generator here never shares
@@ -103,8 +104,8 @@ function stop(c: Child, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
 
 const BANNER = /Tributary listening on \S*:(\d+)/;
 
-function startBroker(dataDir: string, extraNodeArgs: string[] = [], cli = CLI): Promise<Child & { ms: number }> {
-  return spawnUntil([...extraNodeArgs, cli, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], BANNER, path.join(base, 'broker.log'));
+function startBroker(dataDir: string, extraNodeArgs: string[] = [], cli = CLI, brokerArgs: string[] = []): Promise<Child & { ms: number }> {
+  return spawnUntil([...extraNodeArgs, cli, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...brokerArgs], BANNER, path.join(base, 'broker.log'));
 }
 
 /** CPU time (user + system) a process has used, in ms (from /proc; 10 ms ticks). */
@@ -263,7 +264,7 @@ async function main(): Promise<void> {
   const dataDir = path.join(base, 'data');
   const profDir = path.join(base, 'prof');
   let broker: (Child & { ms: number }) | null = null;
-  const needBroker = ['produce', 'fetch', 'latency', 'kafkajs'].some(want) || (want('compare') && BASELINE_CLI !== null);
+  const needBroker = ['produce', 'metrics', 'fetch', 'latency', 'kafkajs'].some(want) || (want('compare') && BASELINE_CLI !== null);
   if (needBroker) {
     broker = await startBroker(dataDir, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
     out('');
@@ -345,6 +346,11 @@ async function main(): Promise<void> {
   // 3b. Pipelined produce against another build (--baseline-cli), alternated round by round.
   if (broker !== null && admin !== null && want('compare') && BASELINE_CLI !== null) {
     await comparePipelinedProduce(broker, admin, [small, kib], connCounts);
+  }
+
+  // 3c. The cost of metrics on the produce path (goal: at most 3% of throughput).
+  if (broker !== null && admin !== null && want('metrics')) {
+    await compareMetricsProduce(broker, admin, [small, kib], connCounts);
   }
 
   // 4. Fetch from warm data.
@@ -517,10 +523,35 @@ async function main(): Promise<void> {
  */
 async function comparePipelinedProduce(broker: Child, admin: RawConnection, shapes: Shape[], connCounts: number[]): Promise<void> {
   const other = await startBroker(path.join(base, 'data-baseline'), [], BASELINE_CLI!);
-  const otherAdmin = await RawConnection.connect(other.port);
+  await compareProduce(broker, admin, other, `this build against --baseline-cli ${BASELINE_CLI}`, 'this', 'baseline', shapes, connCounts);
+}
+
+/**
+ * The cost of metrics on the produce path: this build with metrics.listener set ('on') against the
+ * broker under test ('off'), alternated as the compare step does.
+ */
+async function compareMetricsProduce(broker: Child, admin: RawConnection, shapes: Shape[], connCounts: number[]): Promise<void> {
+  const withMetrics = await startBroker(path.join(base, 'data-metrics'), [], CLI, ['--metrics.listener', 'http://127.0.0.1:0']);
+  await compareProduce(withMetrics, await RawConnection.connect(withMetrics.port), broker, 'metrics on (metrics.listener set) against off', 'on', 'off', shapes, connCounts, admin);
+}
+
+/** Pipelined produce on `broker` and on `other` (stopped at the end), alternated round by round. */
+async function compareProduce(
+  broker: Child,
+  admin: RawConnection,
+  other: Child,
+  title: string,
+  mineName: string,
+  theirName: string,
+  shapes: Shape[],
+  connCounts: number[],
+  otherAdminGiven?: RawConnection,
+): Promise<void> {
+  const otherAdmin = otherAdminGiven ?? (await RawConnection.connect(other.port));
+  const stopped = otherAdminGiven === undefined ? other : broker;
   try {
     out('');
-    out(`## Pipelined produce, this build against --baseline-cli ${BASELINE_CLI} (${IN_FLIGHT} in flight per connection,`);
+    out(`## Pipelined produce, ${title} (${IN_FLIGHT} in flight per connection,`);
     out(`##   durability fsync default, best of ${ROUNDS} alternated rounds)`);
     let t = 0;
     // Requests/s, and the broker's CPU µs per request (robust to load from other processes).
@@ -555,16 +586,16 @@ async function comparePipelinedProduce(broker: Child, admin: RawConnection, shap
             }
           }
           out(
-            `${s.name} × ${String(s.count).padStart(3)}/batch  acks=${String(acks).padStart(2)}  ${String(n).padStart(2)} conn  this ${fmt(mine.rps * s.count).padStart(10)} rec/s` +
-              `  baseline ${fmt(theirs.rps * s.count).padStart(10)} rec/s  = ${pct(mine.rps, theirs.rps).padStart(4)} of baseline;` +
+            `${s.name} × ${String(s.count).padStart(3)}/batch  acks=${String(acks).padStart(2)}  ${String(n).padStart(2)} conn  ${mineName} ${fmt(mine.rps * s.count).padStart(10)} rec/s` +
+              `  ${theirName} ${fmt(theirs.rps * s.count).padStart(10)} rec/s  = ${((100 * mine.rps) / theirs.rps).toFixed(1).padStart(5)}% of ${theirName};` +
               `  CPU/request ${mine.cpu.toFixed(0)} µs vs ${theirs.cpu.toFixed(0)} µs = ${pct(mine.cpu, theirs.cpu)}`,
           );
         }
       }
     }
   } finally {
-    otherAdmin.close();
-    await stop(other);
+    (otherAdminGiven === undefined ? otherAdmin : admin).close();
+    await stop(stopped);
   }
 }
 

@@ -15,6 +15,12 @@ import { Authorizer } from './security/authorizer.js';
 import type { BrokerServices } from './api/context.js';
 import { FetchSessionCache } from './api/fetch-sessions.js';
 import { HandlerRegistry } from './api/registry.js';
+import { apiInfo, errorInfo } from './codec/index.js';
+import { parseMetricsAddress } from './metrics/address.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { MetricsServer } from './metrics/http.js';
+import { startStatsLog } from './metrics/stats-log.js';
+import { brokerStateSource } from './broker-state.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
 import { DataDirInUseError, openStorage, type Storage } from './storage/index.js';
@@ -57,6 +63,8 @@ export interface RunningBroker {
   readonly dataLocation: string;
   readonly config: BrokerConfig;
   readonly services: BrokerServices;
+  /** http://HOST:PORT of /metrics, /healthz and /readyz (metrics.listener), or null when it is off. */
+  readonly metricsUrl: string | null;
   /** Stops accepting, finishes in-flight requests, flushes, writes the clean-shutdown marker. */
   close(): Promise<void>;
 }
@@ -98,6 +106,7 @@ export async function startBrokerWithConfig(
   }
   // Fetches read into recycled buffers, handed back by the connection once written (util/buffer-pool.ts).
   const readBuffers = new BufferPool({ maxFreeBytes: READ_BUFFER_POOL_BYTES });
+  const { metrics, metricsServer, readiness } = buildMetrics(config, logger);
   const server = new Server({
     host: config.listener.host,
     port: config.listener.port,
@@ -108,6 +117,7 @@ export async function startBrokerWithConfig(
     memoryBudgetBytes: config.int('queued.max.request.bytes'),
     readBuffers,
     logger: logger.child('server'),
+    metrics,
   });
   const cleanups: (() => Promise<void>)[] = [
     async () => {
@@ -117,6 +127,12 @@ export async function startBrokerWithConfig(
   ];
   try {
     const port = await server.listen();
+    // Bound before recovery: /readyz answers 503 while the logs and coordinators load.
+    await metricsServer?.listen();
+    cleanups.push(async () => {
+      metrics?.close();
+      await metricsServer?.close();
+    });
     signal?.throwIfAborted();
     await storage.create?.();
     if (lock === undefined) lock = await lockStorage(storage, logger);
@@ -142,7 +158,9 @@ export async function startBrokerWithConfig(
       defaults: toLogConfig(resolveTopicConfig({}, config)),
       configFor: (topic) => logConfigFromCluster(cluster, config, topic),
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+      onSync: metrics && ((ms, appends) => metrics.fsynced(ms, appends)),
     });
+    readiness.logs = true;
     cleanups.unshift(() => logs.close());
     signal?.throwIfAborted();
     const topics = new TopicManager(cluster, logs, config, logger.child('topics'));
@@ -156,7 +174,10 @@ export async function startBrokerWithConfig(
     });
     cleanups.unshift(() => groups.close());
     // Replays __consumer_offsets; group requests answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
-    groups.load().catch((err: unknown) => logger.error('loading groups failed', { error: String(err) }));
+    groups.load().then(
+      () => (readiness.groups = true),
+      (err: unknown) => logger.error('loading groups failed', { error: String(err) }),
+    );
     const txn = new TransactionCoordinator({
       clock,
       logger: logger.child('txn'),
@@ -175,7 +196,10 @@ export async function startBrokerWithConfig(
       await txn.close();
     });
     // Replays __transaction_state and completes transactions a crash left half-way through commit/abort.
-    txn.load().catch((err: unknown) => logger.error('loading transactions failed', { error: String(err) }));
+    txn.load().then(
+      () => (readiness.transactions = true),
+      (err: unknown) => logger.error('loading transactions failed', { error: String(err) }),
+    );
     const registry = new HandlerRegistry(HANDLERS);
     const advertised = { host: config.advertised.host, port: config.advertised.port ?? port };
     const shutdown = new AbortController();
@@ -183,14 +207,28 @@ export async function startBrokerWithConfig(
     const services: BrokerServices = {
       config, cluster, clock, logger, advertised, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
       authorizer: Authorizer.fromConfig(config, cluster, logger.child('authorizer')),
+      metrics,
     };
+    metrics?.setSource(brokerStateSource(services, () => server.memoryInUse));
     signal?.throwIfAborted();
-    server.serve(new ApiDispatcher(registry, services, logger.child('api')));
+    server.serve(new ApiDispatcher(registry, services, logger.child('api'), metrics));
+    readiness.serving = true;
     cleanups.unshift(async () => {
+      readiness.closing = true;
       shutdown.abort();
       await server.close();
     });
-    logger.info('listening', { listener: `${config.listener.name}://${config.listener.host}:${port}`, advertised: `${advertised.host}:${advertised.port}`, data: dataLocation });
+    const statsIntervalMs = config.int('log.stats.interval.ms');
+    if (metrics !== undefined && statsIntervalMs > 0) {
+      const stats = startStatsLog(metrics, clock, statsIntervalMs, logger.child('stats'));
+      cleanups.unshift(async () => stats.cancel());
+    }
+    logger.info('listening', {
+      listener: `${config.listener.name}://${config.listener.host}:${port}`,
+      advertised: `${advertised.host}:${advertised.port}`,
+      data: dataLocation,
+      ...(metricsServer ? { metrics: metricsServer.url } : {}),
+    });
     let closing: Promise<void> | null = null;
     return {
       bootstrap: `${advertised.host}:${advertised.port}`,
@@ -199,6 +237,7 @@ export async function startBrokerWithConfig(
       dataLocation,
       config,
       services,
+      metricsUrl: metricsServer?.url ?? null,
       close() {
         closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
         return closing;
@@ -208,8 +247,52 @@ export async function startBrokerWithConfig(
     // Before serve() no connection reached a handler: the listener closes last, with the rest.
     await runCleanups(cleanups);
     await server.close();
+    metrics?.close();
+    await metricsServer?.close();
     throw err;
   }
+}
+
+/** What /readyz waits for, in start-up order. */
+interface Readiness {
+  logs: boolean;
+  groups: boolean;
+  transactions: boolean;
+  serving: boolean;
+  closing: boolean;
+}
+
+/**
+ * The metrics (when metrics.listener or log.stats.interval.ms asks for them: otherwise no hook on
+ * the request path costs anything) and the HTTP listener of metrics.listener.
+ */
+function buildMetrics(config: BrokerConfig, logger: Logger): { metrics?: BrokerMetrics; metricsServer?: MetricsServer; readiness: Readiness } {
+  const readiness: Readiness = { logs: false, groups: false, transactions: false, serving: false, closing: false };
+  const listener = config.str('metrics.listener');
+  if (listener === '' && config.int('log.stats.interval.ms') === 0) return { readiness };
+  const metrics = new BrokerMetrics({
+    apiName: (apiKey) => apiInfo(apiKey)?.name,
+    errorName: (code) => errorInfo(code).name,
+    memoryLimitBytes: config.int('queued.max.request.bytes'),
+  });
+  if (listener === '') return { metrics, readiness };
+  const address = parseMetricsAddress(listener);
+  if (typeof address === 'string') throw new Error(`metrics.listener: ${address}`); // loadConfig checked it
+  const metricsServer = new MetricsServer({
+    ...address,
+    render: () => metrics.render(),
+    notReady: () => {
+      if (readiness.closing) return ['shutting down'];
+      const waiting: string[] = [];
+      if (!readiness.logs) waiting.push('recovering logs');
+      if (!readiness.groups) waiting.push('loading groups');
+      if (!readiness.transactions) waiting.push('loading transactions');
+      if (!readiness.serving) waiting.push('not serving clients yet');
+      return waiting;
+    },
+    logger: logger.child('metrics'),
+  });
+  return { metrics, metricsServer, readiness };
 }
 
 async function runCleanups(cleanups: (() => Promise<void>)[]): Promise<void> {

@@ -19,9 +19,9 @@ const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storag
 
 Starts a Kafka-compatible broker (default: port 9092, data in ./data). Any broker setting can be
 given as --<key> VALUE with Kafka's key names, as TRIBUTARY_<KEY> (dots as underscores), or in a
-properties file; see README.md for the list. healthcheck asks a broker for its API versions (the
-container uses it; without --bootstrap it finds the listener in the environment and on the command
-line of process --pid, default 1: the container's broker); conformance runs the Kafka protocol
+properties file; see README.md for the list. healthcheck asks a broker for its API versions, or its
+/readyz when it has metrics.listener (the container uses it; without --bootstrap it finds the listener
+in the environment and on the command line of process --pid, default 1: the container's broker); conformance runs the Kafka protocol
 conformance suite against any Kafka-compatible broker (with --compare, against a reference Kafka
 too, side by side). The admin commands talk to any Kafka-compatible broker (--bootstrap, default
 localhost:9092); \`tributary topic --help\` and the README's "Operating" section list them.

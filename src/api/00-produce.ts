@@ -30,6 +30,7 @@ import {
   readCompression,
   readProducerEpoch,
   readProducerId,
+  readRecordCount,
   recompressBatch,
   readTimestampType,
   splitBatches,
@@ -261,6 +262,7 @@ async function produceToPartition(
     appending.then(onVisible, onVisible); // a failed append will never be visible: nothing to wait for
     appended({ visible });
     const result = await appending;
+    ctx.broker.metrics?.produced(topic.name, batch.length, readRecordCount(batch, 0));
     return {
       index: partition,
       errorCode: ErrorCode.NONE,

@@ -128,6 +128,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       p.sentHighWatermark = o.data.highWatermark;
       p.sentLastStableOffset = o.data.lastStableOffset;
       p.sentLogStartOffset = o.data.logStartOffset;
+      if (o.bytes > 0) ctx.broker.metrics?.fetched(p.topic, o.bytes);
       if (incremental && !changed) return;
       const key = v >= 13 ? p.topicId : p.topic;
       let t = byTopic.get(key);

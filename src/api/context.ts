@@ -9,6 +9,7 @@ import type { LogManager } from '../log/index.js';
 import type { GroupCoordinator } from '../group/index.js';
 import type { TransactionCoordinator } from '../txn/index.js';
 import type { Authorizer } from '../security/authorizer.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -49,6 +50,8 @@ export interface BrokerServices {
   readonly readBuffers: BufferPool;
   /** The ACLs (`authorizer.class.name`); null or absent: no authorization. Handlers ask src/api/authorize.ts. */
   readonly authorizer?: Authorizer | null;
+  /** Counters handlers update (bytes and records per topic); absent when metrics are off. */
+  readonly metrics?: BrokerMetrics;
   /** Aborted when the broker begins to shut down: long polls return at once. */
   readonly shutdown: AbortSignal;
 }

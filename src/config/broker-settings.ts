@@ -2,6 +2,7 @@
 // and a line of documentation. The CLI, env vars, properties files, DescribeConfigs and the README
 // table all read this one list.
 
+import { parseMetricsAddress } from '../metrics/address.js';
 import { compressionTypeProblem } from './compression.js';
 import { type ConfigType, type ConfigValue, INT32_MAX, LONG_MAX } from './types.js';
 
@@ -35,6 +36,12 @@ export const ADVERTISED_HOST_FOR_ANY_INTERFACE = 'localhost';
 export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 const authorizerClassProblem = (v: ConfigValue) =>
   v === '' || v === STANDARD_AUTHORIZER ? undefined : `is not an authorizer Tributary has: use ${STANDARD_AUTHORIZER} (ACLs) or leave it empty (no authorization)`;
+
+const metricsListenerProblem = (v: ConfigValue) => {
+  if (v === '') return undefined;
+  const parsed = parseMetricsAddress(String(v));
+  return typeof parsed === 'string' ? parsed : undefined;
+};
 
 export const BROKER_SETTINGS: readonly SettingDef[] = [
   // --- identity and listeners
@@ -94,6 +101,9 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'authorizer.class.name', type: 'string', default: '', kafka: true, check: authorizerClassProblem, doc: `Empty: no ACLs, every client may do everything. ${STANDARD_AUTHORIZER}: ACLs (CreateAcls, DescribeAcls, DeleteAcls) are enforced on every request.` },
   { key: 'super.users', type: 'string', default: '', kafka: true, doc: 'Principals that pass every ACL check, separated by semicolons, e.g. User:admin;User:ANONYMOUS.' },
   { key: 'allow.everyone.if.no.acl.found', type: 'boolean', default: false, kafka: true, doc: 'With an authorizer: allow an action on a resource no ACL names (false denies it).' },
+  // --- operating (src/metrics)
+  { key: 'metrics.listener', type: 'string', default: '', kafka: false, check: metricsListenerProblem, doc: 'HTTP listener for /metrics (Prometheus), /healthz and /readyz: http://HOST:PORT, or a bare PORT (binds 127.0.0.1 only); empty: off.' },
+  { key: 'log.stats.interval.ms', type: 'long', default: 0, kafka: false, check: atLeast(0), doc: 'Every this many ms, one info line of rates (requests, records and bytes in/out), connections and memory; 0: off.' },
   // --- logging
   { key: 'log.level', type: 'string', default: 'info', kafka: false, flag: 'log-level', check: oneOf('debug', 'info', 'warn', 'error'), doc: 'Least severe log line printed.' },
   { key: 'log.format', type: 'string', default: 'text', kafka: false, flag: 'log-format', check: oneOf('text', 'json'), doc: 'Log lines as text or JSON.' },

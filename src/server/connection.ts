@@ -8,6 +8,7 @@ import { FrameError, FrameSplitter } from '../codec/frames.js';
 import type { Logger } from '../util/logger.js';
 import type { MemoryBudget } from './memory-budget.js';
 import type { BufferPool } from '../util/buffer-pool.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { CLOSE, type ConnectionInfo, type DispatchResult, type RequestDispatcher } from './types.js';
 
 export interface ConnectionOptions {
@@ -23,6 +24,8 @@ export interface ConnectionOptions {
   readBuffers?: BufferPool;
   logger: Logger;
   listenerName: string;
+  /** Request counts and latency; absent when metrics are off. */
+  metrics?: BrokerMetrics;
 }
 
 /** One request from arrival to its response being written. */
@@ -154,7 +157,10 @@ export class Connection implements ConnectionInfo {
     const slot: Slot = { done: false, result: null };
     this.slots.push(slot);
     const size = frame.length;
+    const metrics = this.options.metrics;
+    const started = metrics !== undefined ? metrics.now() : 0;
     const finish = (result: DispatchResult) => {
+      if (metrics !== undefined && size >= 4) metrics.requestCompleted(frame.readInt16BE(0), frame.readInt16BE(2), started);
       this.options.budget.release(size);
       slot.done = true;
       slot.result = result;

@@ -34,6 +34,7 @@ import {
 } from '../codec/index.js';
 import { type BrokerServices, CLOSE_CONNECTION, type ConnectionInfo, NO_RESPONSE, type RequestContext } from '../api/context.js';
 import type { ApiHandler, HandlerRegistry } from '../api/registry.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Logger } from '../util/logger.js';
 import { CLOSE, type DispatchResult, type RequestDispatcher } from './types.js';
 
@@ -72,6 +73,7 @@ export class ApiDispatcher implements RequestDispatcher {
     private readonly registry: HandlerRegistry,
     private readonly services: BrokerServices,
     private readonly logger: Logger,
+    private readonly metrics?: BrokerMetrics,
   ) {}
 
   dispatch(frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
@@ -300,6 +302,7 @@ export class ApiDispatcher implements RequestDispatcher {
       });
       return CLOSE;
     }
+    this.metrics?.responseErrors(ctx.apiKey, result as object);
     return encodeResponse(ctx.apiKey, ctx.apiVersion, ctx.correlationId, result as object);
   }
 
@@ -314,7 +317,10 @@ export class ApiDispatcher implements RequestDispatcher {
       errorCode: code,
       error: err instanceof Error ? (err.stack ?? err.message) : String(err),
     });
-    if (handler.errorResponse === undefined) return CLOSE;
+    if (handler.errorResponse === undefined) {
+      this.metrics?.requestFailed(ctx.apiKey, code);
+      return CLOSE;
+    }
     return this.encode(ctx, handler.errorResponse(request, code, ctx));
   }
 

@@ -3,6 +3,7 @@
 // shutdown (stop accepting, let in-flight requests finish, then close sockets).
 
 import net from 'node:net';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 import type { Logger } from '../util/logger.js';
 import { Connection } from './connection.js';
@@ -21,6 +22,8 @@ export interface ServerOptions {
   /** Where fetch reads borrow record buffers (returned by the connection once written). */
   readBuffers?: BufferPool;
   logger: Logger;
+  /** Connection and request counters; absent when metrics are off. */
+  metrics?: BrokerMetrics;
 }
 
 /** The port could not be bound; the message names the listener and the port, once. */
@@ -112,9 +115,14 @@ export class Server {
       readBuffers: this.options.readBuffers,
       logger: this.options.logger,
       listenerName: this.options.listenerName,
+      metrics: this.options.metrics,
     });
     this.connections.add(connection);
-    socket.once('close', () => this.connections.delete(connection));
+    this.options.metrics?.connectionOpened(this.options.listenerName);
+    socket.once('close', () => {
+      this.connections.delete(connection);
+      this.options.metrics?.connectionClosed(this.options.listenerName);
+    });
     // Paused since accepted (pauseOnConnect): read only now that the connection listens for data.
     socket.resume();
   }

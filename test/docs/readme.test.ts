@@ -12,6 +12,7 @@ import { apiInfo } from '../../src/codec/index.js';
 import { BROKER_SETTINGS } from '../../src/config/broker-settings.js';
 import { TOPIC_CONFIGS } from '../../src/config/topic-configs.js';
 import { formatValue } from '../../src/config/types.js';
+import { METRIC_DEFINITIONS } from '../../src/metrics/definitions.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const README = path.join(ROOT, 'README.md');
@@ -24,6 +25,14 @@ function settingsTable(): string {
     return `| \`${d.key}\`${flag} | ${def === null || def === '' ? '' : `\`${def}\``} | ${d.kafka ? '' : '**Tributary** · '}${d.doc} |`;
   });
   return ['| Setting | Default | What it does |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+function metricsTable(): string {
+  const rows = METRIC_DEFINITIONS.map((d) => {
+    const labels = d.labels.length > 0 ? ` {${d.labels.join(', ')}}` : '';
+    return `| \`${d.name}\`${labels} | ${d.type} | ${d.help} | ${d.kafka === '' ? '—' : `\`${d.kafka}\``} |`;
+  });
+  return ['| Metric {labels} | Type | What it measures | Kafka JMX |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 function topicConfigTable(): string {
@@ -77,9 +86,10 @@ describe('README', () => {
     expect(firstBlock).toMatch(/npm test/);
   });
 
-  it('has the settings, topic configs, API and reference-client tables the code and tests define', () => {
+  it('has the settings, metrics, topic configs, API and reference-client tables the code and tests define', () => {
     const text = readFileSync(README, 'utf8');
     let expected = replaceBlock(text, 'settings', settingsTable());
+    expected = replaceBlock(expected, 'metrics', metricsTable());
     expected = replaceBlock(expected, 'topic-configs', topicConfigTable());
     expected = replaceBlock(expected, 'apis', apisTable());
     expected = replaceBlock(expected, 'reference-clients', referenceClientsTable());

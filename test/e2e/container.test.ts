@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { brokerBootstrap, brokerFlagsOf } from '../../src/healthcheck.js';
+import { brokerBootstrap, brokerFlagsOf, brokerReadyzUrl } from '../../src/healthcheck.js';
 import { ROOT } from '../helpers/broker-process.js';
 import { run } from '../helpers/tools.js';
 
@@ -101,9 +101,30 @@ describe('container image', () => {
     b.child.kill('SIGTERM');
     await b.exited;
   });
+
+  it('asks /readyz when the broker has metrics.listener, and reports unhealthy once it stopped', async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const env = { TRIBUTARY_METRICS_LISTENER: String(metricsPort) };
+    const b = await runImage(['--port', String(port)], env);
+    const healthy = await healthcheck(b.child.pid!, env);
+    expect(healthy.code, healthy.stderr).toBe(0);
+    expect(healthy.stdout).toBe(`ok http://127.0.0.1:${metricsPort}/readyz\n`);
+    b.child.kill('SIGTERM');
+    await b.exited;
+    const down = await healthcheck(b.child.pid!, env);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(new RegExp(`^unhealthy http://127\\.0\\.0\\.1:${metricsPort}/readyz: `));
+  });
 });
 
 describe('healthcheck target', () => {
+  it('is /readyz of metrics.listener when the broker has one (loopback for an any-interface host)', () => {
+    expect(brokerReadyzUrl([], {})).toBeNull();
+    expect(brokerReadyzUrl(['--metrics.listener', '9644'], {})).toBe('http://127.0.0.1:9644/readyz');
+    expect(brokerReadyzUrl([], { TRIBUTARY_METRICS_LISTENER: 'http://0.0.0.0:9645' })).toBe('http://127.0.0.1:9645/readyz');
+    expect(brokerReadyzUrl(['--metrics.listener', 'http://[::1]:9646'], {})).toBe('http://[::1]:9646/readyz');
+  });
+
   it('is the listener the broker binds, from its flags over the environment', () => {
     expect(brokerBootstrap([], {})).toBe('127.0.0.1:9092');
     expect(brokerBootstrap([], { TRIBUTARY_PORT: '9093' })).toBe('127.0.0.1:9093');

@@ -1,0 +1,34 @@
+// What a /metrics scrape reads from a running broker: partition offsets and sizes, groups with
+// their state, members and lag (high watermark minus committed offset), and request memory held.
+// Computed when scraped, never on the request path.
+
+import type { BrokerServices } from './api/context.js';
+import type { BrokerStateSource, GroupStats, PartitionStats } from './metrics/broker-metrics.js';
+
+export function brokerStateSource(services: BrokerServices, memoryInUse: () => number): BrokerStateSource {
+  const { logs, groups } = services;
+  return {
+    memoryInUse,
+    *partitions(): Iterable<PartitionStats> {
+      for (const log of logs.all()) {
+        yield { topic: log.topic, partition: log.partition, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, highWatermark: log.highWatermark, sizeBytes: log.size };
+      }
+    },
+    *groups(): Iterable<GroupStats> {
+      // Groups with members, and groups known only by their committed offsets (simple consumers).
+      const ids = new Set([...groups.groups.keys(), ...groups.offsets.keys()]);
+      for (const id of ids) {
+        const g = groups.groups.get(id);
+        if (g !== undefined && 'is' in g && g.is('Dead')) continue;
+        const lag: GroupStats['lag'] = [];
+        for (const [topic, byPartition] of groups.offsets.get(id) ?? []) {
+          for (const [partition, committed] of byPartition) {
+            const log = logs.get(topic, partition);
+            if (log !== undefined) lag.push({ topic, partition, lag: Math.max(0, log.highWatermark - committed.offset) });
+          }
+        }
+        yield { group: id, state: g?.state ?? 'Empty', members: g?.members.size ?? 0, lag };
+      }
+    },
+  };
+}
