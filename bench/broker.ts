@@ -20,8 +20,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiKey, encodeRequest, loadAllApiCodecs } from '../src/codec/index.js';
+import { loadAllApiCodecs } from '../src/codec/index.js';
 import { printSummary } from './load/cpuprofile.js';
+import { type Rate, connect, cpuMs, deleteTopic, median, percentile, pump as pumpFor, roundTrips, rssMiB, sleep } from './load/loops.js';
 import { RawConnection, createTopic, fetchFrame, makeBatch, parseFetch, produceError, produceFrame } from './load/raw-client.js';
 
 const MiB = 1024 * 1024;
@@ -45,12 +46,6 @@ const want = (step: string): boolean => ONLY === null || ONLY.has(step);
 
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const pct = (a: number, b: number): string => (b > 0 ? `${((100 * a) / b).toFixed(0)}%` : 'n/a');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
@@ -108,80 +103,12 @@ function startBroker(dataDir: string, extraNodeArgs: string[] = [], cli = CLI, b
   return spawnUntil([...extraNodeArgs, cli, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...brokerArgs], BANNER, path.join(base, 'broker.log'));
 }
 
-/** CPU time (user + system) a process has used, in ms (from /proc; 10 ms ticks). */
-function cpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime (fields 14, 15)
-}
-
-function rssMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmRSS:\s+(\d+) kB/.exec(status);
-  return m === null ? NaN : Number(m[1]) / 1024;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The pipelined load loop
 
-interface Rate {
-  /** Responses over the whole run, warm-up included (for CPU per request). */
-  total: number;
-  requests: number;
-  seconds: number;
-  reqPerSec: number;
-}
-
-/**
- * Keeps `inFlight` requests outstanding on every connection for STEP_MS, cycling through that
- * connection's precomputed frames; counts responses after a warm-up. `check` sees every 64th response.
- */
+/** The shared pump (load/loops.ts) with this bench's step length and warm-up by default. */
 function pump(conns: RawConnection[], frames: Buffer[][], inFlight: number, check: (frame: Buffer) => void, stepMs = STEP_MS): Promise<Rate> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const deadline = t0 + stepMs;
-    let count = 0;
-    let warmCount = -1;
-    let tWarm = 0;
-    let live = conns.length;
-    let tEnd = 0;
-    let failed = false;
-    conns.forEach((conn, ci) => {
-      const fs_ = frames[ci];
-      let next = 0;
-      const onResponse = (frame: Buffer): void => {
-        count++;
-        if ((count & 63) === 1) {
-          try {
-            check(frame);
-          } catch (e) {
-            if (!failed) reject(e);
-            failed = true;
-          }
-        }
-        const now = performance.now();
-        if (warmCount < 0 && now >= t0 + WARM_MS) {
-          warmCount = count;
-          tWarm = now;
-        }
-        if (now < deadline && !failed) {
-          conn.send(fs_[next++ % fs_.length], onResponse);
-        } else if (conn.inFlight === 0) {
-          if (now > tEnd) tEnd = now;
-          if (--live === 0) {
-            const seconds = (tEnd - tWarm) / 1000;
-            const requests = count - warmCount;
-            resolve({ total: count, requests, seconds, reqPerSec: requests / seconds });
-          }
-        }
-      };
-      for (let i = 0; i < inFlight; i++) conn.send(fs_[next++ % fs_.length], onResponse);
-    });
-  });
-}
-
-async function connect(port: number, n: number): Promise<RawConnection[]> {
-  return Promise.all(Array.from({ length: n }, () => RawConnection.connect(port)));
+  return pumpFor(conns, frames, inFlight, check, stepMs, WARM_MS);
 }
 
 interface Shape {
@@ -599,10 +526,6 @@ async function compareProduce(
   }
 }
 
-async function deleteTopic(admin: RawConnection, name: string): Promise<void> {
-  await admin.request(encodeRequest(ApiKey.DeleteTopics, 4, { correlationId: 2, clientId: 'bench' }, { topicNames: [name], timeoutMs: 10000 }));
-}
-
 async function latency(port: number, admin: RawConnection, s: Shape, rate: number, ms: number, configs: Record<string, string>): Promise<{ p50: number; p99: number; p999: number; max: number; n: number }> {
   await createTopic(admin, 'latency', 1, configs);
   const producer = await RawConnection.connect(port);
@@ -648,24 +571,6 @@ async function latency(port: number, admin: RawConnection, s: Shape, rate: numbe
   consumer.close();
   await deleteTopic(admin, 'latency');
   if (failure !== null) throw failure;
-  lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), p999: percentile(lat, 0.999), max: lat.at(-1) ?? NaN, n: lat.length };
-}
-
-/** Sends frames at `rate` per second for `ms` and returns send → response times. */
-async function roundTrips(conn: RawConnection, frames: Buffer[], rate: number, ms: number): Promise<{ p50: number; p99: number; p999: number; max: number; n: number }> {
-  const lat: number[] = [];
-  const t0 = performance.now();
-  let sent = 0;
-  while (performance.now() - t0 < ms) {
-    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
-    while (sent < due) {
-      const at = performance.now();
-      conn.send(frames[sent++ % frames.length], () => lat.push(performance.now() - at));
-    }
-    await sleep(1);
-  }
-  await sleep(200);
   lat.sort((a, b) => a - b);
   return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), p999: percentile(lat, 0.999), max: lat.at(-1) ?? NaN, n: lat.length };
 }
