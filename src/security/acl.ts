@@ -6,6 +6,7 @@
 // resource no ACL mentions at all follows `allow.everyone.if.no.acl.found`.
 // The codes are Kafka's wire values (ResourceType, PatternType, AclOperation, AclPermissionType).
 
+import type { StoredAcl } from '../cluster/cluster-state.js';
 import { type KafkaPrincipal, WILDCARD_PRINCIPAL, principalToString } from './principal.js';
 
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, CLUSTER: 4, TRANSACTIONAL_ID: 5, DELEGATION_TOKEN: 6, USER: 7 } as const;
@@ -26,16 +27,8 @@ export const WILDCARD_HOST = '*';
 /** The one cluster resource's name. */
 export const CLUSTER_NAME = 'kafka-cluster';
 
-export interface AclBinding {
-  resourceType: number;
-  resourceName: string;
-  patternType: number;
-  /** "Type:name", e.g. "User:alice" or "User:*". */
-  principal: string;
-  host: string;
-  operation: number;
-  permission: number;
-}
+/** An ACL: the stored form is the binding itself (principal as "Type:name", e.g. "User:alice"). */
+export type AclBinding = StoredAcl;
 
 /** A filter as DescribeAcls and DeleteAcls send it: null strings and ANY codes match everything. */
 export interface AclFilter {
