@@ -174,8 +174,13 @@ class SequenceRun {
     return { step: step.name, api, version, kind: 'response', body: decodeResponse(api, version, frame).body };
   }
 
-  /** Creates a topic and waits until Metadata shows a leader for each partition; records its id. */
-  async setup(s: Setup): Promise<void> {
+  /**
+   * Creates a topic and waits until Metadata shows a leader for each partition; records its id. With
+   * `forGroups`, also until the group coordinator assigns the topic: Kafka's coordinator learns of a
+   * new topic from its metadata image a moment after the partitions lead, and a KIP-848 join in
+   * between gets no assignment.
+   */
+  async setup(s: Setup, forGroups = false): Promise<void> {
     if (!s.topic) return;
     const name = this.names + s.topic;
     const partitions = s.partitions ?? 1;
@@ -196,7 +201,7 @@ class SequenceRun {
       })) as Extract<Outcome, { kind: 'response' }>;
       const t = (md.body as { topics: { errorCode: number; topicId: string; partitions: { errorCode: number; leaderId: number }[] }[] }).topics[0];
       if (t.errorCode === 0 && t.partitions.length === partitions && t.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0) &&
-        (await this.leading(name, partitions))) {
+        (await this.leading(name, partitions)) && (!forGroups || (await this.assignable(name, partitions)))) {
         this.topicIds.set(s.topic, t.topicId);
         return;
       }
@@ -213,6 +218,19 @@ class SequenceRun {
       body: { replicaId: -1, isolationLevel: 0, topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, i) => ({ partitionIndex: i, timestamp: -1 })) }] },
     })) as Extract<Outcome, { kind: 'response' }>;
     return (o.body as { topics: { partitions: { errorCode: number }[] }[] }).topics[0].partitions.every((p) => p.errorCode === 0);
+  }
+
+  /** Whether a KIP-848 member of a throwaway group (named outside this sequence's scope) is assigned
+   *  every partition of the topic; the member leaves either way. */
+  private async assignable(topic: string, partitions: number): Promise<boolean> {
+    const probe = { groupId: `probe.${this.names}${topic}`, memberId: 'differentialProbe00001', instanceId: null, rackId: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: null };
+    const join = (await this.request({
+      name: 'setup-group-probe', api: 68, version: 1,
+      body: { ...probe, memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: [topic], topicPartitions: [] },
+    })) as Extract<Outcome, { kind: 'response' }>;
+    const assigned = (join.body as { assignment: { topicPartitions: { partitions: number[] }[] } | null }).assignment?.topicPartitions ?? [];
+    await this.request({ name: 'setup-group-probe-leave', api: 68, version: 1, body: { ...probe, memberEpoch: -1, rebalanceTimeoutMs: -1, subscribedTopicNames: null } });
+    return assigned.reduce((n, tp) => n + tp.partitions.length, 0) === partitions;
   }
 
   close(): void {
@@ -253,7 +271,8 @@ export async function waitForCoordinators(bootstrap: string, ctx: RunContext): P
 export async function replay(sequence: Sequence, bootstrap: string, ctx: RunContext): Promise<Outcome[]> {
   const run = new SequenceRun(bootstrap, ctx, sequence.id);
   try {
-    for (const s of sequence.setup ?? []) await run.setup(s);
+    const forGroups = sequence.steps.some((step) => 'api' in step && step.api === 68);
+    for (const s of sequence.setup ?? []) await run.setup(s, forGroups);
     const outcomes: Outcome[] = [];
     for (const step of sequence.steps) {
       if ('pipeline' in step) outcomes.push(...(await run.pipeline(step)));

@@ -127,10 +127,7 @@ export const GROUPS: Sequence[] = [
     title: 'KIP-848 errors: fenced member epoch, unknown member, stale member epoch on commit, invalid join requests',
     setup: [{ topic: 't', partitions: 1 }],
     steps: [
-      // Subscribed to a topic that does not exist: the assignment is then empty on both brokers. With
-      // the setup topic, Kafka's first answer assigns it or not depending on whether its coordinator's
-      // metadata image already has the new topic — timing, not behaviour; these steps test the errors.
-      { name: 'join', api: 68, version: 1, body: heartbeat({ memberId: 'differentialMember0002', memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: [name('absent')], serverAssignor: 'uniform', topicPartitions: [] }) },
+      { name: 'join', api: 68, version: 1, body: heartbeat({ memberId: 'differentialMember0002', memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: [name('t')], serverAssignor: 'uniform', topicPartitions: [] }) },
       { name: 'heartbeat:fenced-epoch', api: 68, version: 1, body: heartbeat({ memberEpoch: 99 }) },
       { name: 'heartbeat:unknown-member', api: 68, version: 1, body: heartbeat({ memberId: 'differentialNobody0001', memberEpoch: 1 }) },
       { name: 'join:no-subscription', api: 68, version: 1, body: heartbeat({ memberId: 'differentialMember0003', memberEpoch: 0, rebalanceTimeoutMs: 30_000 }) },
