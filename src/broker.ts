@@ -17,6 +17,9 @@ import { FetchSessionCache } from './api/fetch-sessions.js';
 import { HandlerRegistry } from './api/registry.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
+import { MemoryBudget } from './server/memory-budget.js';
+import { listenerSecurity } from './server/listener-security.js';
+import { listenerAddress, type SecurityProtocol } from './config/listeners.js';
 import { DataDirInUseError, openStorage, type Storage } from './storage/index.js';
 import { BufferPool } from './util/buffer-pool.js';
 import { type Clock, repeat, systemClock } from './util/clock.js';
@@ -53,6 +56,8 @@ export interface RunningBroker {
   readonly bootstrap: string;
   readonly host: string;
   readonly port: number;
+  /** Every listener served, in the order of `listeners` (the first is the one above). */
+  readonly listeners: readonly { name: string; securityProtocol: SecurityProtocol; port: number; bootstrap: string }[];
   /** Where the data lives: a directory, or 'memory'. */
   readonly dataLocation: string;
   readonly config: BrokerConfig;
@@ -63,11 +68,13 @@ export interface RunningBroker {
 
 /** Starts a broker inside this process: `await startBroker({ storage: 'memory://', port: 0 })`. */
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  // Without listeners of its own, the embedded broker listens on 127.0.0.1 at a port the OS chooses.
+  const ownListeners = options.config?.listeners !== undefined;
   const config = loadConfig({
     overrides: {
       storage: options.storage ?? 'memory://',
-      port: options.port ?? 0,
-      host: options.host ?? '127.0.0.1',
+      port: options.port ?? (ownListeners ? undefined : 0),
+      host: options.host ?? (ownListeners ? undefined : '127.0.0.1'),
       advertisedHost: options.advertisedHost,
       advertisedPort: options.advertisedPort,
       ...options.config,
@@ -86,6 +93,8 @@ export async function startBrokerWithConfig(
   const dataLocation = config.storageUrl.startsWith('file://')
     ? resolvePath(config.storageUrl.slice('file://'.length))
     : 'memory';
+  // A listener that cannot be served (its security settings) stops start-up before anything is opened.
+  const security = config.listeners.map((listener) => listenerSecurity(config, listener));
   signal?.throwIfAborted();
   // Nothing is created before the port is bound: a start that fails there leaves the data directory
   // as it found it. An existing directory is locked first, so a second broker on it (on the same
@@ -98,17 +107,24 @@ export async function startBrokerWithConfig(
   }
   // Fetches read into recycled buffers, handed back by the connection once written (util/buffer-pool.ts).
   const readBuffers = new BufferPool({ maxFreeBytes: READ_BUFFER_POOL_BYTES });
-  const server = new Server({
-    host: config.listener.host,
-    port: config.listener.port,
-    listenerName: config.listener.name,
-    maxFrameBytes: config.int('socket.request.max.bytes'),
-    maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
-    idleTimeoutMs: config.int('connections.max.idle.ms'),
-    memoryBudgetBytes: config.int('queued.max.request.bytes'),
-    readBuffers,
-    logger: logger.child('server'),
-  });
+  // One budget for every listener's connections: queued.max.request.bytes is broker-wide.
+  const memoryBudget = new MemoryBudget(config.int('queued.max.request.bytes'));
+  const servers = security.map(
+    ({ spec: listener }) =>
+      new Server({
+        host: listener.host,
+        port: listener.port,
+        listenerName: listener.name,
+        securityProtocol: listener.securityProtocol,
+        maxFrameBytes: config.int('socket.request.max.bytes'),
+        maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
+        idleTimeoutMs: config.int('connections.max.idle.ms'),
+        memoryBudget,
+        readBuffers,
+        logger: logger.child('server'),
+      }),
+  );
+  const closeServers = () => Promise.all(servers.map((s) => s.close())).then(() => undefined);
   const cleanups: (() => Promise<void>)[] = [
     async () => {
       await storage.close();
@@ -116,7 +132,10 @@ export async function startBrokerWithConfig(
     },
   ];
   try {
-    const port = await server.listen();
+    // Each listener is bound in turn; the first that cannot be stops start-up naming it.
+    const ports: number[] = [];
+    for (const server of servers) ports.push(await server.listen());
+    const port = ports[0];
     signal?.throwIfAborted();
     await storage.create?.();
     if (lock === undefined) lock = await lockStorage(storage, logger);
@@ -177,25 +196,34 @@ export async function startBrokerWithConfig(
     // Replays __transaction_state and completes transactions a crash left half-way through commit/abort.
     txn.load().catch((err: unknown) => logger.error('loading transactions failed', { error: String(err) }));
     const registry = new HandlerRegistry(HANDLERS);
-    const advertised = { host: config.advertised.host, port: config.advertised.port ?? port };
+    const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
+    const advertised = advertisedListeners.get(config.listeners[0].name)!;
     const shutdown = new AbortController();
     const fetchSessions = new FetchSessionCache();
     const services: BrokerServices = {
-      config, cluster, clock, logger, advertised, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
+      config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
       authorizer: Authorizer.fromConfig(config, cluster, logger.child('authorizer')),
     };
     signal?.throwIfAborted();
-    server.serve(new ApiDispatcher(registry, services, logger.child('api')));
+    const dispatcher = new ApiDispatcher(registry, services, logger.child('api'));
+    for (const server of servers) server.serve(dispatcher);
     cleanups.unshift(async () => {
       shutdown.abort();
-      await server.close();
+      await closeServers();
     });
-    logger.info('listening', { listener: `${config.listener.name}://${config.listener.host}:${port}`, advertised: `${advertised.host}:${advertised.port}`, data: dataLocation });
+    config.listeners.forEach((l, i) => {
+      const adv = advertisedListeners.get(l.name)!;
+      logger.info('listening', { listener: listenerAddress(l.name, l.host, ports[i]), securityProtocol: l.securityProtocol, advertised: `${adv.host}:${adv.port}`, data: dataLocation });
+    });
     let closing: Promise<void> | null = null;
     return {
       bootstrap: `${advertised.host}:${advertised.port}`,
       host: advertised.host,
       port,
+      listeners: config.listeners.map((l, i) => {
+        const adv = advertisedListeners.get(l.name)!;
+        return { name: l.name, securityProtocol: l.securityProtocol, port: ports[i], bootstrap: `${adv.host}:${adv.port}` };
+      }),
       dataLocation,
       config,
       services,
@@ -207,7 +235,7 @@ export async function startBrokerWithConfig(
   } catch (err) {
     // Before serve() no connection reached a handler: the listener closes last, with the rest.
     await runCleanups(cleanups);
-    await server.close();
+    await closeServers();
     throw err;
   }
 }

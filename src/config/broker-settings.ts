@@ -31,6 +31,8 @@ const oneOf = (...allowed: string[]) => (v: ConfigValue) =>
  * (a test, a laptop, a container with a published port) is reached as localhost.
  */
 export const ADVERTISED_HOST_FOR_ANY_INTERFACE = 'localhost';
+/** Kafka's default listener.security.protocol.map: each protocol is a listener name of its own. */
+export const DEFAULT_SECURITY_PROTOCOL_MAP = 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT';
 /** The one authorizer Kafka 4 ships and Tributary implements (src/security/acl.ts). */
 export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 const authorizerClassProblem = (v: ConfigValue) =>
@@ -39,8 +41,11 @@ const authorizerClassProblem = (v: ConfigValue) =>
 export const BROKER_SETTINGS: readonly SettingDef[] = [
   // --- identity and listeners
   { key: 'node.id', type: 'int', default: 1, kafka: true, flag: 'node-id', check: atLeast(0), doc: 'The id of this broker.' },
-  { key: 'listeners', type: 'string', default: 'PLAINTEXT://:9092', kafka: true, doc: 'Where to listen: NAME://HOST:PORT (an empty host means all interfaces).' },
-  { key: 'advertised.listeners', type: 'string', default: '', kafka: true, doc: `What clients are told to connect to; defaults to the listener, with ${ADVERTISED_HOST_FOR_ANY_INTERFACE} for an empty, 0.0.0.0 or :: host.` },
+  { key: 'listeners', type: 'string', default: 'PLAINTEXT://:9092', kafka: true, doc: 'Where to listen: NAME://HOST:PORT, comma-separated for several listeners (an empty host means all interfaces). `--port`/`--host` change the one listener and are an error with several.' },
+  { key: 'advertised.listeners', type: 'string', default: '', kafka: true, doc: `What clients of each listener are told to connect to (NAME://HOST:PORT by listener name); a listener not named advertises itself, with ${ADVERTISED_HOST_FOR_ANY_INTERFACE} for an empty, 0.0.0.0 or :: host.` },
+  { key: 'listener.security.protocol.map', type: 'string', default: DEFAULT_SECURITY_PROTOCOL_MAP, kafka: true, doc: 'Security protocol of each listener name (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), e.g. INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL.' },
+  { key: 'inter.broker.listener.name', type: 'string', default: null, kafka: true, doc: 'Accepted (one node, no inter-broker traffic); must name a broker listener.' },
+  { key: 'controller.listener.names', type: 'string', default: null, kafka: true, doc: 'Listeners of the KRaft controller: accepted and left unbound (one process, no controller quorum to serve).' },
   // --- storage
   { key: 'log.dirs', type: 'string', default: './data', kafka: true, flag: 'data-dir', doc: 'Directory for the log and metadata (one directory).' },
   { key: 'storage', type: 'string', default: '', kafka: false, flag: 'storage', doc: 'Storage engine URL: file://DIR (default, from log.dirs) or memory:// (nothing on disk).' },

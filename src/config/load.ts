@@ -5,14 +5,14 @@
 
 import { readFileSync } from 'node:fs';
 import { ADVERTISED_HOST_FOR_ANY_INTERFACE, BROKER_SETTINGS, type SettingDef, SETTINGS_BY_KEY } from './broker-settings.js';
+import { type ListenerSpec, listenerAddress, parseListeners, parsePort } from './listeners.js';
 import { ConfigError, type ConfigValue, parseValue } from './types.js';
 
 export type SettingSource = 'default' | 'file' | 'env' | 'flag' | 'embedded';
 
 /** Kafka keys that mean nothing on a single-process broker: accepted and ignored with a note. */
 const IGNORED_KAFKA_KEYS = new Set([
-  'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'controller.listener.names',
-  'inter.broker.listener.name', 'listener.security.protocol.map', 'num.network.threads', 'num.io.threads',
+  'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'num.network.threads', 'num.io.threads',
   'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
   'offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
   'share.coordinator.state.topic.replication.factor', 'share.coordinator.state.topic.min.isr', 'broker.id',
@@ -39,14 +39,36 @@ export interface Listener {
   port: number;
 }
 
+/** Keys set per listener (`listener.name.<name>.<key>`, Kafka's listener prefix). */
+const LISTENER_PREFIX = 'listener.name.';
+
 export class BrokerConfig {
   constructor(
     private readonly values: Map<string, ConfigValue>,
     private readonly sources: Map<string, SettingSource>,
-    readonly listener: Listener,
-    readonly advertised: { host: string; port: number | null },
+    /** The listeners served, in the order of `listeners`; the first is the default one. */
+    readonly listeners: readonly ListenerSpec[],
     readonly ignored: string[],
+    /** `listener.name.<l>.<key>` settings as text, by full key (the listener part in lower case). */
+    private readonly listenerPrefixed: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /** The first listener: the one embedded use and single-listener start-up talk about. */
+  get listener(): Listener {
+    const { name, host, port } = this.listeners[0];
+    return { name, host, port };
+  }
+  get advertised(): { host: string; port: number | null } {
+    return this.listeners[0].advertised;
+  }
+
+  /**
+   * A setting as seen by one listener: `listener.name.<listener>.<key>` (text) when set, else null
+   * (the caller falls back to the unprefixed setting). Kafka's listener prefix, listener name in lower case.
+   */
+  listenerSetting(listenerName: string, key: string): string | null {
+    return this.listenerPrefixed.get(`${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`) ?? null;
+  }
 
   /**
    * Dynamic broker configs (Kafka's AlterConfigs on the BROKER resource), over the static ones: set
@@ -121,7 +143,15 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
   const listenerFlags: Partial<Record<ListenerFlag, string>> = {};
   for (const d of BROKER_SETTINGS) values.set(d.key, d.default);
 
+  const listenerPrefixed = new Map<string, string>();
   const set = (key: string, text: string, source: SettingSource, where: string) => {
+    if (key.startsWith(LISTENER_PREFIX)) {
+      const rest = key.slice(LISTENER_PREFIX.length);
+      const dot = rest.indexOf('.');
+      if (dot <= 0) throw new ConfigError(`setting '${key}' (${where}) is not listener.name.<listener>.<key>`);
+      listenerPrefixed.set(`${LISTENER_PREFIX}${rest.slice(0, dot).toLowerCase()}${rest.slice(dot)}`, text);
+      return;
+    }
     if (IGNORED_KAFKA_KEYS.has(key)) {
       ignored.push(key);
       return;
@@ -176,6 +206,10 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
       listenerFlags[asFlag as ListenerFlag] = String(value);
       continue;
     }
+    if (key.startsWith(LISTENER_PREFIX)) {
+      set(key, String(value), 'embedded', 'embedded options');
+      continue;
+    }
     const def = SETTINGS_BY_KEY.get(key);
     if (!def) throw new ConfigError(`unknown setting '${key}'`);
     values.set(key, typeof value === 'string' && def.type !== 'string' ? parseValue(key, def.type, value) : value);
@@ -188,22 +222,40 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
     if (problem) throw new ConfigError(`${d.key}: ${JSON.stringify(v)} ${problem}`);
   }
 
-  const listener = parseListener(values.get('listeners') as string, 'listeners');
-  if (listenerFlags.host !== undefined) listener.host = listenerFlags.host;
-  if (listenerFlags.port !== undefined) listener.port = parsePort(listenerFlags.port, 'port');
+  const { served, controllerOnly } = parseListeners({
+    listeners: values.get('listeners') as string,
+    advertisedListeners: values.get('advertised.listeners') as string,
+    securityProtocolMap: values.get('listener.security.protocol.map') as string,
+    interBrokerListenerName: values.get('inter.broker.listener.name') as string | null,
+    controllerListenerNames: values.get('controller.listener.names') as string | null,
+  });
+  for (const name of controllerOnly) ignored.push(`listeners: ${name} (controller listener)`);
+  applyListenerFlags(served, listenerFlags);
+  return new BrokerConfig(values, sources, served, ignored, listenerPrefixed);
+}
 
-  let advertisedHost = listener.host === '' || listener.host === '0.0.0.0' || listener.host === '::' ? ADVERTISED_HOST_FOR_ANY_INTERFACE : listener.host;
-  let advertisedPort: number | null = null;
-  const adv = values.get('advertised.listeners') as string;
-  if (adv !== '') {
-    const a = parseListener(adv, 'advertised.listeners');
-    if (a.host !== '') advertisedHost = a.host;
-    advertisedPort = a.port;
+/**
+ * --port, --host, --advertised-host and --advertised-port (and their env and embedded forms) change
+ * the one listener. With several they could only guess which one is meant: an error naming them.
+ */
+function applyListenerFlags(served: ListenerSpec[], flags: Partial<Record<ListenerFlag, string>>): void {
+  const given = LISTENER_FLAGS.filter((f) => flags[f] !== undefined);
+  if (given.length === 0) return;
+  if (served.length > 1) {
+    throw new ConfigError(
+      `--${given[0]} cannot be used with several listeners (${served.map((l) => listenerAddress(l.name, l.host, l.port)).join(',')}): set each listener's host and port in listeners (and advertised.listeners)`,
+    );
   }
-  if (listenerFlags['advertised-host'] !== undefined) advertisedHost = listenerFlags['advertised-host'];
-  if (listenerFlags['advertised-port'] !== undefined) advertisedPort = parsePort(listenerFlags['advertised-port'], 'advertised-port');
-
-  return new BrokerConfig(values, sources, listener, { host: advertisedHost, port: advertisedPort }, ignored);
+  const l = served[0];
+  if (flags.host !== undefined) {
+    l.host = flags.host;
+    if (flags['advertised-host'] === undefined && l.advertised.port === null) {
+      l.advertised.host = l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? ADVERTISED_HOST_FOR_ANY_INTERFACE : l.host;
+    }
+  }
+  if (flags.port !== undefined) l.port = parsePort(flags.port, 'port');
+  if (flags['advertised-host'] !== undefined) l.advertised.host = flags['advertised-host'];
+  if (flags['advertised-port'] !== undefined) l.advertised.port = parsePort(flags['advertised-port'], 'advertised-port');
 }
 
 /** `--key value`, `--key=value` and bare `--flag` (true) into a map. */
@@ -237,17 +289,4 @@ export function parseProperties(text: string): [string, string][] {
     else out.push([m[1], m[2]]);
   }
   return out;
-}
-
-function parseListener(text: string, key: string): Listener {
-  const first = text.split(',')[0].trim();
-  const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(first);
-  if (!m) throw new ConfigError(`${key}: '${text}' is not NAME://HOST:PORT`);
-  return { name: m[1], host: m[2].replace(/^\[|\]$/g, ''), port: parsePort(m[3], key) };
-}
-
-function parsePort(text: string, key: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${key}: '${text}' is not a port number`);
-  return n;
 }
