@@ -19,6 +19,9 @@ import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
 import { MemoryBudget } from './server/memory-budget.js';
 import { listenerSecurity } from './server/listener-security.js';
+import { SaslGate } from './server/sasl-gate.js';
+import { addScramUsers } from './security/scram-store.js';
+import { loadApiCodec } from './codec/index.js';
 import { listenerAddress, type SecurityProtocol } from './config/listeners.js';
 import { DataDirInUseError, openStorage, type Storage } from './storage/index.js';
 import { BufferPool } from './util/buffer-pool.js';
@@ -47,6 +50,8 @@ export interface BrokerOptions {
   /** Where log lines go; default: warnings and errors to stderr. */
   logger?: Logger;
   clock?: Clock;
+  /** SCRAM users created at start-up when missing, as `--add-scram` (e.g. 'SCRAM-SHA-256=[name=alice,password=alice-secret]'). */
+  addScram?: string[];
   /** Aborting it stops a start still under way: startBroker then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -79,6 +84,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       advertisedPort: options.advertisedPort,
       ...options.config,
     },
+    addScram: options.addScram,
   });
   const logger = options.logger ?? new Logger(undefined, 'warn');
   return startBrokerWithConfig(config, { logger, clock: options.clock, signal: options.signal });
@@ -110,7 +116,7 @@ export async function startBrokerWithConfig(
   // One budget for every listener's connections: queued.max.request.bytes is broker-wide.
   const memoryBudget = new MemoryBudget(config.int('queued.max.request.bytes'));
   const servers = security.map(
-    ({ spec: listener }) =>
+    ({ spec: listener, sasl }) =>
       new Server({
         host: listener.host,
         port: listener.port,
@@ -122,6 +128,7 @@ export async function startBrokerWithConfig(
         memoryBudget,
         readBuffers,
         logger: logger.child('server'),
+        maxFrameBytesBeforeAuth: sasl === null ? undefined : config.int('sasl.server.max.receive.size'),
       }),
   );
   const closeServers = () => Promise.all(servers.map((s) => s.close())).then(() => undefined);
@@ -206,7 +213,25 @@ export async function startBrokerWithConfig(
     };
     signal?.throwIfAborted();
     const dispatcher = new ApiDispatcher(registry, services, logger.child('api'));
-    for (const server of servers) server.serve(dispatcher);
+    const added = await addScramUsers(cluster, config.addScram);
+    if (added.length > 0) logger.info('added SCRAM credentials (--add-scram)', { users: added.join(', ') });
+    // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
+    if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
+    servers.forEach((server, i) => {
+      const { spec, sasl } = security[i];
+      if (sasl === null) return server.serve(dispatcher);
+      server.serve(
+        new SaslGate(dispatcher, {
+          listenerName: spec.name,
+          mechanisms: sasl.mechanisms,
+          newMechanism: sasl.newMechanism(cluster),
+          failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
+          maxReauthMs: config.int('connections.max.reauth.ms'),
+          now: () => clock.now(),
+          logger: logger.child('server'),
+        }),
+      );
+    });
     cleanups.unshift(async () => {
       shutdown.abort();
       await closeServers();

@@ -18,6 +18,8 @@ export interface SettingDef {
   kafka: boolean;
   /** Changing it needs no restart (Kafka's dynamic broker configs). */
   dynamic?: boolean;
+  /** Kafka changes it dynamically; here AlterConfigs stores and describes it, and the running listeners keep the start-up value. */
+  storedDynamically?: boolean;
 }
 
 const atLeast = (min: number) => (v: ConfigValue) =>
@@ -95,6 +97,13 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'transactional.id.expiration.ms', type: 'int', default: 604800000, kafka: true, check: atLeast(1), doc: 'How long an unused transactional id is kept.' },
   { key: 'producer.id.expiration.ms', type: 'int', default: 86400000, kafka: true, check: atLeast(1), dynamic: true, doc: 'How long the state of an idle producer id is kept.' },
   { key: 'transaction.state.log.num.partitions', type: 'int', default: 50, kafka: true, check: atLeast(1), doc: 'Partitions of __transaction_state.' },
+  // --- authentication (src/security, src/server/sasl-gate.ts)
+  { key: 'sasl.enabled.mechanisms', type: 'list', default: ['GSSAPI'], kafka: true, storedDynamically: true, doc: 'SASL mechanisms of SASL_PLAINTEXT and SASL_SSL listeners (per listener: listener.name.<l>.sasl.enabled.mechanisms): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI, the default as in Kafka, and OAUTHBEARER are not served).' },
+  { key: 'sasl.jaas.config', type: 'password', default: null, kafka: true, storedDynamically: true, doc: 'JAAS config of the SASL mechanisms when listener.name.<l>.<mechanism>.sasl.jaas.config is not set; PLAIN users as user_<name>="<password>".' },
+  { key: 'sasl.server.max.receive.size', type: 'int', default: 524288, kafka: true, check: atLeast(1), doc: 'Largest frame read on a SASL listener before authentication completes; a larger one closes the connection.' },
+  { key: 'connection.failed.authentication.delay.ms', type: 'int', default: 100, kafka: true, check: atLeast(0), doc: 'How long a failed authentication waits before its answer and the close.' },
+  { key: 'connections.max.reauth.ms', type: 'long', default: 0, kafka: true, check: atLeast(0), doc: 'Largest SASL session lifetime (KIP-368); 0: sessions do not expire.' },
+  { key: 'sasl.mechanism.inter.broker.protocol', type: 'string', default: 'GSSAPI', kafka: true, doc: 'Accepted (one node, no inter-broker traffic).' },
   // --- access control (src/security)
   { key: 'authorizer.class.name', type: 'string', default: '', kafka: true, check: authorizerClassProblem, doc: `Empty: no ACLs, every client may do everything. ${STANDARD_AUTHORIZER}: ACLs (CreateAcls, DescribeAcls, DeleteAcls) are enforced on every request.` },
   { key: 'super.users', type: 'string', default: '', kafka: true, doc: 'Principals that pass every ACL check, separated by semicolons, e.g. User:admin;User:ANONYMOUS.' },

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ADVERTISED_HOST_FOR_ANY_INTERFACE, BROKER_SETTINGS, type SettingDef, SETTINGS_BY_KEY } from './broker-settings.js';
+import { type AddScramEntry, parseAddScram } from './add-scram.js';
 import { type ListenerSpec, listenerAddress, parseListeners, parsePort } from './listeners.js';
 import { ConfigError, type ConfigValue, parseValue } from './types.js';
 
@@ -30,6 +31,8 @@ export interface LoadOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Embedded overrides by Kafka key, or by the listener shortcuts port/host/advertisedHost/advertisedPort. */
   overrides?: Readonly<Record<string, ConfigValue | undefined>>;
+  /** Embedded `--add-scram` entries: SCRAM users created at start-up if they do not exist yet. */
+  addScram?: readonly string[];
 }
 
 export interface Listener {
@@ -38,6 +41,9 @@ export interface Listener {
   host: string;
   port: number;
 }
+
+/** `<mechanism>.sasl.jaas.config` without a listener prefix (Kafka reads it for every listener). */
+const MECHANISM_JAAS_KEY = /^[A-Za-z0-9-]+\.sasl\.jaas\.config$/;
 
 /** Keys set per listener (`listener.name.<name>.<key>`, Kafka's listener prefix). */
 const LISTENER_PREFIX = 'listener.name.';
@@ -52,6 +58,9 @@ export class BrokerConfig {
     /** `listener.name.<l>.<key>` settings as text, by full key (the listener part in lower case). */
     private readonly listenerPrefixed: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /** `--add-scram` entries (passwords in memory only until start-up has salted them). */
+  addScram: AddScramEntry[] = [];
 
   /** The first listener: the one embedded use and single-listener start-up talk about. */
   get listener(): Listener {
@@ -68,6 +77,11 @@ export class BrokerConfig {
    */
   listenerSetting(listenerName: string, key: string): string | null {
     return this.listenerPrefixed.get(`${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`) ?? null;
+  }
+
+  /** `<mechanism>.sasl.jaas.config` set without a listener prefix, or null. */
+  mechanismJaasConfig(mechanism: string): string | null {
+    return this.listenerPrefixed.get(`${mechanism.toLowerCase()}.sasl.jaas.config`) ?? null;
   }
 
   /**
@@ -152,6 +166,10 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
       listenerPrefixed.set(`${LISTENER_PREFIX}${rest.slice(0, dot).toLowerCase()}${rest.slice(dot)}`, text);
       return;
     }
+    if (MECHANISM_JAAS_KEY.test(key)) {
+      listenerPrefixed.set(key.toLowerCase(), text);
+      return;
+    }
     if (IGNORED_KAFKA_KEYS.has(key)) {
       ignored.push(key);
       return;
@@ -164,7 +182,9 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
 
   const argv = options.argv ?? [];
   const env = options.env ?? {};
-  const flags = parseFlags(argv);
+  // --add-scram may be given many times (one user and mechanism each), as kafka-storage format takes it.
+  const addScram = { flag: 'add-scram', values: [] as string[] };
+  const flags = parseFlags(argv, addScram);
   const configFile = flags.get('config') ?? env.TRIBUTARY_CONFIG;
   if (configFile !== undefined) {
     let text: string;
@@ -206,7 +226,7 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
       listenerFlags[asFlag as ListenerFlag] = String(value);
       continue;
     }
-    if (key.startsWith(LISTENER_PREFIX)) {
+    if (key.startsWith(LISTENER_PREFIX) || MECHANISM_JAAS_KEY.test(key)) {
       set(key, String(value), 'embedded', 'embedded options');
       continue;
     }
@@ -231,7 +251,9 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
   });
   for (const name of controllerOnly) ignored.push(`listeners: ${name} (controller listener)`);
   applyListenerFlags(served, listenerFlags);
-  return new BrokerConfig(values, sources, served, ignored, listenerPrefixed);
+  const config = new BrokerConfig(values, sources, served, ignored, listenerPrefixed);
+  config.addScram = [...addScram.values, ...(options.addScram ?? [])].map(parseAddScram);
+  return config;
 }
 
 /**
@@ -259,13 +281,17 @@ function applyListenerFlags(served: ListenerSpec[], flags: Partial<Record<Listen
 }
 
 /** `--key value`, `--key=value` and bare `--flag` (true) into a map. */
-function parseFlags(argv: readonly string[]): Map<string, string> {
+function parseFlags(argv: readonly string[], repeated: { flag: string; values: string[] }): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument '${arg}'`);
     const eq = arg.indexOf('=');
-    if (eq > 0) {
+    if (arg === `--${repeated.flag}` && i + 1 < argv.length) {
+      repeated.values.push(argv[++i]);
+    } else if (arg.startsWith(`--${repeated.flag}=`)) {
+      repeated.values.push(arg.slice(repeated.flag.length + 3));
+    } else if (eq > 0) {
       out.set(arg.slice(2, eq), arg.slice(eq + 1));
     } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
       out.set(arg.slice(2), argv[++i]);

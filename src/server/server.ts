@@ -23,6 +23,8 @@ export interface ServerOptions {
   memoryBudgetBytes?: number;
   /** ...or the budget shared by every listener of the broker. */
   memoryBudget?: MemoryBudget;
+  /** On a SASL listener (sasl.server.max.receive.size): the largest frame until a connection authenticates. */
+  maxFrameBytesBeforeAuth?: number;
   /** Where fetch reads borrow record buffers (returned by the connection once written). */
   readBuffers?: BufferPool;
   logger: Logger;
@@ -117,6 +119,7 @@ export class Server {
       readBuffers: this.options.readBuffers,
       logger: this.options.logger,
       listenerName: this.options.listenerName,
+      maxFrameBytesBeforeAuth: this.options.maxFrameBytesBeforeAuth,
     });
     this.connections.add(connection);
     socket.once('close', () => this.connections.delete(connection));
