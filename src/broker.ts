@@ -23,6 +23,12 @@ import { startStatsLog } from './metrics/stats-log.js';
 import { brokerStateSource } from './broker-state.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
+import { MemoryBudget } from './server/memory-budget.js';
+import { listenerSecurity } from './server/listener-security.js';
+import { SaslGate } from './server/sasl-gate.js';
+import { addScramUsers } from './security/scram-store.js';
+import { loadApiCodec } from './codec/index.js';
+import { listenerAddress, type SecurityProtocol } from './config/listeners.js';
 import { DataDirInUseError, openStorage, type Storage } from './storage/index.js';
 import { BufferPool } from './util/buffer-pool.js';
 import { type Clock, repeat, systemClock } from './util/clock.js';
@@ -50,6 +56,8 @@ export interface BrokerOptions {
   /** Where log lines go; default: warnings and errors to stderr. */
   logger?: Logger;
   clock?: Clock;
+  /** SCRAM users created at start-up when missing, as `--add-scram` (e.g. 'SCRAM-SHA-256=[name=alice,password=alice-secret]'). */
+  addScram?: string[];
   /** Aborting it stops a start still under way: startBroker then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -59,6 +67,8 @@ export interface RunningBroker {
   readonly bootstrap: string;
   readonly host: string;
   readonly port: number;
+  /** Every listener served, in the order of `listeners` (the first is the one above). */
+  readonly listeners: readonly { name: string; securityProtocol: SecurityProtocol; port: number; bootstrap: string }[];
   /** Where the data lives: a directory, or 'memory'. */
   readonly dataLocation: string;
   readonly config: BrokerConfig;
@@ -71,15 +81,18 @@ export interface RunningBroker {
 
 /** Starts a broker inside this process: `await startBroker({ storage: 'memory://', port: 0 })`. */
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  // Without listeners of its own, the embedded broker listens on 127.0.0.1 at a port the OS chooses.
+  const ownListeners = options.config?.listeners !== undefined;
   const config = loadConfig({
     overrides: {
       storage: options.storage ?? 'memory://',
-      port: options.port ?? 0,
-      host: options.host ?? '127.0.0.1',
+      port: options.port ?? (ownListeners ? undefined : 0),
+      host: options.host ?? (ownListeners ? undefined : '127.0.0.1'),
       advertisedHost: options.advertisedHost,
       advertisedPort: options.advertisedPort,
       ...options.config,
     },
+    addScram: options.addScram,
   });
   const logger = options.logger ?? new Logger(undefined, 'warn');
   return startBrokerWithConfig(config, { logger, clock: options.clock, signal: options.signal });
@@ -94,6 +107,8 @@ export async function startBrokerWithConfig(
   const dataLocation = config.storageUrl.startsWith('file://')
     ? resolvePath(config.storageUrl.slice('file://'.length))
     : 'memory';
+  // A listener that cannot be served (its security settings) stops start-up before anything is opened.
+  const security = config.listeners.map((listener) => listenerSecurity(config, listener));
   signal?.throwIfAborted();
   // Nothing is created before the port is bound: a start that fails there leaves the data directory
   // as it found it. An existing directory is locked first, so a second broker on it (on the same
@@ -107,18 +122,26 @@ export async function startBrokerWithConfig(
   // Fetches read into recycled buffers, handed back by the connection once written (util/buffer-pool.ts).
   const readBuffers = new BufferPool({ maxFreeBytes: READ_BUFFER_POOL_BYTES });
   const { metrics, metricsServer, readiness } = buildMetrics(config, logger);
-  const server = new Server({
-    host: config.listener.host,
-    port: config.listener.port,
-    listenerName: config.listener.name,
-    maxFrameBytes: config.int('socket.request.max.bytes'),
-    maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
-    idleTimeoutMs: config.int('connections.max.idle.ms'),
-    memoryBudgetBytes: config.int('queued.max.request.bytes'),
-    readBuffers,
-    logger: logger.child('server'),
-    metrics,
-  });
+  // One budget for every listener's connections: queued.max.request.bytes is broker-wide.
+  const memoryBudget = new MemoryBudget(config.int('queued.max.request.bytes'));
+  const servers = security.map(
+    ({ spec: listener, sasl }) =>
+      new Server({
+        host: listener.host,
+        port: listener.port,
+        listenerName: listener.name,
+        securityProtocol: listener.securityProtocol,
+        maxFrameBytes: config.int('socket.request.max.bytes'),
+        maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
+        idleTimeoutMs: config.int('connections.max.idle.ms'),
+        memoryBudget,
+        readBuffers,
+        logger: logger.child('server'),
+        maxFrameBytesBeforeAuth: sasl === null ? undefined : config.int('sasl.server.max.receive.size'),
+        metrics,
+      }),
+  );
+  const closeServers = () => Promise.all(servers.map((s) => s.close())).then(() => undefined);
   const cleanups: (() => Promise<void>)[] = [
     async () => {
       await storage.close();
@@ -126,7 +149,10 @@ export async function startBrokerWithConfig(
     },
   ];
   try {
-    const port = await server.listen();
+    // Each listener is bound in turn; the first that cannot be stops start-up naming it.
+    const ports: number[] = [];
+    for (const server of servers) ports.push(await server.listen());
+    const port = ports[0];
     // Bound before recovery: /readyz answers 503 while the logs and coordinators load.
     await metricsServer?.listen();
     cleanups.push(async () => {
@@ -201,39 +227,62 @@ export async function startBrokerWithConfig(
       (err: unknown) => logger.error('loading transactions failed', { error: String(err) }),
     );
     const registry = new HandlerRegistry(HANDLERS);
-    const advertised = { host: config.advertised.host, port: config.advertised.port ?? port };
+    const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
+    const advertised = advertisedListeners.get(config.listeners[0].name)!;
     const shutdown = new AbortController();
     const fetchSessions = new FetchSessionCache();
     const services: BrokerServices = {
-      config, cluster, clock, logger, advertised, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
+      config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
       authorizer: Authorizer.fromConfig(config, cluster, logger.child('authorizer')),
       metrics,
     };
-    metrics?.setSource(brokerStateSource(services, () => server.memoryInUse));
+    metrics?.setSource(brokerStateSource(services, () => memoryBudget.inUse));
     signal?.throwIfAborted();
-    server.serve(new ApiDispatcher(registry, services, logger.child('api'), metrics));
+    const dispatcher = new ApiDispatcher(registry, services, logger.child('api'), metrics);
+    const added = await addScramUsers(cluster, config.addScram);
+    if (added.length > 0) logger.info('added SCRAM credentials (--add-scram)', { users: added.join(', ') });
+    // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
+    if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
+    servers.forEach((server, i) => {
+      const { spec, sasl } = security[i];
+      if (sasl === null) return server.serve(dispatcher);
+      server.serve(
+        new SaslGate(dispatcher, {
+          listenerName: spec.name,
+          mechanisms: sasl.mechanisms,
+          newMechanism: sasl.newMechanism(cluster),
+          failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
+          maxReauthMs: config.int('connections.max.reauth.ms'),
+          now: () => clock.now(),
+          logger: logger.child('server'),
+        }),
+      );
+    });
     readiness.serving = true;
     cleanups.unshift(async () => {
       readiness.closing = true;
       shutdown.abort();
-      await server.close();
+      await closeServers();
+    });
+    config.listeners.forEach((l, i) => {
+      const adv = advertisedListeners.get(l.name)!;
+      logger.info('listening', { listener: listenerAddress(l.name, l.host, ports[i]), securityProtocol: l.securityProtocol, advertised: `${adv.host}:${adv.port}`, data: dataLocation });
     });
     const statsIntervalMs = config.int('log.stats.interval.ms');
     if (metrics !== undefined && statsIntervalMs > 0) {
       const stats = startStatsLog(metrics, clock, statsIntervalMs, logger.child('stats'));
       cleanups.unshift(async () => stats.cancel());
     }
-    logger.info('listening', {
-      listener: `${config.listener.name}://${config.listener.host}:${port}`,
-      advertised: `${advertised.host}:${advertised.port}`,
-      data: dataLocation,
-      ...(metricsServer ? { metrics: metricsServer.url } : {}),
-    });
+    if (metricsServer) logger.info('metrics listening', { metrics: metricsServer.url });
     let closing: Promise<void> | null = null;
     return {
       bootstrap: `${advertised.host}:${advertised.port}`,
       host: advertised.host,
       port,
+      listeners: config.listeners.map((l, i) => {
+        const adv = advertisedListeners.get(l.name)!;
+        return { name: l.name, securityProtocol: l.securityProtocol, port: ports[i], bootstrap: `${adv.host}:${adv.port}` };
+      }),
       dataLocation,
       config,
       services,
@@ -246,7 +295,7 @@ export async function startBrokerWithConfig(
   } catch (err) {
     // Before serve() no connection reached a handler: the listener closes last, with the rest.
     await runCleanups(cleanups);
-    await server.close();
+    await closeServers();
     metrics?.close();
     await metricsServer?.close();
     throw err;

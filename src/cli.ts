@@ -96,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`Tributary listening on ${broker.bootstrap} (advertised), data in ${broker.dataLocation}\n`);
+  for (const l of broker.listeners.slice(1)) process.stdout.write(`Tributary also listening on ${l.bootstrap} (advertised, listener ${l.name}, ${l.securityProtocol})\n`);
 
   return new Promise<number>((resolve) => {
     stop = () => {

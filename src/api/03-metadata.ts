@@ -12,7 +12,7 @@ import type { TopicInfo } from '../cluster/cluster-state.js';
 import { topicNameProblem } from '../cluster/topic-names.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './acl-operations.js';
 import { authorize, authorizeCluster, authorizedOperations, CLUSTER_NAME, Op, ResourceType } from './authorize.js';
-import type { RequestContext } from './context.js';
+import { advertisedFor, type RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 type TopicEntry = Omit<MetadataResponseTopic, '_unknownTaggedFields'>;
@@ -65,7 +65,7 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: cluster.nodeId, host: ctx.broker.advertised.host, port: ctx.broker.advertised.port, rack: null }],
+      brokers: [{ nodeId: cluster.nodeId, ...advertisedFor(ctx), rack: null }],
       clusterId: cluster.clusterId,
       controllerId: cluster.nodeId,
       topics: entries,

@@ -6,7 +6,7 @@
 
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../codec/index.js';
 import { ERROR_TABLE, ErrorCode } from '../codec/index.js';
-import type { RequestContext } from './context.js';
+import { advertisedFor, type RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorize, Op, ResourceType } from './authorize.js';
 
@@ -16,7 +16,7 @@ function answer(keyType: number, key: string, ctx: RequestContext): { errorCode:
   }
   if (keyType === 0 && !authorize(ctx, Op.DESCRIBE, ResourceType.GROUP, key)) return unauthorized(ErrorCode.GROUP_AUTHORIZATION_FAILED, ctx);
   if (keyType === 1 && !authorize(ctx, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return unauthorized(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
-  const { host, port } = ctx.broker.advertised;
+  const { host, port } = advertisedFor(ctx);
   return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: ctx.broker.cluster.nodeId, host, port };
 }
 

@@ -4,7 +4,7 @@
 
 import type { DescribeClusterRequest, DescribeClusterResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
-import type { RequestContext } from './context.js';
+import { advertisedFor, type RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorizeCluster, authorizedOperations, CLUSTER_NAME, Op, ResourceType } from './authorize.js';
 
@@ -35,7 +35,8 @@ export const describeClusterHandler: ApiHandler<DescribeClusterRequest, EncodeIn
         clusterId: '',
       };
     }
-    const { cluster, advertised } = ctx.broker;
+    const { cluster } = ctx.broker;
+    const advertised = advertisedFor(ctx);
     // KIP-430: the operations allowed on the cluster, 0 without DESCRIBE on it (as Kafka).
     let clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
     if (request.includeClusterAuthorizedOperations) {

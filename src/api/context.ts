@@ -32,8 +32,10 @@ export interface BrokerServices {
   readonly cluster: ClusterState;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** The host and port clients are told to connect to. */
+  /** The host and port clients of the first listener are told to connect to. */
   readonly advertised: { host: string; port: number };
+  /** By listener name: what clients connected to that listener are told (Metadata, FindCoordinator, DescribeCluster). */
+  readonly advertisedListeners?: ReadonlyMap<string, { host: string; port: number }>;
   /** The handlers; ApiVersions lists them. */
   readonly registry: HandlerRegistry;
   /** Partition logs (prefer `topics` to reach them: it knows which partitions exist). */
@@ -71,6 +73,11 @@ export interface RequestContext {
    * appended records are under the high watermark): requests other than Produce start only then.
    */
   readonly releaseConnection: (visible?: Promise<unknown>) => void;
+}
+
+/** This broker's address as the client of this request must use it: the one of the listener it connected to. */
+export function advertisedFor(ctx: RequestContext): { host: string; port: number } {
+  return ctx.broker.advertisedListeners?.get(ctx.connection.listenerName) ?? ctx.broker.advertised;
 }
 
 /** Handler answers that are not a response body. */

@@ -36,6 +36,11 @@ export const HANDLERS: readonly HandlerEntry[] = [
   api(49, () => import('./49-alter-client-quotas.js').then((m) => m.alterClientQuotasHandler)),
   api(71, () => import('./71-get-telemetry-subscriptions.js').then((m) => m.getTelemetrySubscriptionsHandler)),
   api(72, () => import('./71-get-telemetry-subscriptions.js').then((m) => m.pushTelemetryHandler)),
+  // Authentication (the exchange itself runs in src/server/sasl-gate.ts) and SCRAM users
+  api(17, () => import('./17-sasl-handshake.js').then((m) => m.saslHandshakeHandler)),
+  api(36, () => import('./36-sasl-authenticate.js').then((m) => m.saslAuthenticateHandler)),
+  api(50, () => import('./50-describe-user-scram-credentials.js').then((m) => m.describeUserScramCredentialsHandler)),
+  api(51, () => import('./51-alter-user-scram-credentials.js').then((m) => m.alterUserScramCredentialsHandler)),
   // Access control (src/security)
   api(29, () => import('./29-describe-acls.js').then((m) => m.describeAclsHandler)),
   api(30, () => import('./30-create-acls.js').then((m) => m.createAclsHandler)),

@@ -15,6 +15,20 @@ const TOPICS_PATH = 'meta/topics.json';
 const DYNAMIC_CONFIGS_PATH = 'meta/dynamic-broker-configs.json';
 const CLIENT_QUOTAS_PATH = 'meta/client-quotas.json';
 const ACLS_PATH = 'meta/acls.json';
+const SCRAM_PATH = 'meta/scram-credentials.json';
+
+/**
+ * A user's SCRAM credential for one mechanism as stored (AlterUserScramCredentials, --add-scram):
+ * only the salted form (base64), never a password. src/security/scram.ts gives it meaning.
+ */
+export interface StoredScramCredential {
+  user: string;
+  mechanism: string;
+  salt: string;
+  iterations: number;
+  storedKey: string;
+  serverKey: string;
+}
 
 /**
  * An access control list entry as stored (Kafka's wire codes; src/security/acl.ts gives them
@@ -61,6 +75,8 @@ export class ClusterState {
   private topicCreations = 0;
   private aclList: readonly StoredAcl[] = [];
   private persistingAcls: Promise<void> = Promise.resolve();
+  private scramList: readonly StoredScramCredential[] = [];
+  private persistingScram: Promise<void> = Promise.resolve();
   /** Client quotas (AlterClientQuotas), persisted here; produce/fetch ask it for throttle times. */
   quotas: ClientQuotas = new ClientQuotas();
 
@@ -101,6 +117,8 @@ export class ClusterState {
     const quotas = await storage.readMeta(CLIENT_QUOTAS_PATH);
     const acls = await storage.readMeta(ACLS_PATH);
     if (acls !== null) state.aclList = JSON.parse(acls.toString()) as StoredAcl[];
+    const scram = await storage.readMeta(SCRAM_PATH);
+    if (scram !== null) state.scramList = JSON.parse(scram.toString()) as StoredScramCredential[];
     state.quotas = new ClientQuotas(quotas === null ? [] : (JSON.parse(quotas.toString()) as QuotaEntry[]), (entries) => state.persistQuotas(entries));
     return state;
   }
@@ -134,6 +152,20 @@ export class ClusterState {
     const write = () => this.storage.writeMeta(ACLS_PATH, data);
     this.persistingAcls = this.persistingAcls.then(write, write);
     return this.persistingAcls;
+  }
+
+  /** The SCRAM credentials, one per (user, mechanism). */
+  get scramCredentials(): readonly StoredScramCredential[] {
+    return this.scramList;
+  }
+
+  /** Replaces every SCRAM credential: in force at once, durable when the promise resolves (one file: all or nothing). */
+  setScramCredentials(credentials: readonly StoredScramCredential[]): Promise<void> {
+    this.scramList = credentials.map((c) => ({ ...c }));
+    const data = Buffer.from(JSON.stringify(this.scramList));
+    const write = () => this.storage.writeMeta(SCRAM_PATH, data);
+    this.persistingScram = this.persistingScram.then(write, write);
+    return this.persistingScram;
   }
 
   private persistQuotas(entries: QuotaEntry[]): Promise<void> {

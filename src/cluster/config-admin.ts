@@ -270,7 +270,7 @@ function dynamicBrokerConfigsProblem(configs: Readonly<Record<string, string>>, 
   const names = Object.keys(configs);
   const nonDynamic = names.filter((k) => {
     const ours = SETTINGS_BY_KEY.get(k);
-    return ours !== undefined ? !ours.dynamic : KAFKA_STATIC_BROKER_CONFIGS.has(k);
+    return ours !== undefined ? !ours.dynamic && ours.storedDynamically !== true : KAFKA_STATIC_BROKER_CONFIGS.has(k);
   });
   if (nonDynamic.length > 0) return `Cannot update these configs dynamically: ${listed(nonDynamic)}`;
   const bareSecurity = names.filter((k) => LISTENER_ONLY_SECURITY_CONFIGS.has(k));

@@ -23,7 +23,8 @@ export class FrameSplitter {
   private partialSize = 0;
   private partialFill = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** Frames larger than this are refused; may be raised between pushes (a SASL connection once authenticated). */
+  constructor(public maxFrameBytes: number) {}
 
   /** Bytes received of the frame not yet complete. */
   get pendingBytes(): number {

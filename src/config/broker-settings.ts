@@ -19,6 +19,8 @@ export interface SettingDef {
   kafka: boolean;
   /** Changing it needs no restart (Kafka's dynamic broker configs). */
   dynamic?: boolean;
+  /** Kafka changes it dynamically; here AlterConfigs stores and describes it, and the running listeners keep the start-up value. */
+  storedDynamically?: boolean;
 }
 
 const atLeast = (min: number) => (v: ConfigValue) =>
@@ -32,6 +34,8 @@ const oneOf = (...allowed: string[]) => (v: ConfigValue) =>
  * (a test, a laptop, a container with a published port) is reached as localhost.
  */
 export const ADVERTISED_HOST_FOR_ANY_INTERFACE = 'localhost';
+/** Kafka's default listener.security.protocol.map: each protocol is a listener name of its own. */
+export const DEFAULT_SECURITY_PROTOCOL_MAP = 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT';
 /** The one authorizer Kafka 4 ships and Tributary implements (src/security/acl.ts). */
 export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 const authorizerClassProblem = (v: ConfigValue) =>
@@ -46,8 +50,11 @@ const metricsListenerProblem = (v: ConfigValue) => {
 export const BROKER_SETTINGS: readonly SettingDef[] = [
   // --- identity and listeners
   { key: 'node.id', type: 'int', default: 1, kafka: true, flag: 'node-id', check: atLeast(0), doc: 'The id of this broker.' },
-  { key: 'listeners', type: 'string', default: 'PLAINTEXT://:9092', kafka: true, doc: 'Where to listen: NAME://HOST:PORT (an empty host means all interfaces).' },
-  { key: 'advertised.listeners', type: 'string', default: '', kafka: true, doc: `What clients are told to connect to; defaults to the listener, with ${ADVERTISED_HOST_FOR_ANY_INTERFACE} for an empty, 0.0.0.0 or :: host.` },
+  { key: 'listeners', type: 'string', default: 'PLAINTEXT://:9092', kafka: true, doc: 'Where to listen: NAME://HOST:PORT, comma-separated for several listeners (an empty host means all interfaces). `--port`/`--host` change the one listener and are an error with several.' },
+  { key: 'advertised.listeners', type: 'string', default: '', kafka: true, doc: `What clients of each listener are told to connect to (NAME://HOST:PORT by listener name); a listener not named advertises itself, with ${ADVERTISED_HOST_FOR_ANY_INTERFACE} for an empty, 0.0.0.0 or :: host.` },
+  { key: 'listener.security.protocol.map', type: 'string', default: DEFAULT_SECURITY_PROTOCOL_MAP, kafka: true, doc: 'Security protocol of each listener name (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), e.g. INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL.' },
+  { key: 'inter.broker.listener.name', type: 'string', default: null, kafka: true, doc: 'Accepted (one node, no inter-broker traffic); must name a broker listener.' },
+  { key: 'controller.listener.names', type: 'string', default: null, kafka: true, doc: 'Listeners of the KRaft controller: accepted and left unbound (one process, no controller quorum to serve).' },
   // --- storage
   { key: 'log.dirs', type: 'string', default: './data', kafka: true, flag: 'data-dir', doc: 'Directory for the log and metadata (one directory).' },
   { key: 'storage', type: 'string', default: '', kafka: false, flag: 'storage', doc: 'Storage engine URL: file://DIR (default, from log.dirs) or memory:// (nothing on disk).' },
@@ -97,6 +104,13 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'transactional.id.expiration.ms', type: 'int', default: 604800000, kafka: true, check: atLeast(1), doc: 'How long an unused transactional id is kept.' },
   { key: 'producer.id.expiration.ms', type: 'int', default: 86400000, kafka: true, check: atLeast(1), dynamic: true, doc: 'How long the state of an idle producer id is kept.' },
   { key: 'transaction.state.log.num.partitions', type: 'int', default: 50, kafka: true, check: atLeast(1), doc: 'Partitions of __transaction_state.' },
+  // --- authentication (src/security, src/server/sasl-gate.ts)
+  { key: 'sasl.enabled.mechanisms', type: 'list', default: ['GSSAPI'], kafka: true, storedDynamically: true, doc: 'SASL mechanisms of SASL_PLAINTEXT and SASL_SSL listeners (per listener: listener.name.<l>.sasl.enabled.mechanisms): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI, the default as in Kafka, and OAUTHBEARER are not served).' },
+  { key: 'sasl.jaas.config', type: 'password', default: null, kafka: true, storedDynamically: true, doc: 'JAAS config of the SASL mechanisms when listener.name.<l>.<mechanism>.sasl.jaas.config is not set; PLAIN users as user_<name>="<password>".' },
+  { key: 'sasl.server.max.receive.size', type: 'int', default: 524288, kafka: true, check: atLeast(1), doc: 'Largest frame read on a SASL listener before authentication completes; a larger one closes the connection.' },
+  { key: 'connection.failed.authentication.delay.ms', type: 'int', default: 100, kafka: true, check: atLeast(0), doc: 'How long a failed authentication waits before its answer and the close.' },
+  { key: 'connections.max.reauth.ms', type: 'long', default: 0, kafka: true, check: atLeast(0), doc: 'Largest SASL session lifetime (KIP-368); 0: sessions do not expire.' },
+  { key: 'sasl.mechanism.inter.broker.protocol', type: 'string', default: 'GSSAPI', kafka: true, doc: 'Accepted (one node, no inter-broker traffic).' },
   // --- access control (src/security)
   { key: 'authorizer.class.name', type: 'string', default: '', kafka: true, check: authorizerClassProblem, doc: `Empty: no ACLs, every client may do everything. ${STANDARD_AUTHORIZER}: ACLs (CreateAcls, DescribeAcls, DeleteAcls) are enforced on every request.` },
   { key: 'super.users', type: 'string', default: '', kafka: true, doc: 'Principals that pass every ACL check, separated by semicolons, e.g. User:admin;User:ANONYMOUS.' },

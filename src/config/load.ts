@@ -5,14 +5,15 @@
 
 import { readFileSync } from 'node:fs';
 import { ADVERTISED_HOST_FOR_ANY_INTERFACE, BROKER_SETTINGS, type SettingDef, SETTINGS_BY_KEY } from './broker-settings.js';
+import { type AddScramEntry, parseAddScram } from './add-scram.js';
+import { type ListenerSpec, listenerAddress, parseListeners, parsePort } from './listeners.js';
 import { ConfigError, type ConfigValue, parseValue } from './types.js';
 
 export type SettingSource = 'default' | 'file' | 'env' | 'flag' | 'embedded';
 
 /** Kafka keys that mean nothing on a single-process broker: accepted and ignored with a note. */
 const IGNORED_KAFKA_KEYS = new Set([
-  'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'controller.listener.names',
-  'inter.broker.listener.name', 'listener.security.protocol.map', 'num.network.threads', 'num.io.threads',
+  'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'num.network.threads', 'num.io.threads',
   'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.recovery.threads.per.data.dir',
   'offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
   'share.coordinator.state.topic.replication.factor', 'share.coordinator.state.topic.min.isr', 'broker.id',
@@ -30,6 +31,8 @@ export interface LoadOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Embedded overrides by Kafka key, or by the listener shortcuts port/host/advertisedHost/advertisedPort. */
   overrides?: Readonly<Record<string, ConfigValue | undefined>>;
+  /** Embedded `--add-scram` entries: SCRAM users created at start-up if they do not exist yet. */
+  addScram?: readonly string[];
 }
 
 export interface Listener {
@@ -39,14 +42,47 @@ export interface Listener {
   port: number;
 }
 
+/** `<mechanism>.sasl.jaas.config` without a listener prefix (Kafka reads it for every listener). */
+const MECHANISM_JAAS_KEY = /^[A-Za-z0-9-]+\.sasl\.jaas\.config$/;
+
+/** Keys set per listener (`listener.name.<name>.<key>`, Kafka's listener prefix). */
+const LISTENER_PREFIX = 'listener.name.';
+
 export class BrokerConfig {
   constructor(
     private readonly values: Map<string, ConfigValue>,
     private readonly sources: Map<string, SettingSource>,
-    readonly listener: Listener,
-    readonly advertised: { host: string; port: number | null },
+    /** The listeners served, in the order of `listeners`; the first is the default one. */
+    readonly listeners: readonly ListenerSpec[],
     readonly ignored: string[],
+    /** `listener.name.<l>.<key>` settings as text, by full key (the listener part in lower case). */
+    private readonly listenerPrefixed: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /** `--add-scram` entries (passwords in memory only until start-up has salted them). */
+  addScram: AddScramEntry[] = [];
+
+  /** The first listener: the one embedded use and single-listener start-up talk about. */
+  get listener(): Listener {
+    const { name, host, port } = this.listeners[0];
+    return { name, host, port };
+  }
+  get advertised(): { host: string; port: number | null } {
+    return this.listeners[0].advertised;
+  }
+
+  /**
+   * A setting as seen by one listener: `listener.name.<listener>.<key>` (text) when set, else null
+   * (the caller falls back to the unprefixed setting). Kafka's listener prefix, listener name in lower case.
+   */
+  listenerSetting(listenerName: string, key: string): string | null {
+    return this.listenerPrefixed.get(`${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`) ?? null;
+  }
+
+  /** `<mechanism>.sasl.jaas.config` set without a listener prefix, or null. */
+  mechanismJaasConfig(mechanism: string): string | null {
+    return this.listenerPrefixed.get(`${mechanism.toLowerCase()}.sasl.jaas.config`) ?? null;
+  }
 
   /**
    * Dynamic broker configs (Kafka's AlterConfigs on the BROKER resource), over the static ones: set
@@ -121,7 +157,19 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
   const listenerFlags: Partial<Record<ListenerFlag, string>> = {};
   for (const d of BROKER_SETTINGS) values.set(d.key, d.default);
 
+  const listenerPrefixed = new Map<string, string>();
   const set = (key: string, text: string, source: SettingSource, where: string) => {
+    if (key.startsWith(LISTENER_PREFIX)) {
+      const rest = key.slice(LISTENER_PREFIX.length);
+      const dot = rest.indexOf('.');
+      if (dot <= 0) throw new ConfigError(`setting '${key}' (${where}) is not listener.name.<listener>.<key>`);
+      listenerPrefixed.set(`${LISTENER_PREFIX}${rest.slice(0, dot).toLowerCase()}${rest.slice(dot)}`, text);
+      return;
+    }
+    if (MECHANISM_JAAS_KEY.test(key)) {
+      listenerPrefixed.set(key.toLowerCase(), text);
+      return;
+    }
     if (IGNORED_KAFKA_KEYS.has(key)) {
       ignored.push(key);
       return;
@@ -134,7 +182,9 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
 
   const argv = options.argv ?? [];
   const env = options.env ?? {};
-  const flags = parseFlags(argv);
+  // --add-scram may be given many times (one user and mechanism each), as kafka-storage format takes it.
+  const addScram = { flag: 'add-scram', values: [] as string[] };
+  const flags = parseFlags(argv, addScram);
   const configFile = flags.get('config') ?? env.TRIBUTARY_CONFIG;
   if (configFile !== undefined) {
     let text: string;
@@ -176,6 +226,10 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
       listenerFlags[asFlag as ListenerFlag] = String(value);
       continue;
     }
+    if (key.startsWith(LISTENER_PREFIX) || MECHANISM_JAAS_KEY.test(key)) {
+      set(key, String(value), 'embedded', 'embedded options');
+      continue;
+    }
     const def = SETTINGS_BY_KEY.get(key);
     if (!def) throw new ConfigError(`unknown setting '${key}'`);
     values.set(key, typeof value === 'string' && def.type !== 'string' ? parseValue(key, def.type, value) : value);
@@ -188,32 +242,56 @@ export function loadConfig(options: LoadOptions = {}): BrokerConfig {
     if (problem) throw new ConfigError(`${d.key}: ${JSON.stringify(v)} ${problem}`);
   }
 
-  const listener = parseListener(values.get('listeners') as string, 'listeners');
-  if (listenerFlags.host !== undefined) listener.host = listenerFlags.host;
-  if (listenerFlags.port !== undefined) listener.port = parsePort(listenerFlags.port, 'port');
+  const { served, controllerOnly } = parseListeners({
+    listeners: values.get('listeners') as string,
+    advertisedListeners: values.get('advertised.listeners') as string,
+    securityProtocolMap: values.get('listener.security.protocol.map') as string,
+    interBrokerListenerName: values.get('inter.broker.listener.name') as string | null,
+    controllerListenerNames: values.get('controller.listener.names') as string | null,
+  });
+  for (const name of controllerOnly) ignored.push(`listeners: ${name} (controller listener)`);
+  applyListenerFlags(served, listenerFlags);
+  const config = new BrokerConfig(values, sources, served, ignored, listenerPrefixed);
+  config.addScram = [...addScram.values, ...(options.addScram ?? [])].map(parseAddScram);
+  return config;
+}
 
-  let advertisedHost = listener.host === '' || listener.host === '0.0.0.0' || listener.host === '::' ? ADVERTISED_HOST_FOR_ANY_INTERFACE : listener.host;
-  let advertisedPort: number | null = null;
-  const adv = values.get('advertised.listeners') as string;
-  if (adv !== '') {
-    const a = parseListener(adv, 'advertised.listeners');
-    if (a.host !== '') advertisedHost = a.host;
-    advertisedPort = a.port;
+/**
+ * --port, --host, --advertised-host and --advertised-port (and their env and embedded forms) change
+ * the one listener. With several they could only guess which one is meant: an error naming them.
+ */
+function applyListenerFlags(served: ListenerSpec[], flags: Partial<Record<ListenerFlag, string>>): void {
+  const given = LISTENER_FLAGS.filter((f) => flags[f] !== undefined);
+  if (given.length === 0) return;
+  if (served.length > 1) {
+    throw new ConfigError(
+      `--${given[0]} cannot be used with several listeners (${served.map((l) => listenerAddress(l.name, l.host, l.port)).join(',')}): set each listener's host and port in listeners (and advertised.listeners)`,
+    );
   }
-  if (listenerFlags['advertised-host'] !== undefined) advertisedHost = listenerFlags['advertised-host'];
-  if (listenerFlags['advertised-port'] !== undefined) advertisedPort = parsePort(listenerFlags['advertised-port'], 'advertised-port');
-
-  return new BrokerConfig(values, sources, listener, { host: advertisedHost, port: advertisedPort }, ignored);
+  const l = served[0];
+  if (flags.host !== undefined) {
+    l.host = flags.host;
+    if (flags['advertised-host'] === undefined && l.advertised.port === null) {
+      l.advertised.host = l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? ADVERTISED_HOST_FOR_ANY_INTERFACE : l.host;
+    }
+  }
+  if (flags.port !== undefined) l.port = parsePort(flags.port, 'port');
+  if (flags['advertised-host'] !== undefined) l.advertised.host = flags['advertised-host'];
+  if (flags['advertised-port'] !== undefined) l.advertised.port = parsePort(flags['advertised-port'], 'advertised-port');
 }
 
 /** `--key value`, `--key=value` and bare `--flag` (true) into a map. */
-function parseFlags(argv: readonly string[]): Map<string, string> {
+function parseFlags(argv: readonly string[], repeated: { flag: string; values: string[] }): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument '${arg}'`);
     const eq = arg.indexOf('=');
-    if (eq > 0) {
+    if (arg === `--${repeated.flag}` && i + 1 < argv.length) {
+      repeated.values.push(argv[++i]);
+    } else if (arg.startsWith(`--${repeated.flag}=`)) {
+      repeated.values.push(arg.slice(repeated.flag.length + 3));
+    } else if (eq > 0) {
       out.set(arg.slice(2, eq), arg.slice(eq + 1));
     } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
       out.set(arg.slice(2), argv[++i]);
@@ -237,17 +315,4 @@ export function parseProperties(text: string): [string, string][] {
     else out.push([m[1], m[2]]);
   }
   return out;
-}
-
-function parseListener(text: string, key: string): Listener {
-  const first = text.split(',')[0].trim();
-  const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(first);
-  if (!m) throw new ConfigError(`${key}: '${text}' is not NAME://HOST:PORT`);
-  return { name: m[1], host: m[2].replace(/^\[|\]$/g, ''), port: parsePort(m[3], key) };
-}
-
-function parsePort(text: string, key: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${key}: '${text}' is not a port number`);
-  return n;
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../util/logger.js';
 import type { MemoryBudget } from './memory-budget.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import { CLOSE, type ConnectionInfo, type DispatchResult, type RequestDispatcher } from './types.js';
+import { CLOSE, type ConnectionInfo, type DispatchResult, type RequestDispatcher, RespondThenClose } from './types.js';
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: a larger frame closes the connection before it is buffered. */
@@ -26,6 +26,11 @@ export interface ConnectionOptions {
   listenerName: string;
   /** Request counts and latency; absent when metrics are off. */
   metrics?: BrokerMetrics;
+  /**
+   * sasl.server.max.receive.size on a SASL listener: the largest frame until the connection is
+   * authenticated (its 'principal' attribute is set); then maxFrameBytes.
+   */
+  maxFrameBytesBeforeAuth?: number;
 }
 
 /** One request from arrival to its response being written. */
@@ -55,6 +60,8 @@ export class Connection implements ConnectionInfo {
   /** A flush is queued for the end of this tick: responses finishing together go out in one write. */
   private flushQueued = false;
   private readonly logger: Logger;
+  /** Frames are held to the pre-authentication limit until the SASL gate sets the principal. */
+  private awaitingAuth: boolean;
 
   constructor(
     readonly id: number,
@@ -68,7 +75,8 @@ export class Connection implements ConnectionInfo {
       conn: id,
       client: `${this.remoteAddress}:${this.remotePort}`,
     });
-    this.splitter = new FrameSplitter(options.maxFrameBytes);
+    this.splitter = new FrameSplitter(options.maxFrameBytesBeforeAuth ?? options.maxFrameBytes);
+    this.awaitingAuth = options.maxFrameBytesBeforeAuth !== undefined;
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) socket.setTimeout(options.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -109,6 +117,10 @@ export class Connection implements ConnectionInfo {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.awaitingAuth && this.attributes.has('principal')) {
+      this.awaitingAuth = false;
+      this.splitter.maxFrameBytes = this.options.maxFrameBytes;
+    }
     try {
       this.splitter.push(chunk, (frame) => this.waiting.push(frame));
     } catch (err) {
@@ -198,6 +210,12 @@ export class Connection implements ConnectionInfo {
       const slot = this.slots[this.slotsHead];
       this.slots[this.slotsHead++] = undefined as unknown as Slot;
       if (slot.result === CLOSE) {
+        if (corked) this.socket.uncork();
+        this.closeGracefully();
+        return;
+      }
+      if (slot.result instanceof RespondThenClose) {
+        for (const buf of slot.result.frames) this.socket.write(buf);
         if (corked) this.socket.uncork();
         this.closeGracefully();
         return;

@@ -8,17 +8,24 @@ import type { BufferPool } from '../util/buffer-pool.js';
 import type { Logger } from '../util/logger.js';
 import { Connection } from './connection.js';
 import { MemoryBudget } from './memory-budget.js';
+import { listenerAddress, type SecurityProtocol } from '../config/listeners.js';
 import type { RequestDispatcher } from './types.js';
 
 export interface ServerOptions {
   host: string;
   port: number;
   listenerName: string;
+  /** Default PLAINTEXT. */
+  securityProtocol?: SecurityProtocol;
   maxFrameBytes: number;
   maxInFlightPerConnection: number;
   idleTimeoutMs: number;
-  /** Bytes of requests held in memory across all connections. */
-  memoryBudgetBytes: number;
+  /** Bytes of requests held in memory across all connections (a server of its own)... */
+  memoryBudgetBytes?: number;
+  /** ...or the budget shared by every listener of the broker. */
+  memoryBudget?: MemoryBudget;
+  /** On a SASL listener (sasl.server.max.receive.size): the largest frame until a connection authenticates. */
+  maxFrameBytesBeforeAuth?: number;
   /** Where fetch reads borrow record buffers (returned by the connection once written). */
   readBuffers?: BufferPool;
   logger: Logger;
@@ -46,7 +53,7 @@ export class Server {
   private readonly waiting = new Set<net.Socket>();
 
   constructor(private readonly options: ServerOptions) {
-    this.budget = new MemoryBudget(options.memoryBudgetBytes);
+    this.budget = options.memoryBudget ?? new MemoryBudget(options.memoryBudgetBytes ?? Number.MAX_SAFE_INTEGER);
     this.server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
@@ -69,7 +76,7 @@ export class Server {
   listen(): Promise<number> {
     const { host, port, listenerName } = this.options;
     return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(`${listenerName}://${host.includes(':') ? `[${host}]` : host}:${port}`, port, err.code, err));
+      const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(listenerAddress(listenerName, host, port), port, err.code, err));
       this.server.once('error', onError);
       this.server.listen({ host, port, backlog: 1024 }, () => {
         this.server.off('error', onError);
@@ -116,6 +123,7 @@ export class Server {
       logger: this.options.logger,
       listenerName: this.options.listenerName,
       metrics: this.options.metrics,
+      maxFrameBytesBeforeAuth: this.options.maxFrameBytesBeforeAuth,
     });
     this.connections.add(connection);
     this.options.metrics?.connectionOpened(this.options.listenerName);

@@ -8,6 +8,11 @@ export type { ConnectionInfo } from '../api/context.js';
 /** No response, and close the connection once earlier responses are written. */
 export const CLOSE: unique symbol = Symbol('close');
 
+/** A response to write, after which the connection closes (a failed SASL authentication, as Kafka answers it). */
+export class RespondThenClose {
+  constructor(readonly frames: Buffer[]) {}
+}
+
 /** A dispatcher's answer to one frame. */
 export type DispatchResult =
   /** Response frames, size prefix included, ready for writev. */
@@ -15,7 +20,8 @@ export type DispatchResult =
   /** No response (acks=0 produce): the next response may go out. */
   | null
   /** Kafka's answer to requests it cannot parse, and to a failed acks=0 produce. */
-  | typeof CLOSE;
+  | typeof CLOSE
+  | RespondThenClose;
 
 export interface RequestDispatcher {
   /**
