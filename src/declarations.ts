@@ -4,6 +4,7 @@
 // warning naming the difference. A declaration that CreateTopics or CreateAcls would refuse stops
 // start-up, with their message and the declaration. Tributary's own: Kafka has no such setting.
 
+import { reservedTopicProblem } from './cluster/topic-names.js';
 import type { TopicManager } from './cluster/topics.js';
 import type { BrokerConfig } from './config/load.js';
 import { type AclDeclaration, parseAclDeclarations, parseTopicDeclarations, type TopicDeclaration } from './config/declarations.js';
@@ -34,6 +35,8 @@ export async function applyDeclarations(config: BrokerConfig, topics: TopicManag
       warnIfDifferent(decl, topics, logger);
       continue;
     }
+    const reserved = reservedTopicProblem(decl.name);
+    if (reserved !== undefined) throw new ConfigError(`create.topics: '${decl.text}': ${reserved}`);
     const v = topics.validateCreate({ name: decl.name, numPartitions: decl.partitions, replicationFactor: -1, configs: decl.configs });
     if ('errorCode' in v) throw new ConfigError(`create.topics: '${decl.text}': ${v.errorMessage}`);
     creations.push({ decl, ...v });

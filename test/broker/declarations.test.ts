@@ -79,6 +79,7 @@ describe('start-up declarations (embedded)', () => {
       ['good;x:retention.ms=soon', /create\.topics: 'x:retention\.ms=soon': Invalid value soon for configuration retention\.ms/],
       ['good;x:partitions=zero', /create\.topics: 'x:partitions=zero': partitions 'zero' is not a positive integer/],
       ['good;x:partitions', /create\.topics: 'x:partitions': 'partitions' has no value/],
+      ['good;__cluster_metadata', /create\.topics: '__cluster_metadata': Creation of internal topic __cluster_metadata is prohibited\./],
       ['good;good:partitions=2', /create\.topics: 'good:partitions=2': topic good is declared twice/],
     ];
     for (const [decl, message] of refused) {
