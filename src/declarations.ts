@@ -8,7 +8,7 @@ import { reservedTopicProblem } from './cluster/topic-names.js';
 import type { TopicManager } from './cluster/topics.js';
 import type { BrokerConfig } from './config/load.js';
 import { type AclDeclaration, parseAclDeclarations, parseTopicDeclarations, type TopicDeclaration } from './config/declarations.js';
-import { parseTopicConfig, topicConfigProblem } from './config/topic-configs.js';
+import { parseTopicConfig, resolvedTopicConfigProblem, resolveTopicConfig, topicConfigProblem } from './config/topic-configs.js';
 import { ConfigError, type ConfigValue, formatValue } from './config/types.js';
 import { type AclBinding, AclOperation, AclPermission, PatternType, ResourceType } from './security/acl.js';
 import { type Authorizer, newAclProblem } from './security/authorizer.js';
@@ -39,6 +39,8 @@ export async function applyDeclarations(config: BrokerConfig, topics: TopicManag
     if (reserved !== undefined) throw new ConfigError(`create.topics: '${decl.text}': ${reserved}`);
     const v = topics.validateCreate({ name: decl.name, numPartitions: decl.partitions, replicationFactor: -1, configs: decl.configs });
     if ('errorCode' in v) throw new ConfigError(`create.topics: '${decl.text}': ${v.errorMessage}`);
+    const conflict = resolvedTopicConfigProblem(resolveTopicConfig(v.configs, config));
+    if (conflict !== undefined) throw new ConfigError(`create.topics: '${decl.text}': ${conflict}`);
     creations.push({ decl, ...v });
   }
   for (const { decl, numPartitions, configs } of creations) {

@@ -10,8 +10,7 @@ import { ErrorCode, randomUuid, ZERO_UUID } from '../codec/index.js';
 import { describeTopicConfigs } from '../cluster/config-describe.js';
 import { manualAssignmentProblem } from '../cluster/manual-assignments.js';
 import { reservedTopicProblem, topicNameProblem } from '../cluster/topic-names.js';
-import { resolveTopicConfig, topicConfigProblem } from '../config/topic-configs.js';
-import { formatValue } from '../config/types.js';
+import { resolvedTopicConfigProblem, resolveTopicConfig, topicConfigProblem } from '../config/topic-configs.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorize, authorizeCluster, Op, ResourceType } from './authorize.js';
@@ -117,11 +116,9 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
         results.push(failed(t.name, v.errorCode, v.errorMessage));
         continue;
       }
-      const resolved = resolveTopicConfig(v.configs, ctx.broker.config);
-      const minLag = resolved['min.compaction.lag.ms'] as number;
-      const maxLag = resolved['max.compaction.lag.ms'] as number;
-      if (minLag > maxLag) {
-        results.push(failed(t.name, ErrorCode.INVALID_CONFIG, `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${formatValue(maxLag)})`));
+      const conflict = resolvedTopicConfigProblem(resolveTopicConfig(v.configs, ctx.broker.config));
+      if (conflict !== undefined) {
+        results.push(failed(t.name, ErrorCode.INVALID_CONFIG, conflict));
         continue;
       }
       const result: Result = {

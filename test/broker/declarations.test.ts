@@ -80,6 +80,7 @@ describe('start-up declarations (embedded)', () => {
       ['good;x:partitions=zero', /create\.topics: 'x:partitions=zero': partitions 'zero' is not a positive integer/],
       ['good;x:partitions', /create\.topics: 'x:partitions': 'partitions' has no value/],
       ['good;__cluster_metadata', /create\.topics: '__cluster_metadata': Creation of internal topic __cluster_metadata is prohibited\./],
+      ['good;x:min.compaction.lag.ms=10,max.compaction.lag.ms=5', /conflict topic config setting min\.compaction\.lag\.ms \(10\) > max\.compaction\.lag\.ms \(5\)/],
       ['good;good:partitions=2', /create\.topics: 'good:partitions=2': topic good is declared twice/],
     ];
     for (const [decl, message] of refused) {
