@@ -136,19 +136,20 @@ describe('start-up declarations (embedded)', () => {
 });
 
 describe('start-up declarations (CLI)', () => {
-  it('reads create.topics from the properties file, the environment and flags (flags win)', async () => {
+  it('reads create.topics from the properties file, the environment and flags (flags win, and may be repeated)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-decl-cli-'));
     const props = join(dir, 'server.properties');
     writeFileSync(props, 'create.topics=from-file:partitions=3\nauthorizer.class.name=' + STANDARD + '\nallow.everyone.if.no.acl.found=false\n');
     const cli = await startBrokerProcess(
-      ['--config', props, '--port', '0', '--storage', 'memory://', '--create-topics', 'from-flag:partitions=4,cleanup.policy=compact'],
+      ['--config', props, '--port', '0', '--storage', 'memory://', '--create-topics', 'from-flag:partitions=4,cleanup.policy=compact', '--create-topics=from-flag-2'],
       { TRIBUTARY_CREATE_ACLS: 'principal=User:ANONYMOUS,operation=ALL,topic=from-,pattern=prefixed' },
     );
     try {
-      const md = await describeTopics(cli.port, ['from-flag', 'from-file']);
+      const md = await describeTopics(cli.port, ['from-flag', 'from-file', 'from-flag-2']);
       expect(md.map((t) => [t.name, t.errorCode, t.partitions])).toEqual([
         ['from-flag', ErrorCode.NONE, 4],
-        ['from-file', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0], // the flag replaced the file's value
+        ['from-file', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0], // the flags replaced the file's value
+        ['from-flag-2', ErrorCode.NONE, 1], // the flag is repeatable
       ]);
       expect(md[0].configs['cleanup.policy']).toBe('compact');
       expect(cli.stderr()).toContain('created declared topic');
