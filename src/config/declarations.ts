@@ -141,6 +141,6 @@ export function declarationSyntaxProblem(parse: (text: string) => unknown, value
     parse(value);
     return undefined;
   } catch (err) {
-    return `cannot be read: ${(err as Error).message}`;
+    return `cannot be read: ${(err as Error).message.replace(/^create\.(topics|acls): /, '')}`; // the caller names the setting
   }
 }

@@ -77,8 +77,8 @@ describe('start-up declarations (embedded)', () => {
       ['good;bad!name:partitions=2', /create\.topics: 'bad!name:partitions=2': Topic name "bad!name" is illegal/],
       ['good;x:no.such.config=1', /create\.topics: 'x:no\.such\.config=1': Unknown topic config name: no\.such\.config/],
       ['good;x:retention.ms=soon', /create\.topics: 'x:retention\.ms=soon': Invalid value soon for configuration retention\.ms/],
-      ['good;x:partitions=zero', /create\.topics: 'x:partitions=zero': partitions 'zero' is not a positive integer/],
-      ['good;x:partitions', /create\.topics: 'x:partitions': 'partitions' has no value/],
+      ['good;x:partitions=zero', /create\.topics: "good;x:partitions=zero" cannot be read: 'x:partitions=zero': partitions 'zero' is not a positive integer/],
+      ['good;x:partitions', /create\.topics: "good;x:partitions" cannot be read: 'x:partitions': 'partitions' has no value/],
       ['good;__cluster_metadata', /create\.topics: '__cluster_metadata': Creation of internal topic __cluster_metadata is prohibited\./],
       ['good;x:min.compaction.lag.ms=10,max.compaction.lag.ms=5', /conflict topic config setting min\.compaction\.lag\.ms \(10\) > max\.compaction\.lag\.ms \(5\)/],
       ['good;good:partitions=2', /create\.topics: 'good:partitions=2': topic good is declared twice/],
@@ -128,7 +128,7 @@ describe('start-up declarations (embedded)', () => {
       [{ ...config, 'create.acls': 'principal=User:alice,operation=FLY,topic=orders' }, /create\.acls: 'principal=User:alice,operation=FLY,topic=orders': unknown operation 'FLY'/],
       [{ ...config, 'create.acls': 'principal=alice,operation=READ,topic=orders' }, /create\.acls: 'principal=alice,operation=READ,topic=orders': Could not parse principal from `alice`/],
       [{ ...config, 'create.acls': 'principal=User:alice,operation=READ,cluster=other' }, /The only valid name for the CLUSTER resource is kafka-cluster/],
-      [{ ...config, 'create.acls': 'principal=User:alice,operation=READ' }, /create\.acls: 'principal=User:alice,operation=READ': name exactly one resource/],
+      [{ ...config, 'create.acls': 'principal=User:alice,operation=READ' }, /create\.acls: "principal=User:alice,operation=READ" cannot be read: 'principal=User:alice,operation=READ': name exactly one resource/],
       [{ ...config, 'create.acls': 'principal=User:alice,operation=READ,topic=orders,pattern=match' }, /pattern must be literal or prefixed, not 'match'/],
     ];
     for (const [c, message] of refused) await expect(startBroker({ config: c }), c['create.acls']).rejects.toThrow(message);
