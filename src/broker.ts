@@ -27,6 +27,7 @@ import { MemoryBudget } from './server/memory-budget.js';
 import { listenerSecurity } from './server/listener-security.js';
 import { SaslGate } from './server/sasl-gate.js';
 import { addScramUsers } from './security/scram-store.js';
+import { applyDeclarations } from './declarations.js';
 import { loadApiCodec } from './codec/index.js';
 import { listenerAddress, type SecurityProtocol } from './config/listeners.js';
 import { DataDirInUseError, openStorage, type Storage } from './storage/index.js';
@@ -241,6 +242,7 @@ export async function startBrokerWithConfig(
     const dispatcher = new ApiDispatcher(registry, services, logger.child('api'), metrics);
     const added = await addScramUsers(cluster, config.addScram);
     if (added.length > 0) logger.info('added SCRAM credentials (--add-scram)', { users: added.join(', ') });
+    await applyDeclarations(config, topics, services.authorizer ?? null, logger.child('declarations'));
     // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
     if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
     servers.forEach((server, i) => {

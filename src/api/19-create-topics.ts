@@ -9,14 +9,11 @@ import type { CreatableTopic, CreatableTopicResult, CreateTopicsRequest, CreateT
 import { ErrorCode, randomUuid, ZERO_UUID } from '../codec/index.js';
 import { describeTopicConfigs } from '../cluster/config-describe.js';
 import { manualAssignmentProblem } from '../cluster/manual-assignments.js';
-import { topicNameProblem } from '../cluster/topic-names.js';
-import { resolveTopicConfig, topicConfigProblem } from '../config/topic-configs.js';
-import { formatValue } from '../config/types.js';
+import { reservedTopicProblem, topicNameProblem } from '../cluster/topic-names.js';
+import { resolvedTopicConfigProblem, resolveTopicConfig, topicConfigProblem } from '../config/topic-configs.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorize, authorizeCluster, Op, ResourceType } from './authorize.js';
-
-const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
 
 type Result = EncodeInput<CreatableTopicResult>;
 
@@ -78,8 +75,9 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
         results.push(failed(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
         continue;
       }
-      if (t.name === CLUSTER_METADATA_TOPIC) {
-        results.push(failed(t.name, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`));
+      const reserved = reservedTopicProblem(t.name);
+      if (reserved !== undefined) {
+        results.push(failed(t.name, ErrorCode.INVALID_REQUEST, reserved));
         continue;
       }
       if (!mayCreateAny && !authorize(ctx, Op.CREATE, ResourceType.TOPIC, t.name)) {
@@ -118,11 +116,9 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
         results.push(failed(t.name, v.errorCode, v.errorMessage));
         continue;
       }
-      const resolved = resolveTopicConfig(v.configs, ctx.broker.config);
-      const minLag = resolved['min.compaction.lag.ms'] as number;
-      const maxLag = resolved['max.compaction.lag.ms'] as number;
-      if (minLag > maxLag) {
-        results.push(failed(t.name, ErrorCode.INVALID_CONFIG, `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${formatValue(maxLag)})`));
+      const conflict = resolvedTopicConfigProblem(resolveTopicConfig(v.configs, ctx.broker.config));
+      if (conflict !== undefined) {
+        results.push(failed(t.name, ErrorCode.INVALID_CONFIG, conflict));
         continue;
       }
       const result: Result = {

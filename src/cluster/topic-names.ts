@@ -22,5 +22,13 @@ export function collisionKey(name: string): string {
   return name.replace(/\./g, '_');
 }
 
+/** KRaft's metadata log: Kafka refuses to create a topic of this name. */
+export const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
+
+/** Kafka's CreateTopics answer (INVALID_REQUEST) for a name it reserves, or undefined. */
+export function reservedTopicProblem(name: string): string | undefined {
+  return name === CLUSTER_METADATA_TOPIC ? `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.` : undefined;
+}
+
 /** Internal topics that clients may not produce to directly. */
 export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);

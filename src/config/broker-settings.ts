@@ -4,6 +4,7 @@
 
 import { parseMetricsAddress } from '../metrics/address.js';
 import { compressionTypeProblem } from './compression.js';
+import { declarationSyntaxProblem, parseAclDeclarations, parseTopicDeclarations } from './declarations.js';
 import { type ConfigType, type ConfigValue, INT32_MAX, LONG_MAX } from './types.js';
 
 export interface SettingDef {
@@ -118,6 +119,9 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   // --- operating (src/metrics)
   { key: 'metrics.listener', type: 'string', default: '', kafka: false, check: metricsListenerProblem, doc: 'HTTP listener for /metrics (Prometheus), /healthz and /readyz: http://HOST:PORT, or a bare PORT (binds 127.0.0.1 only); empty: off.' },
   { key: 'log.stats.interval.ms', type: 'long', default: 0, kafka: false, check: atLeast(0), doc: 'Every this many ms, one info line of rates (requests, records and bytes in/out), connections and memory; 0: off.' },
+  // --- start-up declarations (src/declarations.ts)
+  { key: 'create.topics', type: 'string', default: '', kafka: false, flag: 'create-topics', check: (v) => declarationSyntaxProblem(parseTopicDeclarations, v), doc: 'Topics created at start-up when absent, separated by semicolons: NAME[:partitions=N,CONFIG=VALUE,...], e.g. orders:partitions=6,cleanup.policy=compact;events (quote a value holding commas: cleanup.policy="compact,delete"). An existing topic is left as it is, with a warning naming any difference. The flag may be repeated.' },
+  { key: 'create.acls', type: 'string', default: '', kafka: false, flag: 'create-acls', check: (v) => declarationSyntaxProblem(parseAclDeclarations, v), doc: 'ACLs created at start-up when absent (needs authorizer.class.name), separated by semicolons: principal=User:NAME,operation=OP,RESOURCE=NAME[,pattern=literal|prefixed][,permission=allow|deny][,host=H], RESOURCE one of topic, group, cluster, transactional-id, delegation-token, user; e.g. principal=User:alice,operation=READ,topic=orders. The flag may be repeated.' },
   // --- logging
   { key: 'log.level', type: 'string', default: 'info', kafka: false, flag: 'log-level', check: oneOf('debug', 'info', 'warn', 'error'), doc: 'Least severe log line printed.' },
   { key: 'log.format', type: 'string', default: 'text', kafka: false, flag: 'log-format', check: oneOf('text', 'json'), doc: 'Log lines as text or JSON.' },

@@ -280,6 +280,14 @@ function applyListenerFlags(served: ListenerSpec[], flags: Partial<Record<Listen
   if (flags['advertised-port'] !== undefined) l.advertised.port = parsePort(flags['advertised-port'], 'advertised-port');
 }
 
+/** Declaration lists (src/config/declarations.ts): each time the flag is given adds to the list. */
+const LIST_FLAGS = new Set(['create-topics', 'create.topics', 'create-acls', 'create.acls']);
+
+function setFlag(out: Map<string, string>, flag: string, value: string): void {
+  const before = out.get(flag);
+  out.set(flag, before !== undefined && LIST_FLAGS.has(flag) ? `${before};${value}` : value);
+}
+
 /** `--key value`, `--key=value` and bare `--flag` (true) into a map. */
 function parseFlags(argv: readonly string[], repeated: { flag: string; values: string[] }): Map<string, string> {
   const out = new Map<string, string>();
@@ -292,9 +300,9 @@ function parseFlags(argv: readonly string[], repeated: { flag: string; values: s
     } else if (arg.startsWith(`--${repeated.flag}=`)) {
       repeated.values.push(arg.slice(repeated.flag.length + 3));
     } else if (eq > 0) {
-      out.set(arg.slice(2, eq), arg.slice(eq + 1));
+      setFlag(out, arg.slice(2, eq), arg.slice(eq + 1));
     } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
-      out.set(arg.slice(2), argv[++i]);
+      setFlag(out, arg.slice(2), argv[++i]);
     } else {
       out.set(arg.slice(2), 'true');
     }

@@ -5,7 +5,7 @@
 import { compressionTypeProblem } from './compression.js';
 import type { BrokerConfig } from './load.js';
 import { parseKafkaValue } from './kafka-broker-configs.js';
-import { ConfigError, type ConfigType, type ConfigValue, INT32_MAX, LONG_MAX, parseValue } from './types.js';
+import { ConfigError, type ConfigType, type ConfigValue, formatValue, INT32_MAX, LONG_MAX, parseValue } from './types.js';
 
 export interface TopicConfigDef {
   key: string;
@@ -88,6 +88,14 @@ export function resolveTopicConfig(overrides: Readonly<Record<string, ConfigValu
   const out: TopicConfig = {};
   for (const def of TOPIC_CONFIGS) out[def.key] = def.key in overrides ? overrides[def.key] : topicConfigDefault(def, broker);
   return out;
+}
+
+/** Kafka's refusal of a new topic whose resolved configs contradict each other (CreateTopics), or undefined. */
+export function resolvedTopicConfigProblem(resolved: TopicConfig): string | undefined {
+  const minLag = resolved['min.compaction.lag.ms'] as number;
+  const maxLag = resolved['max.compaction.lag.ms'] as number;
+  if (minLag > maxLag) return `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${formatValue(maxLag)})`;
+  return undefined;
 }
 
 /**
