@@ -223,3 +223,73 @@ describe.runIf(requireTool(HAVE_KCAT, 'kcat'))('SSL with kcat (librdkafka)', () 
     expect(r.code, r.stderr).toBe(0);
   });
 });
+
+describe('ssl.client.auth=requested, protocols and cipher suites', () => {
+  let b: RunningBroker;
+  const blog = new MemoryLogger('info');
+  const port = (name: string) => b.listeners.find((l) => l.name === name)!.port;
+  const bootstrap = (name: string) => b.listeners.find((l) => l.name === name)!.bootstrap;
+  beforeAll(async () => {
+    b = await startBroker({
+      config: {
+        listeners: 'REQ://127.0.0.1:0,SASL_SSL://127.0.0.1:0,TLS12://127.0.0.1:0',
+        'listener.security.protocol.map': 'REQ:SSL,SASL_SSL:SASL_SSL,TLS12:SSL',
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.keystoreFile,
+        'ssl.client.auth': 'requested',
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.certificates': certs.ca,
+        'listener.name.tls12.ssl.enabled.protocols': 'TLSv1.2',
+        'listener.name.tls12.ssl.cipher.suites': 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+        'sasl.enabled.mechanisms': 'SCRAM-SHA-256',
+        'authorizer.class.name': STANDARD,
+        'connection.failed.authentication.delay.ms': 0,
+      },
+      addScram: ['SCRAM-SHA-256=[name=bob,password=bob-secret]'],
+      logger: blog,
+    });
+  });
+  afterAll(() => b?.close());
+
+  /** Asks for one topic's metadata: the authorizer logs the denial with the connection's principal. */
+  async function principalSeen(config: Partial<KafkaConfig>, listenerName: string): Promise<string | undefined> {
+    const topic = topicName('who');
+    const admin = new Kafka({ clientId: 'tls-e2e', brokers: [bootstrap(listenerName)], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ...config }).admin();
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
+    const line = blog.lines.find((l) => l.includes(`resource = Topic:LITERAL:${topic}`));
+    return /Principal = (.*?) is Denied/.exec(line ?? '')?.[1];
+  }
+
+  it('a client without a certificate is User:ANONYMOUS, one with a trusted certificate is its DN', async () => {
+    expect(await principalSeen({ ssl: { ca: [certs.ca] } }, 'REQ')).toBe('User:ANONYMOUS');
+    expect(await principalSeen({ ssl: { ca: [certs.ca], cert: certs.clientCert, key: certs.clientKey } }, 'REQ')).toBe(`User:${certs.clientDn}`);
+  });
+
+  it('a certificate the truststore does not trust is refused, logged, and nothing else is affected', async () => {
+    const stranger = new Kafka({ clientId: 'tls-e2e', brokers: [bootstrap('REQ')], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ssl: { ca: [certs.ca], cert: certs.strangerCert, key: certs.strangerKey } });
+    await expect(stranger.admin().connect()).rejects.toThrow();
+    expect(blog.lines.some((l) => l.includes('TLS handshake failed') && l.includes('client certificate not trusted'))).toBe(true);
+  });
+
+  it('on SASL_SSL the SASL identity is the principal, not the certificate', async () => {
+    const sasl = { mechanism: 'scram-sha-256' as const, username: 'bob', password: 'bob-secret' };
+    expect(await principalSeen({ ssl: { ca: [certs.ca], cert: certs.clientCert, key: certs.clientKey }, sasl }, 'SASL_SSL')).toBe('User:bob');
+  });
+
+  it('ssl.enabled.protocols and ssl.cipher.suites (IANA names) bound what the handshake accepts', async () => {
+    const handshake = (options: tls.ConnectionOptions) =>
+      new Promise<string>((resolve) => {
+        const s = tls.connect({ port: port('TLS12'), host: '127.0.0.1', ca: [certs.ca], ...options }, () => {
+          resolve(`${s.getProtocol()} ${s.getCipher().name}`);
+          s.end();
+        });
+        s.on('error', (err) => resolve(`error: ${err.message}`));
+      });
+    expect(await handshake({})).toBe('TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384');
+    expect(await handshake({ minVersion: 'TLSv1.3' })).toMatch(/^error/);
+    expect(await handshake({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' })).toMatch(/^error/);
+    expect(await handshake({ minVersion: 'TLSv1.3' }).then(() => handshake({ port: port('REQ') }))).toMatch(/^TLSv1\.3/);
+  });
+});
