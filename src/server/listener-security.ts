@@ -30,7 +30,9 @@ export function listenerSecurity(config: BrokerConfig, spec: ListenerSpec): List
   const where = `listener ${listenerAddress(spec.name, spec.host, spec.port)}`;
   const usesTls = spec.securityProtocol === 'SSL' || spec.securityProtocol === 'SASL_SSL';
   const usesSasl = spec.securityProtocol === 'SASL_PLAINTEXT' || spec.securityProtocol === 'SASL_SSL';
-  const tls = usesTls ? listenerTls((key) => listenerValue(config, spec.name, key), spec.name, where) : null;
+  const tls = usesTls
+    ? listenerTls((key) => listenerValue(config, spec.name, key), spec.name, where, (key) => config.listenerSetting(spec.name, key), usesSasl)
+    : null;
   const sasl = usesSasl ? listenerSasl(config, spec, where) : null;
   return { spec, sasl, tls };
 }

@@ -25,7 +25,12 @@ const PROTOCOLS = ['TLSv1.2', 'TLSv1.3'] as const;
 /** Kafka's PEM keys are PKCS#8 only: plain or encrypted. */
 const KEY_LABELS = new Set(['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY']);
 
-export function listenerTls(value: ListenerValue, listener: string, where: string): ListenerTls {
+/**
+ * @param value the listener's view of a setting (prefixed, else broker-wide)
+ * @param ownValue only the listener-prefixed setting: on SASL_SSL, Kafka (KIP-684) reads ssl.client.auth
+ *   only with the listener prefix, and requests no client certificate otherwise.
+ */
+export function listenerTls(value: ListenerValue, listener: string, where: string, ownValue: ListenerValue, sasl: boolean): ListenerTls {
   const prefixed = (key: string) => `${key} (or listener.name.${listener.toLowerCase()}.${key})`;
   const requirePem = (typeKey: string) => {
     const type = (value(typeKey) ?? 'JKS').trim().toUpperCase();
@@ -76,7 +81,7 @@ export function listenerTls(value: ListenerValue, listener: string, where: strin
     if (ca.length === 0) throw new ConfigError(`${where}: ${from} holds no certificate (-----BEGIN CERTIFICATE-----)`);
   }
 
-  const clientAuth = (value('ssl.client.auth') ?? 'none').trim().toLowerCase();
+  const clientAuth = ((sasl ? ownValue('ssl.client.auth') : value('ssl.client.auth')) ?? 'none').trim().toLowerCase();
   if (clientAuth !== 'none' && clientAuth !== 'requested' && clientAuth !== 'required') {
     throw new ConfigError(`${where}: ssl.client.auth must be required, requested or none`);
   }

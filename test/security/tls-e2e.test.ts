@@ -232,8 +232,8 @@ describe('ssl.client.auth=requested, protocols and cipher suites', () => {
   beforeAll(async () => {
     b = await startBroker({
       config: {
-        listeners: 'REQ://127.0.0.1:0,SASL_SSL://127.0.0.1:0,TLS12://127.0.0.1:0',
-        'listener.security.protocol.map': 'REQ:SSL,SASL_SSL:SASL_SSL,TLS12:SSL',
+        listeners: 'REQ://127.0.0.1:0,SASL_SSL://127.0.0.1:0,SASL_REQ://127.0.0.1:0,TLS12://127.0.0.1:0',
+        'listener.security.protocol.map': 'REQ:SSL,SASL_SSL:SASL_SSL,SASL_REQ:SASL_SSL,TLS12:SSL',
         'ssl.keystore.type': 'PEM',
         'ssl.keystore.location': certs.keystoreFile,
         'ssl.client.auth': 'requested',
@@ -241,6 +241,8 @@ describe('ssl.client.auth=requested, protocols and cipher suites', () => {
         'ssl.truststore.certificates': certs.ca,
         'listener.name.tls12.ssl.enabled.protocols': 'TLSv1.2',
         'listener.name.tls12.ssl.cipher.suites': 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+        // KIP-684: on SASL_SSL only the listener-prefixed ssl.client.auth asks for a certificate.
+        'listener.name.sasl_req.ssl.client.auth': 'requested',
         'sasl.enabled.mechanisms': 'SCRAM-SHA-256',
         'authorizer.class.name': STANDARD,
         'connection.failed.authentication.delay.ms': 0,
@@ -275,7 +277,19 @@ describe('ssl.client.auth=requested, protocols and cipher suites', () => {
 
   it('on SASL_SSL the SASL identity is the principal, not the certificate', async () => {
     const sasl = { mechanism: 'scram-sha-256' as const, username: 'bob', password: 'bob-secret' };
-    expect(await principalSeen({ ssl: { ca: [certs.ca], cert: certs.clientCert, key: certs.clientKey }, sasl }, 'SASL_SSL')).toBe('User:bob');
+    expect(await principalSeen({ ssl: { ca: [certs.ca], cert: certs.clientCert, key: certs.clientKey }, sasl }, 'SASL_REQ')).toBe('User:bob');
+  });
+
+  it('KIP-684: the broker-wide ssl.client.auth does not apply to SASL_SSL listeners, the prefixed one does', async () => {
+    const stranger = (listenerName: string) =>
+      new Kafka({
+        clientId: 'tls-e2e', brokers: [bootstrap(listenerName)], logLevel: logLevel.NOTHING, retry: { retries: 0 },
+        ssl: { ca: [certs.ca], cert: certs.strangerCert, key: certs.strangerKey }, sasl: { mechanism: 'scram-sha-256', username: 'bob', password: 'bob-secret' },
+      }).admin();
+    const unasked = stranger('SASL_SSL'); // no certificate requested: the untrusted one is never sent
+    await unasked.connect();
+    await unasked.disconnect();
+    await expect(stranger('SASL_REQ').connect()).rejects.toThrow();
   });
 
   it('ssl.enabled.protocols and ssl.cipher.suites (IANA names) bound what the handshake accepts', async () => {
