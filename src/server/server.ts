@@ -157,9 +157,11 @@ export class Server {
       rejectUnauthorized: settings.clientAuth === 'required',
       handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
     });
-    server.on('tlsClientError', (err, socket) => {
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
       this.handshaking.delete(`${socket.remoteAddress}:${socket.remotePort}`);
-      this.options.logger.warn('closing connection: TLS handshake failed', {
+      // A peer that hangs up before any handshake (a TCP health check, a port scan) is no failure worth a warning.
+      const level = err.code === 'ECONNRESET' ? 'debug' : 'warn';
+      this.options.logger[level]('closing connection: TLS handshake failed', {
         listener: this.options.listenerName,
         client: `${socket.remoteAddress}:${socket.remotePort}`,
         reason: err.message,

@@ -110,6 +110,21 @@ describe('SSL listener', () => {
     await admin.disconnect();
   });
 
+  it('a TCP probe that connects and hangs up logs no warning', async () => {
+    const warnings = () => log.lines.filter((l) => l.includes('WARN') && l.includes('TLS handshake failed')).length;
+    const before = warnings();
+    const probe = net.connect(listener('SSL').port, '127.0.0.1');
+    await new Promise<void>((resolve) => probe.once('connect', () => resolve()));
+    const closed = new Promise<void>((resolve) => probe.once('close', () => resolve()));
+    probe.end();
+    await closed;
+    // The broker's side has closed too once another client is served after it.
+    const admin = kafka('SSL', { ssl: { ca: [certs.ca] } }).admin();
+    await admin.connect();
+    await admin.disconnect();
+    expect(warnings()).toBe(before);
+  });
+
   it('a socket that opens TLS and never finishes the handshake holds nothing up', async () => {
     const stalled = net.connect(listener('SSL').port, '127.0.0.1');
     stalled.on('error', () => {});
