@@ -126,7 +126,7 @@ export async function startBrokerWithConfig(
   // One budget for every listener's connections: queued.max.request.bytes is broker-wide.
   const memoryBudget = new MemoryBudget(config.int('queued.max.request.bytes'));
   const servers = security.map(
-    ({ spec: listener, sasl }) =>
+    ({ spec: listener, sasl, tls }) =>
       new Server({
         host: listener.host,
         port: listener.port,
@@ -140,6 +140,7 @@ export async function startBrokerWithConfig(
         logger: logger.child('server'),
         maxFrameBytesBeforeAuth: sasl === null ? undefined : config.int('sasl.server.max.receive.size'),
         metrics,
+        tls: tls ?? undefined,
       }),
   );
   const closeServers = () => Promise.all(servers.map((s) => s.close())).then(() => undefined);

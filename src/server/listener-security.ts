@@ -12,6 +12,7 @@ import { PLAIN, PlainServer, PlainUsers } from '../security/plain.js';
 import { isScramMechanism, ScramServer } from '../security/scram.js';
 import { ScramCredentialStore } from '../security/scram-store.js';
 import type { SaslServerMechanism } from '../security/sasl.js';
+import { type ListenerTls, listenerTls } from './listener-tls.js';
 
 /** The SASL side of a listener, ready once the cluster state (SCRAM credentials) is open. */
 export interface ListenerSasl {
@@ -22,15 +23,18 @@ export interface ListenerSasl {
 export interface ListenerSecurity {
   readonly spec: ListenerSpec;
   readonly sasl: ListenerSasl | null;
+  readonly tls: ListenerTls | null;
 }
 
 export function listenerSecurity(config: BrokerConfig, spec: ListenerSpec): ListenerSecurity {
   const where = `listener ${listenerAddress(spec.name, spec.host, spec.port)}`;
-  if (spec.securityProtocol === 'SSL' || spec.securityProtocol === 'SASL_SSL') {
-    throw new ConfigError(`${where}: security protocol ${spec.securityProtocol} is not supported by Tributary yet (PLAINTEXT and SASL_PLAINTEXT)`);
-  }
-  const sasl = spec.securityProtocol === 'SASL_PLAINTEXT' ? listenerSasl(config, spec, where) : null;
-  return { spec, sasl };
+  const usesTls = spec.securityProtocol === 'SSL' || spec.securityProtocol === 'SASL_SSL';
+  const usesSasl = spec.securityProtocol === 'SASL_PLAINTEXT' || spec.securityProtocol === 'SASL_SSL';
+  const tls = usesTls
+    ? listenerTls((key) => listenerValue(config, spec.name, key), spec.name, where, (key) => config.listenerSetting(spec.name, key), usesSasl)
+    : null;
+  const sasl = usesSasl ? listenerSasl(config, spec, where) : null;
+  return { spec, sasl, tls };
 }
 
 /** The listener's value of a setting: listener.name.<l>.<key>, else the broker-wide one. */

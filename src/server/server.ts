@@ -1,8 +1,15 @@
 // The TCP listener: binds the port first (before the broker creates anything on disk), accepts
 // connections, gives each a Connection once the broker serves, and closes them all in order on
-// shutdown (stop accepting, let in-flight requests finish, then close sockets).
+// shutdown (stop accepting, let in-flight requests finish, then close sockets). On an SSL or
+// SASL_SSL listener each accepted socket is wrapped in TLS first and becomes a Connection once the
+// handshake is done, so the connection code sees decrypted bytes; a failed handshake (plaintext or
+// garbage on the port, an untrusted certificate) is logged and closes only that socket.
 
 import net from 'node:net';
+import tls from 'node:tls';
+import { PRINCIPAL_ATTRIBUTE } from '../api/authorize.js';
+import { sslPrincipal } from '../security/ssl-principal.js';
+import type { ListenerTls } from './listener-tls.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 import type { Logger } from '../util/logger.js';
@@ -31,7 +38,12 @@ export interface ServerOptions {
   logger: Logger;
   /** Connection and request counters; absent when metrics are off. */
   metrics?: BrokerMetrics;
+  /** SSL and SASL_SSL listeners: the TLS settings every accepted socket is wrapped with. */
+  tls?: ListenerTls;
 }
+
+/** A TLS handshake not done by then closes the socket (Node's default is 120 s). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** The port could not be bound; the message names the listener and the port, once. */
 export class ListenError extends Error {
@@ -51,10 +63,15 @@ export class Server {
   private dispatcher: RequestDispatcher | null = null;
   /** Connections accepted before serve(): paused until the broker can answer them. */
   private readonly waiting = new Set<net.Socket>();
+  /** Sockets still in their TLS handshake, by peer address: no Connection yet, closed at once on shutdown. */
+  private readonly handshaking = new Map<string, net.Socket>();
+  /** SSL and SASL_SSL: the TLS server accepted sockets are handed to (it never listens itself). */
+  private readonly tlsServer: tls.Server | null;
 
   constructor(private readonly options: ServerOptions) {
     this.budget = options.memoryBudget ?? new MemoryBudget(options.memoryBudgetBytes ?? Number.MAX_SAFE_INTEGER);
     this.server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+    this.tlsServer = options.tls === undefined ? null : this.tlsServerFor(options.tls);
   }
 
   get port(): number {
@@ -101,6 +118,8 @@ export class Server {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.waiting) socket.destroy();
     this.waiting.clear();
+    for (const socket of this.handshaking.values()) socket.destroy();
+    this.handshaking.clear();
     await Promise.all([...this.connections].map((c) => c.drainAndClose()));
     await closed;
   }
@@ -113,18 +132,76 @@ export class Server {
       return;
     }
     socket.off('error', ignoreWhileWaiting);
+    if (this.tlsServer !== null) this.handshake(socket, this.tlsServer);
+    else this.connect(socket, null);
+  }
+
+  /**
+   * TLS first: the socket goes to a tls.Server that never listens itself, so Node's handshake, its
+   * certificate checks (ssl.client.auth) and its handshake timeout apply; the Connection starts on
+   * 'secureConnection'. Failures arrive as 'tlsClientError' (see tlsServerFor).
+   */
+  private handshake(raw: net.Socket, tlsServer: tls.Server): void {
+    const peer = `${raw.remoteAddress}:${raw.remotePort}`;
+    this.handshaking.set(peer, raw);
+    raw.once('close', () => {
+      if (this.handshaking.get(peer) === raw) this.handshaking.delete(peer);
+    });
+    tlsServer.emit('connection', raw);
+  }
+
+  private tlsServerFor(settings: ListenerTls): tls.Server {
+    const server = tls.createServer({
+      ...settings.contextOptions,
+      requestCert: settings.clientAuth !== 'none',
+      rejectUnauthorized: settings.clientAuth === 'required',
+      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+    });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+      this.handshaking.delete(`${socket.remoteAddress}:${socket.remotePort}`);
+      // A peer that hangs up before any handshake (a TCP health check, a port scan) is no failure worth a warning.
+      const level = err.code === 'ECONNRESET' ? 'debug' : 'warn';
+      this.options.logger[level]('closing connection: TLS handshake failed', {
+        listener: this.options.listenerName,
+        client: `${socket.remoteAddress}:${socket.remotePort}`,
+        reason: err.message,
+      });
+      socket.destroy();
+    });
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.handshaking.delete(peer);
+      const cert = socket.getPeerCertificate(false);
+      const presented = cert?.raw !== undefined;
+      // ssl.client.auth=requested: a certificate is optional, but one that is sent must be trusted (Java's wantClientAuth).
+      if (presented && !socket.authorized) {
+        this.options.logger.warn('closing connection: TLS handshake failed', { listener: this.options.listenerName, client: peer, reason: `client certificate not trusted: ${String(socket.authorizationError)}` });
+        socket.destroy();
+        return;
+      }
+      this.connect(socket, presented && this.options.securityProtocol === 'SSL' ? cert.raw : null);
+    });
+    return server;
+  }
+
+  /**
+   * @param clientCertificate on an SSL listener, the client's certificate (DER): its subject is the
+   * connection's principal. On SASL_SSL the SASL identity is the principal, as in Kafka.
+   */
+  private connect(socket: net.Socket, clientCertificate: Buffer | null): void {
     const connection = new Connection(this.nextConnectionId++, socket, {
       maxFrameBytes: this.options.maxFrameBytes,
       maxInFlight: this.options.maxInFlightPerConnection,
       idleTimeoutMs: this.options.idleTimeoutMs,
       budget: this.budget,
-      dispatcher: this.dispatcher,
+      dispatcher: this.dispatcher!, // set before accept() goes past waiting
       readBuffers: this.options.readBuffers,
       logger: this.options.logger,
       listenerName: this.options.listenerName,
       metrics: this.options.metrics,
       maxFrameBytesBeforeAuth: this.options.maxFrameBytesBeforeAuth,
     });
+    if (clientCertificate !== null) connection.attributes.set(PRINCIPAL_ATTRIBUTE, sslPrincipal(clientCertificate));
     this.connections.add(connection);
     this.options.metrics?.connectionOpened(this.options.listenerName);
     socket.once('close', () => {
