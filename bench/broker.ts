@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAllApiCodecs } from '../src/codec/index.js';
 import { printSummary } from './load/cpuprofile.js';
-import { type Rate, connect, cpuMs, deleteTopic, median, percentile, pump as pumpFor, roundTrips, rssMiB, sleep } from './load/loops.js';
+import { type Percentiles, type Rate, connect, cpuMs, deleteTopic, median, produceToConsumeLatency, pump as pumpFor, roundTrips, rssMiB, sleep } from './load/loops.js';
 import { RawConnection, createTopic, fetchFrame, makeBatch, parseFetch, produceError, produceFrame } from './load/raw-client.js';
 
 const MiB = 1024 * 1024;
@@ -526,53 +526,14 @@ async function compareProduce(
   }
 }
 
-async function latency(port: number, admin: RawConnection, s: Shape, rate: number, ms: number, configs: Record<string, string>): Promise<{ p50: number; p99: number; p999: number; max: number; n: number }> {
+async function latency(port: number, admin: RawConnection, s: Shape, rate: number, ms: number, configs: Record<string, string>): Promise<Percentiles> {
   await createTopic(admin, 'latency', 1, configs);
-  const producer = await RawConnection.connect(port);
-  const consumer = await RawConnection.connect(port);
   const frames = s.batches.map((b, j) => produceFrame('latency', 0, b, 1, j));
-  const sendTimes: number[] = [];
-  const lat: number[] = [];
-  let offset = 0;
-  let stopped = false;
-  let failure: Error | null = null;
-  const poll = (): void => {
-    consumer.send(fetchFrame('latency', [{ partition: 0, offset }], { maxWaitMs: 500, minBytes: 1, maxBytes: 64 * MiB, partitionMaxBytes: 64 * MiB, correlationId: 0 }), (frame) => {
-      const now = performance.now();
-      for (const p of parseFetch(frame)) {
-        if (p.errorCode !== 0) failure = new Error(`fetch error ${p.errorCode}`);
-        for (const b of p.batches) {
-          const k = b.baseOffset / s.count;
-          if (sendTimes[k] !== undefined) lat.push(now - sendTimes[k]);
-          offset = b.lastOffset + 1;
-        }
-      }
-      if (!stopped) poll();
-    });
-  };
-  poll();
-  await sleep(50);
-  const t0 = performance.now();
-  let sent = 0;
-  while (performance.now() - t0 < ms && failure === null) {
-    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
-    while (sent < due) {
-      sendTimes[sent] = performance.now();
-      producer.send(frames[sent % frames.length], (f) => {
-        if (produceError(f) !== 0) failure = new Error('produce failed');
-      });
-      sent++;
-    }
-    await sleep(1);
+  try {
+    return await produceToConsumeLatency(port, 'latency', frames, s.count, 0, rate, ms);
+  } finally {
+    await deleteTopic(admin, 'latency');
   }
-  await sleep(200);
-  stopped = true;
-  producer.close();
-  consumer.close();
-  await deleteTopic(admin, 'latency');
-  if (failure !== null) throw failure;
-  lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), p999: percentile(lat, 0.999), max: lat.at(-1) ?? NaN, n: lat.length };
 }
 
 async function kafkajsRate(port: number, admin: RawConnection, s: Shape): Promise<{ mbs: number; recs: number }> {
