@@ -10,6 +10,7 @@ import { startBroker, type RunningBroker } from '../../src/broker.js';
 import { Logger } from '../../src/util/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { HAVE_KCAT, requireTool, run } from '../helpers/tools.js';
+import { produceAndConsume } from '../helpers/kafkajs-round-trip.js';
 
 const PLAIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret" user_admin="admin-secret";';
 const logLines: string[] = [];
@@ -38,25 +39,6 @@ function kafka(sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; u
   return new Kafka({ clientId: 'sasl-e2e', brokers: [saslBootstrap], sasl: sasl as SASLOptions, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
 }
 
-async function produceAndConsume(client: Kafka, topic: string): Promise<string[]> {
-  const admin = client.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-  await admin.disconnect();
-  const producer = client.producer();
-  await producer.connect();
-  await producer.send({ topic, messages: [{ value: 'one' }, { value: 'two' }] });
-  await producer.disconnect();
-  const consumer = client.consumer({ groupId: `${topic}-g` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const got: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    consumer.run({ eachMessage: async ({ message }) => { got.push(String(message.value)); if (got.length === 2) resolve(); } }).catch(reject);
-  });
-  await consumer.disconnect();
-  return got;
-}
 
 describe('SASL with kafkajs', () => {
   for (const [mechanism, username, password] of [

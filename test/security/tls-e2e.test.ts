@@ -14,6 +14,7 @@ import { AclOperation as Op, AclPermission, PatternType, ResourceType } from '..
 import { MemoryLogger } from '../../src/util/logger.js';
 import { HAVE_KCAT, requireTool, run } from '../helpers/tools.js';
 import { KEY_PASSWORD, makeTestCerts, type TestCerts } from '../helpers/tls-certs.js';
+import { produceAndConsume } from '../helpers/kafkajs-round-trip.js';
 
 const STANDARD = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 let certs: TestCerts;
@@ -58,25 +59,6 @@ function kafka(name: string, extra: Partial<KafkaConfig> = {}) {
   return new Kafka({ clientId: 'tls-e2e', brokers: [listener(name).bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ...extra });
 }
 
-async function produceAndConsume(client: Kafka, topic: string): Promise<string[]> {
-  const admin = client.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-  await admin.disconnect();
-  const producer = client.producer();
-  await producer.connect();
-  await producer.send({ topic, messages: [{ value: 'one' }, { value: 'two' }] });
-  await producer.disconnect();
-  const consumer = client.consumer({ groupId: `${topic}-g` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const got: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    consumer.run({ eachMessage: async ({ message }) => { got.push(String(message.value)); if (got.length === 2) resolve(); } }).catch(reject);
-  });
-  await consumer.disconnect();
-  return got;
-}
 
 const topicName = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
 
