@@ -22,6 +22,7 @@ import { MetricsServer } from './metrics/http.js';
 import { startStatsLog } from './metrics/stats-log.js';
 import { brokerStateSource } from './broker-state.js';
 import { ApiDispatcher } from './server/dispatcher.js';
+import type { ApiSelector, InterceptAction, InterceptMatcher, InterceptorHandle } from './server/interceptors.js';
 import { Server } from './server/server.js';
 import { MemoryBudget } from './server/memory-budget.js';
 import { listenerSecurity } from './server/listener-security.js';
@@ -76,6 +77,13 @@ export interface RunningBroker {
   readonly services: BrokerServices;
   /** http://HOST:PORT of /metrics, /healthz and /readyz (metrics.listener), or null when it is off. */
   readonly metricsUrl: string | null;
+  /**
+   * Fault injection for tests: the action applies to this broker's requests that match (README,
+   * "Fault injection"); the first interceptor added that acts on a request wins.
+   */
+  intercept(matcher: InterceptMatcher | ApiSelector, action: InterceptAction): InterceptorHandle;
+  /** Removes every interceptor of this broker. */
+  clearInterceptors(): void;
   /** Stops accepting, finishes in-flight requests, flushes, writes the clean-shutdown marker. */
   close(): Promise<void>;
 }
@@ -290,6 +298,8 @@ export async function startBrokerWithConfig(
       config,
       services,
       metricsUrl: metricsServer?.url ?? null,
+      intercept: (matcher, action) => dispatcher.interceptors.add(matcher, action),
+      clearInterceptors: () => dispatcher.interceptors.clear(),
       close() {
         closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
         return closing;

@@ -1,3 +1,12 @@
 // Public entry point of the tributary package: the embedded broker and the codec.
 export { startBroker, startBrokerWithConfig, type BrokerOptions, type RunningBroker } from './broker.js';
 export { loadConfig, type BrokerConfig } from './config/load.js';
+export type {
+  ApiSelector,
+  InterceptAction,
+  InterceptContext,
+  InterceptFunction,
+  InterceptMatcher,
+  InterceptorHandle,
+  RequestFacts,
+} from './server/interceptors.js';

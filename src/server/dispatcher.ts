@@ -36,6 +36,7 @@ import { type BrokerServices, CLOSE_CONNECTION, type ConnectionInfo, NO_RESPONSE
 import type { ApiHandler, HandlerRegistry } from '../api/registry.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { Logger } from '../util/logger.js';
+import { type InterceptRunner, Interceptors } from './interceptors.js';
 import { CLOSE, type DispatchResult, type RequestDispatcher } from './types.js';
 
 const API_VERSIONS = 18;
@@ -68,13 +69,17 @@ const noop = (): void => {};
 
 export class ApiDispatcher implements RequestDispatcher {
   private readonly turns = new WeakMap<ConnectionInfo, ConnectionTurn>();
+  /** Fault injection (broker.intercept): consulted once a request is decoded, only while one is set. */
+  readonly interceptors: Interceptors;
 
   constructor(
     private readonly registry: HandlerRegistry,
     private readonly services: BrokerServices,
     private readonly logger: Logger,
     private readonly metrics?: BrokerMetrics,
-  ) {}
+  ) {
+    this.interceptors = new Interceptors(logger);
+  }
 
   dispatch(frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
     const turn = this.turns.get(connection);
@@ -274,6 +279,10 @@ export class ApiDispatcher implements RequestDispatcher {
       broker: this.services,
       releaseConnection,
     };
+    if (this.interceptors.active) {
+      const answer = this.interceptors.intercept(request, ctx, this.interceptRunner(handler, ctx));
+      if (answer !== undefined) return answer;
+    }
     let result;
     try {
       result = handler.handle(request, ctx);
@@ -306,8 +315,30 @@ export class ApiDispatcher implements RequestDispatcher {
     return encodeResponse(ctx.apiKey, ctx.apiVersion, ctx.correlationId, result as object);
   }
 
+  /** What an interceptor needs to run the handler and answer in its place. */
+  private interceptRunner(handler: ApiHandler, ctx: RequestContext): InterceptRunner {
+    return {
+      handle: (request) => {
+        try {
+          const r = handler.handle(request, ctx);
+          return r instanceof Promise ? r.catch((err: unknown) => this.failedBody(handler, request, ctx, err)) : r;
+        } catch (err) {
+          return this.failedBody(handler, request, ctx, err);
+        }
+      },
+      errorResponse: (request, code) => handler.errorResponse?.(request, code, ctx),
+      encode: (result) => this.encode(ctx, result),
+    };
+  }
+
   /** An unexpected failure inside a handler: answer with the handler's error response if it has one. */
   private failed(handler: ApiHandler, request: unknown, ctx: RequestContext, err: unknown): DispatchResult {
+    const body = this.failedBody(handler, request, ctx, err);
+    return body === CLOSE_CONNECTION ? CLOSE : this.encode(ctx, body);
+  }
+
+  /** The failure logged; the handler's error response, or CLOSE_CONNECTION when it has none. */
+  private failedBody(handler: ApiHandler, request: unknown, ctx: RequestContext, err: unknown): unknown {
     const code = errorCodeOf(err);
     this.logger.error('request failed', {
       conn: ctx.connection.id,
@@ -319,9 +350,9 @@ export class ApiDispatcher implements RequestDispatcher {
     });
     if (handler.errorResponse === undefined) {
       this.metrics?.requestFailed(ctx.apiKey, code);
-      return CLOSE;
+      return CLOSE_CONNECTION;
     }
-    return this.encode(ctx, handler.errorResponse(request, code, ctx));
+    return handler.errorResponse(request, code, ctx);
   }
 
   private reject(connection: ConnectionInfo, reason: string, err?: unknown, fields: Record<string, unknown> = {}): DispatchResult {
