@@ -116,6 +116,18 @@ describe('error action', () => {
     expect((parts.get(0) as any).records).not.toBeNull();
     expect((parts.get(1) as any).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     expect(readFault.hits).toBe(1);
+    readFault.remove();
+
+    // Offset commits: the selected partition's offset is not committed, the other one is.
+    broker.intercept({ apiKey: 'OffsetCommit', partition: 1 }, { error: 'COORDINATOR_LOAD_IN_PROGRESS' });
+    const commit = await raw.request(8, 2, {
+      groupId: 'fault-group', generationIdOrMemberEpoch: -1, memberId: '', retentionTimeMs: -1,
+      topics: [{ name: 'one-partition-fails', partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, committedOffset: 1, committedMetadata: '' })) }],
+    });
+    const committed = new Map(commit.topics[0].partitions.map((p: any) => [p.partitionIndex, p.errorCode]));
+    expect([committed.get(0), committed.get(1)]).toEqual([ErrorCode.NONE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
+    const offsets = await raw.request(9, 2, { groupId: 'fault-group', topics: [{ name: 'one-partition-fails', partitionIndexes: [0, 1] }] });
+    expect(offsets.topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset])).toEqual([[0, 1], [1, -1]]);
   });
 
   it('kafkajs producing to two partitions, one of them refused once, writes every record once', async () => {
@@ -134,6 +146,11 @@ describe('error action', () => {
     broker.intercept('Produce', { error: 'KAFKA_STORAGE_ERROR' });
     const res = await raw.request(0, 9, produceBody('whole-request', [[0, batch('x')], [1, batch('y')]]));
     expect(res.responses[0].partitionResponses.map((p: any) => p.errorCode)).toEqual([ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.KAFKA_STORAGE_ERROR]);
+    // Fetch: on each partition, not at the top level (which Kafka keeps for fetch-session errors).
+    broker.intercept('Fetch', { error: 'NOT_LEADER_OR_FOLLOWER' });
+    const fetched = await raw.request(1, 12, fetchBody('whole-request', [0, 1]));
+    expect(fetched.errorCode).toBe(ErrorCode.NONE);
+    expect(fetched.responses[0].partitions.map((p: any) => p.errorCode)).toEqual([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_LEADER_OR_FOLLOWER]);
     broker.intercept('FindCoordinator', { error: 'COORDINATOR_NOT_AVAILABLE' });
     const v3 = await raw.request(10, 3, { key: 'g', keyType: 0 });
     expect(v3.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
