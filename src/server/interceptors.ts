@@ -136,6 +136,8 @@ export class Interceptors {
     const m: InterceptMatcher = typeof matcher === 'object' ? matcher : { apiKey: matcher };
     const apiKeys = m.apiKey === undefined ? null : new Set((Array.isArray(m.apiKey) ? m.apiKey : [m.apiKey]).map(apiKeyOf));
     const range = typeof m.version === 'number' ? { min: m.version, max: m.version } : (m.version ?? {});
+    if (m.nth !== undefined && !(Number.isInteger(m.nth) && m.nth >= 1)) throw new Error(`intercept: nth counts from 1, not ${m.nth}`);
+    if (m.times !== undefined && !(m.times >= 0)) throw new Error(`intercept: times is 0 or more, not ${m.times}`);
     const partitions = partitionFilter(m);
     if (partitions !== null && apiKeys !== null && ![...apiKeys].some(carriesTopics)) {
       throw new Error('intercept: a topic or partition matcher selects only requests that carry topics (Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetForLeaderEpoch, DeleteRecords, TxnOffsetCommit)');
@@ -296,7 +298,10 @@ function errorCodeOf(error: number | string): number {
 function compileAction(action: InterceptAction): CompiledAction {
   if (typeof action === 'function') return { kind: 'function', fn: action };
   if ('error' in action) return { kind: 'error', errorCode: errorCodeOf(action.error) };
-  if ('delayMs' in action) return { kind: 'delay', ms: action.delayMs };
+  if ('delayMs' in action) {
+    if (!(action.delayMs >= 0)) throw new Error(`intercept: delayMs is 0 or more, not ${action.delayMs}`);
+    return { kind: 'delay', ms: action.delayMs };
+  }
   if ('drop' in action) {
     if (action.drop !== 'before' && action.drop !== 'after') throw new Error(`intercept: drop is 'before' or 'after', not '${String(action.drop)}'`);
     return { kind: 'drop', when: action.drop };

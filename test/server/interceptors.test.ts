@@ -130,6 +130,40 @@ describe('error action', () => {
     expect(offsets.topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset])).toEqual([[0, 1], [1, -1]]);
   });
 
+  it('partition-scoped errors are valid responses at every version of Produce, Fetch, ListOffsets and Metadata (topic ids included)', async () => {
+    const topic = 'every-version';
+    await createTopic(topic, 2);
+    const md = await raw.request(3, 12, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const topicId = md.topics[0].topicId as string;
+    broker.intercept({ topic, partition: 1 }, { error: 'NOT_LEADER_OR_FOLLOWER' });
+    const E = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    const byIndex = (parts: any[], field: string) => Object.fromEntries(parts.map((p) => [p[field], p.errorCode]));
+    for (let v = 3; v <= 13; v++) {
+      const body = produceBody(topic, [[0, batch(`v${v}`)], [1, batch(`v${v}`)]]);
+      if (v >= 13) body.topicData = body.topicData.map((t) => ({ ...t, name: '', topicId }));
+      const res = await raw.request(0, v, body);
+      expect(byIndex(res.responses.flatMap((t: any) => t.partitionResponses), 'index'), `Produce v${v}`).toEqual({ 0: 0, 1: E });
+    }
+    for (let v = 4; v <= 18; v++) {
+      const body = fetchBody(topic, [0, 1]);
+      if (v >= 13) body.topics = body.topics.map((t) => ({ ...t, topic: '', topicId }));
+      const res = await raw.request(1, v, body);
+      expect(byIndex(res.responses.flatMap((t: any) => t.partitions), 'partitionIndex'), `Fetch v${v}`).toEqual({ 0: 0, 1: E });
+    }
+    for (let v = 1; v <= 11; v++) {
+      const res = await raw.request(2, v, {
+        replicaId: -1, isolationLevel: 0, timeoutMs: 1000,
+        topics: [{ name: topic, partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1 })) }],
+      });
+      expect(byIndex(res.topics.flatMap((t: any) => t.partitions), 'partitionIndex'), `ListOffsets v${v}`).toEqual({ 0: 0, 1: E });
+    }
+    for (let v = 1; v <= 13; v++) {
+      const res = await raw.request(3, v, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      expect(byIndex(res.topics[0].partitions, 'partitionIndex'), `Metadata v${v}`).toEqual({ 0: 0, 1: E });
+    }
+    expect(await values(topic, 0)).toHaveLength(11);
+  });
+
   it('kafkajs producing to two partitions, one of them refused once, writes every record once', async () => {
     await createTopic('kafkajs-one-partition', 2);
     const producer = await idempotentProducer();
@@ -299,5 +333,22 @@ describe('matchers, hits and removal', () => {
     expect(() => broker.intercept('Produce2', { error: 'NONE' })).toThrow(/unknown API 'Produce2'/);
     expect(() => broker.intercept('Produce', { error: 'NO_SUCH_ERROR' })).toThrow(/unknown error 'NO_SUCH_ERROR'/);
     expect(() => broker.intercept({ apiKey: 'ListGroups', topic: 't' }, { error: 'NONE' })).toThrow(/carry topics/);
+    expect(() => broker.intercept({ apiKey: 'ListGroups', nth: 0 }, { error: 'NONE' })).toThrow(/nth counts from 1/);
+    expect(() => broker.intercept('ListGroups', { delayMs: -1 })).toThrow(/delayMs/);
+    expect(() => broker.intercept('ListGroups', { drop: 'during' } as never)).toThrow(/drop is 'before' or 'after'/);
+  });
+
+  it('interceptors belong to one broker: another broker in the process is not affected', async () => {
+    const other = await startBroker({ logger });
+    try {
+      const c = await RawClient.connect(other.port);
+      const fault = broker.intercept('ListGroups', { error: 'COORDINATOR_NOT_AVAILABLE' });
+      expect(await listGroups(c, 3)).toBe(ErrorCode.NONE);
+      expect(await listGroups(raw, 3)).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      expect(fault.hits).toBe(1);
+      c.close();
+    } finally {
+      await other.close();
+    }
   });
 });
