@@ -3,6 +3,7 @@
 // reconnect, request timeout) and its idempotent producer must leave every record exactly once;
 // raw requests check where the errors land, and the matchers.
 
+import { Producer as FlexibleProducer } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
@@ -173,6 +174,20 @@ describe('error action', () => {
     expect(fault.hits).toBe(1);
     expect(await values('kafkajs-one-partition', 0)).toEqual(['a']);
     expect(await values('kafkajs-one-partition', 1)).toEqual(['b']);
+  });
+
+  it('a flexible-version client (@platformatic/kafka, Produce v9+) retries a refused partition and writes each record once', async () => {
+    await createTopic('flexible-client', 2);
+    const fault = broker.intercept({ apiKey: 'Produce', topic: 'flexible-client', partition: 0, times: 1 }, { error: 'NOT_LEADER_OR_FOLLOWER' });
+    const producer = new FlexibleProducer({ clientId: 'fault-injection-flexible', bootstrapBrokers: [broker.bootstrap], acks: -1, idempotent: true, retries: 5, retryDelay: 50 });
+    try {
+      await producer.send({ messages: [{ topic: 'flexible-client', value: Buffer.from('f0'), partition: 0 }, { topic: 'flexible-client', value: Buffer.from('f1'), partition: 1 }] });
+    } finally {
+      await producer.close();
+    }
+    expect(fault.hits).toBe(1);
+    expect(await values('flexible-client', 0)).toEqual(['f0']);
+    expect(await values('flexible-client', 1)).toEqual(['f1']);
   });
 
   it('without a topic matcher the error lands on every partition, or at the top level where the API has it', async () => {
