@@ -18,7 +18,7 @@ let raw: RawClient;
 const logger = new MemoryLogger('warn');
 
 beforeAll(async () => {
-  broker = await startBroker({ config: { 'num.partitions': 2 }, logger });
+  broker = await startBroker({ config: { 'num.partitions': 2, 'group.initial.rebalance.delay.ms': 0 }, logger });
   raw = await RawClient.connect(broker.port);
 });
 afterEach(() => broker.clearInterceptors());
@@ -174,6 +174,31 @@ describe('error action', () => {
     expect(fault.hits).toBe(1);
     expect(await values('kafkajs-one-partition', 0)).toEqual(['a']);
     expect(await values('kafkajs-one-partition', 1)).toEqual(['b']);
+  });
+
+  it('a kafkajs consumer whose first Fetch is refused retries and reads every record once', async () => {
+    await createTopic('refused-fetch');
+    const producer = await idempotentProducer();
+    await producer.send({ topic: 'refused-fetch', messages: ['r1', 'r2', 'r3'].map((value) => ({ value })) });
+    await producer.disconnect();
+    const fault = broker.intercept({ apiKey: 'Fetch', topic: 'refused-fetch', nth: 1 }, { error: 'NOT_LEADER_OR_FOLLOWER' });
+    const consumer = kafka().consumer({ groupId: 'refused-fetch-readers', maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'refused-fetch', fromBeginning: true });
+    const seen: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            seen.push(message.value!.toString());
+            if (seen.length === 3) resolve();
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+    expect(fault.hits).toBe(1);
+    expect(seen).toEqual(['r1', 'r2', 'r3']);
   });
 
   it('a flexible-version client (@platformatic/kafka, Produce v9+) retries a refused partition and writes each record once', async () => {
