@@ -9,7 +9,7 @@ import { logConfigFromCluster, toLogConfig, TopicManager } from './cluster/topic
 import { resolveTopicConfig } from './config/topic-configs.js';
 import { LogManager } from './log/index.js';
 import { type BrokerConfig, loadConfig } from './config/load.js';
-import type { ConfigValue } from './config/types.js';
+import { ConfigError, type ConfigValue } from './config/types.js';
 import { HANDLERS } from './api/handlers.js';
 import { Authorizer } from './security/authorizer.js';
 import type { BrokerServices } from './api/context.js';
@@ -23,6 +23,7 @@ import { startStatsLog } from './metrics/stats-log.js';
 import { brokerStateSource } from './broker-state.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
+import { ConnectionQuotas } from './server/connection-quotas.js';
 import { MemoryBudget } from './server/memory-budget.js';
 import { listenerSecurity } from './server/listener-security.js';
 import { SaslGate } from './server/sasl-gate.js';
@@ -125,6 +126,11 @@ export async function startBrokerWithConfig(
   const { metrics, metricsServer, readiness } = buildMetrics(config, logger);
   // One budget for every listener's connections: queued.max.request.bytes is broker-wide.
   const memoryBudget = new MemoryBudget(config.int('queued.max.request.bytes'));
+  // Connection limits span every listener (max.connections, per IP); taken live from AlterConfigs.
+  const connectionQuotas = new ConnectionQuotas({ config, listeners: config.listeners.map((l) => l.name), logger: logger.child('server'), metrics, now: () => clock.now() });
+  const quotaProblem = connectionQuotas.validateReconfiguration({ broker: {}, default: {} });
+  if (quotaProblem !== undefined) throw new ConfigError(quotaProblem);
+  config.addReconfigurable(connectionQuotas);
   const servers = security.map(
     ({ spec: listener, sasl, tls }) =>
       new Server({
@@ -141,9 +147,14 @@ export async function startBrokerWithConfig(
         maxFrameBytesBeforeAuth: sasl === null ? undefined : config.int('sasl.server.max.receive.size'),
         metrics,
         tls: tls ?? undefined,
+        quotas: connectionQuotas,
       }),
   );
-  const closeServers = () => Promise.all(servers.map((s) => s.close())).then(() => undefined);
+  const closeServers = () => {
+    connectionQuotas.close();
+    config.removeReconfigurable(connectionQuotas);
+    return Promise.all(servers.map((s) => s.close())).then(() => undefined);
+  };
   const cleanups: (() => Promise<void>)[] = [
     async () => {
       await storage.close();
@@ -171,6 +182,7 @@ export async function startBrokerWithConfig(
     }
     signal?.throwIfAborted();
     installDynamicBrokerConfigs(config, cluster);
+    config.reconfigure(cluster.dynamicBrokerConfigs);
     const trimReadBuffers = repeat(clock, READ_BUFFER_TRIM_MS, () => readBuffers.trimIfIdle());
     cleanups.unshift(async () => {
       trimReadBuffers.cancel();

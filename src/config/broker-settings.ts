@@ -42,6 +42,24 @@ export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.Standar
 const authorizerClassProblem = (v: ConfigValue) =>
   v === '' || v === STANDARD_AUTHORIZER ? undefined : `is not an authorizer Tributary has: use ${STANDARD_AUTHORIZER} (ACLs) or leave it empty (no authorization)`;
 
+/** max.connections.per.ip.overrides: HOST:COUNT pairs, as Kafka's Csv.parseCsvMap splits them (at the last colon). */
+export function parsePerIpOverrides(text: string): Map<string, number> | string {
+  const out = new Map<string, number>();
+  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const colon = entry.lastIndexOf(':');
+    const host = colon > 0 ? entry.slice(0, colon).trim() : '';
+    const count = colon > 0 ? entry.slice(colon + 1).trim() : '';
+    if (host === '' || !/^\d+$/.test(count) || Number(count) > INT32_MAX) return `'${entry}' is not HOST:COUNT`;
+    if (!/^[A-Za-z0-9.:_\-[\]%]+$/.test(host)) return `contains invalid addresses : ${host}`;
+    out.set(host.replace(/^\[|\]$/g, ''), Number(count));
+  }
+  return out;
+}
+const perIpOverridesProblem = (v: ConfigValue) => {
+  const parsed = parsePerIpOverrides(String(v ?? ''));
+  return typeof parsed === 'string' ? parsed : undefined;
+};
+
 const metricsListenerProblem = (v: ConfigValue) => {
   if (v === '') return undefined;
   const parsed = parseMetricsAddress(String(v));
@@ -91,6 +109,11 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'socket.request.max.bytes', type: 'int', default: 104857600, kafka: true, check: atLeast(1), doc: 'Largest request frame; a larger one closes the connection.' },
   { key: 'connections.max.idle.ms', type: 'long', default: 600000, kafka: true, doc: 'Idle connections are closed after this long.' },
   { key: 'queued.max.request.bytes', type: 'long', default: 536870912, kafka: true, check: atLeast(1), doc: 'Bytes of requests held in memory across connections before reading pauses (Kafka: -1, unbounded).' },
+  // --- connection limits (src/server/connection-quotas.ts); max.connections and max.connection.creation.rate also per listener
+  { key: 'max.connections', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'Most connections open at once across the broker (per listener: listener.name.<l>.max.connections); more wait to be accepted, as Kafka blocks its acceptor, until one closes (beyond 1024 waiting, refused).' },
+  { key: 'max.connections.per.ip', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'Most connections open at once from one IP address; one more is closed at once.' },
+  { key: 'max.connections.per.ip.overrides', type: 'string', default: '', kafka: true, check: perIpOverridesProblem, dynamic: true, doc: 'Per-IP limits overriding max.connections.per.ip: HOST:COUNT,... (a host name is resolved when the setting is applied).' },
+  { key: 'max.connection.creation.rate', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'Connections accepted per second across the broker (per listener: listener.name.<l>.max.connection.creation.rate), measured as Kafka does over 11 one-second samples; over it, accepting is delayed (at most 1 s each).' },
   { key: 'max.inflight.requests.per.connection', type: 'int', default: 64, kafka: false, check: atLeast(1), doc: 'Requests of one connection read ahead (queued or awaiting their answer) before reading pauses; they run one at a time.' },
   // --- groups
   { key: 'group.initial.rebalance.delay.ms', type: 'int', default: 3000, kafka: true, check: atLeast(0), doc: 'How long the first rebalance of an empty group waits for more members.' },

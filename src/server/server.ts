@@ -14,6 +14,7 @@ import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 import type { Logger } from '../util/logger.js';
 import { Connection } from './connection.js';
+import type { ConnectionQuotas } from './connection-quotas.js';
 import { MemoryBudget } from './memory-budget.js';
 import { listenerAddress, type SecurityProtocol } from '../config/listeners.js';
 import type { RequestDispatcher } from './types.js';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   metrics?: BrokerMetrics;
   /** SSL and SASL_SSL listeners: the TLS settings every accepted socket is wrapped with. */
   tls?: ListenerTls;
+  /** The broker's connection limits (max.connections, per IP, creation rate): every accepted socket passes them first. */
+  quotas?: ConnectionQuotas;
 }
 
 /** A TLS handshake not done by then closes the socket (Node's default is 120 s). */
@@ -132,6 +135,16 @@ export class Server {
       return;
     }
     socket.off('error', ignoreWhileWaiting);
+    const quotas = this.options.quotas;
+    if (quotas === undefined) return this.admitted(socket);
+    quotas.accept(this.options.listenerName, socket, (release) => {
+      socket.once('close', release);
+      this.admitted(socket);
+    });
+  }
+
+  /** Within the connection limits: TLS first where the listener has it, then a Connection. */
+  private admitted(socket: net.Socket): void {
     if (this.tlsServer !== null) this.handshake(socket, this.tlsServer);
     else this.connect(socket, null);
   }
