@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { ConfigError } from '../config/types.js';
+import { SslPrincipalMapper } from '../security/ssl-principal.js';
 
 export type ClientAuth = 'none' | 'requested' | 'required';
 
@@ -16,6 +17,8 @@ export interface ListenerTls {
   /** Key, chain, CAs, versions and ciphers for tls.createServer (checked by building a context once). */
   readonly contextOptions: tls.SecureContextOptions;
   readonly clientAuth: ClientAuth;
+  /** ssl.principal.mapping.rules of the listener: a client certificate's DN → the principal name. */
+  readonly principalMapper: SslPrincipalMapper;
 }
 
 /** A setting as the listener sees it: listener.name.<l>.<key>, else the broker-wide value, as text. */
@@ -111,7 +114,13 @@ export function listenerTls(value: ListenerValue, listener: string, where: strin
     // OpenSSL's reasons (bad decrypt, key values mismatch, no cipher match) quote no key material.
     throw new ConfigError(`${where}: the TLS settings cannot be used: ${openSslReason(err)} (check ${keystoreText.from}, ssl.key.password${suites.length > 0 ? ', ssl.cipher.suites' : ''})`);
   }
-  return { contextOptions, clientAuth };
+  let principalMapper: SslPrincipalMapper;
+  try {
+    principalMapper = SslPrincipalMapper.parse(value('ssl.principal.mapping.rules') ?? 'DEFAULT');
+  } catch (err) {
+    throw new ConfigError(`${where}: ssl.principal.mapping.rules: ${(err as Error).message}`);
+  }
+  return { contextOptions, clientAuth, principalMapper };
 }
 
 interface PemBlock {

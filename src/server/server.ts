@@ -8,7 +8,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { PRINCIPAL_ATTRIBUTE } from '../api/authorize.js';
-import { sslPrincipal } from '../security/ssl-principal.js';
+import type { KafkaPrincipal } from '../security/principal.js';
+import { NoMatchingRule, sslPrincipal } from '../security/ssl-principal.js';
 import type { ListenerTls } from './listener-tls.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { BufferPool } from '../util/buffer-pool.js';
@@ -202,6 +203,18 @@ export class Server {
    * connection's principal. On SASL_SSL the SASL identity is the principal, as in Kafka.
    */
   private connect(socket: net.Socket, clientCertificate: Buffer | null): void {
+    let principal: KafkaPrincipal | null = null;
+    if (clientCertificate !== null) {
+      try {
+        principal = sslPrincipal(clientCertificate, this.options.tls?.principalMapper);
+      } catch (err) {
+        // No ssl.principal.mapping.rules rule names this certificate: Kafka fails its authentication.
+        if (!(err instanceof NoMatchingRule)) throw err;
+        this.options.logger.warn('closing connection: failed authentication', { listener: this.options.listenerName, client: `${socket.remoteAddress}:${socket.remotePort}`, reason: err.message });
+        socket.destroy();
+        return;
+      }
+    }
     const connection = new Connection(this.nextConnectionId++, socket, {
       maxFrameBytes: this.options.maxFrameBytes,
       maxInFlight: this.options.maxInFlightPerConnection,
@@ -214,7 +227,7 @@ export class Server {
       metrics: this.options.metrics,
       maxFrameBytesBeforeAuth: this.options.maxFrameBytesBeforeAuth,
     });
-    if (clientCertificate !== null) connection.attributes.set(PRINCIPAL_ATTRIBUTE, sslPrincipal(clientCertificate));
+    if (principal !== null) connection.attributes.set(PRINCIPAL_ATTRIBUTE, principal);
     this.connections.add(connection);
     this.options.metrics?.connectionOpened(this.options.listenerName);
     socket.once('close', () => {
