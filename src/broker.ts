@@ -24,6 +24,7 @@ import { brokerStateSource } from './broker-state.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
 import { ConnectionQuotas } from './server/connection-quotas.js';
+import { ListenerTlsReload } from './server/listener-tls-reload.js';
 import { MemoryBudget } from './server/memory-budget.js';
 import { listenerSecurity } from './server/listener-security.js';
 import { SaslGate } from './server/sasl-gate.js';
@@ -77,6 +78,8 @@ export interface RunningBroker {
   readonly services: BrokerServices;
   /** http://HOST:PORT of /metrics, /healthz and /readyz (metrics.listener), or null when it is off. */
   readonly metricsUrl: string | null;
+  /** Reloads the keystore and truststore files of TLS listeners that changed on disk (SIGHUP); returns the refusals. */
+  reloadTlsFiles(): string[];
   /** Stops accepting, finishes in-flight requests, flushes, writes the clean-shutdown marker. */
   close(): Promise<void>;
 }
@@ -150,9 +153,12 @@ export async function startBrokerWithConfig(
         quotas: connectionQuotas,
       }),
   );
+  // SSL and SASL_SSL listeners reload their keystore and truststore on AlterConfigs (KIP-226) and SIGHUP.
+  const tlsReloads = security.flatMap(({ spec, tls }, i) => (tls === null ? [] : [new ListenerTlsReload(config, spec, servers[i], logger.child('server'))]));
+  for (const r of tlsReloads) config.addReconfigurable(r);
   const closeServers = () => {
     connectionQuotas.close();
-    config.removeReconfigurable(connectionQuotas);
+    for (const r of [connectionQuotas, ...tlsReloads]) config.removeReconfigurable(r);
     return Promise.all(servers.map((s) => s.close())).then(() => undefined);
   };
   const cleanups: (() => Promise<void>)[] = [
@@ -302,6 +308,7 @@ export async function startBrokerWithConfig(
       config,
       services,
       metricsUrl: metricsServer?.url ?? null,
+      reloadTlsFiles: () => tlsReloads.map((r) => r.reloadChangedFiles(cluster.dynamicBrokerConfigs)).filter((p): p is string => p !== undefined),
       close() {
         closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
         return closing;

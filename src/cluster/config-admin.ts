@@ -247,7 +247,8 @@ export class ConfigAdmin {
     // The parts of the broker that take configs live (listeners' TLS, connection limits) judge the
     // result first, as Kafka's reconfigurables do; a refusal keeps what runs now.
     const after = { ...stored, [scope]: next };
-    const refused = this.config.reconfigurationProblem(after);
+    const requestedNames = new Set(r.configs.map((c) => c.name));
+    const refused = this.config.reconfigurationProblem(after, requestedNames);
     if (refused !== undefined) return invalidRequest(`Invalid config value for resource ConfigResource(type=BROKER, name='${r.resourceName}'): ${refused}`);
     // Only our settings change how this broker runs; the others are stored and described.
     const parsed: Record<string, ConfigValue> = {};
@@ -258,7 +259,7 @@ export class ConfigAdmin {
     if (validateOnly) return OK;
     await this.cluster.setDynamicBrokerConfigs(scope, next);
     this.config.setDynamicConfigs(scope, parsed);
-    this.config.reconfigure(this.cluster.dynamicBrokerConfigs);
+    this.config.reconfigure(this.cluster.dynamicBrokerConfigs, requestedNames);
     this.topics.refreshConfigs();
     return OK;
   }

@@ -59,9 +59,13 @@ export interface DynamicConfigTexts {
  * before an AlterConfigs is stored, told after it was, and once at start-up with the stored ones.
  */
 export interface Reconfigurable {
-  /** Why these dynamic configs cannot be taken, in Kafka's words, or undefined. Must not change anything. */
-  validateReconfiguration?(dynamic: DynamicConfigTexts): string | undefined;
-  reconfigure(dynamic: DynamicConfigTexts): void;
+  /**
+   * Why these dynamic configs cannot be taken, in Kafka's words, or undefined. Must not change anything.
+   * `requested`: the config names the AlterConfigs named (a keystore path set again to the same value
+   * reloads a changed file, as in Kafka); undefined at start-up.
+   */
+  validateReconfiguration?(dynamic: DynamicConfigTexts, requested?: ReadonlySet<string>): string | undefined;
+  reconfigure(dynamic: DynamicConfigTexts, requested?: ReadonlySet<string>): void;
 }
 
 export class BrokerConfig {
@@ -139,16 +143,16 @@ export class BrokerConfig {
     if (i >= 0) this.reconfigurables.splice(i, 1);
   }
   /** The first refusal of a reconfigurable, or undefined when all can take these dynamic configs. */
-  reconfigurationProblem(dynamic: DynamicConfigTexts): string | undefined {
+  reconfigurationProblem(dynamic: DynamicConfigTexts, requested?: ReadonlySet<string>): string | undefined {
     for (const r of this.reconfigurables) {
-      const problem = r.validateReconfiguration?.(dynamic);
+      const problem = r.validateReconfiguration?.(dynamic, requested);
       if (problem !== undefined) return problem;
     }
     return undefined;
   }
   /** Tells every reconfigurable the dynamic configs now in force (after setDynamicConfigs). */
-  reconfigure(dynamic: DynamicConfigTexts): void {
-    for (const r of this.reconfigurables) r.reconfigure(dynamic);
+  reconfigure(dynamic: DynamicConfigTexts, requested?: ReadonlySet<string>): void {
+    for (const r of this.reconfigurables) r.reconfigure(dynamic, requested);
   }
   int(key: string): number {
     return this.get(key) as number;

@@ -6,7 +6,8 @@
 // start-up: a listener that cannot be served stops it with a message naming the listener and the
 // key, never quoting key material or a password.
 
-import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import tls from 'node:tls';
 import { ConfigError } from '../config/types.js';
 import { SslPrincipalMapper } from '../security/ssl-principal.js';
@@ -19,7 +20,26 @@ export interface ListenerTls {
   readonly clientAuth: ClientAuth;
   /** ssl.principal.mapping.rules of the listener: a client certificate's DN → the principal name. */
   readonly principalMapper: SslPrincipalMapper;
+  /** What was read, for a reload to tell whether anything changed (listener-tls-reload.ts). */
+  readonly loaded: LoadedStores;
 }
+
+/** The keystore and truststore as loaded: their settings, their files' modification times, the broker's certificate. */
+export interface LoadedStores {
+  /** The values of RELOADABLE_TLS_KEYS, as one comparable text. */
+  readonly settings: string;
+  /** Files read, with their mtime when read: Kafka reloads a store whose file changed since. */
+  readonly files: readonly { path: string; mtimeMs: number }[];
+  /** The broker's own certificate (first of the chain). */
+  readonly certificate: X509Certificate;
+  readonly hasTruststore: boolean;
+}
+
+/** The keys of Kafka's SslFactory that a dynamic update reloads (SslConfigs.RECONFIGURABLE_CONFIGS). */
+export const RELOADABLE_TLS_KEYS = [
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.certificate.chain',
+  'ssl.keystore.key', 'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.password', 'ssl.truststore.certificates',
+] as const;
 
 /** A setting as the listener sees it: listener.name.<l>.<key>, else the broker-wide value, as text. */
 export type ListenerValue = (key: string) => string | null;
@@ -53,8 +73,10 @@ export function listenerTls(value: ListenerValue, listener: string, where: strin
   if (location !== null && (inlineChain !== null || inlineKey !== null)) {
     throw new ConfigError(`${where}: set either ssl.keystore.location or ssl.keystore.certificate.chain/ssl.keystore.key, not both`);
   }
+  const files: { path: string; mtimeMs: number }[] = [];
   let keystoreText: { chain: string; key: string; from: string };
   if (location !== null) {
+    files.push({ path: location, mtimeMs: mtimeOf(location) });
     const text = readPemFile(location, 'ssl.keystore.location', where);
     keystoreText = { chain: text, key: text, from: `ssl.keystore.location (${location})` };
   } else {
@@ -79,6 +101,7 @@ export function listenerTls(value: ListenerValue, listener: string, where: strin
     requirePem('ssl.truststore.type');
     if (trustLocation !== null && trustInline !== null) throw new ConfigError(`${where}: set either ssl.truststore.location or ssl.truststore.certificates, not both`);
     const from = trustLocation !== null ? `ssl.truststore.location (${trustLocation})` : 'ssl.truststore.certificates';
+    if (trustLocation !== null) files.push({ path: trustLocation, mtimeMs: mtimeOf(trustLocation) });
     const text = trustLocation !== null ? readPemFile(trustLocation, 'ssl.truststore.location', where) : trustInline!;
     ca = pemBlocks(text).filter((b) => b.label === 'CERTIFICATE').map((b) => b.pem);
     if (ca.length === 0) throw new ConfigError(`${where}: ${from} holds no certificate (-----BEGIN CERTIFICATE-----)`);
@@ -120,7 +143,13 @@ export function listenerTls(value: ListenerValue, listener: string, where: strin
   } catch (err) {
     throw new ConfigError(`${where}: ssl.principal.mapping.rules: ${(err as Error).message}`);
   }
-  return { contextOptions, clientAuth, principalMapper };
+  const loaded: LoadedStores = {
+    settings: JSON.stringify(RELOADABLE_TLS_KEYS.map((k) => value(k))),
+    files,
+    certificate: new X509Certificate(certs[0].pem),
+    hasTruststore: ca !== undefined,
+  };
+  return { contextOptions, clientAuth, principalMapper, loaded };
 }
 
 interface PemBlock {
@@ -138,6 +167,15 @@ export function pemBlocks(text: string): PemBlock[] {
     out.push({ label: m[1], pem: `-----BEGIN ${m[1]}-----\n${body.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${m[1]}-----\n` });
   }
   return out;
+}
+
+/** A file's modification time, or NaN when it cannot be read (reading it then reports why). */
+export function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return NaN;
+  }
 }
 
 function readPemFile(path: string, key: string, where: string): string {

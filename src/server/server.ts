@@ -71,11 +71,29 @@ export class Server {
   private readonly handshaking = new Map<string, net.Socket>();
   /** SSL and SASL_SSL: the TLS server accepted sockets are handed to (it never listens itself). */
   private readonly tlsServer: tls.Server | null;
+  /** The TLS settings new handshakes use: replaced by a certificate reload. */
+  private tls: ListenerTls | undefined;
 
   constructor(private readonly options: ServerOptions) {
     this.budget = options.memoryBudget ?? new MemoryBudget(options.memoryBudgetBytes ?? Number.MAX_SAFE_INTEGER);
     this.server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+    this.tls = options.tls;
     this.tlsServer = options.tls === undefined ? null : this.tlsServerFor(options.tls);
+  }
+
+  /** The TLS settings new connections get (null on a listener without TLS). */
+  get currentTls(): ListenerTls | null {
+    return this.tls ?? null;
+  }
+
+  /**
+   * Swaps the keystore and truststore for handshakes from now on (a certificate reload); connections
+   * already open keep the session they made. ssl.client.auth stays as the listener started.
+   */
+  replaceTls(next: ListenerTls): void {
+    if (this.tlsServer === null) throw new Error(`listener ${this.options.listenerName} has no TLS`);
+    this.tlsServer.setSecureContext(next.contextOptions);
+    this.tls = next;
   }
 
   get port(): number {
@@ -206,7 +224,7 @@ export class Server {
     let principal: KafkaPrincipal | null = null;
     if (clientCertificate !== null) {
       try {
-        principal = sslPrincipal(clientCertificate, this.options.tls?.principalMapper);
+        principal = sslPrincipal(clientCertificate, this.tls?.principalMapper);
       } catch (err) {
         // No ssl.principal.mapping.rules rule names this certificate: Kafka fails its authentication.
         if (!(err instanceof NoMatchingRule)) throw err;
