@@ -189,6 +189,7 @@ export async function startBrokerWithConfig(
     signal?.throwIfAborted();
     installDynamicBrokerConfigs(config, cluster);
     config.reconfigure(cluster.dynamicBrokerConfigs);
+    connectionQuotas.useIpConnectionRates((ip) => cluster.quotas.quotasOf({ ip })?.connection_creation_rate ?? cluster.quotas.quotasOf({ ip: null })?.connection_creation_rate);
     const trimReadBuffers = repeat(clock, READ_BUFFER_TRIM_MS, () => readBuffers.trimIfIdle());
     cleanups.unshift(async () => {
       trimReadBuffers.cancel();

@@ -10,6 +10,8 @@
 //   accepted late, by the time that brings the rate back to the limit (at most one quota window).
 // - max.connections.per.ip and max.connections.per.ip.overrides: one connection more than the
 //   address may have is closed at once.
+// - the client quota connection_creation_rate of an ip entity (AlterClientQuotas, KIP-612): a
+//   connection over the address's rate is held for the delay Kafka computes, then closed.
 // Every limit is read again when a dynamic config changes (Reconfigurable), and a raised limit lets
 // waiting sockets in. A refusal is logged (at most one line per second and reason, with the count
 // of the others) and counted in tributary_connections_refused_total.
@@ -30,7 +32,13 @@ const MAX_RATE_DELAY_MS = 1000;
 /** One log line per reason per this many ms; the others are counted into the next line. */
 const LOG_INTERVAL_MS = 1000;
 
-export type RefusalReason = 'max_connections_per_ip' | 'max_connections';
+export type RefusalReason = 'max_connections_per_ip' | 'max_connections' | 'ip_connection_rate';
+
+/** An address's connection_creation_rate client quota (its ip entity, else the default ip entity), or undefined. */
+export type IpConnectionRate = (address: string) => number | undefined;
+
+/** Per-address rate sensors are dropped once idle for the whole rate window (11 one-second samples). */
+const IP_SENSOR_IDLE_MS = 11_000;
 
 export interface ListenerLimits {
   maxConnections: number;
@@ -83,6 +91,10 @@ export class ConnectionQuotas implements Reconfigurable {
   private readonly logLimiter = new Map<RefusalReason, { last: number; suppressed: number }>();
   /** Resolving host names of max.connections.per.ip.overrides: only the latest applies. */
   private resolving = 0;
+  private ipConnectionRate: IpConnectionRate = () => undefined;
+  private readonly ipRates = new Map<string, { sensor: RateSensor; lastMs: number }>();
+  /** Sockets over their address's rate, held until Kafka would close them. */
+  private readonly held = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly options: ConnectionQuotasOptions) {
     this.now = options.now ?? Date.now;
@@ -120,6 +132,11 @@ export class ConnectionQuotas implements Reconfigurable {
     this.pump(state);
   }
 
+  /** The ip entities' connection_creation_rate quotas (cluster state), once it is open. */
+  useIpConnectionRates(lookup: IpConnectionRate): void {
+    this.ipConnectionRate = lookup;
+  }
+
   validateReconfiguration(dynamic: DynamicConfigTexts): string | undefined {
     const perIp = effective(this.options.config, dynamic, 'max.connections.per.ip');
     const overrides = effective(this.options.config, dynamic, 'max.connections.per.ip.overrides');
@@ -151,6 +168,8 @@ export class ConnectionQuotas implements Reconfigurable {
       state.delay = null;
       for (const w of state.queue.splice(0)) w.socket.destroy();
     }
+    for (const t of this.held) clearTimeout(t);
+    this.held.clear();
   }
 
   // ---- admission --------------------------------------------------------------------------------
@@ -175,6 +194,15 @@ export class ConnectionQuotas implements Reconfigurable {
       }
       if (!this.slotAvailable(state)) return; // a close or a raised limit pumps again
       state.queue.shift();
+      const ipDelayMs = this.recordIpCreation(head.address);
+      if (ipDelayMs > 0) {
+        // Not accepted: out of the listener's and the broker's rates too, as Kafka takes it back.
+        const now = this.now();
+        state.rate.record(-1, now);
+        if (state.name !== this.protectedListener) this.brokerRate.record(-1, now);
+        this.holdThenClose(state, head.socket, head.address, ipDelayMs);
+        continue;
+      }
       const max = this.limits.perIpOverrides.get(head.address) ?? this.limits.maxConnectionsPerIp;
       const count = this.perIp.get(head.address) ?? 0;
       if (count >= max) {
@@ -217,6 +245,35 @@ export class ConnectionQuotas implements Reconfigurable {
     const own = delayFor(state.rate, listenerRate, now);
     if (state.name === this.protectedListener) return own;
     return Math.max(own, delayFor(this.brokerRate, this.limits.maxConnectionCreationRate, now));
+  }
+
+  /**
+   * The address's connection_creation_rate quota: records one connection and returns the delay when
+   * over it, after taking the connection back out of the rate (Kafka does not count a refused one).
+   */
+  private recordIpCreation(address: string): number {
+    const limit = this.ipConnectionRate(address);
+    if (limit === undefined) return 0;
+    const now = this.now();
+    let entry = this.ipRates.get(address);
+    if (entry === undefined) {
+      if (this.ipRates.size >= WAITING_LIMIT) for (const [a, e] of this.ipRates) if (now - e.lastMs > IP_SENSOR_IDLE_MS) this.ipRates.delete(a);
+      entry = { sensor: new RateSensor(), lastMs: now };
+      this.ipRates.set(address, entry);
+    }
+    entry.lastMs = now;
+    const delayMs = delayFor(entry.sensor, limit, now);
+    if (delayMs > 0) entry.sensor.record(-1, now);
+    return delayMs;
+  }
+
+  /** Kafka keeps a socket over its address's rate for the throttle time, then closes it (Acceptor's throttledSockets). */
+  private holdThenClose(state: ListenerState, socket: net.Socket, address: string, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.held.delete(timer);
+      this.refuse(state, socket, address, 'ip_connection_rate', `over the connection_creation_rate quota of its ip entity (closed after ${delayMs} ms)`);
+    }, delayMs);
+    this.held.add(timer);
   }
 
   private refuse(state: ListenerState, socket: net.Socket, address: string, reason: RefusalReason, why: string): void {

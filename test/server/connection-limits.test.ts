@@ -193,6 +193,24 @@ describe('max.connections', () => {
   });
 });
 
+describe('connection_creation_rate of an ip client quota (KIP-612)', () => {
+  it('holds a connection over its address\'s rate for Kafka\'s delay, then closes it; other addresses are not limited', { timeout: 30_000 }, async () => {
+    const b = await start({});
+    const admin = await connectFrom(b.port);
+    const set = await admin.request(49, 1, { entries: [{ entity: [{ entityType: 'ip', entityName: '127.0.0.2' }], ops: [{ key: 'connection_creation_rate', value: 1, remove: false }] }], validateOnly: false });
+    expect(set.entries[0].errorCode).toBe(0);
+    // Kafka's rate spans 11 one-second samples: 10 at once are within 1/s, the 11th is over.
+    const within: RawClient[] = [];
+    for (let i = 0; i < 10; i++) within.push(await connectFrom(b.port, '127.0.0.2'));
+    for (const c of within) expect(await answers(c)).toBe(true);
+    const over = await connectFrom(b.port, '127.0.0.2');
+    expect(await answers(over)).toBe(false);
+    expect(await refusedCount('ip_connection_rate')).toBe(1);
+    // 127.0.0.1 has no quota.
+    for (let i = 0; i < 12; i++) expect(await answers(await connectFrom(b.port))).toBe(true);
+  });
+});
+
 describe('max.connection.creation.rate', () => {
   it('delays accepts over the rate (Kafka\'s 11 one-second samples: a burst of 10 at 1/s passes)', { timeout: 30_000 }, async () => {
     const b = await start({ 'max.connection.creation.rate': 1 });
