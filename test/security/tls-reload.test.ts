@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/broker.js';
 import { decodeResponse, encodeRequest, loadAllApiCodecs } from '../../src/codec/index.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { startBrokerProcess } from '../helpers/broker-process.js';
 import { makeTestCerts, type TestCerts } from '../helpers/tls-certs.js';
 
 let certs: TestCerts;
@@ -43,8 +44,7 @@ function serialOf(pem: string): string {
 }
 
 /** A TLS connection to the SSL listener; resolves with the socket and the broker certificate's serial. */
-function connectTls(): Promise<{ socket: tls.TLSSocket; serial: string }> {
-  const port = broker.listeners.find((l) => l.name === 'SSL')!.port;
+function connectTls(port = broker.listeners.find((l) => l.name === 'SSL')!.port): Promise<{ socket: tls.TLSSocket; serial: string }> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: [certs.ca] }, () => resolve({ socket, serial: socket.getPeerCertificate().serialNumber }));
     socket.once('error', reject);
@@ -167,7 +167,32 @@ describe('keystore reload (KIP-226)', () => {
     expect(await withStranger()).toBe(true);
   });
 
-  it('SIGHUP\'s reload picks up a keystore file that changed', async () => {
+  it('the CLI reloads a changed keystore file on SIGHUP', { timeout: 60_000 }, async () => {
+    const file = join(certs.dir, 'cli-keystore.pem');
+    rewrite(file, readFileSync(certs.keystoreFile, 'utf8'));
+    const cli = await startBrokerProcess(['--storage', 'memory://', '--listeners', 'SSL://127.0.0.1:0', '--ssl.keystore.type', 'PEM', '--ssl.keystore.location', file]);
+    try {
+      const before = await connectTls(cli.port);
+      const renewed = issue();
+      rewrite(file, renewed);
+      const reloaded = new Promise<void>((resolve) => {
+        const check = () => (cli.stderr().includes('TLS keystore reloaded') ? resolve() : setTimeout(check, 20));
+        check();
+      });
+      cli.child.kill('SIGHUP');
+      await reloaded;
+      const after = await connectTls(cli.port);
+      expect(after.serial).toBe(serialOf(renewed));
+      expect(await apiVersionsOver(before.socket)).toBe(0); // the connection made before is still served
+      before.socket.destroy();
+      after.socket.destroy();
+    } finally {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+  });
+
+  it('reloadTlsFiles (what SIGHUP calls) picks up a keystore file that changed', async () => {
     const renewed = issue();
     rewrite(keystore, renewed);
     expect(broker.reloadTlsFiles()).toEqual([]);
