@@ -12,8 +12,9 @@
 //   address may have is closed at once.
 // - the client quota connection_creation_rate of an ip entity (AlterClientQuotas, KIP-612): a
 //   connection over the address's rate is held for the delay Kafka computes, then closed.
-// Every limit is read again when a dynamic config changes (Reconfigurable), and a raised limit lets
-// waiting sockets in. A refusal is logged (at most one line per second and reason, with the count
+// Every limit is read again when a dynamic config changes (Reconfigurable): a raised limit lets
+// waiting sockets in, a broker-wide max.connections lowered below the connections open closes the
+// least recently used ones (Kafka's Processor does so, one per poll, until the count fits). A refusal is logged (at most one line per second and reason, with the count
 // of the others) and counted in tributary_connections_refused_total.
 
 import { lookup } from 'node:dns/promises';
@@ -71,6 +72,12 @@ interface ListenerState {
   delay: ReturnType<typeof setTimeout> | null;
 }
 
+/** What the limits need of an open connection: when it was last used, and how to close it. */
+export interface OpenConnection {
+  readonly lastActiveMs: number;
+  destroy(): void;
+}
+
 export interface ConnectionQuotasOptions {
   config: BrokerConfig;
   /** Listener names, upper case, as the servers use them. */
@@ -92,6 +99,7 @@ export class ConnectionQuotas implements Reconfigurable {
   /** Resolving host names of max.connections.per.ip.overrides: only the latest applies. */
   private resolving = 0;
   private ipConnectionRate: IpConnectionRate = () => undefined;
+  private readonly openConnections = new Map<string, () => Iterable<OpenConnection>>();
   private readonly ipRates = new Map<string, { sensor: RateSensor; lastMs: number }>();
   /** Sockets over their address's rate, held until Kafka would close them. */
   private readonly held = new Set<ReturnType<typeof setTimeout>>();
@@ -132,6 +140,11 @@ export class ConnectionQuotas implements Reconfigurable {
     this.pump(state);
   }
 
+  /** A listener's open connections, for closing the least recently used when max.connections is lowered. */
+  addListenerConnections(listener: string, connections: () => Iterable<OpenConnection>): void {
+    this.openConnections.set(listener, connections);
+  }
+
   /** The ip entities' connection_creation_rate quotas (cluster state), once it is open. */
   useIpConnectionRates(lookup: IpConnectionRate): void {
     this.ipConnectionRate = lookup;
@@ -159,6 +172,20 @@ export class ConnectionQuotas implements Reconfigurable {
     this.resolveHostNames(dynamic);
     // A raised limit lets waiting sockets in.
     for (const state of this.states.values()) this.pump(state);
+    this.closeOverLimit();
+  }
+
+  /** Over a lowered max.connections: closes the least recently used connections of the unprotected listeners. */
+  private closeOverLimit(): void {
+    const excess = this.total - this.limits.maxConnections;
+    if (excess <= 0) return;
+    const candidates: OpenConnection[] = [];
+    for (const [listener, connections] of this.openConnections) if (listener !== this.protectedListener) candidates.push(...connections());
+    candidates.sort((a, b) => a.lastActiveMs - b.lastActiveMs);
+    const closing = candidates.slice(0, excess);
+    if (closing.length === 0) return;
+    this.options.logger.info('closing the least recently used connections: max.connections was lowered below the connections open', { maxConnections: this.limits.maxConnections, closing: closing.length });
+    for (const c of closing) c.destroy();
   }
 
   /** Stops rate delays and drops waiting sockets (shutdown). */

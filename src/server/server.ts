@@ -79,6 +79,7 @@ export class Server {
     this.server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
     this.tls = options.tls;
     this.tlsServer = options.tls === undefined ? null : this.tlsServerFor(options.tls);
+    options.quotas?.addListenerConnections(options.listenerName, () => this.connections);
   }
 
   /** The TLS settings new connections get (null on a listener without TLS). */

@@ -170,6 +170,19 @@ describe('max.connections', () => {
     expect(answered).toBe(true);
   });
 
+  it('lowered below the connections open, closes the least recently used ones, as Kafka does', async () => {
+    const b = await start({});
+    const [a, idle, c] = [await connectFrom(b.port), await connectFrom(b.port), await connectFrom(b.port)];
+    expect(await answers(idle)).toBe(true);
+    expect(await answers(c)).toBe(true);
+    // Sent over `a`: it is the most recently used, `idle` the least.
+    const res = await a.request(44, 1, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'max.connections', value: '2', configOperation: 0 }] }], validateOnly: false });
+    expect(res.responses[0].errorCode).toBe(0);
+    await idle.closedPromise;
+    expect(await answers(a)).toBe(true);
+    expect(await answers(c)).toBe(true);
+  });
+
   it('takes listener.name.<l>.max.connections live from AlterConfigs; a raised limit lets the waiting one in', async () => {
     const b = await start({});
     const a = await connectFrom(b.port);
