@@ -131,7 +131,7 @@ export async function startBrokerWithConfig(
   const memoryBudget = new MemoryBudget(config.int('queued.max.request.bytes'));
   // Connection limits span every listener (max.connections, per IP); taken live from AlterConfigs.
   const connectionQuotas = new ConnectionQuotas({ config, listeners: config.listeners.map((l) => l.name), logger: logger.child('server'), metrics, now: () => clock.now() });
-  const quotaProblem = connectionQuotas.validateReconfiguration({ broker: {}, default: {} });
+  const quotaProblem = connectionQuotas.startupProblem();
   if (quotaProblem !== undefined) throw new ConfigError(quotaProblem);
   config.addReconfigurable(connectionQuotas);
   const servers = security.map(

@@ -249,7 +249,7 @@ export class ConfigAdmin {
     const after = { ...stored, [scope]: next };
     const requestedNames = new Set(r.configs.map((c) => c.name));
     const refused = this.config.reconfigurationProblem(after, requestedNames);
-    if (refused !== undefined) return invalidRequest(`Invalid config value for resource ConfigResource(type=BROKER, name='${r.resourceName}'): ${refused}`);
+    if (refused !== undefined) return invalidRequest(refused);
     // Only our settings change how this broker runs; the others are stored and described.
     const parsed: Record<string, ConfigValue> = {};
     for (const [k, text] of Object.entries(next)) {

@@ -42,23 +42,26 @@ export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.Standar
 const authorizerClassProblem = (v: ConfigValue) =>
   v === '' || v === STANDARD_AUTHORIZER ? undefined : `is not an authorizer Tributary has: use ${STANDARD_AUTHORIZER} (ACLs) or leave it empty (no authorization)`;
 
-/** max.connections.per.ip.overrides: HOST:COUNT pairs, as Kafka's Csv.parseCsvMap splits them (at the last colon). */
+/**
+ * max.connections.per.ip.overrides: HOST:COUNT pairs, split as Kafka's Csv.parseCsvMap does (at the
+ * last colon); a refusal is Kafka's message (src/server/connection-quotas.ts checks it at start-up
+ * and on AlterConfigs).
+ */
 export function parsePerIpOverrides(text: string): Map<string, number> | string {
   const out = new Map<string, number>();
-  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+  if (text.trim() === '') return out;
+  for (const entry of text.split(/\s*,\s*/)) {
     const colon = entry.lastIndexOf(':');
-    const host = colon > 0 ? entry.slice(0, colon).trim() : '';
-    const count = colon > 0 ? entry.slice(colon + 1).trim() : '';
-    if (host === '' || !/^\d+$/.test(count) || Number(count) > INT32_MAX) return `'${entry}' is not HOST:COUNT`;
-    if (!/^[A-Za-z0-9.:_\-[\]%]+$/.test(host)) return `contains invalid addresses : ${host}`;
-    out.set(host.replace(/^\[|\]$/g, ''), Number(count));
+    if (colon < 0) return `Error parsing configuration property 'max.connections.per.ip.overrides': begin 0, end -1, length ${entry.length}`;
+    const host = entry.slice(0, colon).trim();
+    const count = entry.slice(colon + 1).trim();
+    if (!/^[+-]?\d+$/.test(count) || Number(count) > INT32_MAX || Number(count) < -INT32_MAX - 1) return `For input string: "${count}"`;
+    out.set(host, Number(count));
   }
+  const invalid = [...out.keys()].filter((h) => !/^[A-Za-z0-9._:\-]+$/.test(h));
+  if (invalid.length > 0) return `max.connections.per.ip.overrides contains invalid addresses : ${invalid.join(',')}`;
   return out;
 }
-const perIpOverridesProblem = (v: ConfigValue) => {
-  const parsed = parsePerIpOverrides(String(v ?? ''));
-  return typeof parsed === 'string' ? parsed : undefined;
-};
 
 const metricsListenerProblem = (v: ConfigValue) => {
   if (v === '') return undefined;
@@ -112,7 +115,7 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   // --- connection limits (src/server/connection-quotas.ts); max.connections and max.connection.creation.rate also per listener
   { key: 'max.connections', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'Most connections open at once across the broker (per listener: listener.name.<l>.max.connections); more wait to be accepted, as Kafka blocks its acceptor, until one closes (beyond 1024 waiting, refused).' },
   { key: 'max.connections.per.ip', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'Most connections open at once from one IP address; one more is closed at once.' },
-  { key: 'max.connections.per.ip.overrides', type: 'string', default: '', kafka: true, check: perIpOverridesProblem, dynamic: true, doc: 'Per-IP limits overriding max.connections.per.ip: HOST:COUNT,... (a host name is resolved when the setting is applied).' },
+  { key: 'max.connections.per.ip.overrides', type: 'string', default: '', kafka: true, dynamic: true, doc: 'Per-IP limits overriding max.connections.per.ip: HOST:COUNT,... (a host name is resolved when the setting is applied).' },
   { key: 'max.connection.creation.rate', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'Connections accepted per second across the broker (per listener: listener.name.<l>.max.connection.creation.rate), measured as Kafka does over 11 one-second samples; over it, accepting is delayed (at most 1 s each).' },
   { key: 'max.inflight.requests.per.connection', type: 'int', default: 64, kafka: false, check: atLeast(1), doc: 'Requests of one connection read ahead (queued or awaiting their answer) before reading pauses; they run one at a time.' },
   // --- groups

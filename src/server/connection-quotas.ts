@@ -150,17 +150,30 @@ export class ConnectionQuotas implements Reconfigurable {
     this.ipConnectionRate = lookup;
   }
 
+  /** Kafka's refusals, in its words: KafkaConfig's own checks, then the listeners' (ListenerConnectionQuota). */
   validateReconfiguration(dynamic: DynamicConfigTexts): string | undefined {
-    const perIp = effective(this.options.config, dynamic, 'max.connections.per.ip');
-    const overrides = effective(this.options.config, dynamic, 'max.connections.per.ip.overrides');
-    if (perIp === '0' && (overrides ?? '').trim() === '') {
+    return this.startupProblem(dynamic) ?? this.listenerProblem(dynamic);
+  }
+
+  /** KafkaConfig's checks, which stop Kafka's start-up too. */
+  startupProblem(dynamic: DynamicConfigTexts = { broker: {}, default: {} }): string | undefined {
+    const config = this.options.config;
+    const overrides = parsePerIpOverrides(effective(config, dynamic, 'max.connections.per.ip.overrides') ?? '');
+    if (typeof overrides === 'string') return overrides;
+    if (effective(config, dynamic, 'max.connections.per.ip') === '0' && overrides.size === 0) {
       return 'requirement failed: max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.';
     }
-    // Kafka's ListenerConnectionQuota.validateReconfiguration.
+    return undefined;
+  }
+
+  /** ListenerConnectionQuota.validateReconfiguration: only a dynamic change is judged by it. */
+  private listenerProblem(dynamic: DynamicConfigTexts): string | undefined {
+    const config = this.options.config;
+    // Each listener takes its prefixed value, else the broker-wide one (Kafka's valuesWithPrefixOverride).
     for (const name of this.states.keys()) {
       for (const key of ['max.connections', 'max.connection.creation.rate']) {
-        const text = listenerValue(this.options.config, dynamic, name, key);
-        if (text !== null && !(Number(text) > 0)) return `Invalid ${key} ${text}`;
+        const text = listenerValue(config, dynamic, name, key) ?? effective(config, dynamic, key);
+        if (text !== null && !(Number(text) > 0)) return dynamicConfigRefusal(`Invalid ${key} ${text}`);
       }
     }
     return undefined;
@@ -368,6 +381,11 @@ export class ConnectionQuotas implements Reconfigurable {
       this.limits = { ...this.limits, perIpOverrides: merged };
     });
   }
+}
+
+/** How Kafka words a reconfigurable's refusal once DynamicBrokerConfig has wrapped it. */
+export function dynamicConfigRefusal(why: string): string {
+  return `Invalid value org.apache.kafka.common.config.ConfigException: ${why} for configuration Invalid dynamic configuration`;
 }
 
 /** Kafka's connection-rate quota: record one, and when the rate goes over, the delay that brings it back. */

@@ -13,6 +13,7 @@ import { subjectDnRfc2253 } from '../security/ssl-principal.js';
 import type { Logger } from '../util/logger.js';
 import { listenerValue } from './listener-security.js';
 import { type ListenerTls, listenerTls, mtimeOf, RELOADABLE_TLS_KEYS } from './listener-tls.js';
+import { dynamicConfigRefusal } from './connection-quotas.js';
 import type { Server } from './server.js';
 
 const RELOADABLE = new Set<string>(RELOADABLE_TLS_KEYS);
@@ -39,11 +40,11 @@ export class ListenerTlsReload implements Reconfigurable {
     try {
       next = this.candidate(dynamic);
     } catch (err) {
-      return REFUSED + (err as Error).message;
+      return dynamicConfigRefusal(REFUSED + (err as Error).message);
     }
     if (next === null) return undefined;
     const problem = incompatibility(this.server.currentTls!, next, this.config);
-    return problem === undefined ? undefined : REFUSED + problem;
+    return problem === undefined ? undefined : dynamicConfigRefusal(REFUSED + problem);
   }
 
   reconfigure(dynamic: DynamicConfigTexts, requested?: ReadonlySet<string>): void {

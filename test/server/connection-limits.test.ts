@@ -133,7 +133,13 @@ describe('max.connections.per.ip', () => {
     const settled = () => untilOpen(1); // only `a` once an admin connection is gone
     const zero = await alterBroker(b.port, [{ name: 'max.connections.per.ip', value: '0', configOperation: 0 }]);
     expect(zero.errorCode).toBe(42); // INVALID_REQUEST
-    expect(zero.errorMessage).toContain('max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.');
+    expect(zero.errorMessage).toBe('requirement failed: max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.');
+    // Kafka 4.3.1's answers to malformed overrides (checked against a reference broker).
+    const noColon = await alterBroker(b.port, [{ name: 'max.connections.per.ip.overrides', value: 'x', configOperation: 0 }]);
+    expect(noColon).toMatchObject({ errorCode: 42, errorMessage: "Error parsing configuration property 'max.connections.per.ip.overrides': begin 0, end -1, length 1" });
+    const badHost = await alterBroker(b.port, [{ name: 'max.connections.per.ip.overrides', value: 'a b:3', configOperation: 0 }]);
+    expect(badHost).toMatchObject({ errorCode: 42, errorMessage: 'max.connections.per.ip.overrides contains invalid addresses : a b' });
+    await settled();
     // a, plus the admin connection while it is open: a limit of 2 lets the admin in, then holds new ones to 1 more than a.
     expect((await alterBroker(b.port, [{ name: 'max.connections.per.ip', value: '2', configOperation: 0 }])).errorCode).toBe(0);
     await settled();
@@ -202,7 +208,8 @@ describe('max.connections', () => {
     expect(answered).toBe(true);
     const refused = await a.request(44, 1, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'listener.name.plaintext.max.connections', value: '0', configOperation: 0 }] }], validateOnly: false });
     expect(refused.responses[0].errorCode).toBe(42);
-    expect(refused.responses[0].errorMessage).toContain('Invalid max.connections 0');
+    // Kafka 4.3.1's answer, checked against a reference broker.
+    expect(refused.responses[0].errorMessage).toBe('Invalid value org.apache.kafka.common.config.ConfigException: Invalid max.connections 0 for configuration Invalid dynamic configuration');
   });
 });
 
