@@ -12,6 +12,8 @@ import { loadAllApiCodecs } from '../../src/codec/index.js';
 import { Logger } from '../../src/util/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { parsePrometheusText, valueOf } from '../metrics/prometheus-text.js';
+import { makeTestCerts } from '../helpers/tls-certs.js';
+import tls from 'node:tls';
 
 let broker: RunningBroker | undefined;
 const open: RawClient[] = [];
@@ -100,6 +102,30 @@ describe('max.connections.per.ip', () => {
     await untilOpen(extra.length);
     const again = await connectFrom(b.port);
     expect(await answers(again)).toBe(true);
+  });
+
+  it('counts a TLS connection from its accept: a failed handshake frees its slot', async () => {
+    const certs = makeTestCerts();
+    try {
+      const b = await start({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.keystoreFile, 'max.connections.per.ip': 1 });
+      const port = b.listeners[0].port;
+      // Plaintext on the TLS port: the handshake fails and the socket closes.
+      const garbage = await connectFrom(port);
+      garbage.writeRaw(Buffer.from('not a TLS record at all, just bytes\r\n'));
+      await garbage.closedPromise;
+      const handshake = () =>
+        new Promise<boolean>((resolve) => {
+          const s = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: [certs.ca] }, () => {
+            resolve(true);
+            s.destroy();
+          });
+          s.once('error', () => resolve(false));
+        });
+      // Its slot is free again (the broker may see the close a moment after the client).
+      while (!(await handshake())) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      certs.cleanup();
+    }
   });
 
   it('gives an address of max.connections.per.ip.overrides its own limit', async () => {
