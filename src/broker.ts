@@ -9,7 +9,7 @@ import { logConfigFromCluster, toLogConfig, TopicManager } from './cluster/topic
 import { resolveTopicConfig } from './config/topic-configs.js';
 import { LogManager } from './log/index.js';
 import { type BrokerConfig, loadConfig } from './config/load.js';
-import type { ConfigValue } from './config/types.js';
+import { ConfigError, type ConfigValue } from './config/types.js';
 import { HANDLERS } from './api/handlers.js';
 import { Authorizer } from './security/authorizer.js';
 import type { BrokerServices } from './api/context.js';
@@ -24,6 +24,8 @@ import { brokerStateSource } from './broker-state.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import type { ApiSelector, InterceptAction, InterceptMatcher, InterceptorHandle } from './server/interceptors.js';
 import { Server } from './server/server.js';
+import { ConnectionQuotas } from './server/connection-quotas.js';
+import { ListenerTlsReload } from './server/listener-tls-reload.js';
 import { MemoryBudget } from './server/memory-budget.js';
 import { listenerSecurity } from './server/listener-security.js';
 import { SaslGate } from './server/sasl-gate.js';
@@ -84,6 +86,8 @@ export interface RunningBroker {
   intercept(matcher: InterceptMatcher | ApiSelector, action: InterceptAction): InterceptorHandle;
   /** Removes every interceptor of this broker. */
   clearInterceptors(): void;
+  /** Reloads the keystore and truststore files of TLS listeners that changed on disk (SIGHUP); returns the refusals. */
+  reloadTlsFiles(): string[];
   /** Stops accepting, finishes in-flight requests, flushes, writes the clean-shutdown marker. */
   close(): Promise<void>;
 }
@@ -133,6 +137,11 @@ export async function startBrokerWithConfig(
   const { metrics, metricsServer, readiness } = buildMetrics(config, logger);
   // One budget for every listener's connections: queued.max.request.bytes is broker-wide.
   const memoryBudget = new MemoryBudget(config.int('queued.max.request.bytes'));
+  // Connection limits span every listener (max.connections, per IP); taken live from AlterConfigs.
+  const connectionQuotas = new ConnectionQuotas({ config, listeners: config.listeners.map((l) => l.name), logger: logger.child('server'), metrics, now: () => clock.now() });
+  const quotaProblem = connectionQuotas.startupProblem();
+  if (quotaProblem !== undefined) throw new ConfigError(quotaProblem);
+  config.addReconfigurable(connectionQuotas);
   const servers = security.map(
     ({ spec: listener, sasl, tls }) =>
       new Server({
@@ -149,9 +158,17 @@ export async function startBrokerWithConfig(
         maxFrameBytesBeforeAuth: sasl === null ? undefined : config.int('sasl.server.max.receive.size'),
         metrics,
         tls: tls ?? undefined,
+        quotas: connectionQuotas,
       }),
   );
-  const closeServers = () => Promise.all(servers.map((s) => s.close())).then(() => undefined);
+  // SSL and SASL_SSL listeners reload their keystore and truststore on AlterConfigs (KIP-226) and SIGHUP.
+  const tlsReloads = security.flatMap(({ spec, tls }, i) => (tls === null ? [] : [new ListenerTlsReload(config, spec, servers[i], logger.child('server'))]));
+  for (const r of tlsReloads) config.addReconfigurable(r);
+  const closeServers = () => {
+    connectionQuotas.close();
+    for (const r of [connectionQuotas, ...tlsReloads]) config.removeReconfigurable(r);
+    return Promise.all(servers.map((s) => s.close())).then(() => undefined);
+  };
   const cleanups: (() => Promise<void>)[] = [
     async () => {
       await storage.close();
@@ -179,6 +196,8 @@ export async function startBrokerWithConfig(
     }
     signal?.throwIfAborted();
     installDynamicBrokerConfigs(config, cluster);
+    config.reconfigure(cluster.dynamicBrokerConfigs);
+    connectionQuotas.useIpConnectionRates((ip) => cluster.quotas.quotasOf({ ip })?.connection_creation_rate ?? cluster.quotas.quotasOf({ ip: null })?.connection_creation_rate);
     const trimReadBuffers = repeat(clock, READ_BUFFER_TRIM_MS, () => readBuffers.trimIfIdle());
     cleanups.unshift(async () => {
       trimReadBuffers.cancel();
@@ -300,6 +319,7 @@ export async function startBrokerWithConfig(
       metricsUrl: metricsServer?.url ?? null,
       intercept: (matcher, action) => dispatcher.interceptors.add(matcher, action),
       clearInterceptors: () => dispatcher.interceptors.clear(),
+      reloadTlsFiles: () => tlsReloads.map((r) => r.reloadChangedFiles(cluster.dynamicBrokerConfigs)).filter((p): p is string => p !== undefined),
       close() {
         closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
         return closing;

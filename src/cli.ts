@@ -26,7 +26,8 @@ conformance suite against any Kafka-compatible broker (with --compare, against a
 too, side by side). The admin commands talk to any Kafka-compatible broker (--bootstrap, default
 localhost:9092); \`tributary topic --help\` and the README's "Operating" section list them.
 
-A first SIGINT/SIGTERM stops the broker cleanly (during start-up too), a second one at once. Under a
+A first SIGINT/SIGTERM stops the broker cleanly (during start-up too), a second one at once. SIGHUP
+reloads the keystore and truststore files of SSL and SASL_SSL listeners that changed. Under a
 supervisor, run \`node dist/cli.js\` itself, not npm, so that the broker gets the signals.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -95,6 +96,8 @@ async function main(argv: string[]): Promise<number> {
     logger.error('could not start', { error: err instanceof Error ? err.message : String(err) });
     return 1;
   }
+  // A renewed certificate written over the keystore file is picked up without a restart (checked as an AlterConfigs is).
+  process.on('SIGHUP', () => broker.reloadTlsFiles());
   process.stdout.write(`Tributary listening on ${broker.bootstrap} (advertised), data in ${broker.dataLocation}\n`);
   for (const l of broker.listeners.slice(1)) process.stdout.write(`Tributary also listening on ${l.bootstrap} (advertised, listener ${l.name}, ${l.securityProtocol})\n`);
 

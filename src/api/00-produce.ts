@@ -44,9 +44,9 @@ import type { TopicInfo } from '../cluster/cluster-state.js';
 import { TOPIC_COMPRESSION_CODECS } from '../config/compression.js';
 import { checkProducerBatch } from '../txn/index.js';
 import { findRecordErrors, headerTimestampsOutOfBounds, type TimestampBounds } from './produce-record-errors.js';
-import { ANONYMOUS_PRINCIPAL, CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
-import { authorize, authorizedNames, Op, ResourceType } from './authorize.js';
+import { authorize, authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 type PartitionResult = Omit<PartitionProduceResponse, '_unknownTaggedFields' | 'currentLeader'>;
@@ -161,7 +161,7 @@ function hasTransactionalRecords(request: ProduceRequest): boolean {
 function recordQuota(request: ProduceRequest, ctx: RequestContext): number {
   let bytes = 0;
   for (const t of request.topicData) for (const p of t.partitionData) bytes += p.records?.length ?? 0;
-  return ctx.broker.cluster.quotas.throttleTimeMs('produce', ANONYMOUS_PRINCIPAL, ctx.clientId ?? '', bytes);
+  return ctx.broker.cluster.quotas.throttleTimeMs('produce', principalOf(ctx.connection).name, ctx.clientId ?? '', bytes);
 }
 
 

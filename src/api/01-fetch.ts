@@ -19,8 +19,8 @@ import { downConvert, UnsupportedCompressionError } from '../codec/records/index
 import type { PartitionLog } from '../log/index.js';
 import { INT32_MAX } from '../config/types.js';
 import { onAbort } from '../util/abort.js';
-import { ANONYMOUS_PRINCIPAL, type RequestContext } from './context.js';
-import { authorizedNames, Op, ResourceType } from './authorize.js';
+import { type RequestContext } from './context.js';
+import { authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
 import { FetchSession, FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type SessionPartition } from './fetch-sessions.js';
 import { logErrorCode } from './log-errors.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
@@ -87,7 +87,9 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     const isolation = v >= 4 ? request.isolationLevel : 0;
     const quotas = ctx.broker.cluster.quotas;
     const clientId = ctx.clientId ?? '';
-    const maxBytes = Math.min(v >= 3 ? request.maxBytes : INT32_MAX, quotas.maxValueInQuotaWindow('fetch', ANONYMOUS_PRINCIPAL, clientId));
+    // Quotas of the user entity follow the authenticated principal (SASL user, or a certificate's mapped name).
+    const user = principalOf(ctx.connection).name;
+    const maxBytes = Math.min(v >= 3 ? request.maxBytes : INT32_MAX, quotas.maxValueInQuotaWindow('fetch', user, clientId));
     const deadline = ctx.broker.clock.now() + Math.max(0, request.maxWaitMs);
     // READ on each topic of the session (the session keeps the partitions, not the verdict).
     const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, wanted.filter((p) => p.resolveError === undefined).map((p) => p.topic));
@@ -106,9 +108,9 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
 
     // --- byte-rate quota (KIP-13): over it, the answer carries no records and the throttle time
     const responseBytes = outcomes.reduce((n, o) => n + o.bytes, 0);
-    const throttleTimeMs = quotas.throttleTimeMs('fetch', ANONYMOUS_PRINCIPAL, clientId, responseBytes);
+    const throttleTimeMs = quotas.throttleTimeMs('fetch', user, clientId, responseBytes);
     if (throttleTimeMs > 0) {
-      quotas.unrecord('fetch', ANONYMOUS_PRINCIPAL, clientId, responseBytes);
+      quotas.unrecord('fetch', user, clientId, responseBytes);
       for (const o of outcomes) {
         o.data.records = NO_RECORDS;
         o.bytes = 0;

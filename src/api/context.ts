@@ -81,9 +81,6 @@ export function advertisedFor(ctx: RequestContext): { host: string; port: number
 }
 
 /** Handler answers that are not a response body. */
-/** The principal of every connection until SASL exists (quotas are keyed by it). */
-export const ANONYMOUS_PRINCIPAL = 'ANONYMOUS';
-
 export const NO_RESPONSE: unique symbol = Symbol('no-response');
 export const CLOSE_CONNECTION: unique symbol = Symbol('close-connection');
 export type HandlerControl = typeof NO_RESPONSE | typeof CLOSE_CONNECTION;

@@ -244,6 +244,12 @@ export class ConfigAdmin {
     const next = requested.configs;
     const problem = dynamicBrokerConfigsProblem(next, scope) ?? threadCountProblem(stored, scope, next);
     if (problem) return invalidRequest(problem);
+    // The parts of the broker that take configs live (listeners' TLS, connection limits) judge the
+    // result first, as Kafka's reconfigurables do; a refusal keeps what runs now.
+    const after = { ...stored, [scope]: next };
+    const requestedNames = new Set(r.configs.map((c) => c.name));
+    const refused = this.config.reconfigurationProblem(after, requestedNames);
+    if (refused !== undefined) return invalidRequest(refused);
     // Only our settings change how this broker runs; the others are stored and described.
     const parsed: Record<string, ConfigValue> = {};
     for (const [k, text] of Object.entries(next)) {
@@ -253,6 +259,7 @@ export class ConfigAdmin {
     if (validateOnly) return OK;
     await this.cluster.setDynamicBrokerConfigs(scope, next);
     this.config.setDynamicConfigs(scope, parsed);
+    this.config.reconfigure(this.cluster.dynamicBrokerConfigs, requestedNames);
     this.topics.refreshConfigs();
     return OK;
   }

@@ -88,7 +88,7 @@ interface Sample {
 }
 
 /** One rate: Kafka's Rate over SampledStat (fixed windows, the oldest dropped). */
-class RateSensor {
+export class RateSensor {
   private samples: Sample[] = [];
 
   record(value: number, now: number): void {

@@ -42,6 +42,27 @@ export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.Standar
 const authorizerClassProblem = (v: ConfigValue) =>
   v === '' || v === STANDARD_AUTHORIZER ? undefined : `is not an authorizer Tributary has: use ${STANDARD_AUTHORIZER} (ACLs) or leave it empty (no authorization)`;
 
+/**
+ * max.connections.per.ip.overrides: HOST:COUNT pairs, split as Kafka's Csv.parseCsvMap does (at the
+ * last colon); a refusal is Kafka's message (src/server/connection-quotas.ts checks it at start-up
+ * and on AlterConfigs).
+ */
+export function parsePerIpOverrides(text: string): Map<string, number> | string {
+  const out = new Map<string, number>();
+  if (text.trim() === '') return out;
+  for (const entry of text.split(/\s*,\s*/)) {
+    const colon = entry.lastIndexOf(':');
+    if (colon < 0) return `Error parsing configuration property 'max.connections.per.ip.overrides': begin 0, end -1, length ${entry.length}`;
+    const host = entry.slice(0, colon).trim();
+    const count = entry.slice(colon + 1).trim();
+    if (!/^[+-]?\d+$/.test(count) || Number(count) > INT32_MAX || Number(count) < -INT32_MAX - 1) return `For input string: "${count}"`;
+    out.set(host, Number(count));
+  }
+  const invalid = [...out.keys()].filter((h) => !/^[A-Za-z0-9._:\-]+$/.test(h));
+  if (invalid.length > 0) return `max.connections.per.ip.overrides contains invalid addresses : ${invalid.join(',')}`;
+  return out;
+}
+
 const metricsListenerProblem = (v: ConfigValue) => {
   if (v === '') return undefined;
   const parsed = parseMetricsAddress(String(v));
@@ -91,6 +112,11 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'socket.request.max.bytes', type: 'int', default: 104857600, kafka: true, check: atLeast(1), doc: 'Largest request frame; a larger one closes the connection.' },
   { key: 'connections.max.idle.ms', type: 'long', default: 600000, kafka: true, doc: 'Idle connections are closed after this long.' },
   { key: 'queued.max.request.bytes', type: 'long', default: 536870912, kafka: true, check: atLeast(1), doc: 'Bytes of requests held in memory across connections before reading pauses (Kafka: -1, unbounded).' },
+  // --- connection limits (src/server/connection-quotas.ts); max.connections and max.connection.creation.rate also per listener
+  { key: 'max.connections', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'Most connections open at once across the broker (per listener: listener.name.<l>.max.connections); more wait to be accepted, as Kafka blocks its acceptor, until one closes (beyond 1024 waiting, refused).' },
+  { key: 'max.connections.per.ip', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'Most connections open at once from one IP address; one more is closed at once.' },
+  { key: 'max.connections.per.ip.overrides', type: 'string', default: '', kafka: true, dynamic: true, doc: 'Per-IP limits overriding max.connections.per.ip: HOST:COUNT,... (a host name is resolved when the setting is applied).' },
+  { key: 'max.connection.creation.rate', type: 'int', default: INT32_MAX, kafka: true, check: atLeast(0), dynamic: true, doc: 'Connections accepted per second across the broker (per listener: listener.name.<l>.max.connection.creation.rate), measured as Kafka does over 11 one-second samples; over it, accepting is delayed (at most 1 s each).' },
   { key: 'max.inflight.requests.per.connection', type: 'int', default: 64, kafka: false, check: atLeast(1), doc: 'Requests of one connection read ahead (queued or awaiting their answer) before reading pauses; they run one at a time.' },
   // --- groups
   { key: 'group.initial.rebalance.delay.ms', type: 'int', default: 3000, kafka: true, check: atLeast(0), doc: 'How long the first rebalance of an empty group waits for more members.' },
@@ -126,7 +152,9 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'ssl.enabled.protocols', type: 'list', default: ['TLSv1.2', 'TLSv1.3'], kafka: true, storedDynamically: true, doc: 'TLS versions accepted: TLSv1.2 and/or TLSv1.3.' },
   { key: 'ssl.cipher.suites', type: 'list', default: [], kafka: true, storedDynamically: true, doc: 'TLS 1.2 cipher suites (OpenSSL or IANA names) and TLS 1.3 suites accepted; empty: the Node.js defaults.' },
   { key: 'ssl.client.auth', type: 'string', default: 'none', kafka: true, storedDynamically: true, check: oneOf('required', 'requested', 'none'), doc: 'Client certificates: required (mTLS), requested (checked when sent) or none; on SASL_SSL listeners only as listener.name.<l>.ssl.client.auth (KIP-684). A client certificate makes the principal User:<subject DN> on an SSL listener.' },
-  { key: 'ssl.principal.mapping.rules', type: 'string', default: 'DEFAULT', kafka: true, check: oneOf('DEFAULT'), doc: 'Only DEFAULT: the principal is the full subject DN (RFC 2253), as in Kafka.' },
+  { key: 'ssl.principal.mapping.rules', type: 'string', default: 'DEFAULT', kafka: true, doc: 'How an SSL listener names a client certificate\'s principal: rules tried in order, RULE:pattern/replacement/ (optionally /L or /U for lower or upper case) on the subject DN (RFC 2253), and DEFAULT, the DN itself; e.g. RULE:^CN=(.*?),OU=(.*?),O=.*$/$1@$2/L,DEFAULT. Per listener too; a DN no rule matches is refused.' },
+  { key: 'ssl.allow.dn.changes', type: 'boolean', default: false, kafka: true, doc: 'A reloaded keystore may have another subject DN than the one in use (false: such a reload is refused, as in Kafka).' },
+  { key: 'ssl.allow.san.changes', type: 'boolean', default: false, kafka: true, doc: 'A reloaded keystore may drop SubjectAltNames of the one in use (false: such a reload is refused, as in Kafka).' },
   { key: 'ssl.protocol', type: 'string', default: 'TLSv1.3', kafka: true, storedDynamically: true, doc: 'Accepted; ssl.enabled.protocols decides the versions.' },
   { key: 'ssl.endpoint.identification.algorithm', type: 'string', default: 'https', kafka: true, storedDynamically: true, doc: 'Accepted (a broker does not check client host names).' },
   // --- access control (src/security)

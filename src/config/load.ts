@@ -48,6 +48,26 @@ const MECHANISM_JAAS_KEY = /^[A-Za-z0-9-]+\.sasl\.jaas\.config$/;
 /** Keys set per listener (`listener.name.<name>.<key>`, Kafka's listener prefix). */
 const LISTENER_PREFIX = 'listener.name.';
 
+/** Dynamic broker configs as stored (text): for this node and the cluster-wide default, listener-prefixed keys included. */
+export interface DynamicConfigTexts {
+  readonly broker: Readonly<Record<string, string>>;
+  readonly default: Readonly<Record<string, string>>;
+}
+
+/**
+ * A part of the running broker that takes dynamic configs live (Kafka's Reconfigurable): asked
+ * before an AlterConfigs is stored, told after it was, and once at start-up with the stored ones.
+ */
+export interface Reconfigurable {
+  /**
+   * Why these dynamic configs cannot be taken, in Kafka's words, or undefined. Must not change anything.
+   * `requested`: the config names the AlterConfigs named (a keystore path set again to the same value
+   * reloads a changed file, as in Kafka); undefined at start-up.
+   */
+  validateReconfiguration?(dynamic: DynamicConfigTexts, requested?: ReadonlySet<string>): string | undefined;
+  reconfigure(dynamic: DynamicConfigTexts, requested?: ReadonlySet<string>): void;
+}
+
 export class BrokerConfig {
   constructor(
     private readonly values: Map<string, ConfigValue>,
@@ -113,6 +133,26 @@ export class BrokerConfig {
     const m = scope === 'broker' ? this.dynamicPerBroker : this.dynamicDefault;
     m.clear();
     for (const [k, v] of Object.entries(configs)) if (SETTINGS_BY_KEY.has(k)) m.set(k, v);
+  }
+  private readonly reconfigurables: Reconfigurable[] = [];
+  addReconfigurable(r: Reconfigurable): void {
+    this.reconfigurables.push(r);
+  }
+  removeReconfigurable(r: Reconfigurable): void {
+    const i = this.reconfigurables.indexOf(r);
+    if (i >= 0) this.reconfigurables.splice(i, 1);
+  }
+  /** The first refusal of a reconfigurable, or undefined when all can take these dynamic configs. */
+  reconfigurationProblem(dynamic: DynamicConfigTexts, requested?: ReadonlySet<string>): string | undefined {
+    for (const r of this.reconfigurables) {
+      const problem = r.validateReconfiguration?.(dynamic, requested);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  /** Tells every reconfigurable the dynamic configs now in force (after setDynamicConfigs). */
+  reconfigure(dynamic: DynamicConfigTexts, requested?: ReadonlySet<string>): void {
+    for (const r of this.reconfigurables) r.reconfigure(dynamic, requested);
   }
   int(key: string): number {
     return this.get(key) as number;

@@ -81,6 +81,7 @@ export class BrokerMetrics {
   private readonly connectionsOpen = new GaugeFamily(METRICS.connectionsOpen);
   private readonly connectionsCreated = new CounterFamily(METRICS.connectionsCreated);
   private readonly connectionsClosed = new CounterFamily(METRICS.connectionsClosed);
+  private readonly connectionsRefused = new CounterFamily(METRICS.connectionsRefused);
   private readonly memoryInUse = new GaugeFamily(METRICS.memoryInUse);
   private readonly memoryLimit = new GaugeFamily(METRICS.memoryLimit);
   private readonly fsyncDurationFamily = new HistogramFamily(METRICS.fsyncDuration, SECONDS_BUCKETS);
@@ -227,6 +228,11 @@ export class BrokerMetrics {
     this.totals.connectionsOpen--;
   }
 
+  /** A connection closed as soon as accepted (src/server/connection-quotas.ts); never opened, so not in the open gauge. */
+  connectionRefused(listener: string, reason: string): void {
+    this.connectionsRefused.labels(listener, reason).inc();
+  }
+
   /** One group-commit fsync of a partition log took `ms` and completed `appends` waiting appends. */
   fsynced(ms: number, appends: number): void {
     this.fsyncDuration.observe(ms / 1000);
@@ -267,7 +273,7 @@ export class BrokerMetrics {
   private families(): { def: MetricDef; render(out: string[]): void }[] {
     return [
       this.requests, this.requestErrors, this.requestDuration, this.bytesIn, this.recordsIn, this.bytesOut, this.produceBatchSizeFamily,
-      this.connectionsOpen, this.connectionsCreated, this.connectionsClosed, this.memoryInUse, this.memoryLimit,
+      this.connectionsOpen, this.connectionsCreated, this.connectionsClosed, this.connectionsRefused, this.memoryInUse, this.memoryLimit,
       this.fsyncDurationFamily, this.fsyncAppendsFamily, this.logStartOffset, this.logEndOffset, this.highWatermark, this.logSize,
       this.groupCounts, this.groupState, this.groupMembers, this.groupLag,
     ];

@@ -29,6 +29,7 @@ export const METRICS = {
   connectionsOpen: def('tributary_connections_open', 'gauge', ['listener'], 'Client connections open now, per listener.', 'kafka.server:type=socket-server-metrics,listener=*,networkProcessor=*,name=connection-count'),
   connectionsCreated: def('tributary_connections_created_total', 'counter', ['listener'], 'Client connections accepted, per listener.', 'kafka.server:type=socket-server-metrics,listener=*,networkProcessor=*,name=connection-creation-total'),
   connectionsClosed: def('tributary_connections_closed_total', 'counter', ['listener'], 'Client connections closed, per listener.', 'kafka.server:type=socket-server-metrics,listener=*,networkProcessor=*,name=connection-close-total'),
+  connectionsRefused: def('tributary_connections_refused_total', 'counter', ['listener', 'reason'], 'Client connections closed as soon as accepted, per listener and reason: max_connections_per_ip, max_connections (too many waiting for a slot), ip_connection_rate (over the connection_creation_rate quota of its ip entity).'),
   memoryInUse: def('tributary_request_memory_used_bytes', 'gauge', [], 'Request bytes held in memory now, against queued.max.request.bytes.', 'kafka.network:type=SocketServer,name=MemoryPoolUsed'),
   memoryLimit: def('tributary_request_memory_limit_bytes', 'gauge', [], 'queued.max.request.bytes: request bytes held before reading pauses.'),
   // --- log

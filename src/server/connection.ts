@@ -62,6 +62,8 @@ export class Connection implements ConnectionInfo {
   private readonly logger: Logger;
   /** Frames are held to the pre-authentication limit until the SASL gate sets the principal. */
   private awaitingAuth: boolean;
+  /** When bytes last arrived (performance.now()): a lowered max.connections closes the least recently used. */
+  lastActiveMs = performance.now();
 
   constructor(
     readonly id: number,
@@ -117,6 +119,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private onData(chunk: Buffer): void {
+    this.lastActiveMs = performance.now();
     if (this.awaitingAuth && this.attributes.has('principal')) {
       this.awaitingAuth = false;
       this.splitter.maxFrameBytes = this.options.maxFrameBytes;

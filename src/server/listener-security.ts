@@ -38,7 +38,7 @@ export function listenerSecurity(config: BrokerConfig, spec: ListenerSpec): List
 }
 
 /** The listener's value of a setting: listener.name.<l>.<key>, else the broker-wide one. */
-function listenerValue(config: BrokerConfig, listener: string, key: string): string | null {
+export function listenerValue(config: BrokerConfig, listener: string, key: string): string | null {
   const own = config.listenerSetting(listener, key);
   if (own !== null) return own;
   const v = config.get(key);

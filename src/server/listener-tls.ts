@@ -6,9 +6,11 @@
 // start-up: a listener that cannot be served stops it with a message naming the listener and the
 // key, never quoting key material or a password.
 
-import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import tls from 'node:tls';
 import { ConfigError } from '../config/types.js';
+import { SslPrincipalMapper } from '../security/ssl-principal.js';
 
 export type ClientAuth = 'none' | 'requested' | 'required';
 
@@ -16,7 +18,28 @@ export interface ListenerTls {
   /** Key, chain, CAs, versions and ciphers for tls.createServer (checked by building a context once). */
   readonly contextOptions: tls.SecureContextOptions;
   readonly clientAuth: ClientAuth;
+  /** ssl.principal.mapping.rules of the listener: a client certificate's DN → the principal name. */
+  readonly principalMapper: SslPrincipalMapper;
+  /** What was read, for a reload to tell whether anything changed (listener-tls-reload.ts). */
+  readonly loaded: LoadedStores;
 }
+
+/** The keystore and truststore as loaded: their settings, their files' modification times, the broker's certificate. */
+export interface LoadedStores {
+  /** The values of RELOADABLE_TLS_KEYS, as one comparable text. */
+  readonly settings: string;
+  /** Files read, with their mtime when read: Kafka reloads a store whose file changed since. */
+  readonly files: readonly { path: string; mtimeMs: number }[];
+  /** The broker's own certificate (first of the chain). */
+  readonly certificate: X509Certificate;
+  readonly hasTruststore: boolean;
+}
+
+/** The keys of Kafka's SslFactory that a dynamic update reloads (SslConfigs.RECONFIGURABLE_CONFIGS). */
+export const RELOADABLE_TLS_KEYS = [
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.certificate.chain',
+  'ssl.keystore.key', 'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.password', 'ssl.truststore.certificates',
+] as const;
 
 /** A setting as the listener sees it: listener.name.<l>.<key>, else the broker-wide value, as text. */
 export type ListenerValue = (key: string) => string | null;
@@ -50,8 +73,10 @@ export function listenerTls(value: ListenerValue, listener: string, where: strin
   if (location !== null && (inlineChain !== null || inlineKey !== null)) {
     throw new ConfigError(`${where}: set either ssl.keystore.location or ssl.keystore.certificate.chain/ssl.keystore.key, not both`);
   }
+  const files: { path: string; mtimeMs: number }[] = [];
   let keystoreText: { chain: string; key: string; from: string };
   if (location !== null) {
+    files.push({ path: location, mtimeMs: mtimeOf(location) });
     const text = readPemFile(location, 'ssl.keystore.location', where);
     keystoreText = { chain: text, key: text, from: `ssl.keystore.location (${location})` };
   } else {
@@ -76,6 +101,7 @@ export function listenerTls(value: ListenerValue, listener: string, where: strin
     requirePem('ssl.truststore.type');
     if (trustLocation !== null && trustInline !== null) throw new ConfigError(`${where}: set either ssl.truststore.location or ssl.truststore.certificates, not both`);
     const from = trustLocation !== null ? `ssl.truststore.location (${trustLocation})` : 'ssl.truststore.certificates';
+    if (trustLocation !== null) files.push({ path: trustLocation, mtimeMs: mtimeOf(trustLocation) });
     const text = trustLocation !== null ? readPemFile(trustLocation, 'ssl.truststore.location', where) : trustInline!;
     ca = pemBlocks(text).filter((b) => b.label === 'CERTIFICATE').map((b) => b.pem);
     if (ca.length === 0) throw new ConfigError(`${where}: ${from} holds no certificate (-----BEGIN CERTIFICATE-----)`);
@@ -111,7 +137,19 @@ export function listenerTls(value: ListenerValue, listener: string, where: strin
     // OpenSSL's reasons (bad decrypt, key values mismatch, no cipher match) quote no key material.
     throw new ConfigError(`${where}: the TLS settings cannot be used: ${openSslReason(err)} (check ${keystoreText.from}, ssl.key.password${suites.length > 0 ? ', ssl.cipher.suites' : ''})`);
   }
-  return { contextOptions, clientAuth };
+  let principalMapper: SslPrincipalMapper;
+  try {
+    principalMapper = SslPrincipalMapper.parse(value('ssl.principal.mapping.rules') ?? 'DEFAULT');
+  } catch (err) {
+    throw new ConfigError(`${where}: ssl.principal.mapping.rules: ${(err as Error).message}`);
+  }
+  const loaded: LoadedStores = {
+    settings: JSON.stringify(RELOADABLE_TLS_KEYS.map((k) => value(k))),
+    files,
+    certificate: new X509Certificate(certs[0].pem),
+    hasTruststore: ca !== undefined,
+  };
+  return { contextOptions, clientAuth, principalMapper, loaded };
 }
 
 interface PemBlock {
@@ -129,6 +167,15 @@ export function pemBlocks(text: string): PemBlock[] {
     out.push({ label: m[1], pem: `-----BEGIN ${m[1]}-----\n${body.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${m[1]}-----\n` });
   }
   return out;
+}
+
+/** A file's modification time, or NaN when it cannot be read (reading it then reports why). */
+export function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return NaN;
+  }
 }
 
 function readPemFile(path: string, key: string, where: string): string {

@@ -8,12 +8,14 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { PRINCIPAL_ATTRIBUTE } from '../api/authorize.js';
-import { sslPrincipal } from '../security/ssl-principal.js';
+import type { KafkaPrincipal } from '../security/principal.js';
+import { NoMatchingRule, sslPrincipal } from '../security/ssl-principal.js';
 import type { ListenerTls } from './listener-tls.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 import type { Logger } from '../util/logger.js';
 import { Connection } from './connection.js';
+import type { ConnectionQuotas } from './connection-quotas.js';
 import { MemoryBudget } from './memory-budget.js';
 import { listenerAddress, type SecurityProtocol } from '../config/listeners.js';
 import type { RequestDispatcher } from './types.js';
@@ -40,6 +42,8 @@ export interface ServerOptions {
   metrics?: BrokerMetrics;
   /** SSL and SASL_SSL listeners: the TLS settings every accepted socket is wrapped with. */
   tls?: ListenerTls;
+  /** The broker's connection limits (max.connections, per IP, creation rate): every accepted socket passes them first. */
+  quotas?: ConnectionQuotas;
 }
 
 /** A TLS handshake not done by then closes the socket (Node's default is 120 s). */
@@ -67,11 +71,30 @@ export class Server {
   private readonly handshaking = new Map<string, net.Socket>();
   /** SSL and SASL_SSL: the TLS server accepted sockets are handed to (it never listens itself). */
   private readonly tlsServer: tls.Server | null;
+  /** The TLS settings new handshakes use: replaced by a certificate reload. */
+  private tls: ListenerTls | undefined;
 
   constructor(private readonly options: ServerOptions) {
     this.budget = options.memoryBudget ?? new MemoryBudget(options.memoryBudgetBytes ?? Number.MAX_SAFE_INTEGER);
     this.server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+    this.tls = options.tls;
     this.tlsServer = options.tls === undefined ? null : this.tlsServerFor(options.tls);
+    options.quotas?.addListenerConnections(options.listenerName, () => this.connections);
+  }
+
+  /** The TLS settings new connections get (null on a listener without TLS). */
+  get currentTls(): ListenerTls | null {
+    return this.tls ?? null;
+  }
+
+  /**
+   * Swaps the keystore and truststore for handshakes from now on (a certificate reload); connections
+   * already open keep the session they made. ssl.client.auth stays as the listener started.
+   */
+  replaceTls(next: ListenerTls): void {
+    if (this.tlsServer === null) throw new Error(`listener ${this.options.listenerName} has no TLS`);
+    this.tlsServer.setSecureContext(next.contextOptions);
+    this.tls = next;
   }
 
   get port(): number {
@@ -132,6 +155,16 @@ export class Server {
       return;
     }
     socket.off('error', ignoreWhileWaiting);
+    const quotas = this.options.quotas;
+    if (quotas === undefined) return this.admitted(socket);
+    quotas.accept(this.options.listenerName, socket, (release) => {
+      socket.once('close', release);
+      this.admitted(socket);
+    });
+  }
+
+  /** Within the connection limits: TLS first where the listener has it, then a Connection. */
+  private admitted(socket: net.Socket): void {
     if (this.tlsServer !== null) this.handshake(socket, this.tlsServer);
     else this.connect(socket, null);
   }
@@ -189,6 +222,18 @@ export class Server {
    * connection's principal. On SASL_SSL the SASL identity is the principal, as in Kafka.
    */
   private connect(socket: net.Socket, clientCertificate: Buffer | null): void {
+    let principal: KafkaPrincipal | null = null;
+    if (clientCertificate !== null) {
+      try {
+        principal = sslPrincipal(clientCertificate, this.tls?.principalMapper);
+      } catch (err) {
+        // No ssl.principal.mapping.rules rule names this certificate: Kafka fails its authentication.
+        if (!(err instanceof NoMatchingRule)) throw err;
+        this.options.logger.warn('closing connection: failed authentication', { listener: this.options.listenerName, client: `${socket.remoteAddress}:${socket.remotePort}`, reason: err.message });
+        socket.destroy();
+        return;
+      }
+    }
     const connection = new Connection(this.nextConnectionId++, socket, {
       maxFrameBytes: this.options.maxFrameBytes,
       maxInFlight: this.options.maxInFlightPerConnection,
@@ -201,7 +246,7 @@ export class Server {
       metrics: this.options.metrics,
       maxFrameBytesBeforeAuth: this.options.maxFrameBytesBeforeAuth,
     });
-    if (clientCertificate !== null) connection.attributes.set(PRINCIPAL_ATTRIBUTE, sslPrincipal(clientCertificate));
+    if (principal !== null) connection.attributes.set(PRINCIPAL_ATTRIBUTE, principal);
     this.connections.add(connection);
     this.options.metrics?.connectionOpened(this.options.listenerName);
     socket.once('close', () => {

@@ -1,11 +1,16 @@
 // file://DIR — files under a root directory on the local filesystem. Metadata blobs are replaced
 // by write-to-temp, fsync, rename, fsync-directory so a crash leaves the old or the new content.
+// The data directory is created owner-only (0700) and metadata blobs are written 0600: they hold
+// SCRAM credentials, and dynamic configs that may carry passwords and keys (sasl.jaas.config, ssl.*).
 
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { type DirLock, lockDir } from './dir-lock.js';
 import type { Storage, StorageFile } from './types.js';
 import { isNotFound } from './types.js';
+
+const OWNER_ONLY_DIR = 0o700;
+const OWNER_ONLY_FILE = 0o600;
 
 class LocalFile implements StorageFile {
   constructor(readonly path: string, private readonly fh: fs.FileHandle) {}
@@ -66,9 +71,9 @@ class LocalFile implements StorageFile {
  * new directories): it creates the parent (EEXIST), retries the child (ENOENT), and loops at 100% CPU.
  * Here the child is retried once after its parent exists, and a second ENOENT is the answer.
  */
-async function makeDirectory(path: string): Promise<void> {
+async function makeDirectory(path: string, mode = 0o777): Promise<void> {
   try {
-    await fs.mkdir(path);
+    await fs.mkdir(path, mode);
     return;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -78,7 +83,7 @@ async function makeDirectory(path: string): Promise<void> {
     await makeDirectory(parent);
   }
   try {
-    await fs.mkdir(path);
+    await fs.mkdir(path, mode);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // Created meanwhile by someone else: as good as created here.
@@ -106,10 +111,13 @@ export class FileStorage implements Storage {
     await makeDirectory(this.abs(dir));
   }
 
-  /** Creates the data directory if missing, with an error that names it when it cannot. */
+  /**
+   * Creates the data directory if missing, owner-only (its parents as the umask makes them), with an
+   * error that names it when it cannot. An existing directory keeps the mode its owner gave it.
+   */
   async create(): Promise<void> {
     try {
-      await this.mkdir('');
+      await makeDirectory(this.root, OWNER_ONLY_DIR);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw Object.assign(new Error(`cannot create data directory ${this.root}: ${e.message}`, { cause: err }), { code: e.code });
@@ -172,8 +180,10 @@ export class FileStorage implements Storage {
   async writeMeta(path: string, data: Buffer): Promise<void> {
     const target = this.abs(path);
     const tmp = target + '.tmp';
-    const fh = await fs.open(tmp, 'w', 0o644);
+    const fh = await fs.open(tmp, 'w', OWNER_ONLY_FILE);
     try {
+      // A temp file left by a crash keeps its old mode through open(): set it.
+      await fh.chmod(OWNER_ONLY_FILE);
       await fh.writeFile(data);
       await fh.datasync();
     } finally {
