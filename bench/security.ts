@@ -1,9 +1,12 @@
-// `npm run bench:security [-- --quick]`: what TLS and SASL cost. One Tributary (the CLI, as users run
+// `npm run bench:security [-- --quick | --profile produce|fetch]`: what TLS and SASL cost. One Tributary (the CLI, as users run
 // it) with PLAINTEXT, SSL and SASL_PLAINTEXT listeners; produce and fetch throughput over TLS as a
 // ratio to plaintext measured in the same run, alternating the two in each round (the machine is
 // shared: only same-run ratios mean something), and SASL handshakes per second for PLAIN,
 // SCRAM-SHA-256 and SCRAM-SHA-512 (connect, SaslHandshake, SaslAuthenticate, close). Certificates are
-// made with openssl in a temporary directory.
+// made with openssl in a temporary directory. BENCH_SSL_CIPHERS sets the broker's ssl.cipher.suites
+// (e.g. TLS_AES_128_GCM_SHA256) to compare ciphers; BENCH_STEP_MS the length of a step.
+// `--profile produce|fetch` runs only that load over TLS with the broker under `node --cpu-prof` and
+// prints where the broker's time went.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
@@ -14,10 +17,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiKey, decodeResponse, encodeRequest } from '../src/codec/index.js';
 import { FrameSplitter } from '../src/codec/frames.js';
-import { median, MiB, pump } from './load/loops.js';
+import { printSummary } from './load/cpuprofile.js';
+import { cpuMs, median, MiB, pump } from './load/loops.js';
 import { RawConnection, createTopic, fetchFrame, makeBatch, produceError, produceFrame } from './load/raw-client.js';
 
 const QUICK = process.argv.includes('--quick');
+const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : null;
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? (QUICK ? 1000 : 3000));
 const ROUNDS = QUICK ? 1 : 3;
 const CONNS = 4;
@@ -48,12 +53,14 @@ interface Broker {
 /** Starts the CLI; resolves with the port of each listener, by name, from its banner lines. */
 function startBroker(keystore: string): Promise<Broker> {
   const proc = spawn(process.execPath, [
+    ...(PROFILE === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'profile')}`]),
     CLI, '--data-dir', path.join(dir, 'data'), '--log-level', 'warn',
     '--listeners', 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
     '--ssl.keystore.type', 'PEM', '--ssl.keystore.location', keystore,
     '--sasl.enabled.mechanisms', 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
     '--listener.name.sasl_plaintext.plain.sasl.jaas.config', `org.apache.kafka.common.security.plain.PlainLoginModule required user_${USER}="${PASSWORD}";`,
     '--add-scram', `SCRAM-SHA-256=[name=${USER},password=${PASSWORD}]`, '--add-scram', `SCRAM-SHA-512=[name=${USER},password=${PASSWORD}]`,
+    ...(process.env.BENCH_SSL_CIPHERS ? ['--ssl.cipher.suites', process.env.BENCH_SSL_CIPHERS] : []),
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -76,21 +83,29 @@ const okProduce = (frame: Buffer): void => {
   if (code !== 0) throw new Error(`produce error ${code}`);
 };
 
+interface Throughput {
+  mbs: number;
+  /** The broker's CPU time per MB moved: what TLS costs the broker, whatever the client costs. */
+  cpuMsPerMB: number;
+}
+
 /** MB/s of record batches produced (acks=1) over `conns`, connection i to partition i. */
-async function produceMBs(conns: RawConnection[], topic: string, batches: Buffer[]): Promise<number> {
+async function produceMBs(pid: number, conns: RawConnection[], topic: string, batches: Buffer[]): Promise<Throughput> {
   const frames = conns.map((_, ci) => batches.map((b, j) => produceFrame(topic, ci, b, 1, ci * 1000 + j)));
+  const cpu0 = cpuMs(pid);
   const r = await pump(conns, frames, IN_FLIGHT, okProduce, STEP_MS);
-  return (r.reqPerSec * batches[0].length) / MiB;
+  return { mbs: (r.reqPerSec * batches[0].length) / MiB, cpuMsPerMB: (cpuMs(pid) - cpu0) / ((r.total * batches[0].length) / MiB) };
 }
 
 /** MB/s of fetch responses (each connection re-reads its partition from offset 0, 1 MiB a time). */
-async function fetchMBs(conns: RawConnection[], topic: string): Promise<number> {
+async function fetchMBs(pid: number, conns: RawConnection[], topic: string): Promise<Throughput> {
   const frames = conns.map((_, ci) => [fetchFrame(topic, [{ partition: ci, offset: 0 }], { maxWaitMs: 0, minBytes: 0, maxBytes: MiB, partitionMaxBytes: MiB, correlationId: ci + 1 })]);
-  const before = conns.map((c) => c.bytesIn);
+  const before = conns.reduce((n, c) => n + c.bytesIn, 0);
+  const cpu0 = cpuMs(pid);
   const t0 = performance.now();
   await pump(conns, frames, 4, () => {}, STEP_MS, 0);
-  const bytes = conns.reduce((n, c, i) => n + c.bytesIn - before[i], 0);
-  return bytes / MiB / ((performance.now() - t0) / 1000);
+  const mb = (conns.reduce((n, c) => n + c.bytesIn, 0) - before) / MiB;
+  return { mbs: mb / ((performance.now() - t0) / 1000), cpuMsPerMB: (cpuMs(pid) - cpu0) / mb };
 }
 
 // ---- SASL handshakes ------------------------------------------------------------------------------
@@ -192,22 +207,39 @@ async function main(): Promise<void> {
     await createTopic(admin, topic, CONNS);
     const count = Math.floor((BATCH_BYTES - 61) / (100 + 8));
     const batches = Array.from({ length: 4 }, (_, i) => makeBatch(100, count, i));
+    if (PROFILE !== null) {
+      const tls = await Promise.all(Array.from({ length: CONNS }, () => RawConnection.connectTls(broker.ports.SSL, ca)));
+      if (PROFILE === 'fetch') await produceMBs(broker.proc.pid!, tls, topic, batches);
+      const r = PROFILE === 'fetch' ? await fetchMBs(broker.proc.pid!, tls, topic) : await produceMBs(broker.proc.pid!, tls, topic, batches);
+      console.log(`${PROFILE} over TLS: ${fmt(r.mbs)} MB/s, broker CPU ${fmt(r.cpuMsPerMB, 2)} ms per MB`);
+      for (const c of tls) c.close();
+      broker.proc.kill('SIGTERM');
+      await new Promise((r) => broker.proc.once('exit', r));
+      const profiles = fs.readdirSync(path.join(dir, 'profile'));
+      printSummary(path.join(dir, 'profile', profiles[0]), 30);
+      return;
+    }
     console.log(`Tributary ${CONNS} connections × ${IN_FLIGHT} in flight, ${fmt(batches[0].length / 1024, 1)} KiB batches of ${count} × 100-byte records, ${STEP_MS / 1000} s steps, ${ROUNDS} rounds; Node ${process.version}`);
-    const rows: Record<string, number[]> = { producePlain: [], produceTls: [], fetchPlain: [], fetchTls: [] };
+    const rows: Record<string, Throughput[]> = { producePlain: [], produceTls: [], fetchPlain: [], fetchTls: [] };
+    const pid = broker.proc.pid!;
     for (let round = 0; round < ROUNDS; round++) {
       const plain = await Promise.all(Array.from({ length: CONNS }, () => RawConnection.connect(broker.ports.PLAINTEXT)));
       const tls = await Promise.all(Array.from({ length: CONNS }, () => RawConnection.connectTls(broker.ports.SSL, ca)));
       // Alternate which goes first, so neither always gets the warmer (or the more crowded) slot.
       const order = round % 2 === 0 ? ['plain', 'tls'] : ['tls', 'plain'];
-      for (const which of order) rows[which === 'plain' ? 'producePlain' : 'produceTls'].push(await produceMBs(which === 'plain' ? plain : tls, topic, batches));
-      for (const which of order) rows[which === 'plain' ? 'fetchPlain' : 'fetchTls'].push(await fetchMBs(which === 'plain' ? plain : tls, topic));
+      for (const which of order) rows[which === 'plain' ? 'producePlain' : 'produceTls'].push(await produceMBs(pid, which === 'plain' ? plain : tls, topic, batches));
+      for (const which of order) rows[which === 'plain' ? 'fetchPlain' : 'fetchTls'].push(await fetchMBs(pid, which === 'plain' ? plain : tls, topic));
       for (const c of [...plain, ...tls]) c.close();
     }
-    const ratios = (a: number[], b: number[]) => a.map((x, i) => (100 * x) / b[i]);
-    const produceRatio = ratios(rows.produceTls, rows.producePlain);
-    const fetchRatio = ratios(rows.fetchTls, rows.fetchPlain);
-    console.log(`produce  plaintext ${fmt(median(rows.producePlain))} MB/s${spread(rows.producePlain)}   TLS ${fmt(median(rows.produceTls))} MB/s${spread(rows.produceTls)}   TLS/plaintext ${fmt(median(produceRatio))}%${spread(produceRatio)}`);
-    console.log(`fetch    plaintext ${fmt(median(rows.fetchPlain))} MB/s${spread(rows.fetchPlain)}   TLS ${fmt(median(rows.fetchTls))} MB/s${spread(rows.fetchTls)}   TLS/plaintext ${fmt(median(fetchRatio))}%${spread(fetchRatio)}`);
+    for (const what of ['produce', 'fetch']) {
+      const plain = rows[`${what}Plain`];
+      const tls = rows[`${what}Tls`];
+      const ratio = tls.map((t, i) => (100 * t.mbs) / plain[i].mbs);
+      const cost = tls.map((t, i) => t.cpuMsPerMB / plain[i].cpuMsPerMB);
+      const mbs = (xs: Throughput[]) => xs.map((x) => x.mbs);
+      console.log(`${what.padEnd(8)} plaintext ${fmt(median(mbs(plain)))} MB/s${spread(mbs(plain))}   TLS ${fmt(median(mbs(tls)))} MB/s${spread(mbs(tls))}   TLS/plaintext ${fmt(median(ratio))}%${spread(ratio)}`);
+      console.log(`${''.padEnd(8)} broker CPU per MB: plaintext ${fmt(median(plain.map((x) => x.cpuMsPerMB)), 2)} ms, TLS ${fmt(median(tls.map((x) => x.cpuMsPerMB)), 2)} ms (×${fmt(median(cost), 2)}${spread(cost, 2)})`);
+    }
     for (const mechanism of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']) {
       const rates: number[] = [];
       for (let round = 0; round < ROUNDS; round++) rates.push(await handshakesPerSec(broker.ports.SASL_PLAINTEXT, mechanism));
@@ -215,8 +247,10 @@ async function main(): Promise<void> {
     }
     admin.close();
   } finally {
-    broker.proc.kill('SIGTERM');
-    await new Promise((r) => broker.proc.once('exit', r));
+    if (broker.proc.exitCode === null) {
+      broker.proc.kill('SIGTERM');
+      await new Promise((r) => broker.proc.once('exit', r));
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
