@@ -1,10 +1,13 @@
-// `npm run fuzz -- --seconds N [--seed S] [--out DIR] [--concurrency C] [--keep-going] [--baseline]`: fuzzes an embedded broker
-// (see bench/fuzz/engine.ts) and prints what it tried and found. Failing inputs are written to
+// `npm run fuzz -- --seconds N [--seed S] [--out DIR] [--concurrency C] [--keep-going] [--baseline] [--security]`: fuzzes an embedded broker
+// (see bench/fuzz/engine.ts) and prints what it tried and found; `--security` sends the TLS and SASL
+// inputs of bench/fuzz/security.ts to the broker's SSL and SASL listeners instead. Failing inputs are written to
 // test/fixtures/fuzz/ (or --out) for test/fuzz/regressions.test.ts. Exit 1 when something was found.
 
 import { ZERO_UUID } from '../src/codec/index.js';
 import { baselineInputs } from './fuzz/baseline.js';
 import { runFuzz, writeFixture } from './fuzz/engine.js';
+import { runSecurityFuzz } from './fuzz/security.js';
+import { makeTestCerts } from '../test/helpers/tls-certs.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,6 +27,13 @@ if (process.argv.includes('--baseline')) {
     process.stdout.write(`${name}\n`);
   }
   process.exit(0);
+}
+
+if (process.argv.includes('--security')) {
+  const certs = makeTestCerts();
+  const r = await runSecurityFuzz({ seconds, seed, keystoreFile: certs.keystoreFile }).finally(() => certs.cleanup());
+  process.stdout.write(`security inputs: ${r.inputs} sent, ${r.closed} closed by the broker; ${r.findings.length === 0 ? 'no findings' : `findings:\n  ${r.findings.join('\n  ')}`}\n`);
+  process.exit(r.findings.length === 0 ? 0 : 1);
 }
 
 const keepGoing = process.argv.includes('--keep-going');

@@ -86,12 +86,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts a broker with an in-memory logger, a data topic and a control topic. */
-export async function startHarness(): Promise<Harness> {
+/**
+ * Starts a broker with an in-memory logger, a data topic and a control topic. `config` adds broker
+ * settings (security.ts adds TLS and SASL listeners after the PLAINTEXT one the harness uses).
+ */
+export async function startHarness(config: Record<string, string | number | boolean> = {}, addScram: string[] = []): Promise<Harness> {
   const logger = new MemoryLogger('info');
   const broker = await startBroker({
     logger,
-    config: { 'auto.create.topics.enable': false, 'group.initial.rebalance.delay.ms': 0 },
+    addScram,
+    config: { 'auto.create.topics.enable': false, 'group.initial.rebalance.delay.ms': 0, ...config },
   });
   const host = broker.host === 'localhost' ? '127.0.0.1' : broker.host;
   const admin = await KafkaConnection.connect(host, broker.port);

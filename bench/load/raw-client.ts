@@ -2,6 +2,7 @@
 // codec's FrameSplitter, responses matched to requests by order (Kafka answers a connection's
 // requests strictly in order), no Promise per request. Requests are precomputed Buffers.
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { ApiKey, decodeResponse, encodeRequest, loadAllApiCodecs } from '../../src/codec/index.js';
 import { FrameSplitter } from '../../src/codec/frames.js';
 import { buildRecordBatch } from '../../src/codec/records/index.js';
@@ -46,6 +47,14 @@ export class RawConnection {
   static connect(port: number, host = '127.0.0.1'): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const s = net.connect({ port, host }, () => resolve(new RawConnection(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Over TLS (an SSL listener), trusting `ca` (PEM) for a certificate issued to `host`. */
+  static connectTls(port: number, ca: string, host = '127.0.0.1'): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ port, host, ca }, () => resolve(new RawConnection(s)));
       s.once('error', reject);
     });
   }

@@ -6,6 +6,7 @@
 import { ApiKey, apiInfo, ErrorCode, ZERO_UUID, type EncodeInput, type RequestByKey, type ResponseByKey, type Uuid } from '../codec/index.js';
 import { ConnectionClosedError, KafkaConnection } from '../client/connection.js';
 import { negotiateApiVersions, usableVersions, type VersionRange } from '../client/cluster-client.js';
+import { authenticatePlain, type PlainCredentials } from '../client/sasl.js';
 import { CaseFailure, CaseSkip } from './types.js';
 import { errName } from './assert.js';
 import { legacyMessageSet, v2Batch, type SimpleRecord } from './records.js';
@@ -19,7 +20,23 @@ export interface TargetOptions {
   autoCreateTopics?: boolean;
   /** Per-request timeout. */
   requestTimeoutMs?: number;
+  /** The target's SASL_PLAINTEXT listener and principals, for the ACL cases (skipped without). */
+  sasl?: SaslTarget;
 }
+
+/**
+ * A SASL_PLAINTEXT listener of the target with PLAIN users: `admin` is a super user (super.users) of
+ * a broker that enforces ACLs; `users` hold no ACLs of their own (the cases grant and remove them).
+ */
+export interface SaslTarget {
+  host: string;
+  port: number;
+  admin: PlainCredentials;
+  users: PlainCredentials[];
+}
+
+/** Why the ACL cases did not run, and what they need. */
+export const SASL_TARGET_NEEDED = 'ACL cases need a broker enforcing ACLs with a SASL PLAIN listener: --sasl-bootstrap HOST:PORT --admin USER:PASSWORD (a super user) --user USER:PASSWORD --user USER:PASSWORD (two users without ACLs)';
 
 /** Errors a partition's leader answers while it takes the leadership (retriable for clients). */
 const NOT_SERVED_YET: number[] = [
@@ -41,8 +58,10 @@ export class Target {
   requestTimeoutMs: number;
   /** ApiVersions version the handshake used. */
   apiVersionsVersion = 0;
+  readonly sasl: SaslTarget | undefined;
 
   constructor(options: TargetOptions) {
+    this.sasl = options.sasl;
     this.host = options.host;
     this.port = options.port;
     this.autoCreateTopics = options.autoCreateTopics;
@@ -103,6 +122,8 @@ export interface CreateTopicOptions {
   partitions?: number;
   configs?: Record<string, string>;
   tag?: string;
+  /** The topic's name (default: a unique name from `tag`). */
+  name?: string;
 }
 
 type MetadataResponse = ResponseByKey[3];
@@ -134,6 +155,10 @@ export class CaseContext {
   private readonly conns: KafkaConnection[] = [];
   private readonly byAddress = new Map<string, KafkaConnection>();
   private brokers: Map<number, { host: string; port: number }> | null = null;
+  /** Set by asAdmin(): conn() is then the SASL admin's connection. */
+  private admin: KafkaConnection | null = null;
+  /** Undo steps (ACLs a case created), run before the connections close. */
+  private readonly undo: (() => Promise<unknown>)[] = [];
   readonly notes: string[] = [];
 
   constructor(
@@ -175,7 +200,41 @@ export class CaseContext {
 
   /** The run's shared bootstrap connection (reopened if the broker closed it). */
   async conn(): Promise<KafkaConnection> {
+    if (this.admin !== null) {
+      if (this.admin.isClosed) this.admin = await this.connectAs(this.saslTarget().admin);
+      return this.admin;
+    }
     return this.connTo(this.target.host, this.target.port);
+  }
+
+  /** The target's SASL listener and principals; skips the case when the suite was given none. */
+  saslTarget(): SaslTarget {
+    return this.target.sasl ?? this.skip(SASL_TARGET_NEEDED);
+  }
+
+  /** A new connection to the SASL listener, authenticated as `who` with PLAIN (closed after the run). */
+  async connectAs(who: PlainCredentials): Promise<KafkaConnection> {
+    const sasl = this.saslTarget();
+    const c = await this.connect(sasl.host, sasl.port);
+    await authenticatePlain(c, who);
+    return c;
+  }
+
+  /** From now on the run's shared connection (conn(), createTopic, metadata...) is the super user's. */
+  async asAdmin(): Promise<KafkaConnection> {
+    this.admin = await this.connectAs(this.saslTarget().admin);
+    this.brokers = null;
+    return this.admin;
+  }
+
+  /** Registers a step run when the case ends (pass or fail), before the connections close. */
+  onEnd(step: () => Promise<unknown>): void {
+    this.undo.push(step);
+  }
+
+  /** Runs the onEnd steps, newest first; their failures are ignored (best-effort cleanup). */
+  async end(): Promise<void> {
+    for (const step of this.undo.splice(0).reverse()) await step().catch(() => {});
   }
 
   private async connTo(host: string, port: number): Promise<KafkaConnection> {
@@ -273,7 +332,7 @@ export class CaseContext {
 
   /** Creates a fresh topic (CreateTopics, else Metadata auto-creation) and waits for its leaders. */
   async createTopic(options: CreateTopicOptions = {}): Promise<TopicInfo> {
-    const name = this.topicName(options.tag ?? 't');
+    const name = options.name ?? this.topicName(options.tag ?? 't');
     const partitions = options.partitions ?? 1;
     if (this.target.has(ApiKey.CreateTopics)) {
       const v = this.pick(ApiKey.CreateTopics);

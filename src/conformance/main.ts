@@ -7,12 +7,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { allCases } from './cases/index.js';
 import { compareReports, formatComparison, parseKnownList, type KnownList } from './compare.js';
-import { apiName } from './context.js';
+import { apiName, type SaslTarget } from './context.js';
+import { parseHostPort } from '../client/connection.js';
+import { parsePlainCredentials, type PlainCredentials } from '../client/sasl.js';
 import { formatJson, formatJunit, formatTable } from './report.js';
 import { matchesFilter, runSuite, type RunOptions, type SuiteReport } from './runner.js';
 
 export const CONFORMANCE_USAGE = `Usage: tributary conformance --bootstrap HOST:PORT [--filter TEXT[,TEXT]] [--json] [--junit FILE]
                              [--known-gaps FILE] [--auto-create on|off] [--timeout MS] [--no-cleanup] [--list]
+                             [--sasl-bootstrap HOST:PORT --admin USER:PASSWORD --user USER:PASSWORD --user USER:PASSWORD]
 
 Runs the Kafka protocol conformance suite against any Kafka-compatible broker, for the APIs and
 versions it advertises. Cases needing an API the target lacks are skipped with the reason.
@@ -27,6 +30,10 @@ versions it advertises. Cases needing an API the target lacks are skipped with t
                  KAFKA or an outcome differs without being listed in the known-gaps file ("gaps":
                  Tributary fails it, "differences": other listed differences). --bootstrap may
                  name a saved report too.
+  --sasl-bootstrap  the target's SASL_PLAINTEXT listener with PLAIN users, on a broker enforcing ACLs
+                 (authorizer.class.name): the ACL cases connect there as --admin (a super user) and
+                 as each --user (two users without ACLs; the cases grant and remove what they need).
+                 Without it the ACL cases are skipped. --compare-sasl-bootstrap: the same on KAFKA.
   --list         list the cases and exit`;
 
 export function loadKnownList(file: string): KnownList {
@@ -54,6 +61,10 @@ export async function conformanceMain(argv: string[]): Promise<number> {
   let cleanup = true;
   let list = false;
   let compare: string | undefined;
+  let saslBootstrap: string | undefined;
+  let compareSaslBootstrap: string | undefined;
+  let admin: PlainCredentials | undefined;
+  const users: PlainCredentials[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -79,6 +90,10 @@ export async function conformanceMain(argv: string[]): Promise<number> {
         case '--no-cleanup': cleanup = false; break;
         case '--list': list = true; break;
         case '--compare': compare = value(); break;
+        case '--sasl-bootstrap': saslBootstrap = value(); break;
+        case '--compare-sasl-bootstrap': compareSaslBootstrap = value(); break;
+        case '--admin': admin = credentials(value()); break;
+        case '--user': users.push(credentials(value())); break;
         case '--help': case '-h': process.stdout.write(CONFORMANCE_USAGE + '\n'); return 0;
         default: throw new UsageError(`unknown argument ${a}`);
       }
@@ -107,11 +122,20 @@ export async function conformanceMain(argv: string[]): Promise<number> {
     process.stderr.write(`tributary conformance: ${gapsFile}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
+  let sasl: SaslTarget | undefined;
+  let compareSasl: SaslTarget | undefined;
+  try {
+    sasl = saslTarget(saslBootstrap, admin, users);
+    compareSasl = saslTarget(compareSaslBootstrap, admin, users);
+  } catch (err) {
+    process.stderr.write(`tributary conformance: ${(err as Error).message}\n${CONFORMANCE_USAGE}\n`);
+    return 2;
+  }
   const options = { filter, autoCreateTopics: autoCreate, requestTimeoutMs: timeout, cleanup };
-  if (compare !== undefined) return compareMain(compare, bootstrap, known, options, { json, junit });
+  if (compare !== undefined) return compareMain(compare, bootstrap, known, { ...options, sasl: compareSasl }, { ...options, sasl }, { json, junit });
   let report;
   try {
-    report = await runSuite({ ...options, bootstrap, knownGaps: known.gaps });
+    report = await runSuite({ ...options, sasl, bootstrap, knownGaps: known.gaps });
   } catch (err) {
     process.stderr.write(`tributary conformance: cannot run against ${bootstrap}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 3;
@@ -122,8 +146,8 @@ export async function conformanceMain(argv: string[]): Promise<number> {
 }
 
 /** Both brokers at once (they are independent), then the side-by-side table or JSON. */
-async function compareMain(reference: string, target: string, known: KnownList, options: Omit<RunOptions, 'bootstrap'>, out: { json: boolean; junit?: string }): Promise<number> {
-  const runs = await Promise.allSettled([reportOf(reference, options), reportOf(target, { ...options, knownGaps: known.gaps })]);
+async function compareMain(reference: string, target: string, known: KnownList, referenceOptions: Omit<RunOptions, 'bootstrap'>, options: Omit<RunOptions, 'bootstrap'>, out: { json: boolean; junit?: string }): Promise<number> {
+  const runs = await Promise.allSettled([reportOf(reference, referenceOptions), reportOf(target, { ...options, knownGaps: known.gaps })]);
   for (const [i, r] of runs.entries()) {
     if (r.status === 'rejected') {
       const where = i === 0 ? reference : target;
@@ -147,3 +171,18 @@ async function compareMain(reference: string, target: string, known: KnownList, 
 }
 
 class UsageError extends Error {}
+
+function credentials(s: string): PlainCredentials {
+  try {
+    return parsePlainCredentials(s);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The SASL side of a target from the flags; all of them or none (the ACL cases then skip). */
+function saslTarget(bootstrap: string | undefined, admin: PlainCredentials | undefined, users: PlainCredentials[]): SaslTarget | undefined {
+  if (bootstrap === undefined) return undefined;
+  if (admin === undefined || users.length < 2) throw new Error('a SASL bootstrap needs --admin USER:PASSWORD and two --user USER:PASSWORD');
+  return { ...parseHostPort(bootstrap), admin, users };
+}

@@ -5,7 +5,7 @@
 
 import { ApiKey, ZERO_UUID } from '../codec/index.js';
 import { ClientTimeoutError, KafkaConnection, parseHostPort } from '../client/connection.js';
-import { CaseContext, Target, apiName } from './context.js';
+import { CaseContext, Target, apiName, type SaslTarget } from './context.js';
 import { allCases } from './cases/index.js';
 import { CaseFailure, CaseSkip, type CaseResult, type ConformanceCase, type Status } from './types.js';
 
@@ -19,6 +19,8 @@ export interface RunOptions {
   autoCreateTopics?: boolean;
   cases?: readonly ConformanceCase[];
   requestTimeoutMs?: number;
+  /** The target's SASL listener and principals (the ACL cases skip without). */
+  sasl?: SaslTarget;
   /** Delete the topics the suite created (default true). */
   cleanup?: boolean;
   onResult?(r: CaseResult): void;
@@ -93,6 +95,7 @@ async function runOne(c: ConformanceCase, target: Target, version: number): Prom
     return { status: 'fail', message: `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}` };
   } finally {
     clearTimeout(timer);
+    await ctx.end();
     ctx.close();
   }
 }
@@ -100,7 +103,7 @@ async function runOne(c: ConformanceCase, target: Target, version: number): Prom
 export async function runSuite(options: RunOptions): Promise<SuiteReport> {
   const started = Date.now();
   const { host, port } = parseHostPort(options.bootstrap);
-  const target = new Target({ host, port, autoCreateTopics: options.autoCreateTopics, requestTimeoutMs: options.requestTimeoutMs });
+  const target = new Target({ host, port, autoCreateTopics: options.autoCreateTopics, requestTimeoutMs: options.requestTimeoutMs, sasl: options.sasl });
   await target.handshake();
   const cases = (options.cases ?? allCases).filter((c) => matchesFilter(c, options.filter));
   const gaps = options.knownGaps ?? {};

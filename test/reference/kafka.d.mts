@@ -5,6 +5,8 @@ export declare const REFERENCE_DEFAULTS: Record<string, string>;
 export declare function referenceUnavailable(): string | null;
 export interface ReferenceKafka {
   bootstrap: string;
+  /** The SASL_PLAINTEXT listener's host:port when started with saslPlainUsers, else null. */
+  saslBootstrap: string | null;
   host: string;
   port: number;
   clusterId: string;
@@ -16,6 +18,8 @@ export interface ReferenceKafka {
 }
 export declare function startReferenceKafka(options?: {
   config?: Record<string, string | number | boolean>;
+  /** PLAIN users (name → password) of an added SASL_PLAINTEXT listener. */
+  saslPlainUsers?: Record<string, string>;
   heap?: string;
   timeoutMs?: number;
   log?: (line: string) => void;

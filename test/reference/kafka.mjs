@@ -67,7 +67,9 @@ function freePort() {
 
 /**
  * Formats and starts a one-node Kafka. Resolves once Kafka logs that it started.
- * @param {{ config?: Record<string, string|number|boolean>, heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
+ * `saslPlainUsers` (name → password) adds a SASL_PLAINTEXT listener with those PLAIN users (JAAS),
+ * beside the PLAINTEXT one, and resolves with its address as `saslBootstrap`.
+ * @param {{ config?: Record<string, string|number|boolean>, saslPlainUsers?: Record<string, string>, heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
  */
 export async function startReferenceKafka(options = {}) {
   const unavailable = referenceUnavailable();
@@ -75,6 +77,7 @@ export async function startReferenceKafka(options = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'reference-kafka-'));
   const port = await freePort();
   const controllerPort = await freePort();
+  const saslPort = options.saslPlainUsers ? await freePort() : null;
   const settings = {
     'process.roles': 'broker,controller',
     'node.id': '1',
@@ -85,6 +88,7 @@ export async function startReferenceKafka(options = {}) {
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'log.dirs': path.join(dir, 'data'),
+    ...(saslPort === null ? {} : saslListener(port, controllerPort, saslPort, options.saslPlainUsers)),
     ...REFERENCE_DEFAULTS,
     ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [k, String(v)])),
   };
@@ -130,6 +134,7 @@ export async function startReferenceKafka(options = {}) {
 
   return {
     bootstrap: `127.0.0.1:${port}`,
+    saslBootstrap: saslPort === null ? null : `127.0.0.1:${saslPort}`,
     host: '127.0.0.1',
     port,
     clusterId,
@@ -150,6 +155,18 @@ export async function startReferenceKafka(options = {}) {
   };
 }
 
+/** The settings of a SASL_PLAINTEXT listener (PLAIN, users in its JAAS config) beside PLAINTEXT. */
+function saslListener(port, controllerPort, saslPort, users) {
+  const jaas = Object.entries(users).map(([name, password]) => `user_${name}="${password}"`).join(' ');
+  return {
+    listeners: `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${jaas};`,
+  };
+}
+
 function runToEnd(child, what) {
   const output = [];
   child.stdout.on('data', (c) => output.push(c));
@@ -162,17 +179,23 @@ function runToEnd(child, what) {
 // Command line: start, print host:port, stop on a signal or when stdin ends.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const config = {};
+  let saslPlainUsers;
   for (let i = 2; i < process.argv.length; i++) {
     if (process.argv[i] === '--set' && process.argv[i + 1]?.includes('=')) {
       const [key, ...rest] = process.argv[++i].split('=');
       config[key] = rest.join('=');
+    } else if (process.argv[i] === '--sasl-plain' && process.argv[i + 1]?.includes('=')) {
+      const [name, ...rest] = process.argv[++i].split('=');
+      saslPlainUsers = { ...saslPlainUsers, [name]: rest.join('=') };
     } else {
-      process.stderr.write(`usage: node test/reference/kafka.mjs [--set key=value ...]\n`);
+      process.stderr.write(`usage: node test/reference/kafka.mjs [--set key=value ...] [--sasl-plain user=password ...]\n`);
       process.exit(2);
     }
   }
-  const kafka = await startReferenceKafka({ config, log: (line) => process.stderr.write(`${line}\n`) });
+  const kafka = await startReferenceKafka({ config, saslPlainUsers, log: (line) => process.stderr.write(`${line}\n`) });
+  // host:port of the PLAINTEXT listener; then, with --sasl-plain, that of the SASL_PLAINTEXT one.
   process.stdout.write(`${kafka.bootstrap}\n`);
+  if (kafka.saslBootstrap) process.stdout.write(`${kafka.saslBootstrap}\n`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

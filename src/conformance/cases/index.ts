@@ -1,5 +1,5 @@
 // Every conformance case, in report order: handshake, metadata, data path, topic admin, groups,
-// transactions, other admin APIs, flexible-version details.
+// transactions, other admin APIs, flexible-version details, then ACL enforcement (needs SASL principals).
 
 import type { ConformanceCase } from '../types.js';
 import { apiVersionsCases } from './api-versions.js';
@@ -12,6 +12,7 @@ import { groupCases } from './groups.js';
 import { transactionCases } from './transactions.js';
 import { adminCases } from './admin.js';
 import { flexibleCases } from './flexible.js';
+import { aclCases } from './acls.js';
 
 export const allCases: readonly ConformanceCase[] = [
   ...apiVersionsCases,
@@ -24,4 +25,5 @@ export const allCases: readonly ConformanceCase[] = [
   ...transactionCases,
   ...adminCases,
   ...flexibleCases,
+  ...aclCases,
 ];
