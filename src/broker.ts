@@ -27,13 +27,13 @@ import { MemoryBudget } from './server/memory-budget.js';
 import { listenerSecurity } from './server/listener-security.js';
 import { SaslGate } from './server/sasl-gate.js';
 import { addScramUsers } from './security/scram-store.js';
-import { applyDeclarations } from './declarations.js';
+import { type AclFixture, applyDeclarations, type Fixtures, type TopicFixture } from './declarations.js';
 import { loadApiCodec } from './codec/index.js';
 import { listenerAddress, type SecurityProtocol } from './config/listeners.js';
 import { DataDirInUseError, openStorage, type Storage } from './storage/index.js';
 import { BufferPool } from './util/buffer-pool.js';
-import { type Clock, repeat, systemClock } from './util/clock.js';
-import { Logger } from './util/logger.js';
+import { type Clock, ManualClock, repeat, systemClock } from './util/clock.js';
+import { type LogFormat, Logger, type LogLevel } from './util/logger.js';
 import { GroupCoordinator, groupConfigFrom, groupOffsetsSink, LogGroupLog } from './group/index.js';
 import { LogTxnLog, logMarkerWriter, startProducerExpiry, TransactionCoordinator } from './txn/index.js';
 
@@ -54,16 +54,30 @@ export interface BrokerOptions {
   advertisedPort?: number;
   /** Any broker setting by its Kafka key, e.g. { 'num.partitions': 3 }. */
   config?: Record<string, ConfigValue>;
-  /** Where log lines go; default: warnings and errors to stderr. */
+  /** Where log lines go; default: warnings and errors to stderr (or as logLevel, logFormat, logSink say). */
   logger?: Logger;
-  clock?: Clock;
+  /** Least severe line logged when no logger is given; default 'warn' (the config key log.level works too). */
+  logLevel?: LogLevel;
+  /** 'text' (default) or 'json' when no logger is given (or the config key log.format). */
+  logFormat?: LogFormat;
+  /** Receives each log line (newline-terminated) instead of stderr, when no logger is given. */
+  logSink?: (line: string) => void;
+  /**
+   * The clock of every timeout, expiry and broker-given timestamp: 'manual' for virtual time that
+   * moves only on `broker.clock.advance(ms)`; default the system clock.
+   */
+  clock?: Clock | 'manual';
+  /** Topics created before the first request is answered, and again by reset(). */
+  topics?: TopicFixture[];
+  /** ACLs created before the first request is answered, and again by reset() (needs authorizer.class.name). */
+  acls?: AclFixture[];
   /** SCRAM users created at start-up when missing, as `--add-scram` (e.g. 'SCRAM-SHA-256=[name=alice,password=alice-secret]'). */
   addScram?: string[];
   /** Aborting it stops a start still under way: startBroker then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
-export interface RunningBroker {
+export interface RunningBroker<C extends Clock = Clock> {
   /** host:port for a client's bootstrap servers. */
   readonly bootstrap: string;
   readonly host: string;
@@ -76,11 +90,15 @@ export interface RunningBroker {
   readonly services: BrokerServices;
   /** http://HOST:PORT of /metrics, /healthz and /readyz (metrics.listener), or null when it is off. */
   readonly metricsUrl: string | null;
+  /** The broker's clock: a ManualClock (advance(ms)) with `clock: 'manual'`. */
+  readonly clock: C;
   /** Stops accepting, finishes in-flight requests, flushes, writes the clean-shutdown marker. */
   close(): Promise<void>;
 }
 
 /** Starts a broker inside this process: `await startBroker({ storage: 'memory://', port: 0 })`. */
+export async function startBroker(options: BrokerOptions & { clock: 'manual' }): Promise<RunningBroker<ManualClock>>;
+export async function startBroker(options?: BrokerOptions): Promise<RunningBroker>;
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   // Without listeners of its own, the embedded broker listens on 127.0.0.1 at a port the OS chooses.
   const ownListeners = options.config?.listeners !== undefined;
@@ -91,17 +109,27 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       host: options.host ?? (ownListeners ? undefined : '127.0.0.1'),
       advertisedHost: options.advertisedHost,
       advertisedPort: options.advertisedPort,
+      // Kafka's own development config: a test's first group join must not wait 3 s for more members.
+      'group.initial.rebalance.delay.ms': 0,
+      'log.level': options.logLevel,
+      'log.format': options.logFormat,
       ...options.config,
     },
     addScram: options.addScram,
   });
-  const logger = options.logger ?? new Logger(undefined, 'warn');
-  return startBrokerWithConfig(config, { logger, clock: options.clock, signal: options.signal });
+  // Embedded, a broker is quiet (warnings and errors) unless log.level is set.
+  const logger = options.logger ?? new Logger(
+    options.logSink && { write: options.logSink },
+    config.source('log.level') === 'default' ? 'warn' : (config.str('log.level') as LogLevel),
+    config.str('log.format') as LogFormat,
+  );
+  const clock = options.clock === 'manual' ? new ManualClock() : options.clock;
+  return startBrokerWithConfig(config, { logger, clock, signal: options.signal, fixtures: { topics: options.topics, acls: options.acls } });
 }
 
 export async function startBrokerWithConfig(
   config: BrokerConfig,
-  deps: { logger: Logger; clock?: Clock; signal?: AbortSignal },
+  deps: { logger: Logger; clock?: Clock; signal?: AbortSignal; fixtures?: Fixtures },
 ): Promise<RunningBroker> {
   const { logger, signal } = deps;
   const clock = deps.clock ?? systemClock;
@@ -243,7 +271,7 @@ export async function startBrokerWithConfig(
     const dispatcher = new ApiDispatcher(registry, services, logger.child('api'), metrics);
     const added = await addScramUsers(cluster, config.addScram);
     if (added.length > 0) logger.info('added SCRAM credentials (--add-scram)', { users: added.join(', ') });
-    await applyDeclarations(config, topics, services.authorizer ?? null, logger.child('declarations'));
+    await applyDeclarations(config, topics, services.authorizer ?? null, logger.child('declarations'), deps.fixtures);
     // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
     if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
     servers.forEach((server, i) => {
@@ -290,6 +318,7 @@ export async function startBrokerWithConfig(
       config,
       services,
       metricsUrl: metricsServer?.url ?? null,
+      clock,
       close() {
         closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
         return closing;
