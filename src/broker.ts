@@ -3,7 +3,7 @@
 // is the embedded entry point (tests, tools); the CLI uses `startBrokerWithConfig`.
 
 import { resolve as resolvePath } from 'node:path';
-import { ClusterState } from './cluster/cluster-state.js';
+import { CLUSTER_IDENTITY_PATH, ClusterState } from './cluster/cluster-state.js';
 import { installDynamicBrokerConfigs } from './cluster/config-admin.js';
 import { logConfigFromCluster, toLogConfig, TopicManager } from './cluster/topics.js';
 import { resolveTopicConfig } from './config/topic-configs.js';
@@ -92,6 +92,12 @@ export interface RunningBroker<C extends Clock = Clock> {
   readonly metricsUrl: string | null;
   /** The broker's clock: a ManualClock (advance(ms)) with `clock: 'manual'`. */
   readonly clock: C;
+  /**
+   * Memory storage only: disconnects every client and empties the broker (topics, groups, offsets,
+   * transactions, producer state, ACLs, users, quotas, dynamic configs), keeping its node id,
+   * cluster id and ports, then declares the fixtures again. For reusing one broker across test files.
+   */
+  reset(): Promise<void>;
   /** Stops accepting, finishes in-flight requests, flushes, writes the clean-shutdown marker. */
   close(): Promise<void>;
 }
@@ -142,7 +148,7 @@ export async function startBrokerWithConfig(
   // Nothing is created before the port is bound: a start that fails there leaves the data directory
   // as it found it. An existing directory is locked first, so a second broker on it (on the same
   // port, usually) is told whose the directory is rather than that the port is taken.
-  const storage = await openStorage(config.storageUrl, { create: false });
+  let storage = await openStorage(config.storageUrl, { create: false }); // reset() replaces a memory storage
   let lock: Awaited<ReturnType<typeof lockStorage>> | undefined; // undefined: not tried yet
   if (storage.lock !== undefined && (await storage.exists(''))) {
     await storage.create?.(); // creates nothing here: fails (clearly) if the path is not a directory
@@ -193,17 +199,159 @@ export async function startBrokerWithConfig(
     await storage.create?.();
     if (lock === undefined) lock = await lockStorage(storage, logger);
     signal?.throwIfAborted();
-    const cluster = await ClusterState.open(storage, config.int('node.id'));
-    if (cluster.created) {
-      logger.info(dataLocation === 'memory' ? 'new cluster in memory' : 'created a new data directory', { data: dataLocation, clusterId: cluster.clusterId, nodeId: cluster.nodeId });
-    }
-    signal?.throwIfAborted();
-    installDynamicBrokerConfigs(config, cluster);
     const trimReadBuffers = repeat(clock, READ_BUFFER_TRIM_MS, () => readBuffers.trimIfIdle());
     cleanups.unshift(async () => {
       trimReadBuffers.cancel();
       readBuffers.clear();
     });
+    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness };
+    let state = await openState(storage, stateDeps, signal);
+    cleanups.unshift(() => state.close());
+    if (state.cluster.created) {
+      logger.info(dataLocation === 'memory' ? 'new cluster in memory' : 'created a new data directory', { data: dataLocation, clusterId: state.cluster.clusterId, nodeId: state.cluster.nodeId });
+    }
+    const registry = new HandlerRegistry(HANDLERS);
+    const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
+    const advertised = advertisedListeners.get(config.listeners[0].name)!;
+    let shutdown = new AbortController();
+    const { cluster, logs, topics, groups, txn, authorizer } = state;
+    const services: BrokerServices = {
+      config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, authorizer, readBuffers, metrics,
+      fetchSessions: new FetchSessionCache(),
+      shutdown: shutdown.signal,
+    };
+    metrics?.setSource(brokerStateSource(services, () => memoryBudget.inUse));
+    signal?.throwIfAborted();
+    const dispatcher = new ApiDispatcher(registry, services, logger.child('api'), metrics);
+    // SCRAM users, declared topics and ACLs: at start-up, and again after reset().
+    const declare = async (s: BrokerState) => {
+      const added = await addScramUsers(s.cluster, config.addScram);
+      if (added.length > 0) logger.info('added SCRAM credentials (--add-scram)', { users: added.join(', ') });
+      await applyDeclarations(config, s.topics, s.authorizer, logger.child('declarations'), deps.fixtures);
+    };
+    await declare(state);
+    // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
+    if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
+    servers.forEach((server, i) => {
+      const { spec, sasl } = security[i];
+      if (sasl === null) return server.serve(dispatcher);
+      server.serve(
+        new SaslGate(dispatcher, {
+          listenerName: spec.name,
+          mechanisms: sasl.mechanisms,
+          newMechanism: (mechanism) => sasl.newMechanism(state.cluster)(mechanism), // the cluster of now: reset() replaces it
+          failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
+          maxReauthMs: config.int('connections.max.reauth.ms'),
+          now: () => clock.now(),
+          logger: logger.child('server'),
+        }),
+      );
+    });
+    readiness.serving = true;
+    cleanups.unshift(async () => {
+      readiness.closing = true;
+      shutdown.abort();
+      await closeServers();
+    });
+    config.listeners.forEach((l, i) => {
+      const adv = advertisedListeners.get(l.name)!;
+      logger.info('listening', { listener: listenerAddress(l.name, l.host, ports[i]), securityProtocol: l.securityProtocol, advertised: `${adv.host}:${adv.port}`, data: dataLocation });
+    });
+    const statsIntervalMs = config.int('log.stats.interval.ms');
+    if (metrics !== undefined && statsIntervalMs > 0) {
+      const stats = startStatsLog(metrics, clock, statsIntervalMs, logger.child('stats'));
+      cleanups.unshift(async () => stats.cancel());
+    }
+    if (metricsServer) logger.info('metrics listening', { metrics: metricsServer.url });
+    let closing: Promise<void> | null = null;
+    let resetting: Promise<void> | null = null;
+    /**
+     * A fresh broker on the same listeners, node id and cluster id: clients are disconnected, every
+     * topic, group, committed offset, transaction, producer id, ACL, SCRAM user, quota and dynamic
+     * config is gone, and the fixtures (topics, acls, addScram, create.* settings) are declared again.
+     */
+    const reset = async (): Promise<void> => {
+      shutdown.abort(); // long polls and parked joins end at once
+      for (const server of servers) server.closeConnections();
+      await state.close();
+      const identity = await storage.readMeta(CLUSTER_IDENTITY_PATH);
+      await storage.close();
+      storage = await openStorage('memory://');
+      if (identity !== null) {
+        await storage.mkdir('meta');
+        await storage.writeMeta(CLUSTER_IDENTITY_PATH, identity);
+      }
+      readiness.groups = readiness.transactions = false;
+      state = await openState(storage, stateDeps);
+      await declare(state);
+      shutdown = new AbortController();
+      const { cluster, logs, topics, groups, txn, authorizer } = state;
+      Object.assign(services, { cluster, logs, topics, groups, txn, authorizer, fetchSessions: new FetchSessionCache(), shutdown: shutdown.signal });
+      logger.info('reset', { clusterId: cluster.clusterId });
+    };
+    return {
+      bootstrap: `${advertised.host}:${advertised.port}`,
+      host: advertised.host,
+      port,
+      listeners: config.listeners.map((l, i) => {
+        const adv = advertisedListeners.get(l.name)!;
+        return { name: l.name, securityProtocol: l.securityProtocol, port: ports[i], bootstrap: `${adv.host}:${adv.port}` };
+      }),
+      dataLocation,
+      config,
+      services,
+      metricsUrl: metricsServer?.url ?? null,
+      clock,
+      reset() {
+        if (closing !== null) return Promise.reject(new Error('reset(): the broker is closed'));
+        if (dataLocation !== 'memory') return Promise.reject(new Error('reset() needs memory storage (storage: memory://)'));
+        resetting ??= reset().finally(() => (resetting = null));
+        return resetting;
+      },
+      close() {
+        closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
+        return closing;
+      },
+    };
+  } catch (err) {
+    // Before serve() no connection reached a handler: the listener closes last, with the rest.
+    await runCleanups(cleanups);
+    await closeServers();
+    metrics?.close();
+    await metricsServer?.close();
+    throw err;
+  }
+}
+
+/** What reset() replaces: the cluster metadata, logs and coordinators on one storage. */
+interface BrokerState {
+  cluster: ClusterState;
+  logs: LogManager;
+  topics: TopicManager;
+  groups: GroupCoordinator;
+  txn: TransactionCoordinator;
+  authorizer: Authorizer | null;
+  /** Stops the coordinators and their timers, then closes the logs (the storage stays open). */
+  close(): Promise<void>;
+}
+
+interface StateDeps {
+  config: BrokerConfig;
+  clock: Clock;
+  logger: Logger;
+  readBuffers: BufferPool;
+  metrics: BrokerMetrics | undefined;
+  readiness: Readiness;
+}
+
+/** Opens the cluster metadata, recovers the logs and starts the coordinators loading. On failure, closes what it opened. */
+async function openState(storage: Storage, deps: StateDeps, signal?: AbortSignal): Promise<BrokerState> {
+  const { config, clock, logger, readBuffers, metrics, readiness } = deps;
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const cluster = await ClusterState.open(storage, config.int('node.id'));
+    signal?.throwIfAborted();
+    installDynamicBrokerConfigs(config, cluster);
     // Not abortable part-way: a clean close after some partitions were recovered and others not
     // would mark the unrecovered ones clean.
     const logs = await LogManager.open({
@@ -256,80 +404,10 @@ export async function startBrokerWithConfig(
       () => (readiness.transactions = true),
       (err: unknown) => logger.error('loading transactions failed', { error: String(err) }),
     );
-    const registry = new HandlerRegistry(HANDLERS);
-    const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
-    const advertised = advertisedListeners.get(config.listeners[0].name)!;
-    const shutdown = new AbortController();
-    const fetchSessions = new FetchSessionCache();
-    const services: BrokerServices = {
-      config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
-      authorizer: Authorizer.fromConfig(config, cluster, logger.child('authorizer')),
-      metrics,
-    };
-    metrics?.setSource(brokerStateSource(services, () => memoryBudget.inUse));
-    signal?.throwIfAborted();
-    const dispatcher = new ApiDispatcher(registry, services, logger.child('api'), metrics);
-    const added = await addScramUsers(cluster, config.addScram);
-    if (added.length > 0) logger.info('added SCRAM credentials (--add-scram)', { users: added.join(', ') });
-    await applyDeclarations(config, topics, services.authorizer ?? null, logger.child('declarations'), deps.fixtures);
-    // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
-    if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
-    servers.forEach((server, i) => {
-      const { spec, sasl } = security[i];
-      if (sasl === null) return server.serve(dispatcher);
-      server.serve(
-        new SaslGate(dispatcher, {
-          listenerName: spec.name,
-          mechanisms: sasl.mechanisms,
-          newMechanism: sasl.newMechanism(cluster),
-          failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
-          maxReauthMs: config.int('connections.max.reauth.ms'),
-          now: () => clock.now(),
-          logger: logger.child('server'),
-        }),
-      );
-    });
-    readiness.serving = true;
-    cleanups.unshift(async () => {
-      readiness.closing = true;
-      shutdown.abort();
-      await closeServers();
-    });
-    config.listeners.forEach((l, i) => {
-      const adv = advertisedListeners.get(l.name)!;
-      logger.info('listening', { listener: listenerAddress(l.name, l.host, ports[i]), securityProtocol: l.securityProtocol, advertised: `${adv.host}:${adv.port}`, data: dataLocation });
-    });
-    const statsIntervalMs = config.int('log.stats.interval.ms');
-    if (metrics !== undefined && statsIntervalMs > 0) {
-      const stats = startStatsLog(metrics, clock, statsIntervalMs, logger.child('stats'));
-      cleanups.unshift(async () => stats.cancel());
-    }
-    if (metricsServer) logger.info('metrics listening', { metrics: metricsServer.url });
-    let closing: Promise<void> | null = null;
-    return {
-      bootstrap: `${advertised.host}:${advertised.port}`,
-      host: advertised.host,
-      port,
-      listeners: config.listeners.map((l, i) => {
-        const adv = advertisedListeners.get(l.name)!;
-        return { name: l.name, securityProtocol: l.securityProtocol, port: ports[i], bootstrap: `${adv.host}:${adv.port}` };
-      }),
-      dataLocation,
-      config,
-      services,
-      metricsUrl: metricsServer?.url ?? null,
-      clock,
-      close() {
-        closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
-        return closing;
-      },
-    };
+    const authorizer = Authorizer.fromConfig(config, cluster, logger.child('authorizer'));
+    return { cluster, logs, topics, groups, txn, authorizer, close: () => runCleanups(cleanups) };
   } catch (err) {
-    // Before serve() no connection reached a handler: the listener closes last, with the rest.
     await runCleanups(cleanups);
-    await closeServers();
-    metrics?.close();
-    await metricsServer?.close();
     throw err;
   }
 }
