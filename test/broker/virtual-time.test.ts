@@ -67,6 +67,19 @@ describe('virtual time', () => {
     await producer.disconnect();
   });
 
+  it('a long-poll Fetch still ends after max_wait_ms of wall time (request pacing is not virtual)', async () => {
+    broker = await startBroker({ clock: 'manual', topics: [{ name: 'empty', partitions: 1 }] });
+    client = await RawClient.connect(broker.port);
+    const started = performance.now();
+    const res = await client.request(1, 12, {
+      replicaId: -1, maxWaitMs: 50, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'empty', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1, lastFetchedEpoch: -1 }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    expect(res.responses[0].partitions[0]).toMatchObject({ errorCode: 0, highWatermark: 0 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(40);
+  });
+
   it('LogAppendTime records carry the virtual time of their append', async () => {
     broker = await startBroker({ clock: 'manual', topics: [{ name: 'lat', partitions: 1, config: { 'message.timestamp.type': 'LogAppendTime' } }] });
     await broker.clock.advance(3_600_000);
