@@ -42,6 +42,22 @@ describe('virtual time', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it('committed offsets of a simple group expire after advance(offsets.retention.minutes)', async () => {
+    broker = await startBroker({ clock: 'manual', topics: [{ name: 'committed', partitions: 1 }], config: { 'offsets.retention.minutes': 60 } });
+    client = await RawClient.connect(broker.port);
+    const commit = await client.request(8, 8, {
+      groupId: 'simple', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+      topics: [{ name: 'committed', partitions: [{ partitionIndex: 0, committedOffset: 7, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: null }] }],
+    });
+    expect(commit.topics[0].partitions[0].errorCode).toBe(0);
+    const committed = async () => (await client!.request(9, 7, { groupId: 'simple', topics: [{ name: 'committed', partitionIndexes: [0] }], requireStable: false })).topics[0].partitions[0].committedOffset;
+    expect(await committed()).toBe(7);
+    await broker.clock.advance(3_000_000); // 50 min: the check (every 10 min) finds nothing expired yet
+    expect(await committed()).toBe(7);
+    await broker.clock.advance(600_000); // 60 min after the commit, at the next check
+    expect(await committed()).toBe(-1);
+  });
+
   it('an ongoing transaction is aborted after advance(transaction timeout), its producer fenced', async () => {
     broker = await startBroker({ clock: 'manual', topics: [{ name: 'tx-topic', partitions: 1 }] });
     const producer = kafka(broker).producer({ transactionalId: 'tx', transactionTimeout: 60_000, maxInFlightRequests: 1, idempotent: true });
