@@ -42,6 +42,22 @@ describe('virtual time', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it('a KIP-848 member that stops heartbeating is fenced after advance(group.consumer.session.timeout.ms)', async () => {
+    broker = await startBroker({ clock: 'manual', topics: [{ name: 'k', partitions: 2 }] });
+    client = await RawClient.connect(broker.port);
+    const joined = await client.request(68, 1, {
+      groupId: 'kip848', memberId: 'm-a', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30000,
+      subscribedTopicNames: ['k'], subscribedTopicRegex: null, serverAssignor: 'range', topicPartitions: [],
+    });
+    expect(joined.errorCode).toBe(0);
+    const members = async () => (await client!.request(69, 0, { groupIds: ['kip848'], includeAuthorizedOperations: false })).groups[0].members.length;
+    expect(await members()).toBe(1);
+    await broker.clock.advance(44_999);
+    expect(await members()).toBe(1);
+    await broker.clock.advance(1);
+    expect(await members()).toBe(0);
+  });
+
   it('committed offsets of a simple group expire after advance(offsets.retention.minutes)', async () => {
     broker = await startBroker({ clock: 'manual', topics: [{ name: 'committed', partitions: 1 }], config: { 'offsets.retention.minutes': 60 } });
     client = await RawClient.connect(broker.port);
