@@ -98,6 +98,31 @@ describe('reset(): one broker reused across test files', () => {
     await expect(broker.reset()).rejects.toThrow(/closed/);
   });
 
+  it('completes while a consumer group is running and long-polling; the consumer carries on against the fresh broker', async () => {
+    const broker = await startBroker({ topics: [{ name: 'live', partitions: 1 }] });
+    const kafka = new Kafka({ clientId: 'live', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, retries: 20 } });
+    const consumer = kafka.consumer({ groupId: 'live-readers', maxWaitTimeInMs: 5000 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'live', fromBeginning: true });
+    const seen: string[] = [];
+    let wake: () => void = () => {};
+    await consumer.run({ eachMessage: async ({ message }) => { seen.push(String(message.value)); wake(); } });
+    const producer = kafka.producer();
+    await producer.connect();
+    const until = (n: number) => new Promise<void>((resolve) => { wake = () => seen.length >= n && resolve(); wake(); });
+    await producer.send({ topic: 'live', messages: [{ value: 'before' }] });
+    await until(1);
+    const started = performance.now();
+    await broker.reset(); // the consumer's fetch is parked in a long poll
+    expect(performance.now() - started).toBeLessThan(2000);
+    await producer.send({ topic: 'live', messages: [{ value: 'after' }] });
+    await until(2);
+    expect(seen).toEqual(['before', 'after']);
+    await consumer.disconnect();
+    await producer.disconnect();
+    await broker.close();
+  });
+
   it('refuses file storage', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
