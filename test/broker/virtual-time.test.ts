@@ -112,6 +112,21 @@ describe('virtual time', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(40);
   });
 
+  it("an idle producer's state expires after advance(producer.id.expiration.ms)", async () => {
+    broker = await startBroker({ clock: 'manual', topics: [{ name: 'pids', partitions: 1 }], config: { 'producer.id.expiration.ms': 3_600_000 } });
+    const producer = kafka(broker).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic: 'pids', messages: [{ value: 'v' }] });
+    client = await RawClient.connect(broker.port);
+    const active = async () => (await client!.request(61, 0, { topics: [{ name: 'pids', partitionIndexes: [0] }] })).topics[0].partitions[0].activeProducers.length;
+    expect(await active()).toBe(1);
+    await broker.clock.advance(3_000_000);
+    expect(await active()).toBe(1);
+    await broker.clock.advance(1_200_000); // past the hour, and the 10-minute expiry check has run
+    expect(await active()).toBe(0);
+    await producer.disconnect();
+  });
+
   it('LogAppendTime records carry the virtual time of their append', async () => {
     broker = await startBroker({ clock: 'manual', topics: [{ name: 'lat', partitions: 1, config: { 'message.timestamp.type': 'LogAppendTime' } }] });
     await broker.clock.advance(3_600_000);
