@@ -6,15 +6,17 @@ import type { BrokerServices } from './api/context.js';
 import type { BrokerStateSource, GroupStats, PartitionStats } from './metrics/broker-metrics.js';
 
 export function brokerStateSource(services: BrokerServices, memoryInUse: () => number): BrokerStateSource {
-  const { logs, groups } = services;
+  // Read from services at each scrape: reset() replaces the logs and coordinators.
   return {
     memoryInUse,
     *partitions(): Iterable<PartitionStats> {
+      const { logs } = services;
       for (const log of logs.all()) {
         yield { topic: log.topic, partition: log.partition, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, highWatermark: log.highWatermark, sizeBytes: log.size };
       }
     },
     *groups(): Iterable<GroupStats> {
+      const { logs, groups } = services;
       // Groups with members, and groups known only by their committed offsets (simple consumers).
       const ids = new Set([...groups.groups.keys(), ...groups.offsets.keys()]);
       for (const id of ids) {

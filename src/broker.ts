@@ -3,7 +3,7 @@
 // is the embedded entry point (tests, tools); the CLI uses `startBrokerWithConfig`.
 
 import { resolve as resolvePath } from 'node:path';
-import { ClusterState } from './cluster/cluster-state.js';
+import { CLUSTER_IDENTITY_PATH, ClusterState } from './cluster/cluster-state.js';
 import { installDynamicBrokerConfigs } from './cluster/config-admin.js';
 import { logConfigFromCluster, toLogConfig, TopicManager } from './cluster/topics.js';
 import { resolveTopicConfig } from './config/topic-configs.js';
@@ -30,13 +30,13 @@ import { MemoryBudget } from './server/memory-budget.js';
 import { listenerSecurity } from './server/listener-security.js';
 import { SaslGate } from './server/sasl-gate.js';
 import { addScramUsers } from './security/scram-store.js';
-import { applyDeclarations } from './declarations.js';
+import { type AclFixture, applyDeclarations, type Fixtures, type TopicFixture } from './declarations.js';
 import { loadApiCodec } from './codec/index.js';
 import { listenerAddress, type SecurityProtocol } from './config/listeners.js';
 import { DataDirInUseError, openStorage, type Storage } from './storage/index.js';
 import { BufferPool } from './util/buffer-pool.js';
-import { type Clock, repeat, systemClock } from './util/clock.js';
-import { Logger } from './util/logger.js';
+import { type Clock, ManualClock, repeat, systemClock } from './util/clock.js';
+import { type LogFormat, Logger, type LogLevel } from './util/logger.js';
 import { GroupCoordinator, groupConfigFrom, groupOffsetsSink, LogGroupLog } from './group/index.js';
 import { LogTxnLog, logMarkerWriter, startProducerExpiry, TransactionCoordinator } from './txn/index.js';
 
@@ -57,16 +57,30 @@ export interface BrokerOptions {
   advertisedPort?: number;
   /** Any broker setting by its Kafka key, e.g. { 'num.partitions': 3 }. */
   config?: Record<string, ConfigValue>;
-  /** Where log lines go; default: warnings and errors to stderr. */
+  /** Where log lines go; default: warnings and errors to stderr (or as logLevel, logFormat, logSink say). */
   logger?: Logger;
-  clock?: Clock;
+  /** Least severe line logged when no logger is given; default 'warn' (the config key log.level works too). */
+  logLevel?: LogLevel;
+  /** 'text' (default) or 'json' when no logger is given (or the config key log.format). */
+  logFormat?: LogFormat;
+  /** Receives each log line (newline-terminated) instead of stderr, when no logger is given. */
+  logSink?: (line: string) => void;
+  /**
+   * The clock of every timeout, expiry and broker-given timestamp: 'manual' for virtual time that
+   * moves only on `broker.clock.advance(ms)`; default the system clock.
+   */
+  clock?: Clock | 'manual';
+  /** Topics created before the first request is answered, and again by reset(). */
+  topics?: TopicFixture[];
+  /** ACLs created before the first request is answered, and again by reset() (needs authorizer.class.name). */
+  acls?: AclFixture[];
   /** SCRAM users created at start-up when missing, as `--add-scram` (e.g. 'SCRAM-SHA-256=[name=alice,password=alice-secret]'). */
   addScram?: string[];
   /** Aborting it stops a start still under way: startBroker then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
-export interface RunningBroker {
+export interface RunningBroker<C extends Clock = Clock> {
   /** host:port for a client's bootstrap servers. */
   readonly bootstrap: string;
   readonly host: string;
@@ -88,11 +102,21 @@ export interface RunningBroker {
   clearInterceptors(): void;
   /** Reloads the keystore and truststore files of TLS listeners that changed on disk (SIGHUP); returns the refusals. */
   reloadTlsFiles(): string[];
+  /** The broker's clock: a ManualClock (advance(ms)) with `clock: 'manual'`. */
+  readonly clock: C;
+  /**
+   * Memory storage only: disconnects every client and empties the broker (topics, groups, offsets,
+   * transactions, producer state, ACLs, users, quotas, dynamic configs), keeping its node id,
+   * cluster id and ports, then declares the fixtures again. For reusing one broker across test files.
+   */
+  reset(): Promise<void>;
   /** Stops accepting, finishes in-flight requests, flushes, writes the clean-shutdown marker. */
   close(): Promise<void>;
 }
 
 /** Starts a broker inside this process: `await startBroker({ storage: 'memory://', port: 0 })`. */
+export async function startBroker(options: BrokerOptions & { clock: 'manual' }): Promise<RunningBroker<ManualClock>>;
+export async function startBroker(options?: BrokerOptions): Promise<RunningBroker>;
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   // Without listeners of its own, the embedded broker listens on 127.0.0.1 at a port the OS chooses.
   const ownListeners = options.config?.listeners !== undefined;
@@ -103,17 +127,27 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       host: options.host ?? (ownListeners ? undefined : '127.0.0.1'),
       advertisedHost: options.advertisedHost,
       advertisedPort: options.advertisedPort,
+      // Kafka's own development config: a test's first group join must not wait 3 s for more members.
+      'group.initial.rebalance.delay.ms': 0,
+      'log.level': options.logLevel,
+      'log.format': options.logFormat,
       ...options.config,
     },
     addScram: options.addScram,
   });
-  const logger = options.logger ?? new Logger(undefined, 'warn');
-  return startBrokerWithConfig(config, { logger, clock: options.clock, signal: options.signal });
+  // Embedded, a broker is quiet (warnings and errors) unless log.level is set.
+  const logger = options.logger ?? new Logger(
+    options.logSink && { write: options.logSink },
+    config.source('log.level') === 'default' ? 'warn' : (config.str('log.level') as LogLevel),
+    config.str('log.format') as LogFormat,
+  );
+  const clock = options.clock === 'manual' ? new ManualClock() : options.clock;
+  return startBrokerWithConfig(config, { logger, clock, signal: options.signal, fixtures: { topics: options.topics, acls: options.acls } });
 }
 
 export async function startBrokerWithConfig(
   config: BrokerConfig,
-  deps: { logger: Logger; clock?: Clock; signal?: AbortSignal },
+  deps: { logger: Logger; clock?: Clock; signal?: AbortSignal; fixtures?: Fixtures },
 ): Promise<RunningBroker> {
   const { logger, signal } = deps;
   const clock = deps.clock ?? systemClock;
@@ -126,7 +160,7 @@ export async function startBrokerWithConfig(
   // Nothing is created before the port is bound: a start that fails there leaves the data directory
   // as it found it. An existing directory is locked first, so a second broker on it (on the same
   // port, usually) is told whose the directory is rather than that the port is taken.
-  const storage = await openStorage(config.storageUrl, { create: false });
+  let storage = await openStorage(config.storageUrl, { create: false }); // reset() replaces a memory storage
   let lock: Awaited<ReturnType<typeof lockStorage>> | undefined; // undefined: not tried yet
   if (storage.lock !== undefined && (await storage.exists(''))) {
     await storage.create?.(); // creates nothing here: fails (clearly) if the path is not a directory
@@ -190,19 +224,164 @@ export async function startBrokerWithConfig(
     await storage.create?.();
     if (lock === undefined) lock = await lockStorage(storage, logger);
     signal?.throwIfAborted();
-    const cluster = await ClusterState.open(storage, config.int('node.id'));
-    if (cluster.created) {
-      logger.info(dataLocation === 'memory' ? 'new cluster in memory' : 'created a new data directory', { data: dataLocation, clusterId: cluster.clusterId, nodeId: cluster.nodeId });
-    }
-    signal?.throwIfAborted();
-    installDynamicBrokerConfigs(config, cluster);
-    config.reconfigure(cluster.dynamicBrokerConfigs);
-    connectionQuotas.useIpConnectionRates((ip) => cluster.quotas.quotasOf({ ip })?.connection_creation_rate ?? cluster.quotas.quotasOf({ ip: null })?.connection_creation_rate);
     const trimReadBuffers = repeat(clock, READ_BUFFER_TRIM_MS, () => readBuffers.trimIfIdle());
     cleanups.unshift(async () => {
       trimReadBuffers.cancel();
       readBuffers.clear();
     });
+    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness };
+    let state = await openState(storage, stateDeps, signal);
+    cleanups.unshift(() => state.close());
+    connectionQuotas.useIpConnectionRates((ip) => state.cluster.quotas.quotasOf({ ip })?.connection_creation_rate ?? state.cluster.quotas.quotasOf({ ip: null })?.connection_creation_rate);
+    if (state.cluster.created) {
+      logger.info(dataLocation === 'memory' ? 'new cluster in memory' : 'created a new data directory', { data: dataLocation, clusterId: state.cluster.clusterId, nodeId: state.cluster.nodeId });
+    }
+    const registry = new HandlerRegistry(HANDLERS);
+    const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
+    const advertised = advertisedListeners.get(config.listeners[0].name)!;
+    let shutdown = new AbortController();
+    const { cluster, logs, topics, groups, txn, authorizer } = state;
+    const services: BrokerServices = {
+      config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, authorizer, readBuffers, metrics,
+      fetchSessions: new FetchSessionCache(),
+      shutdown: shutdown.signal,
+    };
+    metrics?.setSource(brokerStateSource(services, () => memoryBudget.inUse));
+    signal?.throwIfAborted();
+    const dispatcher = new ApiDispatcher(registry, services, logger.child('api'), metrics);
+    // SCRAM users, declared topics and ACLs: at start-up, and again after reset().
+    const declare = async (s: BrokerState) => {
+      const added = await addScramUsers(s.cluster, config.addScram);
+      if (added.length > 0) logger.info('added SCRAM credentials (--add-scram)', { users: added.join(', ') });
+      await applyDeclarations(config, s.topics, s.authorizer, logger.child('declarations'), deps.fixtures);
+    };
+    await declare(state);
+    // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
+    if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
+    servers.forEach((server, i) => {
+      const { spec, sasl } = security[i];
+      if (sasl === null) return server.serve(dispatcher);
+      server.serve(
+        new SaslGate(dispatcher, {
+          listenerName: spec.name,
+          mechanisms: sasl.mechanisms,
+          newMechanism: (mechanism) => sasl.newMechanism(state.cluster)(mechanism), // the cluster of now: reset() replaces it
+          failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
+          maxReauthMs: config.int('connections.max.reauth.ms'),
+          now: () => clock.now(),
+          logger: logger.child('server'),
+        }),
+      );
+    });
+    readiness.serving = true;
+    cleanups.unshift(async () => {
+      readiness.closing = true;
+      shutdown.abort();
+      await closeServers();
+    });
+    config.listeners.forEach((l, i) => {
+      const adv = advertisedListeners.get(l.name)!;
+      logger.info('listening', { listener: listenerAddress(l.name, l.host, ports[i]), securityProtocol: l.securityProtocol, advertised: `${adv.host}:${adv.port}`, data: dataLocation });
+    });
+    const statsIntervalMs = config.int('log.stats.interval.ms');
+    if (metrics !== undefined && statsIntervalMs > 0) {
+      const stats = startStatsLog(metrics, clock, statsIntervalMs, logger.child('stats'));
+      cleanups.unshift(async () => stats.cancel());
+    }
+    if (metricsServer) logger.info('metrics listening', { metrics: metricsServer.url });
+    let closing: Promise<void> | null = null;
+    let resetting: Promise<void> | null = null;
+    /**
+     * A fresh broker on the same listeners, node id and cluster id: clients are disconnected, every
+     * topic, group, committed offset, transaction, producer id, ACL, SCRAM user, quota and dynamic
+     * config is gone, and the fixtures (topics, acls, addScram, create.* settings) are declared again.
+     */
+    const reset = async (): Promise<void> => {
+      shutdown.abort(); // long polls and parked joins end at once
+      for (const server of servers) server.closeConnections();
+      await state.close();
+      const identity = await storage.readMeta(CLUSTER_IDENTITY_PATH);
+      await storage.close();
+      storage = await openStorage('memory://');
+      if (identity !== null) {
+        await storage.mkdir('meta');
+        await storage.writeMeta(CLUSTER_IDENTITY_PATH, identity);
+      }
+      readiness.groups = readiness.transactions = false;
+      state = await openState(storage, stateDeps);
+      await declare(state);
+      shutdown = new AbortController();
+      const { cluster, logs, topics, groups, txn, authorizer } = state;
+      Object.assign(services, { cluster, logs, topics, groups, txn, authorizer, fetchSessions: new FetchSessionCache(), shutdown: shutdown.signal });
+      logger.info('reset', { clusterId: cluster.clusterId });
+    };
+    return {
+      bootstrap: `${advertised.host}:${advertised.port}`,
+      host: advertised.host,
+      port,
+      listeners: config.listeners.map((l, i) => {
+        const adv = advertisedListeners.get(l.name)!;
+        return { name: l.name, securityProtocol: l.securityProtocol, port: ports[i], bootstrap: `${adv.host}:${adv.port}` };
+      }),
+      dataLocation,
+      config,
+      services,
+      metricsUrl: metricsServer?.url ?? null,
+      clock,
+      intercept: (matcher, action) => dispatcher.interceptors.add(matcher, action),
+      clearInterceptors: () => dispatcher.interceptors.clear(),
+      reloadTlsFiles: () => tlsReloads.map((r) => r.reloadChangedFiles(state.cluster.dynamicBrokerConfigs)).filter((p): p is string => p !== undefined),
+      reset() {
+        if (closing !== null) return Promise.reject(new Error('reset(): the broker is closed'));
+        if (dataLocation !== 'memory') return Promise.reject(new Error('reset() needs memory storage (storage: memory://)'));
+        resetting ??= reset().finally(() => (resetting = null));
+        return resetting;
+      },
+      close() {
+        closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
+        return closing;
+      },
+    };
+  } catch (err) {
+    // Before serve() no connection reached a handler: the listener closes last, with the rest.
+    await runCleanups(cleanups);
+    await closeServers();
+    metrics?.close();
+    await metricsServer?.close();
+    throw err;
+  }
+}
+
+/** What reset() replaces: the cluster metadata, logs and coordinators on one storage. */
+interface BrokerState {
+  cluster: ClusterState;
+  logs: LogManager;
+  topics: TopicManager;
+  groups: GroupCoordinator;
+  txn: TransactionCoordinator;
+  authorizer: Authorizer | null;
+  /** Stops the coordinators and their timers, then closes the logs (the storage stays open). */
+  close(): Promise<void>;
+}
+
+interface StateDeps {
+  config: BrokerConfig;
+  clock: Clock;
+  logger: Logger;
+  readBuffers: BufferPool;
+  metrics: BrokerMetrics | undefined;
+  readiness: Readiness;
+}
+
+/** Opens the cluster metadata, recovers the logs and starts the coordinators loading. On failure, closes what it opened. */
+async function openState(storage: Storage, deps: StateDeps, signal?: AbortSignal): Promise<BrokerState> {
+  const { config, clock, logger, readBuffers, metrics, readiness } = deps;
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const cluster = await ClusterState.open(storage, config.int('node.id'));
+    signal?.throwIfAborted();
+    installDynamicBrokerConfigs(config, cluster);
+    config.reconfigure(cluster.dynamicBrokerConfigs);
     // Not abortable part-way: a clean close after some partitions were recovered and others not
     // would mark the unrecovered ones clean.
     const logs = await LogManager.open({
@@ -255,82 +434,10 @@ export async function startBrokerWithConfig(
       () => (readiness.transactions = true),
       (err: unknown) => logger.error('loading transactions failed', { error: String(err) }),
     );
-    const registry = new HandlerRegistry(HANDLERS);
-    const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
-    const advertised = advertisedListeners.get(config.listeners[0].name)!;
-    const shutdown = new AbortController();
-    const fetchSessions = new FetchSessionCache();
-    const services: BrokerServices = {
-      config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
-      authorizer: Authorizer.fromConfig(config, cluster, logger.child('authorizer')),
-      metrics,
-    };
-    metrics?.setSource(brokerStateSource(services, () => memoryBudget.inUse));
-    signal?.throwIfAborted();
-    const dispatcher = new ApiDispatcher(registry, services, logger.child('api'), metrics);
-    const added = await addScramUsers(cluster, config.addScram);
-    if (added.length > 0) logger.info('added SCRAM credentials (--add-scram)', { users: added.join(', ') });
-    await applyDeclarations(config, topics, services.authorizer ?? null, logger.child('declarations'));
-    // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
-    if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
-    servers.forEach((server, i) => {
-      const { spec, sasl } = security[i];
-      if (sasl === null) return server.serve(dispatcher);
-      server.serve(
-        new SaslGate(dispatcher, {
-          listenerName: spec.name,
-          mechanisms: sasl.mechanisms,
-          newMechanism: sasl.newMechanism(cluster),
-          failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
-          maxReauthMs: config.int('connections.max.reauth.ms'),
-          now: () => clock.now(),
-          logger: logger.child('server'),
-        }),
-      );
-    });
-    readiness.serving = true;
-    cleanups.unshift(async () => {
-      readiness.closing = true;
-      shutdown.abort();
-      await closeServers();
-    });
-    config.listeners.forEach((l, i) => {
-      const adv = advertisedListeners.get(l.name)!;
-      logger.info('listening', { listener: listenerAddress(l.name, l.host, ports[i]), securityProtocol: l.securityProtocol, advertised: `${adv.host}:${adv.port}`, data: dataLocation });
-    });
-    const statsIntervalMs = config.int('log.stats.interval.ms');
-    if (metrics !== undefined && statsIntervalMs > 0) {
-      const stats = startStatsLog(metrics, clock, statsIntervalMs, logger.child('stats'));
-      cleanups.unshift(async () => stats.cancel());
-    }
-    if (metricsServer) logger.info('metrics listening', { metrics: metricsServer.url });
-    let closing: Promise<void> | null = null;
-    return {
-      bootstrap: `${advertised.host}:${advertised.port}`,
-      host: advertised.host,
-      port,
-      listeners: config.listeners.map((l, i) => {
-        const adv = advertisedListeners.get(l.name)!;
-        return { name: l.name, securityProtocol: l.securityProtocol, port: ports[i], bootstrap: `${adv.host}:${adv.port}` };
-      }),
-      dataLocation,
-      config,
-      services,
-      metricsUrl: metricsServer?.url ?? null,
-      intercept: (matcher, action) => dispatcher.interceptors.add(matcher, action),
-      clearInterceptors: () => dispatcher.interceptors.clear(),
-      reloadTlsFiles: () => tlsReloads.map((r) => r.reloadChangedFiles(cluster.dynamicBrokerConfigs)).filter((p): p is string => p !== undefined),
-      close() {
-        closing ??= runCleanups(cleanups).then(() => logger.info('stopped'));
-        return closing;
-      },
-    };
+    const authorizer = Authorizer.fromConfig(config, cluster, logger.child('authorizer'));
+    return { cluster, logs, topics, groups, txn, authorizer, close: () => runCleanups(cleanups) };
   } catch (err) {
-    // Before serve() no connection reached a handler: the listener closes last, with the rest.
     await runCleanups(cleanups);
-    await closeServers();
-    metrics?.close();
-    await metricsServer?.close();
     throw err;
   }
 }

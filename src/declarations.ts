@@ -14,10 +14,60 @@ import { type AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 import { type Authorizer, newAclProblem } from './security/authorizer.js';
 import type { Logger } from './util/logger.js';
 
+/** A topic declared in the embedded options (`startBroker({ topics })`): create.topics as an object. */
+export interface TopicFixture {
+  name: string;
+  /** Default: num.partitions. */
+  partitions?: number;
+  /** Topic configs by Kafka key, e.g. { 'cleanup.policy': 'compact' }. */
+  config?: Record<string, string | number | boolean>;
+}
+
+/** An ACL declared in the embedded options (`startBroker({ acls })`): create.acls as an object. */
+export interface AclFixture {
+  /** 'User:alice' */
+  principal: string;
+  /** READ, WRITE, DESCRIBE, ALL, ... */
+  operation: string;
+  resourceType: 'topic' | 'group' | 'cluster' | 'transactional-id' | 'delegation-token' | 'user';
+  /** Default for cluster: kafka-cluster. */
+  resourceName?: string;
+  /** literal (default) or prefixed. */
+  pattern?: 'literal' | 'prefixed';
+  /** allow (default) or deny. */
+  permission?: 'allow' | 'deny';
+  /** '*' (default). */
+  host?: string;
+}
+
+/** Declarations given as objects, applied after (and checked as) those of create.topics and create.acls. */
+export interface Fixtures {
+  topics?: readonly TopicFixture[];
+  acls?: readonly AclFixture[];
+}
+
+function topicFromFixture(f: TopicFixture): TopicDeclaration {
+  const configs = Object.entries(f.config ?? {}).map(([name, value]) => ({ name, value: String(value) }));
+  return { text: `topics: ${JSON.stringify(f)}`, name: f.name, partitions: f.partitions ?? -1, configs };
+}
+
+function aclFromFixture(f: AclFixture): AclDeclaration {
+  return {
+    text: `acls: ${JSON.stringify(f)}`,
+    principal: f.principal,
+    operation: f.operation,
+    resourceType: f.resourceType,
+    resourceName: f.resourceName ?? (f.resourceType === 'cluster' ? 'kafka-cluster' : ''),
+    pattern: f.pattern ?? 'literal',
+    permission: f.permission ?? 'allow',
+    host: f.host ?? '*',
+  };
+}
+
 /** Creates the declared topics and ACLs that are absent. Throws ConfigError naming a declaration that is refused. */
-export async function applyDeclarations(config: BrokerConfig, topics: TopicManager, authorizer: Authorizer | null, logger: Logger): Promise<void> {
-  const topicDecls = parseTopicDeclarations(config.str('create.topics'));
-  const aclDecls = parseAclDeclarations(config.str('create.acls'));
+export async function applyDeclarations(config: BrokerConfig, topics: TopicManager, authorizer: Authorizer | null, logger: Logger, fixtures: Fixtures = {}): Promise<void> {
+  const topicDecls = [...parseTopicDeclarations(config.str('create.topics')), ...(fixtures.topics ?? []).map(topicFromFixture)];
+  const aclDecls = [...parseAclDeclarations(config.str('create.acls')), ...(fixtures.acls ?? []).map(aclFromFixture)];
   // Everything is checked before anything is created: a refused declaration leaves nothing half-done.
   const acls = aclDecls.map(toBinding);
   if (acls.length > 0 && authorizer === null) {

@@ -10,3 +10,6 @@ export type {
   InterceptorHandle,
   RequestFacts,
 } from './server/interceptors.js';
+export { type AclFixture, type TopicFixture } from './declarations.js';
+export { type Clock, ManualClock, systemClock } from './util/clock.js';
+export { Logger, type LogFormat, type LogLevel, type LogSink } from './util/logger.js';

@@ -48,6 +48,7 @@ import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js
 import { logErrorCode } from './log-errors.js';
 import { authorize, authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { systemClock } from '../util/clock.js';
 
 type PartitionResult = Omit<PartitionProduceResponse, '_unknownTaggedFields' | 'currentLeader'>;
 
@@ -134,7 +135,8 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     const response = { responses, throttleTimeMs, nodeEndpoints: [] };
     // v6+ clients back off by themselves; older ones are held back, as Kafka does.
     if (throttleTimeMs > 0 && ctx.apiVersion < 6) {
-      return new Promise<ProduceResponse>((resolve) => ctx.broker.clock.setTimeout(() => resolve(response), throttleTimeMs));
+      // Wall time, as quotas measure byte rates in it (cluster/quotas.ts), also under virtual time.
+      return new Promise<ProduceResponse>((resolve) => systemClock.setTimeout(() => resolve(response), throttleTimeMs));
     }
     return response;
   },

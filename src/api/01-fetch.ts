@@ -24,6 +24,7 @@ import { authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
 import { FetchSession, FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type SessionPartition } from './fetch-sessions.js';
 import { logErrorCode } from './log-errors.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { systemClock } from '../util/clock.js';
 
 const READ_COMMITTED = 1;
 
@@ -90,7 +91,9 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     // Quotas of the user entity follow the authenticated principal (SASL user, or a certificate's mapped name).
     const user = principalOf(ctx.connection).name;
     const maxBytes = Math.min(v >= 3 ? request.maxBytes : INT32_MAX, quotas.maxValueInQuotaWindow('fetch', user, clientId));
-    const deadline = ctx.broker.clock.now() + Math.max(0, request.maxWaitMs);
+    // max_wait_ms is request pacing between the client and us, on the wall clock: under virtual time
+    // (clock: 'manual') a long poll must still end, or the client's request timeout would fire first.
+    const deadline = systemClock.now() + Math.max(0, request.maxWaitMs);
     // READ on each topic of the session (the session keeps the partitions, not the verdict).
     const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, wanted.filter((p) => p.resolveError === undefined).map((p) => p.topic));
     const toRead = wanted.map((p) => (p.resolveError !== undefined || readable.has(p.topic) ? p : { ...p, resolveError: ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
@@ -99,7 +102,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       outcomes = await readPartitions(toRead, maxBytes, isolation, ctx);
       const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
       const anyError = outcomes.some((o) => o.data.errorCode !== ErrorCode.NONE);
-      const remaining = deadline - ctx.broker.clock.now();
+      const remaining = deadline - systemClock.now();
       if (bytes >= request.minBytes || anyError || remaining <= 0 || ctx.broker.shutdown.aborted) break;
       const logs = outcomes.map((o) => o.log).filter((l): l is PartitionLog => l !== undefined);
       if (logs.length === 0) break;
@@ -149,7 +152,8 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     };
     // v8+ clients back off by themselves; older ones get the answer late, as Kafka does.
     if (throttleTimeMs > 0 && v < 8) {
-      return new Promise<FetchResponse>((resolve) => ctx.broker.clock.setTimeout(() => resolve(response), throttleTimeMs));
+      // Wall time, as quotas measure byte rates in it (cluster/quotas.ts).
+      return new Promise<FetchResponse>((resolve) => systemClock.setTimeout(() => resolve(response), throttleTimeMs));
     }
     return response;
   },
@@ -320,7 +324,7 @@ function waitForAppend(logs: PartitionLog[], timeoutMs: number, ctx: RequestCont
       resolve();
     };
     for (const log of logs) unsubscribes.push(log.onAppend(done));
-    timer = ctx.broker.clock.setTimeout(done, timeoutMs);
+    timer = systemClock.setTimeout(done, timeoutMs);
     // One listener on the signal for every waiting fetch (many would pass Node's limit of 10).
     unsubscribes.push(onAbort(ctx.broker.shutdown, done));
   });

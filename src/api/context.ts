@@ -30,6 +30,10 @@ export interface ConnectionInfo {
 export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly cluster: ClusterState;
+  /**
+   * Broker time (virtual under `clock: 'manual'`): timeouts, expiry, broker-given timestamps. What
+   * paces a client over the network (long-poll waits, throttling) uses the wall clock instead.
+   */
   readonly clock: Clock;
   readonly logger: Logger;
   /** The host and port clients of the first listener are told to connect to. */

@@ -10,7 +10,9 @@ import type { Storage } from '../storage/index.js';
 import { ClientQuotas, type QuotaEntry } from './quotas.js';
 import { collisionKey } from './topic-names.js';
 
-const IDENTITY_PATH = 'meta/identity.json';
+/** The cluster id and node id (broker.reset() carries it over to a fresh storage). */
+export const CLUSTER_IDENTITY_PATH = 'meta/identity.json';
+const IDENTITY_PATH = CLUSTER_IDENTITY_PATH;
 const TOPICS_PATH = 'meta/topics.json';
 const DYNAMIC_CONFIGS_PATH = 'meta/dynamic-broker-configs.json';
 const CLIENT_QUOTAS_PATH = 'meta/client-quotas.json';

@@ -80,7 +80,7 @@ export class LogManager {
     const storage = opts.storage ?? (await openStorage(opts.url));
     const logger = (opts.logger ?? silentLogger).child('log-manager');
     const m = new LogManager(storage, opts, opts.clock ?? systemClock, opts.logger ?? silentLogger, new HandlePool(storage, opts.maxOpenFiles ?? 1024));
-    const started = Date.now();
+    const started = Date.now(); // wall time: how long recovery took, for the log line (not broker time)
     const clean = (await storage.readMeta(CLEAN_SHUTDOWN)) !== null;
     const names = await storage.list('');
     const dirs: { name: string; topic: string; partition: number }[] = [];
@@ -183,7 +183,7 @@ export class LogManager {
     this.logs.delete(k);
     this.lastCheckpoint.delete(log);
     const p = (async () => {
-      const aside = `${k}.${Date.now()}-${this.deleteSeq++}.deleting`;
+      const aside = `${k}.${Date.now()}-${this.deleteSeq++}.deleting`; // a unique name only: nothing reads the time back
       await log.detach();
       try {
         await this.storage.rename(k, aside);

@@ -200,6 +200,7 @@ export class SaslGate implements RequestDispatcher {
   private afterDelay(result: DispatchResult): DispatchResult | Promise<DispatchResult> {
     const delay = this.options.failedAuthenticationDelayMs;
     if (delay <= 0) return result;
+    // Wall time, also under virtual time (clock: 'manual'): it paces a client over the network, as idle timeouts do.
     return new Promise((resolve) => setTimeout(() => resolve(result), delay));
   }
 

@@ -147,6 +147,16 @@ export class Server {
     await closed;
   }
 
+  /**
+   * Disconnects every client at once, in-flight requests unanswered, and keeps listening
+   * (broker.reset(): clients reconnect to the fresh broker).
+   */
+  closeConnections(): void {
+    for (const socket of this.handshaking.values()) socket.destroy();
+    this.handshaking.clear();
+    for (const c of [...this.connections]) c.destroy();
+  }
+
   private accept(socket: net.Socket): void {
     if (this.dispatcher === null) {
       this.waiting.add(socket);

@@ -98,3 +98,87 @@ export class FakeClock implements Clock {
     return this.timers.filter((t) => !t.cancelled).length;
   }
 }
+
+/** Event-loop turns given to the work a timer started (promise chains, in-memory writes) before the next one runs. */
+const SETTLE_TURNS = 8;
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < SETTLE_TURNS; i++) await new Promise<void>((r) => setImmediate(r));
+};
+
+/**
+ * Virtual time for a whole broker (`startBroker({ clock: 'manual' })`): it starts at the wall time
+ * of its creation (so clients' CreateTime timestamps are in range) and only moves on `advance`.
+ * Unlike FakeClock, advance is asynchronous: after each due timer it lets the work the timer started
+ * run (promise continuations, appends to in-memory logs), so when it resolves a session expiry or a
+ * transaction abort has taken effect. Work that waits on real I/O (file storage) may still be under
+ * way: observe it through a client.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private timers: { at: number; seq: number; fn: () => void; cancelled: boolean }[] = [];
+  private seq = 0;
+  private advancing: Promise<void> = Promise.resolve();
+
+  constructor(start = Date.now()) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    if (ms <= 0) {
+      // Due now: it runs without time moving (a zero group.initial.rebalance.delay.ms must not make
+      // every first JoinGroup wait for an advance).
+      let cancelled = false;
+      setImmediate(() => cancelled || fn());
+      return { cancel: () => { cancelled = true; } };
+    }
+    const timer = { at: this.current + ms, seq: this.seq++, fn, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => { timer.cancelled = true; } };
+  }
+
+  /**
+   * Moves time forward by ms, running each timer that falls due (including those the timers set) in
+   * time order, and resolves once their effects have settled. Calls made while one runs queue after it.
+   */
+  advance(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new RangeError(`advance(${ms}): ms must be a finite number >= 0`));
+    const run = this.advancing.then(() => this.advanceNow(ms));
+    this.advancing = run.catch(() => {});
+    return run;
+  }
+
+  private async advanceNow(ms: number): Promise<void> {
+    const target = this.current + ms;
+    await settle(); // work started before advance was called (a request just answered) sets its timers first
+    for (;;) {
+      const next = this.nextDue(target);
+      if (next === undefined) break;
+      this.current = next.at;
+      try {
+        next.fn();
+      } finally {
+        await settle();
+      }
+    }
+    this.current = target;
+    await settle();
+  }
+
+  private nextDue(target: number): { at: number; fn: () => void } | undefined {
+    this.timers = this.timers.filter((t) => !t.cancelled);
+    let best: (typeof this.timers)[number] | undefined;
+    for (const t of this.timers) if (t.at <= target && (best === undefined || t.at < best.at || (t.at === best.at && t.seq < best.seq))) best = t;
+    if (best !== undefined) this.timers.splice(this.timers.indexOf(best), 1);
+    return best;
+  }
+
+  /** Timers still waiting. */
+  pending(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+}

@@ -37,7 +37,7 @@ export class Logger {
   log(level: LogLevel, msg: string, fields?: LogFields): void {
     if (!this.enabled(level)) return;
     const all = fields ? { ...this.base, ...fields } : this.base;
-    const time = new Date().toISOString();
+    const time = new Date().toISOString(); // wall time, also under a manual broker clock: lines line up with other logs
     if (this.format === 'json') {
       this.sink.write(JSON.stringify({ time, level, component: this.component, msg, ...all }) + '\n');
       return;
