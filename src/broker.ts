@@ -253,7 +253,7 @@ export async function startBrokerWithConfig(
         new SaslGate(dispatcher, {
           listenerName: spec.name,
           mechanisms: sasl.mechanisms,
-          newMechanism: sasl.newMechanism(cluster),
+          newMechanism: sasl.newMechanism(cluster, () => clock.now()),
           failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
           maxReauthMs: config.int('connections.max.reauth.ms'),
           now: () => clock.now(),
