@@ -5,6 +5,8 @@ export declare const REFERENCE_DEFAULTS: Record<string, string>;
 export declare function referenceUnavailable(): string | null;
 export interface ReferenceKafka {
   bootstrap: string;
+  /** The `listeners` option's listeners, by name: host:port. */
+  listenerBootstraps: Record<string, string>;
   host: string;
   port: number;
   clusterId: string;
@@ -16,6 +18,8 @@ export interface ReferenceKafka {
 }
 export declare function startReferenceKafka(options?: {
   config?: Record<string, string | number | boolean>;
+  listeners?: Record<string, string>;
+  addScram?: string[];
   heap?: string;
   timeoutMs?: number;
   log?: (line: string) => void;

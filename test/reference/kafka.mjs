@@ -67,7 +67,10 @@ function freePort() {
 
 /**
  * Formats and starts a one-node Kafka. Resolves once Kafka logs that it started.
- * @param {{ config?: Record<string, string|number|boolean>, heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
+ * `listeners` adds listeners beside PLAINTEXT (name → security protocol, e.g. { SASL_PLAINTEXT: 'SASL_PLAINTEXT' }),
+ * each on a free port, returned in `listenerBootstraps`; their security settings go in `config`.
+ * `addScram` entries are given to `kafka-storage format --add-scram` (SCRAM users exist from the start).
+ * @param {{ config?: Record<string, string|number|boolean>, listeners?: Record<string, string>, addScram?: string[], heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
  */
 export async function startReferenceKafka(options = {}) {
   const unavailable = referenceUnavailable();
@@ -75,15 +78,18 @@ export async function startReferenceKafka(options = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'reference-kafka-'));
   const port = await freePort();
   const controllerPort = await freePort();
+  const extra = [];
+  for (const [name, protocol] of Object.entries(options.listeners ?? {})) extra.push({ name, protocol, port: await freePort() });
+  const extraListeners = extra.map((l) => `,${l.name}://127.0.0.1:${l.port}`).join('');
   const settings = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extraListeners}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}${extraListeners}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${extra.map((l) => `,${l.name}:${l.protocol}`).join('')}`,
     'log.dirs': path.join(dir, 'data'),
     ...REFERENCE_DEFAULTS,
     ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [k, String(v)])),
@@ -101,7 +107,8 @@ export async function startReferenceKafka(options = {}) {
   const clusterId = execFileSync('java', ['-cp', REFERENCE_CLASSPATH, 'kafka.tools.StorageTool', 'random-uuid'], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
   }).trim().split('\n').pop();
-  await runToEnd(java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propsFile]), 'format');
+  const scram = (options.addScram ?? []).flatMap((entry) => ['--add-scram', entry]);
+  await runToEnd(java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propsFile, ...scram]), 'format');
 
   const started = Date.now();
   const child = java('kafka.Kafka', [propsFile]);
@@ -130,6 +137,7 @@ export async function startReferenceKafka(options = {}) {
 
   return {
     bootstrap: `127.0.0.1:${port}`,
+    listenerBootstraps: Object.fromEntries(extra.map((l) => [l.name, `127.0.0.1:${l.port}`])),
     host: '127.0.0.1',
     port,
     clusterId,
