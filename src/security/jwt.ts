@@ -97,7 +97,7 @@ interface Jwk {
 /**
  * The verification keys of a JWKS file. The file is read at start-up (a missing or unreadable file,
  * or one with no usable key, is a start-up error) and again whenever its modification time changes;
- * a later bad version is logged by the caller and the previous keys stay in use.
+ * a later unusable version throws from refresh() and the previous keys stay in use.
  */
 export class JwksFile {
   private keys: Jwk[];
@@ -117,8 +117,15 @@ export class JwksFile {
       throw new JwtError(`cannot read the JWKS file ${this.path}: ${(err as Error).message}`);
     }
     if (mtimeMs === this.mtimeMs) return;
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (err) {
+      throw new JwtError(`cannot read the JWKS file ${this.path}: ${(err as Error).message}`);
+    }
+    // A bad version is tried again at the next token only once the file changes again.
     this.mtimeMs = mtimeMs;
-    this.keys = parseJwks(readFileSync(this.path, 'utf8'), this.path);
+    this.keys = parseJwks(text, this.path);
   }
 
   /**

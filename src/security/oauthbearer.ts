@@ -216,8 +216,6 @@ export interface SignedJwtValidatorOptions {
   subClaimName: string;
   /** sasl.oauthbearer.scope.claim.name (default scope). */
   scopeClaimName: string;
-  /** Told when the JWKS file changed into something unusable (the previous keys stay). */
-  onKeysError?(err: Error): void;
 }
 
 export class SignedJwtValidator implements OAuthBearerValidator {
@@ -263,15 +261,18 @@ export class SignedJwtValidator implements OAuthBearerValidator {
   }
 
   private verifySignature(jws: CompactJws): void {
+    // A JWKS file changed into something unusable leaves the previous keys in use; the refusal it may
+    // cause says so in the log.
+    let keysProblem = '';
     try {
       this.options.keys.refresh();
     } catch (err) {
-      this.options.onKeysError?.(err as Error);
+      keysProblem = ` (the previous keys are in use: ${(err as Error).message})`;
     }
     const candidates = this.options.keys.candidates(jws.header);
     if (candidates.length === 0) {
       const kid = typeof jws.header.kid === 'string' ? ` with kid ${jws.header.kid}` : '';
-      throw new TokenRejected(`Unable to find a suitable verification key for JWS ${String(jws.header.alg)}${kid} in ${this.options.keys.path}`);
+      throw new TokenRejected(`Unable to find a suitable verification key for JWS ${String(jws.header.alg)}${kid} in ${this.options.keys.path}${keysProblem}`);
     }
     if (!candidates.some((key) => verifyJwsSignature(jws, key))) throw new TokenRejected('JWS signature is invalid');
   }

@@ -104,6 +104,27 @@ describe('OAUTHBEARER unsecured tokens (Kafka\'s default handler)', () => {
     c.close();
   });
 
+  it('closes a session at its token exp unless the client re-authenticates on the live connection (KIP-368)', async () => {
+    const message = (token: string) => ({ authBytes: Buffer.from(`n,,\u0001auth=Bearer ${token}\u0001\u0001`) });
+    const metadata = { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false };
+    const exp = now() + 2;
+    const [renewing, lapsing] = await Promise.all([RawClient.connect(ports.unsecured), RawClient.connect(ports.unsecured)]);
+    for (const c of [renewing, lapsing]) {
+      await c.request(17, 1, { mechanism: 'OAUTHBEARER' });
+      const r = await c.request(36, 2, message(unsecuredToken({ exp })));
+      expect(r.sessionLifetimeMs).toBeGreaterThan(0);
+      expect(r.sessionLifetimeMs).toBeLessThanOrEqual(2000);
+    }
+    expect((await renewing.request(17, 1, { mechanism: 'OAUTHBEARER' })).errorCode).toBe(0);
+    expect((await renewing.request(36, 2, message(unsecuredToken({ exp: now() + 3600 })))).sessionLifetimeMs).toBeGreaterThan(3_500_000);
+    // Past the first token's exp (whole seconds): the renewed session serves, the other is closed.
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 + 50 - Date.now()));
+    expect((await renewing.request(3, 12, metadata)).brokers).toHaveLength(1);
+    lapsing.send(3, 12, metadata);
+    await lapsing.closedPromise;
+    renewing.close();
+  });
+
   it('answers a client message that is not OAUTHBEARER with Kafka\'s generic failure', async () => {
     const c = await RawClient.connect(ports.unsecured);
     await c.request(17, 1, { mechanism: 'OAUTHBEARER' });
