@@ -13,7 +13,7 @@ import { isScramMechanism, ScramServer } from '../security/scram.js';
 import { oauthBearerValidator } from './listener-oauthbearer.js';
 import { OAUTHBEARER, OAuthBearerServer } from '../security/oauthbearer.js';
 import { ScramCredentialStore } from '../security/scram-store.js';
-import type { SaslServerMechanism } from '../security/sasl.js';
+import { type SaslServerMechanism, kafkaMechanismOrder } from '../security/sasl.js';
 import { type ListenerTls, listenerTls } from './listener-tls.js';
 
 /** The SASL side of a listener, ready once the cluster state (SCRAM credentials) is open. */
@@ -70,7 +70,7 @@ function listenerSasl(config: BrokerConfig, spec: ListenerSpec, where: string): 
     }
   }
   return {
-    mechanisms,
+    mechanisms: kafkaMechanismOrder(mechanisms),
     newMechanism: (cluster, now) => (mechanism) => factories.get(mechanism)!(cluster, now),
   };
 }
