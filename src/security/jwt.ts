@@ -79,9 +79,14 @@ export function verifyJwsSignature(jws: CompactJws, key: KeyObject): boolean {
   if (algorithm === undefined || !keyFitsAlgorithm(alg, key)) return false;
   const signature = Buffer.from(jws.signature, 'base64url');
   const data = Buffer.from(jws.signingInput, 'ascii');
-  if (algorithm.pss) return verify(algorithm.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
-  if (algorithm.keyTypes[0] === 'ec') return verify(algorithm.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-  return verify(algorithm.hash, data, key, signature);
+  try {
+    if (algorithm.pss) return verify(algorithm.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
+    if (algorithm.keyTypes[0] === 'ec') return verify(algorithm.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    return verify(algorithm.hash, data, key, signature);
+  } catch {
+    // A signature OpenSSL cannot even parse (wrong length, bad encoding) is just a bad signature.
+    return false;
+  }
 }
 
 export function isSupportedAlgorithm(alg: unknown): alg is string {

@@ -114,3 +114,27 @@ describe('signed tokens (BrokerJwtValidator)', () => {
     expect(validator().validate(edToken, NOW)).toMatchObject({ ok: true, principal: 'z' });
   });
 });
+
+describe('bad input', () => {
+  it('mutated client messages and tokens are refused, never thrown as anything but an authentication failure', () => {
+    const ec = signingKey('ES256', 'e');
+    const dir = mkdtempSync(join(tmpdir(), 'jwks-fuzz-'));
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [ec.jwk] }));
+    const signed = new SignedJwtValidator({ keys: new JwksFile(join(dir, 'jwks.json')), expectedIssuer: null, expectedAudience: [], clockSkewSeconds: 30, subClaimName: 'sub', scopeClaimName: 'scope' });
+    const seeds = [message(unsecuredToken()), message(signedToken(ec, { sub: 'a' }))];
+    let seed = 42;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Buffer.from(seeds[i % 2]);
+      for (let n = 1 + Math.floor(random() * 4); n > 0; n--) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      for (const validator of [unsecured(), signed]) {
+        try {
+          const r = new OAuthBearerServer(validator, () => NOW).evaluate(bytes);
+          expect(r.response).toBeInstanceOf(Buffer);
+        } catch (err) {
+          expect(err).toBeInstanceOf(SaslAuthenticationFailure);
+        }
+      }
+    }
+  });
+});
