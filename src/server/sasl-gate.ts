@@ -150,7 +150,8 @@ export class SaslGate implements RequestDispatcher {
       const body = { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: outcome.clientMessage, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 };
       return this.afterDelay(new RespondThenClose(encodeResponse(SASL_AUTHENTICATE, apiVersion, correlationId, body)));
     }
-    return encodeResponse(SASL_AUTHENTICATE, apiVersion, correlationId, { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: outcome.response, sessionLifetimeMs: outcome.sessionLifetimeMs });
+    // Kafka leaves ErrorMessage at its generated default on success: "", not null.
+    return encodeResponse(SASL_AUTHENTICATE, apiVersion, correlationId, { errorCode: ErrorCode.NONE, errorMessage: '', authBytes: outcome.response, sessionLifetimeMs: outcome.sessionLifetimeMs });
   }
 
   /** After SaslHandshake v0: the frame is a raw token and the answer a raw token, framed by its size. */

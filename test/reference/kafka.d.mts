@@ -20,6 +20,7 @@ export declare function startReferenceKafka(options?: {
   config?: Record<string, string | number | boolean>;
   listeners?: Record<string, string>;
   addScram?: string[];
+  jvmArgs?: string[];
   heap?: string;
   timeoutMs?: number;
   log?: (line: string) => void;

@@ -70,7 +70,8 @@ function freePort() {
  * `listeners` adds listeners beside PLAINTEXT (name → security protocol, e.g. { SASL_PLAINTEXT: 'SASL_PLAINTEXT' }),
  * each on a free port, returned in `listenerBootstraps`; their security settings go in `config`.
  * `addScram` entries are given to `kafka-storage format --add-scram` (SCRAM users exist from the start).
- * @param {{ config?: Record<string, string|number|boolean>, listeners?: Record<string, string>, addScram?: string[], heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
+ * `jvmArgs` go to Kafka's JVM (e.g. -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=...).
+ * @param {{ config?: Record<string, string|number|boolean>, listeners?: Record<string, string>, addScram?: string[], jvmArgs?: string[], heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
  */
 export async function startReferenceKafka(options = {}) {
   const unavailable = referenceUnavailable();
@@ -99,7 +100,7 @@ export async function startReferenceKafka(options = {}) {
 
   const java = (mainClass, args, extra = {}) =>
     spawn('java', [
-      `-Xmx${options.heap ?? '1g'}`, '-Xms256m', '-XX:+UseG1GC',
+      `-Xmx${options.heap ?? '1g'}`, '-Xms256m', '-XX:+UseG1GC', ...(options.jvmArgs ?? []),
       `-Dlog4j2.configurationFile=${path.join(HERE, 'log4j2.properties')}`,
       '-cp', REFERENCE_CLASSPATH, mainClass, ...args,
     ], { stdio: ['ignore', 'pipe', 'pipe'], ...extra });
