@@ -217,6 +217,25 @@ describe('OAUTHBEARER signed JWTs (OAuthBearerValidatorCallbackHandler, JWKS fil
   });
 });
 
+describe('OAUTHBEARER with connections.max.reauth.ms', () => {
+  it('tells the sooner of the token exp and connections.max.reauth.ms as the session lifetime', async () => {
+    const own = await startBroker({ config: { listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'OAUTHBEARER', 'connections.max.reauth.ms': 5000 } });
+    try {
+      const lifetime = async (exp: number) => {
+        const c = await RawClient.connect(own.port);
+        await c.request(17, 1, { mechanism: 'OAUTHBEARER' });
+        const r = await c.request(36, 2, { authBytes: Buffer.from(`n,,\u0001auth=Bearer ${unsecuredToken({ exp })}\u0001\u0001`) });
+        c.close();
+        return r.sessionLifetimeMs as number;
+      };
+      expect(await lifetime(now() + 3600)).toBe(5000);
+      expect(await lifetime(now() + 3)).toBeLessThanOrEqual(3000);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('OAUTHBEARER start-up checks', () => {
   const start = (config: Record<string, string>) =>
     startBroker({ config: { listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'OAUTHBEARER', ...config } });
