@@ -265,7 +265,7 @@ export async function startBrokerWithConfig(
         new SaslGate(dispatcher, {
           listenerName: spec.name,
           mechanisms: sasl.mechanisms,
-          newMechanism: (mechanism) => sasl.newMechanism(state.cluster)(mechanism), // the cluster of now: reset() replaces it
+          newMechanism: (mechanism) => sasl.newMechanism(state.cluster, () => clock.now())(mechanism), // the cluster of now: reset() replaces it
           failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
           maxReauthMs: config.int('connections.max.reauth.ms'),
           now: () => clock.now(),

@@ -11,6 +11,7 @@ import { ErrorCode } from '../codec/index.js';
 import { SETTINGS_BY_KEY } from '../config/broker-settings.js';
 import {
   CLUSTER_LEVEL_LISTENER_CONFIGS,
+  DYNAMIC_LISTENER_CONFIGS,
   KAFKA_DYNAMIC_BROKER_CONFIGS,
   KAFKA_STATIC_BROKER_CONFIGS,
   LISTENER_ONLY_SECURITY_CONFIGS,
@@ -242,7 +243,7 @@ export class ConfigAdmin {
     });
     if ('error' in requested) return requested.error;
     const next = requested.configs;
-    const problem = dynamicBrokerConfigsProblem(next, scope) ?? threadCountProblem(stored, scope, next);
+    const problem = dynamicBrokerConfigsProblem(next, scope) ?? threadCountProblem(stored, scope, next) ?? existingListenerProblem(this.config, stored, scope, next);
     if (problem) return invalidRequest(problem);
     // The parts of the broker that take configs live (listeners' TLS, connection limits) judge the
     // result first, as Kafka's reconfigurables do; a refusal keeps what runs now.
@@ -308,6 +309,36 @@ function dynamicBrokerConfigsProblem(configs: Readonly<Record<string, string>>, 
       return base !== undefined ? !CLUSTER_LEVEL_LISTENER_CONFIGS.has(base) : KAFKA_DYNAMIC_BROKER_CONFIGS.get(k)?.perBroker === true;
     });
     if (perBroker.length > 0) return `Cannot update these configs at default cluster level, broker id must be specified: ${listed(perBroker)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Kafka's DynamicListenerConfig check, run when a change touches one of its configs (sasl.enabled.mechanisms,
+ * ssl.client.auth, listeners...): every listener-prefixed config of a running listener, other than the ones
+ * Kafka reconfigures live (ssl keystores and truststores, max.connections, ...), must still be what the
+ * broker started with. Kafka compares with its start-up config, so a listener-prefixed
+ * sasl.enabled.mechanisms stored earlier (accepted: no such config changed then) blocks such changes
+ * until a restart, and never applies to the running listener.
+ */
+function existingListenerProblem(config: BrokerConfig, stored: { broker: Readonly<Record<string, string>>; default: Readonly<Record<string, string>> }, scope: 'broker' | 'default', next: Readonly<Record<string, string>>): string | undefined {
+  const before = stored[scope];
+  const touched = [...new Set([...Object.keys(before), ...Object.keys(next)])].filter((k) => DYNAMIC_LISTENER_CONFIGS.has(k) && before[k] !== next[k]);
+  if (touched.length === 0) return undefined;
+  // The dynamic configs in force after the change: this broker's over the cluster default.
+  const after = scope === 'broker' ? { ...stored.default, ...next } : { ...next, ...stored.broker };
+  const fixed = (key: string) => {
+    const base = listenerConfigBase(key);
+    return base !== undefined && !LISTENER_ONLY_SECURITY_CONFIGS.has(base) && !CLUSTER_LEVEL_LISTENER_CONFIGS.has(base);
+  };
+  for (const listener of config.listeners) {
+    const prefix = `listener.name.${listener.name.toLowerCase()}.`;
+    const atStart = new Map([...config.listenerSettings(listener.name)].filter(([k]) => fixed(k)));
+    const now = new Map(atStart);
+    for (const [k, v] of Object.entries(after)) if (k.startsWith(prefix) && fixed(k)) now.set(k, v);
+    if (now.size !== atStart.size || [...now].some(([k, v]) => atStart.get(k) !== v)) {
+      return `Invalid value org.apache.kafka.common.config.ConfigException: Configs cannot be updated dynamically for existing listener ListenerName(${listener.name}), restart broker or create a new listener for update for configuration Invalid dynamic configuration`;
+    }
   }
   return undefined;
 }

@@ -132,11 +132,18 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'producer.id.expiration.ms', type: 'int', default: 86400000, kafka: true, check: atLeast(1), dynamic: true, doc: 'How long the state of an idle producer id is kept.' },
   { key: 'transaction.state.log.num.partitions', type: 'int', default: 50, kafka: true, check: atLeast(1), doc: 'Partitions of __transaction_state.' },
   // --- authentication (src/security, src/server/sasl-gate.ts)
-  { key: 'sasl.enabled.mechanisms', type: 'list', default: ['GSSAPI'], kafka: true, storedDynamically: true, doc: 'SASL mechanisms of SASL_PLAINTEXT and SASL_SSL listeners (per listener: listener.name.<l>.sasl.enabled.mechanisms): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI, the default as in Kafka, and OAUTHBEARER are not served).' },
+  { key: 'sasl.enabled.mechanisms', type: 'list', default: ['GSSAPI'], kafka: true, storedDynamically: true, doc: 'SASL mechanisms of SASL_PLAINTEXT and SASL_SSL listeners (per listener: listener.name.<l>.sasl.enabled.mechanisms): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (GSSAPI, the default as in Kafka, is not served).' },
   { key: 'sasl.jaas.config', type: 'password', default: null, kafka: true, storedDynamically: true, doc: 'JAAS config of the SASL mechanisms when listener.name.<l>.<mechanism>.sasl.jaas.config is not set; PLAIN users as user_<name>="<password>".' },
   { key: 'sasl.server.max.receive.size', type: 'int', default: 524288, kafka: true, check: atLeast(1), doc: 'Largest frame read on a SASL listener before authentication completes; a larger one closes the connection.' },
   { key: 'connection.failed.authentication.delay.ms', type: 'int', default: 100, kafka: true, check: atLeast(0), doc: 'How long a failed authentication waits before its answer and the close.' },
   { key: 'connections.max.reauth.ms', type: 'long', default: 0, kafka: true, check: atLeast(0), doc: 'Largest SASL session lifetime (KIP-368); 0: sessions do not expire.' },
+  // OAUTHBEARER signed tokens (listener.name.<l>.oauthbearer.sasl.server.callback.handler.class=...OAuthBearerValidatorCallbackHandler); each may be set per listener
+  { key: 'sasl.oauthbearer.jwks.endpoint.url', type: 'string', default: null, kafka: true, doc: 'JWKS with the keys that sign OAUTHBEARER tokens: a file:// URL only (read again when the file changes; never fetched over the network).' },
+  { key: 'sasl.oauthbearer.expected.issuer', type: 'string', default: null, kafka: true, doc: 'The iss claim an OAUTHBEARER token must carry; unset: any.' },
+  { key: 'sasl.oauthbearer.expected.audience', type: 'list', default: null, kafka: true, doc: 'Audiences one of which an OAUTHBEARER token aud claim must name; unset: a token with an aud claim is refused, as in Kafka.' },
+  { key: 'sasl.oauthbearer.clock.skew.seconds', type: 'int', default: 30, kafka: true, check: atLeast(0), doc: 'Clock difference tolerated on the exp and nbf claims of an OAUTHBEARER token.' },
+  { key: 'sasl.oauthbearer.sub.claim.name', type: 'string', default: 'sub', kafka: true, doc: 'The claim of an OAUTHBEARER token that names its principal.' },
+  { key: 'sasl.oauthbearer.scope.claim.name', type: 'string', default: 'scope', kafka: true, doc: 'The claim of an OAUTHBEARER token that holds its scopes.' },
   { key: 'sasl.mechanism.inter.broker.protocol', type: 'string', default: 'GSSAPI', kafka: true, doc: 'Accepted (one node, no inter-broker traffic).' },
   // --- TLS (src/server/listener-tls.ts); each may be set per listener as listener.name.<l>.<key>
   { key: 'ssl.keystore.type', type: 'string', default: 'JKS', kafka: true, storedDynamically: true, doc: 'Keystore format of SSL and SASL_SSL listeners: only PEM is read (JKS, the default as in Kafka, and PKCS12 stop start-up).' },

@@ -154,6 +154,23 @@ export const LISTENER_ONLY_SECURITY_CONFIGS: ReadonlySet<string> = new Set([
 /** Listener configs that may be set cluster-wide even with a listener prefix. */
 export const CLUSTER_LEVEL_LISTENER_CONFIGS: ReadonlySet<string> = new Set(['max.connections', 'max.connection.creation.rate', 'num.network.threads']);
 
+/**
+ * Kafka's DynamicListenerConfig.ReconfigurableConfigs: when an AlterConfigs changes one of these (bare),
+ * Kafka checks that no other listener-prefixed config of an existing listener differs from start-up.
+ */
+export const DYNAMIC_LISTENER_CONFIGS: ReadonlySet<string> = new Set([
+  'advertised.listeners', 'listeners', 'listener.security.protocol.map', 'principal.builder.class', 'ssl.protocol',
+  'ssl.provider', 'ssl.cipher.suites', 'ssl.enabled.protocols', 'ssl.keystore.type', 'ssl.keystore.location',
+  'ssl.keystore.password', 'ssl.key.password', 'ssl.truststore.type', 'ssl.truststore.location',
+  'ssl.truststore.password', 'ssl.keymanager.algorithm', 'ssl.trustmanager.algorithm',
+  'ssl.endpoint.identification.algorithm', 'ssl.secure.random.implementation', 'ssl.client.auth',
+  'ssl.engine.factory.class', 'sasl.mechanism.inter.broker.protocol', 'sasl.jaas.config', 'sasl.enabled.mechanisms',
+  'sasl.kerberos.service.name', 'sasl.kerberos.kinit.cmd', 'sasl.kerberos.ticket.renew.window.factor',
+  'sasl.kerberos.ticket.renew.jitter', 'sasl.kerberos.min.time.before.relogin', 'sasl.kerberos.principal.to.local.rules',
+  'sasl.login.refresh.window.factor', 'sasl.login.refresh.window.jitter', 'sasl.login.refresh.min.period.seconds',
+  'sasl.login.refresh.buffer.seconds', 'max.connections', 'max.connection.creation.rate', 'num.network.threads',
+]);
+
 /** Kafka config names that only a restart changes: "Cannot update these configs dynamically". */
 export const KAFKA_STATIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   'add.partitions.to.txn.retry.backoff.max.ms', 'add.partitions.to.txn.retry.backoff.ms', 'advertised.listeners',

@@ -99,6 +99,12 @@ export class BrokerConfig {
     return this.listenerPrefixed.get(`${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`) ?? null;
   }
 
+  /** Every `listener.name.<listener>.<key>` set at start-up, by full key (listener name in lower case). */
+  listenerSettings(listenerName: string): Map<string, string> {
+    const prefix = `${LISTENER_PREFIX}${listenerName.toLowerCase()}.`;
+    return new Map([...this.listenerPrefixed].filter(([k]) => k.startsWith(prefix)));
+  }
+
   /** `<mechanism>.sasl.jaas.config` set without a listener prefix, or null. */
   mechanismJaasConfig(mechanism: string): string | null {
     return this.listenerPrefixed.get(`${mechanism.toLowerCase()}.sasl.jaas.config`) ?? null;

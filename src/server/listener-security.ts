@@ -10,14 +10,16 @@ import type { ClusterState } from '../cluster/cluster-state.js';
 import { parseJaasConfig } from '../security/jaas.js';
 import { PLAIN, PlainServer, PlainUsers } from '../security/plain.js';
 import { isScramMechanism, ScramServer } from '../security/scram.js';
+import { oauthBearerValidator } from './listener-oauthbearer.js';
+import { OAUTHBEARER, OAuthBearerServer } from '../security/oauthbearer.js';
 import { ScramCredentialStore } from '../security/scram-store.js';
-import type { SaslServerMechanism } from '../security/sasl.js';
+import { type SaslServerMechanism, kafkaMechanismOrder } from '../security/sasl.js';
 import { type ListenerTls, listenerTls } from './listener-tls.js';
 
 /** The SASL side of a listener, ready once the cluster state (SCRAM credentials) is open. */
 export interface ListenerSasl {
   mechanisms: string[];
-  newMechanism(cluster: ClusterState): (mechanism: string) => SaslServerMechanism;
+  newMechanism(cluster: ClusterState, now: () => number): (mechanism: string) => SaslServerMechanism;
 }
 
 export interface ListenerSecurity {
@@ -48,7 +50,7 @@ export function listenerValue(config: BrokerConfig, listener: string, key: strin
 function listenerSasl(config: BrokerConfig, spec: ListenerSpec, where: string): ListenerSasl {
   const mechanisms = (listenerValue(config, spec.name, 'sasl.enabled.mechanisms') ?? '').split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '');
   if (mechanisms.length === 0) throw new ConfigError(`${where}: sasl.enabled.mechanisms is empty`);
-  const factories = new Map<string, (cluster: ClusterState) => SaslServerMechanism>();
+  const factories = new Map<string, (cluster: ClusterState, now: () => number) => SaslServerMechanism>();
   for (const mechanism of mechanisms) {
     if (mechanism === PLAIN) {
       const users = plainUsers(config, spec.name, where);
@@ -58,15 +60,18 @@ function listenerSasl(config: BrokerConfig, spec: ListenerSpec, where: string): 
         const store = new ScramCredentialStore(cluster);
         return new ScramServer(mechanism, { lookup: (user) => store.lookup(user, mechanism) });
       });
+    } else if (mechanism === OAUTHBEARER) {
+      const validator = oauthBearerValidator(config, spec.name, where);
+      factories.set(mechanism, (_cluster, now) => new OAuthBearerServer(validator, now));
     } else {
       throw new ConfigError(
-        `${where}: SASL mechanism ${mechanism} is not supported by Tributary (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); set sasl.enabled.mechanisms or listener.name.${spec.name.toLowerCase()}.sasl.enabled.mechanisms`,
+        `${where}: SASL mechanism ${mechanism} is not supported by Tributary (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER); set sasl.enabled.mechanisms or listener.name.${spec.name.toLowerCase()}.sasl.enabled.mechanisms`,
       );
     }
   }
   return {
-    mechanisms,
-    newMechanism: (cluster) => (mechanism) => factories.get(mechanism)!(cluster),
+    mechanisms: kafkaMechanismOrder(mechanisms),
+    newMechanism: (cluster, now) => (mechanism) => factories.get(mechanism)!(cluster, now),
   };
 }
 

@@ -5,8 +5,8 @@
 // completed exchange sets the connection's 'principal' (User:<name>) and every later frame goes to
 // the API dispatcher. A failed one is answered SASL_AUTHENTICATION_FAILED with the mechanism's client
 // message after connection.failed.authentication.delay.ms, logged with the peer (never the secret),
-// and the connection closed. KIP-368: with connections.max.reauth.ms, SaslAuthenticate tells the
-// session lifetime, a session past it is closed at its next request, and a SaslHandshake on an
+// and the connection closed. KIP-368: with connections.max.reauth.ms or a credential that expires
+// (OAUTHBEARER), SaslAuthenticate tells the session lifetime, a session past it is closed at its next request, and a SaslHandshake on an
 // authenticated connection starts a re-authentication (same principal required).
 //
 // Frames on one connection reach dispatch() in arrival order and the exchange is synchronous, so the
@@ -83,8 +83,8 @@ export class SaslGate implements RequestDispatcher {
 
   private authenticated(frame: Buffer, connection: ConnectionInfo, state: SaslState): DispatchResult | Promise<DispatchResult> {
     const apiKey = frame.length >= 2 ? frame.readInt16BE(0) : -1;
-    if (this.options.maxReauthMs > 0 && apiKey === SASL_HANDSHAKE) {
-      // KIP-368: a new exchange on the live connection.
+    if (state.sessionEndsAt !== Infinity && apiKey === SASL_HANDSHAKE) {
+      // KIP-368: a new exchange on the live connection (allowed when the session has a lifetime).
       return this.beforeAuthentication(frame, connection, state);
     }
     if (this.options.now() > state.sessionEndsAt) {
@@ -150,8 +150,8 @@ export class SaslGate implements RequestDispatcher {
       const body = { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: outcome.clientMessage, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 };
       return this.afterDelay(new RespondThenClose(encodeResponse(SASL_AUTHENTICATE, apiVersion, correlationId, body)));
     }
-    const sessionLifetimeMs = outcome.done && this.options.maxReauthMs > 0 ? this.options.maxReauthMs : 0;
-    return encodeResponse(SASL_AUTHENTICATE, apiVersion, correlationId, { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: outcome.response, sessionLifetimeMs });
+    // Kafka leaves ErrorMessage at its generated default on success: "", not null.
+    return encodeResponse(SASL_AUTHENTICATE, apiVersion, correlationId, { errorCode: ErrorCode.NONE, errorMessage: '', authBytes: outcome.response, sessionLifetimeMs: outcome.sessionLifetimeMs });
   }
 
   /** After SaslHandshake v0: the frame is a raw token and the answer a raw token, framed by its size. */
@@ -165,7 +165,7 @@ export class SaslGate implements RequestDispatcher {
   }
 
   /** Feeds one token to the exchange; on completion the connection is authenticated. */
-  private evaluate(token: Buffer, connection: ConnectionInfo, state: SaslState): { response: Buffer; done: boolean } | SaslAuthenticationFailure {
+  private evaluate(token: Buffer, connection: ConnectionInfo, state: SaslState): { response: Buffer; sessionLifetimeMs: number } | SaslAuthenticationFailure {
     const exchange = state.exchange!;
     let result;
     try {
@@ -177,7 +177,7 @@ export class SaslGate implements RequestDispatcher {
       this.log(connection).warn('failed authentication', { mechanism: exchange.mechanism, reason: failure.logReason });
       return failure;
     }
-    if (result.authenticatedUser === undefined) return { response: result.response, done: false };
+    if (result.authenticatedUser === undefined) return { response: result.response, sessionLifetimeMs: 0 };
     const principal: KafkaPrincipal = { type: USER_TYPE, name: result.authenticatedUser };
     if (state.principal !== null && principalToString(state.principal) !== principalToString(principal)) {
       state.phase = 'failed';
@@ -191,10 +191,23 @@ export class SaslGate implements RequestDispatcher {
     state.principal = principal;
     state.exchange = null;
     state.phase = 'authenticated';
-    state.sessionEndsAt = this.options.maxReauthMs > 0 ? this.options.now() + this.options.maxReauthMs : Infinity;
+    const now = this.options.now();
+    const sessionLifetimeMs = this.sessionLifetimeMs(now, result.credentialExpiresAtMs);
+    state.sessionEndsAt = sessionLifetimeMs === null ? Infinity : now + sessionLifetimeMs;
     connection.attributes.set(PRINCIPAL_ATTRIBUTE, principal);
     this.log(connection).info(reauthenticated ? 're-authenticated' : 'authenticated', { mechanism: exchange.mechanism, principal: principalToString(principal) });
-    return { response: result.response, done: true };
+    return { response: result.response, sessionLifetimeMs: sessionLifetimeMs ?? 0 };
+  }
+
+  /**
+   * KIP-368, as Kafka's SaslServerAuthenticator: a credential that expires (an OAUTHBEARER token's exp)
+   * bounds the session even without connections.max.reauth.ms; with both, the sooner wins. null: no end.
+   */
+  private sessionLifetimeMs(now: number, credentialExpiresAtMs: number | undefined): number | null {
+    const maxReauthMs = this.options.maxReauthMs;
+    if (credentialExpiresAtMs === undefined) return maxReauthMs > 0 ? maxReauthMs : null;
+    const untilExpiry = credentialExpiresAtMs - now;
+    return Math.max(0, maxReauthMs > 0 ? Math.min(untilExpiry, maxReauthMs) : untilExpiry);
   }
 
   private afterDelay(result: DispatchResult): DispatchResult | Promise<DispatchResult> {

@@ -7,6 +7,8 @@ export interface ReferenceKafka {
   bootstrap: string;
   /** The SASL_PLAINTEXT listener's host:port when started with saslPlainUsers, else null. */
   saslBootstrap: string | null;
+  /** The `listeners` option's listeners, by name: host:port. */
+  listenerBootstraps: Record<string, string>;
   host: string;
   port: number;
   clusterId: string;
@@ -20,6 +22,9 @@ export declare function startReferenceKafka(options?: {
   config?: Record<string, string | number | boolean>;
   /** PLAIN users (name → password) of an added SASL_PLAINTEXT listener. */
   saslPlainUsers?: Record<string, string>;
+  listeners?: Record<string, string>;
+  addScram?: string[];
+  jvmArgs?: string[];
   heap?: string;
   timeoutMs?: number;
   log?: (line: string) => void;

@@ -69,7 +69,11 @@ function freePort() {
  * Formats and starts a one-node Kafka. Resolves once Kafka logs that it started.
  * `saslPlainUsers` (name → password) adds a SASL_PLAINTEXT listener with those PLAIN users (JAAS),
  * beside the PLAINTEXT one, and resolves with its address as `saslBootstrap`.
- * @param {{ config?: Record<string, string|number|boolean>, saslPlainUsers?: Record<string, string>, heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
+ * `listeners` adds listeners beside PLAINTEXT (name → security protocol, e.g. { SASL_PLAINTEXT: 'SASL_PLAINTEXT' }),
+ * each on a free port, returned in `listenerBootstraps`; their security settings go in `config`.
+ * `addScram` entries are given to `kafka-storage format --add-scram` (SCRAM users exist from the start).
+ * `jvmArgs` go to Kafka's JVM (e.g. -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=...).
+ * @param {{ config?: Record<string, string|number|boolean>, saslPlainUsers?: Record<string, string>, listeners?: Record<string, string>, addScram?: string[], jvmArgs?: string[], heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
  */
 export async function startReferenceKafka(options = {}) {
   const unavailable = referenceUnavailable();
@@ -77,18 +81,22 @@ export async function startReferenceKafka(options = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'reference-kafka-'));
   const port = await freePort();
   const controllerPort = await freePort();
-  const saslPort = options.saslPlainUsers ? await freePort() : null;
+  // saslPlainUsers is a SASL_PLAINTEXT listener among the others, with PLAIN users.
+  const listeners = { ...(options.listeners ?? {}), ...(options.saslPlainUsers ? { SASL_PLAINTEXT: 'SASL_PLAINTEXT' } : {}) };
+  const extra = [];
+  for (const [name, protocol] of Object.entries(listeners)) extra.push({ name, protocol, port: await freePort() });
+  const extraListeners = extra.map((l) => `,${l.name}://127.0.0.1:${l.port}`).join('');
   const settings = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extraListeners}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}${extraListeners}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${extra.map((l) => `,${l.name}:${l.protocol}`).join('')}`,
     'log.dirs': path.join(dir, 'data'),
-    ...(saslPort === null ? {} : saslListener(port, controllerPort, saslPort, options.saslPlainUsers)),
+    ...(options.saslPlainUsers ? plainUsers(options.saslPlainUsers) : {}),
     ...REFERENCE_DEFAULTS,
     ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [k, String(v)])),
   };
@@ -97,7 +105,7 @@ export async function startReferenceKafka(options = {}) {
 
   const java = (mainClass, args, extra = {}) =>
     spawn('java', [
-      `-Xmx${options.heap ?? '1g'}`, '-Xms256m', '-XX:+UseG1GC',
+      `-Xmx${options.heap ?? '1g'}`, '-Xms256m', '-XX:+UseG1GC', ...(options.jvmArgs ?? []),
       `-Dlog4j2.configurationFile=${path.join(HERE, 'log4j2.properties')}`,
       '-cp', REFERENCE_CLASSPATH, mainClass, ...args,
     ], { stdio: ['ignore', 'pipe', 'pipe'], ...extra });
@@ -105,7 +113,8 @@ export async function startReferenceKafka(options = {}) {
   const clusterId = execFileSync('java', ['-cp', REFERENCE_CLASSPATH, 'kafka.tools.StorageTool', 'random-uuid'], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
   }).trim().split('\n').pop();
-  await runToEnd(java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propsFile]), 'format');
+  const scram = (options.addScram ?? []).flatMap((entry) => ['--add-scram', entry]);
+  await runToEnd(java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propsFile, ...scram]), 'format');
 
   const started = Date.now();
   const child = java('kafka.Kafka', [propsFile]);
@@ -134,7 +143,8 @@ export async function startReferenceKafka(options = {}) {
 
   return {
     bootstrap: `127.0.0.1:${port}`,
-    saslBootstrap: saslPort === null ? null : `127.0.0.1:${saslPort}`,
+    saslBootstrap: options.saslPlainUsers ? `127.0.0.1:${extra.find((l) => l.name === 'SASL_PLAINTEXT').port}` : null,
+    listenerBootstraps: Object.fromEntries(extra.map((l) => [l.name, `127.0.0.1:${l.port}`])),
     host: '127.0.0.1',
     port,
     clusterId,
@@ -156,12 +166,9 @@ export async function startReferenceKafka(options = {}) {
 }
 
 /** The settings of a SASL_PLAINTEXT listener (PLAIN, users in its JAAS config) beside PLAINTEXT. */
-function saslListener(port, controllerPort, saslPort, users) {
+function plainUsers(users) {
   const jaas = Object.entries(users).map(([name, password]) => `user_${name}="${password}"`).join(' ');
   return {
-    listeners: `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
     'sasl.enabled.mechanisms': 'PLAIN',
     'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${jaas};`,
   };

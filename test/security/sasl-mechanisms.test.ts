@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJaasConfig } from '../../src/security/jaas.js';
 import { PlainServer, PlainUsers } from '../../src/security/plain.js';
-import { SaslAuthenticationFailure } from '../../src/security/sasl.js';
+import { SaslAuthenticationFailure, kafkaMechanismOrder } from '../../src/security/sasl.js';
 import { ScramServer, createScramCredential, credentialFromSaltedPassword, usernameFromSaslName } from '../../src/security/scram.js';
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 
@@ -150,5 +150,12 @@ describe('JAAS config', () => {
     } catch (err) {
       expect(String(err)).not.toMatch(/hunter2/);
     }
+  });
+});
+
+describe('the mechanisms a SaslHandshake response lists', () => {
+  it('come in the order Kafka 4.3.1 lists them (a Java HashSet), without duplicates', () => {
+    expect(kafkaMechanismOrder(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'])).toEqual(['PLAIN', 'SCRAM-SHA-512', 'SCRAM-SHA-256', 'OAUTHBEARER']);
+    expect(kafkaMechanismOrder(['OAUTHBEARER', 'PLAIN', 'PLAIN'])).toEqual(['PLAIN', 'OAUTHBEARER']);
   });
 });
