@@ -45,6 +45,7 @@ import { Fifo } from './fifo.js';
 import type { HandlePool } from './handle-pool.js';
 import { LeaderEpochCache, type EpochEntry } from './leader-epoch.js';
 import { type BatchInfo, ProducerStateManager, type ProducerSnapshot } from './producer-state.js';
+import type { PartitionSummary } from './partition-checkpoint.js';
 import { HeaderScanner, Segment, type HeaderInfo } from './segment.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 
@@ -197,8 +198,8 @@ export class PartitionLog {
    * segment's index; after a crash it validates batches after the recovery point (length, CRC-32C,
    * offsets) and truncates a torn or corrupt tail with a log line.
    */
-  static async open(ctx: LogContext, topic: string, partition: number, dir: string, config: LogConfig, cleanShutdown: boolean): Promise<PartitionLog> {
-    await ctx.storage.mkdir(dir);
+  static async open(ctx: LogContext, topic: string, partition: number, dir: string, config: LogConfig, cleanShutdown: boolean, dirExists = false): Promise<PartitionLog> {
+    if (!dirExists) await ctx.storage.mkdir(dir);
     const names = await ctx.storage.list(dir);
     let meta: PartitionMeta | null = null;
     const raw = await ctx.storage.readMeta(`${dir}/${META_FILE}`);
@@ -263,6 +264,7 @@ export class PartitionLog {
     }
     const last = this.segments.length - 1;
     let scanned = 0;
+    let indexesRebuilt = false;
     let truncatedAt: { segment: number; position: number; reason: string; bytes: number } | null = null;
     for (let i = startIdx; i <= last; i++) {
       const seg = this.segments[i];
@@ -282,6 +284,7 @@ export class PartitionLog {
       const [idx, ts] = await Promise.all([this.readIndexFile(seg.indexPath), this.readIndexFile(seg.timeIndexPath)]);
       let scanFrom = from;
       if (!seg.parseIndexes(idx, ts, from, i === startIdx ? expectedNext : seg.base, fileSize)) {
+        indexesRebuilt = true;
         if (idx || ts) this.logger.warn('index files corrupt, rebuilding', { segment: seg.base });
         seg.resetIndexes();
         scanFrom = 0;
@@ -347,7 +350,9 @@ export class PartitionLog {
     }
     this.producerSnapshot = this.producers.snapshot();
     this.recoveryPoint = { offset: leo, segment: this.active.base, position: this.active.size };
-    if (!cleanShutdown || truncatedAt) {
+    // After a crash, only a log that had bytes past its recovery point (or a bad index) has anything
+    // new to make durable; one whose checkpoint was its end costs no write.
+    if ((!cleanShutdown && (scanned > 0 || indexesRebuilt)) || truncatedAt) {
       // Make what was recovered durable and checkpoint it so the next start does not scan it again.
       await this.ctx.pool.use(this.active.logPath, false, (f) => f.sync());
       // Indexes rebuilt or cut during the scan replace whatever the files held.
@@ -355,6 +360,10 @@ export class PartitionLog {
         if (seg.loaded && !seg.deleted) await this.persistIndexes(seg, Infinity, true);
       }
       await this.writeMeta();
+    } else if (scanned > 0 || indexesRebuilt) {
+      // Validated but not persisted (a clean start): the point on disk stays the recovery point, so
+      // the next checkpoint (at the latest, close) moves it.
+      this.recoveryPoint = rp;
     }
   }
 
@@ -464,6 +473,18 @@ export class PartitionLog {
   get segmentCount(): number {
     return this.segments.length;
   }
+  /** What the manager keeps of this log once closed (partition-checkpoint.ts). */
+  summary(): PartitionSummary {
+    const oldest = this.segments[0];
+    return {
+      logStartOffset: this._logStartOffset,
+      logEndOffset: this._logEndOffset,
+      size: this.segments.every((s) => s.loaded) ? this.size : null,
+      segments: this.segments.length,
+      oldestMaxTimestamp: oldest.loaded ? oldest.maxTimestamp : null,
+    };
+  }
+
   /** Base offsets of the segments, oldest first. */
   segmentBases(): number[] {
     return this.segments.map((s) => s.base);
@@ -1322,6 +1343,17 @@ export class PartitionLog {
     await this.writeMeta();
   }
 
+  /** True when everything appended is fsynced, indexed on disk and behind the recovery point: a checkpoint would write nothing new. */
+  private get checkpointed(): boolean {
+    const rp = this.recoveryPoint;
+    if (rp === null || rp.offset !== this._logEndOffset || rp.segment !== this.active.base || rp.position !== this.active.size) return false;
+    if (this.hasUnflushed || this.dirty.size > 0 || this.queue.length > 0 || this.writing || this.syncing) return false;
+    for (const s of this.segments) {
+      if (s.loaded && !s.deleted && (s.idxPersisted !== s.idxRel.length || s.tsPersisted !== s.tsRel.length)) return false;
+    }
+    return true;
+  }
+
   /** True when a checkpoint would move the recovery point. */
   get needsCheckpoint(): boolean {
     return !this.recoveryPoint || this.recoveryPoint.offset !== this._logEndOffset;
@@ -1361,7 +1393,8 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.closed || this.closing) return;
     this.closing = true;
-    if (!this.offlineError) {
+    // A log untouched since its last checkpoint closes without I/O (no fsync, no metadata write).
+    if (!this.offlineError && !this.checkpointed) {
       try {
         await this.checkpoint();
       } catch {
