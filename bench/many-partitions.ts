@@ -5,12 +5,14 @@
 // Options: --partitions LIST (default 1000,10000)  --topics N (default 10: partitions spread over them)
 //          --runs N (default 1)  --baseline-cli PATH (the same steps against another build's dist/cli.js,
 //            e.g. main's built in a temporary copy, alternated run by run)
-//          --profile (the restart and the stop of the largest size under `node --cpu-prof`, summarised)
+//          --profile (the first two broker processes of the largest size under `node --cpu-prof`, summarised)
 //          BENCH_DIR (default: OS temp dir).
 //
 // Each run, on a fresh file-storage data directory: start; CreateTopics (one request per topic);
 // one 100-byte record (acks=all) into every partition; SIGTERM (clean stop); restart (start to
-// listening, RSS at idle); the first produce after the restart; SIGKILL; restart after the crash.
+// listening, RSS at idle); the first produce after the restart; SIGTERM again (nearly nothing
+// unflushed); start, one record into 1% of the partitions, SIGKILL; restart after the crash and the
+// first produce to a partition written just before it.
 // Idle bytes per partition = (RSS idle after the restart − RSS of the same build with no partitions) / N.
 // The broker runs as a child process (`node dist/cli.js`), as in bench/broker.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -155,7 +157,9 @@ interface Figures {
   rssIdleMiB: number;
   bytesPerPartition: number;
   firstProduceAfterRestartMs: number;
+  idleStopMs: number;
   crashRestartMs: number;
+  firstProduceAfterCrashMs: number;
 }
 
 /** The RSS of this build with no partitions (the reference for bytes per idle partition). */
@@ -168,10 +172,22 @@ async function emptyRss(cli: string): Promise<number> {
   return rss;
 }
 
+async function produceOne(port: number, topic: string, partition: number): Promise<number> {
+  const conn = await RawConnection.connect(port);
+  const t0 = performance.now();
+  const bad = produceErrors(await conn.request(produceFrame(topic, [partition], recordBatch(2), 1)));
+  const ms = performance.now() - t0;
+  conn.close();
+  if (bad > 0) throw new Error(`produce to ${topic}/${partition} failed`);
+  return ms;
+}
+
 async function runOnce(cli: string, n: number, empty: number, profileDir: string | null): Promise<Figures> {
   const dir = path.join(base, `data-${n}-${Math.random().toString(36).slice(2)}`);
   const perTopic = Math.ceil(n / TOPICS);
-  let b = await startBroker(cli, dir);
+  const prof = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+  // 1. Create and first write, then a clean stop with those writes not yet checkpointed.
+  let b = await startBroker(cli, dir, prof);
   let conn = await RawConnection.connect(b.port);
   let t0 = performance.now();
   for (let t = 0; t < TOPICS; t++) await createTopic(conn, topicName(t), perTopic);
@@ -183,21 +199,26 @@ async function runOnce(cli: string, n: number, empty: number, profileDir: string
   conn.close();
   const cleanStopMs = await stop(b, 'SIGTERM');
 
-  const prof = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+  // 2. Clean restart; idle RSS; one produce; a clean stop with (almost) nothing unflushed.
   b = await startBroker(cli, dir, prof);
   const restartMs = b.ms;
   const rssIdleMiB = await idleRss(b.pid);
-  conn = await RawConnection.connect(b.port);
-  t0 = performance.now();
-  const bad = produceErrors(await conn.request(produceFrame(topicName(TOPICS - 1), [perTopic - 1], recordBatch(2), 1)));
-  const firstProduceAfterRestartMs = performance.now() - t0;
-  if (bad > 0) throw new Error('the first produce after the restart failed');
-  conn.close();
-  if (profileDir !== null) await stop(b, 'SIGTERM'), (b = await startBroker(cli, dir));
-  await stop(b, 'SIGKILL');
+  const firstProduceAfterRestartMs = await produceOne(b.port, topicName(TOPICS - 1), perTopic - 1);
+  const idleStopMs = await stop(b, 'SIGTERM');
 
+  // 3. One record into 1% of the partitions, SIGKILL, restart, the first produce to one of them.
+  b = await startBroker(cli, dir);
+  conn = await RawConnection.connect(b.port);
+  const step = 100;
+  for (let t = 0; t < TOPICS; t++) {
+    const ps = Array.from({ length: Math.ceil(perTopic / step) }, (_, i) => i * step);
+    if (produceErrors(await conn.request(produceFrame(topicName(t), ps, recordBatch(3), 2))) > 0) throw new Error('produce before the crash failed');
+  }
+  conn.close();
+  await stop(b, 'SIGKILL');
   b = await startBroker(cli, dir);
   const crashRestartMs = b.ms;
+  const firstProduceAfterCrashMs = await produceOne(b.port, topicName(0), 0);
   await stop(b, 'SIGTERM');
   fs.rmSync(dir, { recursive: true, force: true });
   return {
@@ -209,7 +230,9 @@ async function runOnce(cli: string, n: number, empty: number, profileDir: string
     rssIdleMiB,
     bytesPerPartition: ((rssIdleMiB - empty) * 1024 * 1024) / n,
     firstProduceAfterRestartMs,
+    idleStopMs,
     crashRestartMs,
+    firstProduceAfterCrashMs,
   };
 }
 
@@ -217,12 +240,14 @@ const ROWS: [keyof Figures, string, number][] = [
   ['createMs', 'CreateTopics (ms)', 0],
   ['firstWriteMs', 'first write, one record each (ms)', 0],
   ['rssAfterWriteMiB', 'RSS after the writes (MiB)', 0],
-  ['cleanStopMs', 'clean stop, SIGTERM to exit (ms)', 0],
+  ['cleanStopMs', 'clean stop right after the writes, SIGTERM to exit (ms)', 0],
   ['restartMs', 'clean restart, spawn to listening (ms)', 0],
   ['rssIdleMiB', 'RSS idle after the restart (MiB)', 0],
   ['bytesPerPartition', 'bytes per idle partition', 0],
   ['firstProduceAfterRestartMs', 'first produce after the restart (ms)', 1],
-  ['crashRestartMs', 'restart after SIGKILL, spawn to listening (ms)', 0],
+  ['idleStopMs', 'clean stop after the restart, one partition written (ms)', 0],
+  ['crashRestartMs', 'restart after SIGKILL (1% of partitions just written), spawn to listening (ms)', 0],
+  ['firstProduceAfterCrashMs', 'first produce after the crash, to a written partition (ms)', 1],
 ];
 
 function spread(xs: number[], d: number): string {
@@ -249,7 +274,7 @@ async function main(): Promise<void> {
         results.get(name)!.push(await runOnce(cli, n, empty.get(name)!, profileDir));
         if (profileDir !== null) {
           for (const f of fs.readdirSync(profileDir).sort()) {
-            out(`\n## profile ${f} (the restart, then the stop)`);
+            out(`\n## profile ${f} (1: create, first write, stop; 2: restart, one produce, stop)`);
             printSummary(path.join(profileDir, f), 15);
           }
         }
