@@ -24,6 +24,7 @@ import {
   readLastOffsetDelta,
   readLastSequence,
   readMaxTimestamp,
+  readPartitionLeaderEpoch,
   readProducerEpoch,
   readProducerId,
   readRecordCount,
@@ -136,6 +137,8 @@ interface Waiter {
 const META_FILE = 'partition.meta';
 const POSITION_CACHE_SIZE = 32;
 const MAX_RELATIVE_OFFSET = 0x7fffffff - 1;
+/** close() checkpoints a log only when more than this lies past its recovery point (else it just fsyncs). */
+const CLOSE_CHECKPOINT_BYTES = 1024 * 1024;
 
 export class PartitionLog {
   config: LogConfig;
@@ -151,6 +154,8 @@ export class PartitionLog {
   private readonly epochs: LeaderEpochCache;
   private readonly aborted: AbortedTxnIndex;
   private recoveryPoint: PartitionMeta['recovery'] = null;
+  /** A leader epoch assigned to the empty log is not in partition.meta yet (setLeaderEpoch). */
+  private epochsUnpersisted = false;
   private producerSnapshot: ProducerSnapshot | null = null;
 
   private readonly queue = new Fifo<QueueItem>();
@@ -306,6 +311,9 @@ export class PartitionLog {
         const h = problem.header;
         seg.onBatch(h, pos, h.size, this.config.indexIntervalBytes);
         if (h.baseOffset >= replayFrom) this.replayBatch(problem.batch);
+        // As Kafka's segment recovery does: an epoch first seen in a validated batch starts there (the
+        // metadata may predate it: an empty log's first epoch and a close that only fsyncs).
+        if (problem.batch) this.epochs.assign(readPartitionLeaderEpoch(problem.batch, 0), h.baseOffset);
         next = h.lastOffset + 1;
         pos += h.size;
         scanned += h.size;
@@ -494,7 +502,15 @@ export class PartitionLog {
   setLeaderEpoch(epoch: number): void {
     this.check();
     this._leaderEpoch = epoch;
-    if (this.epochs.assign(epoch, this._logEndOffset)) void this.writeMeta().catch((e) => this.fail('writing metadata failed', e));
+    if (!this.epochs.assign(epoch, this._logEndOffset)) return;
+    // An empty log (a partition just created) writes its first epoch with its first checkpoint: lost
+    // to a crash before that, it is assigned again at the same offset when the log is reopened, and
+    // one metadata write (two fsyncs) per created partition is what made creating many of them slow.
+    if (this._logEndOffset === this._logStartOffset && this.active.size === 0) {
+      this.epochsUnpersisted = true;
+      return;
+    }
+    void this.writeMeta().catch((e) => this.fail('writing metadata failed', e));
   }
 
   /** OffsetForLeaderEpoch. */
@@ -1347,6 +1363,7 @@ export class PartitionLog {
   private get checkpointed(): boolean {
     const rp = this.recoveryPoint;
     if (rp === null || rp.offset !== this._logEndOffset || rp.segment !== this.active.base || rp.position !== this.active.size) return false;
+    if (this.epochsUnpersisted && this._logEndOffset > this._logStartOffset) return false;
     if (this.hasUnflushed || this.dirty.size > 0 || this.queue.length > 0 || this.writing || this.syncing) return false;
     for (const s of this.segments) {
       if (s.loaded && !s.deleted && (s.idxPersisted !== s.idxRel.length || s.tsPersisted !== s.tsRel.length)) return false;
@@ -1354,14 +1371,26 @@ export class PartitionLog {
     return true;
   }
 
+  /** Bytes appended after the recovery point (what a crash, or the next open, validates). */
+  private bytesPastRecoveryPoint(): number {
+    const rp = this.recoveryPoint;
+    let n = 0;
+    for (const s of this.segments) {
+      if (rp === null || s.base > rp.segment) n += s.size;
+      else if (s.base === rp.segment) n += Math.max(0, s.size - rp.position);
+    }
+    return n;
+  }
+
   /** True when a checkpoint would move the recovery point. */
   get needsCheckpoint(): boolean {
-    return !this.recoveryPoint || this.recoveryPoint.offset !== this._logEndOffset;
+    return !this.recoveryPoint || this.recoveryPoint.offset !== this._logEndOffset || this.epochsUnpersisted;
   }
 
   private writeMeta(): Promise<void> {
     const run = async () => {
       if (this.offlineError) return;
+      this.epochsUnpersisted = false;
       const meta: PartitionMeta = {
         version: 1,
         logStartOffset: this._logStartOffset,
@@ -1393,10 +1422,14 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.closed || this.closing) return;
     this.closing = true;
-    // A log untouched since its last checkpoint closes without I/O (no fsync, no metadata write).
+    // A log untouched since its last checkpoint closes without I/O (no fsync, no metadata write). One
+    // with a short tail past its recovery point only fsyncs it: the next open validates that tail, as
+    // after a crash (the periodic checkpoint keeps it short), instead of this close paying four fsyncs
+    // (two indexes, metadata and its directory) per partition written since then.
     if (!this.offlineError && !this.checkpointed) {
       try {
-        await this.checkpoint();
+        if (this.bytesPastRecoveryPoint() > CLOSE_CHECKPOINT_BYTES) await this.checkpoint();
+        else await this.flush();
       } catch {
         // fail() already logged; close anyway.
       }
