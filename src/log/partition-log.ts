@@ -204,10 +204,11 @@ export class PartitionLog {
    * offsets) and truncates a torn or corrupt tail with a log line.
    */
   static async open(ctx: LogContext, topic: string, partition: number, dir: string, config: LogConfig, cleanShutdown: boolean, dirExists = false): Promise<PartitionLog> {
-    if (!dirExists) await ctx.storage.mkdir(dir);
-    const names = await ctx.storage.list(dir);
+    // A directory this call created is empty: nothing to list or read (creating 1,000 partitions).
+    const created = !dirExists && (await ctx.storage.mkdir(dir));
+    const names = created ? [] : await ctx.storage.list(dir);
     let meta: PartitionMeta | null = null;
-    const raw = await ctx.storage.readMeta(`${dir}/${META_FILE}`);
+    const raw = created ? null : await ctx.storage.readMeta(`${dir}/${META_FILE}`);
     if (raw) {
       try {
         meta = JSON.parse(raw.toString('utf8')) as PartitionMeta;
@@ -1438,7 +1439,7 @@ export class PartitionLog {
     await Promise.allSettled([...this.background]);
     await this.metaChain;
     this.rejectAll(new LogClosedError(this.topic, this.partition));
-    await this.ctx.pool.closeUnder(this.dir + '/');
+    await this.ctx.pool.closeDir(this.dir);
     this.notify();
   }
 
@@ -1450,7 +1451,7 @@ export class PartitionLog {
     await Promise.allSettled([...this.background]);
     await this.metaChain;
     while (this.writing || this.syncing) await new Promise((r) => setImmediate(r));
-    await this.ctx.pool.closeUnder(this.dir + '/');
+    await this.ctx.pool.closeDir(this.dir);
   }
 
   /** Closes and removes every file of the log. */
