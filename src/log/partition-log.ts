@@ -1385,7 +1385,9 @@ export class PartitionLog {
 
   /** True when a checkpoint would move the recovery point. */
   get needsCheckpoint(): boolean {
-    return !this.recoveryPoint || this.recoveryPoint.offset !== this._logEndOffset || this.epochsUnpersisted;
+    // Not for an empty log's unpersisted epoch (setLeaderEpoch): checkpointing every new partition
+    // would cost the four fsyncs per partition that deferring it saves.
+    return !this.recoveryPoint || this.recoveryPoint.offset !== this._logEndOffset;
   }
 
   private writeMeta(): Promise<void> {
