@@ -359,10 +359,8 @@ export class PartitionLog {
     }
     this.producerSnapshot = this.producers.snapshot();
     this.recoveryPoint = { offset: leo, segment: this.active.base, position: this.active.size };
-    // After a crash, only a log that had bytes past its recovery point (or a bad index) has anything
-    // new to make durable; one whose checkpoint was its end costs no write.
-    if ((!cleanShutdown && (scanned > 0 || indexesRebuilt)) || truncatedAt) {
-      // Make what was recovered durable and checkpoint it so the next start does not scan it again.
+    if (truncatedAt) {
+      // Make the cut durable with what was recovered, and checkpoint it so the next start does not scan it again.
       await this.ctx.pool.use(this.active.logPath, false, (f) => f.sync());
       // Indexes rebuilt or cut during the scan replace whatever the files held.
       for (const seg of this.segments.slice(Math.max(0, startIdx))) {
@@ -370,9 +368,15 @@ export class PartitionLog {
       }
       await this.writeMeta();
     } else if (scanned > 0 || indexesRebuilt) {
-      // Validated but not persisted (a clean start): the point on disk stays the recovery point, so
-      // the next checkpoint (at the latest, close) moves it.
+      // After a crash, validated bytes may be only in the page cache: fsync them before serving them
+      // (one fsync; a log with nothing past its recovery point costs none). Indexes, recovery point
+      // and producer snapshot stay as on disk until the next checkpoint, which moves them together:
+      // a first request after a crash is not held up by four more fsyncs.
+      if (!cleanShutdown) {
+        for (const seg of this.segments.slice(Math.max(0, startIdx))) await this.ctx.pool.use(seg.logPath, false, (f) => f.sync());
+      }
       this.recoveryPoint = rp;
+      this.producerSnapshot = meta?.producers ?? null;
     }
   }
 
