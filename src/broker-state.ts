@@ -14,6 +14,10 @@ export function brokerStateSource(services: BrokerServices, memoryInUse: () => n
       for (const log of logs.all()) {
         yield { topic: log.topic, partition: log.partition, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, highWatermark: log.highWatermark, sizeBytes: log.size };
       }
+      // Partitions not opened since the last clean start, as of their checkpoint (ones it does not know are left out).
+      for (const s of logs.dormantSummaries()) {
+        yield { topic: s.topic, partition: s.partition, logStartOffset: s.logStartOffset, logEndOffset: s.logEndOffset, highWatermark: s.logEndOffset, sizeBytes: s.size ?? 0 };
+      }
     },
     *groups(): Iterable<GroupStats> {
       const { logs, groups } = services;

@@ -7,7 +7,6 @@ import { statfsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { DescribeLogDirsRequest, DescribeLogDirsResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
-import type { PartitionLog } from '../log/index.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorizeCluster, Op } from './authorize.js';
@@ -32,21 +31,21 @@ export const describeLogDirsHandler: ApiHandler<DescribeLogDirsRequest, EncodeIn
   async handle(request, ctx: RequestContext) {
     const { topics, config } = ctx.broker;
     if (!authorizeCluster(ctx, Op.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
-    let logs: PartitionLog[];
+    let logs: { topic: string; partition: number; size: number }[];
     if (request.topics === null) {
-      logs = ctx.broker.logs.all().filter((l) => topics.topic(l.topic) !== undefined);
+      // Every partition, dormant ones too (see LogManager.sizes).
+      logs = await ctx.broker.logs.sizes((topic) => topics.topic(topic) !== undefined);
     } else {
       logs = [];
       for (const t of request.topics) {
         for (const p of new Set(t.partitions)) {
           const log = topics.topic(t.topic) !== undefined ? await topics.partitionLog(t.topic, p) : undefined;
-          if (log !== undefined) logs.push(log);
+          if (log !== undefined && !log.isOffline) logs.push({ topic: log.topic, partition: log.partition, size: log.size });
         }
       }
     }
-    const byTopic = new Map<string, PartitionLog[]>();
+    const byTopic = new Map<string, { topic: string; partition: number; size: number }[]>();
     for (const l of logs) {
-      if (l.isOffline) continue;
       const list = byTopic.get(l.topic) ?? [];
       list.push(l);
       byTopic.set(l.topic, list);

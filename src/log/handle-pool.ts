@@ -12,6 +12,8 @@ interface Entry {
 
 export class HandlePool {
   private readonly entries = new Map<string, Entry>(); // insertion order = LRU order
+  /** Open paths by directory, so closing one log's files does not walk every open handle. */
+  private readonly byDir = new Map<string, Set<string>>();
   private closing: Promise<void>[] = [];
 
   constructor(private readonly storage: Storage, readonly max = 1024) {}
@@ -30,9 +32,13 @@ export class HandlePool {
     } else {
       e = { open: this.storage.open(path, create), pins: 0 };
       this.entries.set(path, e);
+      const dir = dirOf(path);
+      const paths = this.byDir.get(dir);
+      if (paths) paths.add(path);
+      else this.byDir.set(dir, new Set([path]));
       const entry = e;
       e.open.catch(() => {
-        if (this.entries.get(path) === entry) this.entries.delete(path);
+        if (this.entries.get(path) === entry) this.forget(path);
       });
     }
     e.pins++;
@@ -48,20 +54,30 @@ export class HandlePool {
 
   private evict(): void {
     if (this.entries.size <= this.max) return;
+    // Down to a little under max at once: a walk of the Map starts at its oldest slots, which after
+    // many LRU moves are mostly deleted ones, so one walk per handle opened cost O(max) each time.
+    const target = this.max - Math.min(64, this.max >> 4);
     for (const [path, e] of this.entries) {
-      if (this.entries.size <= this.max) break;
+      if (this.entries.size <= target) break;
       if (e.pins > 0) continue;
-      this.entries.delete(path);
+      this.forget(path);
       this.closing.push(e.open.then((f) => f.close()).catch(() => {}));
     }
     if (this.closing.length > 64) this.closing = [Promise.all(this.closing).then(() => {})];
+  }
+
+  private forget(path: string): void {
+    this.entries.delete(path);
+    const dir = dirOf(path);
+    const paths = this.byDir.get(dir);
+    if (paths?.delete(path) && paths.size === 0) this.byDir.delete(dir);
   }
 
   /** Closes the handle of path if open (before removing or renaming the file). */
   async close(path: string): Promise<void> {
     const e = this.entries.get(path);
     if (!e) return;
-    this.entries.delete(path);
+    this.forget(path);
     if (e.pins > 0) {
       e.doomed = true;
       return;
@@ -69,10 +85,10 @@ export class HandlePool {
     await e.open.then((f) => f.close()).catch(() => {});
   }
 
-  /** Closes every handle whose path starts with prefix. */
-  async closeUnder(prefix: string): Promise<void> {
-    const paths = [...this.entries.keys()].filter((p) => p.startsWith(prefix));
-    await Promise.all(paths.map((p) => this.close(p)));
+  /** Closes every handle of the files directly in dir (a partition's directory). */
+  async closeDir(dir: string): Promise<void> {
+    const paths = this.byDir.get(dir);
+    if (paths) await Promise.all([...paths].map((p) => this.close(p)));
   }
 
   async closeAll(): Promise<void> {
@@ -81,4 +97,9 @@ export class HandlePool {
     await Promise.all(this.closing);
     this.closing = [];
   }
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
 }

@@ -8,22 +8,26 @@
  * offset, int32 position) and `.timeindex` (int64 max timestamp so far, int32 rel offset), one entry per
  * index.interval.bytes, plus `partition.meta` (JSON, replaced atomically: log start offset, recovery
  * point, producer-state snapshot, leader epochs, aborted transactions, cleaner checkpoint). The root holds
- * `.clean_shutdown` between a clean close and the next open.
+ * `.clean_shutdown` between a clean close and the next open: the checkpoint of every partition
+ * (partition-checkpoint.ts) that lets a clean start open no log until its first use.
  *
  * LogManager.open(opts?: LogManagerOptions): Promise<LogManager>
  *   opts: { url?: 'file://DIR' (default file://./data) | 'memory://'; storage?: Storage; clock?: Clock;
  *           logger?: Logger; defaults?: LogConfigInput (broker-wide); configFor?: (topic) => LogConfigInput | undefined;
  *           maxOpenFiles? = 1024; flushCheckIntervalMs? = 1000; checkpointIntervalMs? = 10000;
  *           retentionCheckIntervalMs? = 300000; cleanerIntervalMs? = 15000; cleanerDedupeBufferBytes? = 16 MiB;
- *           background? = true (timers on the Clock); openConcurrency? = 16 }
- *   get(topic, partition): PartitionLog | undefined
+ *           background? = true (timers on the Clock); openConcurrency? = 16; closeConcurrency? = 64 }
+ *   Logs open lazily: after a clean start (or a crash) a partition's log stays dormant, files closed,
+ *   until getOrCreate opens it (after a crash: validating its tail past its recovery point then).
+ *   get(topic, partition): PartitionLog | undefined   (open logs only);  has(topic, partition): boolean
  *   getOrCreate(topic, partition, config?: LogConfigInput): Promise<PartitionLog>   (existing: config applied incrementally)
- *   all(): PartitionLog[];  partitionsOf(topic): number[]
+ *   all(): PartitionLog[] (open ones);  partitionsOf(topic): number[] (open or dormant)
+ *   dormantSummaries(): offsets and size of dormant logs, from the checkpoint;  sizes(topicFilter)
  *   updateTopicConfig(topic, config: LogConfigInput, replace = false): void   (live; replace = defaults + config)
  *   deleteLog(topic, partition): Promise<void>;  deleteTopic(topic): Promise<void>
  *     (the log stops at once, its directory is renamed aside and removed in the background)
  *   runFlush(): Promise<void>; runRetention(): Promise<number>; runCleaner(): Promise<number>   (what the timers run)
- *   close(): Promise<void>   (flush + checkpoint every log, write the clean-shutdown marker)
+ *   close(): Promise<void>   (flush every log in bounded batches, write the clean-shutdown checkpoint)
  *   pool.openCount: open file descriptors (bounded by maxOpenFiles); defaults: LogConfig; cleaner.lastStats
  *
  * PartitionLog (topic, partition, config: LogConfig)

@@ -1,6 +1,8 @@
-// The log manager: opens every partition log under a storage root at start-up, creates and deletes
-// them by topic and partition, bounds open file descriptors (one LRU pool for all logs), and runs the
-// background work on a Clock: flush.ms, recovery checkpoints, retention and the compaction cleaner.
+// The log manager: knows every partition log under a storage root, opens each on first use (a clean
+// start reads one checkpoint instead of opening them all), creates and deletes them by topic and
+// partition, bounds open file descriptors (one LRU pool for all logs), runs the background work on a
+// Clock (flush.ms, recovery checkpoints, retention, the compaction cleaner) and closes them all in
+// bounded parallel batches, writing the clean-shutdown checkpoint last.
 
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
@@ -12,6 +14,7 @@ import { LogClosedError } from './errors.js';
 import { HandlePool } from './handle-pool.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 import { PartitionLog, type LogContext } from './partition-log.js';
+import { type CheckpointEntry, type PartitionSummary, decodeCheckpoint, encodeCheckpoint } from './partition-checkpoint.js';
 
 export interface LogManagerOptions {
   /** Storage URL: file://DIR (default file://./data) or memory://. Ignored when storage is given. */
@@ -38,22 +41,49 @@ export interface LogManagerOptions {
   cleanerDedupeBufferBytes?: number;
   /** Start the background timers (default true; tests drive runRetention/runCleaner directly). */
   background?: boolean;
-  /** Logs opened concurrently at start-up (default 16). */
+  /** Logs opened (or closed) concurrently when many are (default 16 to open, 64 to close). */
   openConcurrency?: number;
+  closeConcurrency?: number;
   /** Buffers that reads borrow (see src/util/buffer-pool.ts); default: fresh buffers. */
   readBuffers?: BufferPool;
   /** Told of each group-commit fsync (metrics): its duration and the appends it completed. */
   onSync?: (ms: number, appends: number) => void;
 }
 
+/** Written at a clean close, removed at the next open: holds the partition checkpoint (partition-checkpoint.ts). */
 const CLEAN_SHUTDOWN = '.clean_shutdown';
 
 function key(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
 
+function parseDir(name: string): { topic: string; partition: number } | null {
+  const match = /^(.+)-(\d+)$/.exec(name);
+  return match ? { topic: match[1], partition: Number(match[2]) } : null;
+}
+
+/** A partition whose directory exists but whose log is not open yet (opened by getOrCreate). */
+interface Dormant {
+  topic: string;
+  partition: number;
+  summary: PartitionSummary | null;
+  /** Open it as after a crash: validate past its recovery point and make the result durable. */
+  recover: boolean;
+}
+
+/** Runs fn over items, at most `limit` at a time. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
+  private readonly dormant = new Map<string, Dormant>();
+  private readonly opening = new Map<string, Promise<PartitionLog>>();
   private readonly deleting = new Map<string, Promise<void>>();
   private readonly timers: TimerHandle[] = [];
   private readonly lastCheckpoint = new Map<PartitionLog, number>();
@@ -75,35 +105,62 @@ export class LogManager {
     this.cleaner = new LogCleaner(clock, logger.child('log-cleaner'), opts.cleanerDedupeBufferBytes ?? 16 * 1024 * 1024);
   }
 
-  /** Opens the storage and every partition log in it (recovering those not shut down cleanly). */
+  /**
+   * Opens the storage and finds its partition logs. After a clean shutdown whose checkpoint matches
+   * the directories, none is opened: each waits, dormant, for its first use. After a crash each is
+   * likewise opened on first use, as after a crash (validated past its own recovery point, so a
+   * partition with nothing written since its last checkpoint is not scanned). A stale or unreadable
+   * checkpoint opens and validates every log now; an empty marker (older versions) opens every log now.
+   */
   static async open(opts: LogManagerOptions = {}): Promise<LogManager> {
     const storage = opts.storage ?? (await openStorage(opts.url));
     const logger = (opts.logger ?? silentLogger).child('log-manager');
     const m = new LogManager(storage, opts, opts.clock ?? systemClock, opts.logger ?? silentLogger, new HandlePool(storage, opts.maxOpenFiles ?? 1024));
     const started = Date.now(); // wall time: how long recovery took, for the log line (not broker time)
-    const clean = (await storage.readMeta(CLEAN_SHUTDOWN)) !== null;
-    const names = await storage.list('');
-    const dirs: { name: string; topic: string; partition: number }[] = [];
-    for (const name of names) {
+    const marker = await storage.readMeta(CLEAN_SHUTDOWN);
+    const dirs: string[] = [];
+    for (const name of await storage.list('')) {
       if (name.endsWith('.deleting')) {
         void storage.removeDir(name).catch(() => {});
         continue;
       }
-      const match = /^(.+)-(\d+)$/.exec(name);
-      if (match) dirs.push({ name, topic: match[1], partition: Number(match[2]) });
+      if (parseDir(name)) dirs.push(name);
     }
-    let next = 0;
-    const worker = async () => {
-      while (next < dirs.length) {
-        const d = dirs[next++];
-        m.logs.set(key(d.topic, d.partition), await m.openLog(d.topic, d.partition, undefined, clean));
+    let clean = marker !== null;
+    let checkpoint: CheckpointEntry[] | null = null;
+    if (marker !== null && marker.length > 0) {
+      try {
+        checkpoint = decodeCheckpoint(marker);
+        const listed = new Set(dirs);
+        const stale = checkpoint.length !== listed.size || checkpoint.some((e) => !listed.has(e.dir));
+        if (stale) throw new Error(`it lists ${checkpoint.length} partitions, the directory holds ${listed.size} others or more`);
+      } catch (err) {
+        logger.warn('clean-shutdown checkpoint is stale or unreadable, recovering every partition', { error: (err as Error).message });
+        checkpoint = null;
+        clean = false;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(opts.openConcurrency ?? 16, dirs.length) }, worker));
+    }
+    let opened = 0;
+    if (checkpoint !== null) {
+      for (const e of checkpoint) {
+        const d = parseDir(e.dir)!;
+        m.dormant.set(e.dir, { ...d, summary: e.summary, recover: e.recover });
+      }
+    } else if (marker === null) {
+      // A crash (or a new directory): every log waits for its first use, to be recovered then.
+      for (const name of dirs) m.dormant.set(name, { ...parseDir(name)!, summary: null, recover: true });
+    } else {
+      // An older marker without a checkpoint, or one that does not match: open everything now.
+      await inParallel(dirs, opts.openConcurrency ?? 16, async (name) => {
+        const d = parseDir(name)!;
+        m.logs.set(name, await m.openLog(d.topic, d.partition, undefined, clean, true));
+      });
+      opened = dirs.length;
+    }
     // From now on a crash is not a clean shutdown.
-    if (clean) await storage.remove(CLEAN_SHUTDOWN);
+    if (marker !== null) await storage.remove(CLEAN_SHUTDOWN);
     // A new directory has nothing to recover: "cleanShutdown=false" would read like a crash.
-    logger.info('opened logs', { partitions: dirs.length, ...(clean || dirs.length > 0 ? { cleanShutdown: clean } : {}), ms: Date.now() - started });
+    logger.info('opened logs', { partitions: dirs.length, opened, ...(marker !== null || dirs.length > 0 ? { cleanShutdown: clean } : {}), ms: Date.now() - started });
     if (opts.background !== false) m.startTimers();
     return m;
   }
@@ -112,10 +169,10 @@ export class LogManager {
     return parseLogConfig(input ?? this.opts.configFor?.(topic), this.defaults);
   }
 
-  private async openLog(topic: string, partition: number, input: LogConfigInput | undefined, clean: boolean): Promise<PartitionLog> {
+  private async openLog(topic: string, partition: number, input: LogConfigInput | undefined, clean: boolean, exists: boolean): Promise<PartitionLog> {
     const config = this.configOf(topic, input);
     try {
-      return await PartitionLog.open(this.ctx, topic, partition, key(topic, partition), config, clean);
+      return await PartitionLog.open(this.ctx, topic, partition, key(topic, partition), config, clean, exists);
     } catch (err) {
       // A storage fault on one partition must not stop the broker: keep it, offline.
       const log = PartitionLog.offline(this.ctx, topic, partition, key(topic, partition), config, err);
@@ -123,9 +180,15 @@ export class LogManager {
     }
   }
 
-  /** The open log of a partition, if it exists. */
+  /** The open log of a partition, if it exists and is open (see getOrCreate). */
   get(topic: string, partition: number): PartitionLog | undefined {
     return this.logs.get(key(topic, partition));
+  }
+
+  /** True when the partition has a log here, open or not. */
+  has(topic: string, partition: number): boolean {
+    const k = key(topic, partition);
+    return this.logs.has(k) || this.dormant.has(k);
   }
 
   /** Opens the log, creating it when missing; an existing log takes the given config. */
@@ -141,27 +204,55 @@ export class LogManager {
     if (pending) await pending;
     const again = this.logs.get(k);
     if (again) return again;
-    const log = await this.openLog(topic, partition, config, false);
-    const raced = this.logs.get(k);
-    if (raced) {
-      await log.close();
-      return raced;
+    let opening = this.opening.get(k);
+    if (opening === undefined) {
+      const d = this.dormant.get(k);
+      opening = this.openLog(topic, partition, config, d !== undefined && !d.recover, d !== undefined)
+        .then((log) => {
+          this.dormant.delete(k);
+          this.logs.set(k, log);
+          return log;
+        })
+        .finally(() => this.opening.delete(k));
+      this.opening.set(k, opening);
+      return opening;
     }
-    this.logs.set(k, log);
+    const log = await opening;
+    if (config) log.updateConfig(config);
     return log;
   }
 
-  /** All open logs. */
+  /** All open logs (dormant ones are in summaries()). */
   all(): PartitionLog[] {
     return [...this.logs.values()];
   }
 
-  /** Partitions of a topic that have a log here. */
+  /** Offsets and size of the partitions not opened yet, as of their checkpoint (ones it does not know are left out). */
+  *dormantSummaries(): Iterable<{ topic: string; partition: number } & PartitionSummary> {
+    for (const d of this.dormant.values()) if (d.summary !== null) yield { topic: d.topic, partition: d.partition, ...d.summary };
+  }
+
+  /**
+   * Size in bytes of each partition log whose topic passes the filter, open or dormant (a dormant
+   * one's from its checkpoint, or opened when the checkpoint does not know); offline logs left out.
+   */
+  async sizes(wanted: (topic: string) => boolean): Promise<{ topic: string; partition: number; size: number }[]> {
+    const out: { topic: string; partition: number; size: number }[] = [];
+    for (const d of [...this.dormant.values()]) {
+      if (!wanted(d.topic)) continue;
+      if (d.summary?.size != null) out.push({ topic: d.topic, partition: d.partition, size: d.summary.size });
+      else await this.getOrCreate(d.topic, d.partition).catch(() => undefined);
+    }
+    for (const l of this.logs.values()) if (wanted(l.topic) && !l.isOffline) out.push({ topic: l.topic, partition: l.partition, size: l.size });
+    return out;
+  }
+
+  /** Partitions of a topic that have a log here, open or not. */
   partitionsOf(topic: string): number[] {
-    return this.all()
-      .filter((l) => l.topic === topic)
-      .map((l) => l.partition)
-      .sort((a, b) => a - b);
+    const out = new Set<number>();
+    for (const l of this.logs.values()) if (l.topic === topic) out.add(l.partition);
+    for (const d of this.dormant.values()) if (d.topic === topic) out.add(d.partition);
+    return [...out].sort((a, b) => a - b);
   }
 
   /**
@@ -178,13 +269,16 @@ export class LogManager {
    */
   deleteLog(topic: string, partition: number): Promise<void> {
     const k = key(topic, partition);
+    const opening = this.opening.get(k);
+    if (opening) return opening.then(() => this.deleteLog(topic, partition), () => this.deleteLog(topic, partition));
     const log = this.logs.get(k);
-    if (!log) return this.deleting.get(k) ?? Promise.resolve();
+    const wasDormant = this.dormant.delete(k);
+    if (!log && !wasDormant) return this.deleting.get(k) ?? Promise.resolve();
     this.logs.delete(k);
-    this.lastCheckpoint.delete(log);
+    if (log) this.lastCheckpoint.delete(log);
     const p = (async () => {
       const aside = `${k}.${Date.now()}-${this.deleteSeq++}.deleting`; // a unique name only: nothing reads the time back
-      await log.detach();
+      await log?.detach();
       try {
         await this.storage.rename(k, aside);
       } catch {
@@ -237,6 +331,7 @@ export class LogManager {
 
   /** Applies retention to every log; returns the number of segments deleted. */
   async runRetention(): Promise<number> {
+    await this.wakeWhere((d, c) => c.cleanupPolicy.delete && mayNeedRetention(d.summary, c, this.clock.now()));
     let n = 0;
     for (const log of [...this.logs.values()]) {
       try {
@@ -250,6 +345,8 @@ export class LogManager {
 
   /** One pass of the cleaner over logs with cleanup.policy=compact; returns the logs cleaned. */
   async runCleaner(): Promise<number> {
+    // Only sealed segments are cleaned: a dormant log with one segment has nothing to clean.
+    await this.wakeWhere((d, c) => c.cleanupPolicy.compact && (d.summary === null || d.summary.segments > 1));
     let n = 0;
     for (const log of [...this.logs.values()]) {
       if (!log.config.cleanupPolicy.compact || log.isOffline || log.isClosed) continue;
@@ -262,17 +359,47 @@ export class LogManager {
     return n;
   }
 
-  /** Flushes and checkpoints every log, closes them and writes the clean-shutdown marker. */
+  /** Opens the dormant logs the background work has to look at (one at a time: it is background work). */
+  private async wakeWhere(needs: (d: Dormant, config: LogConfig) => boolean): Promise<void> {
+    for (const d of [...this.dormant.values()]) {
+      if (this.closed) return;
+      if (!needs(d, this.configOf(d.topic))) continue;
+      try {
+        await this.getOrCreate(d.topic, d.partition);
+      } catch {
+        // Closed meanwhile, or offline (openLog logged it).
+      }
+    }
+  }
+
+  /**
+   * Flushes and checkpoints every open log and closes them, in bounded parallel batches (a log with
+   * nothing new since its last checkpoint costs no I/O), then writes the clean-shutdown checkpoint of
+   * all partitions, open or dormant, unless some log is offline.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) t.cancel();
-    await Promise.allSettled([...this.deleting.values()]);
+    await Promise.allSettled([...this.deleting.values(), ...this.opening.values()]);
     const logs = [...this.logs.values()];
-    await Promise.all(logs.map((l) => l.close()));
+    await inParallel(logs, this.opts.closeConcurrency ?? 64, (l) => l.close());
     await this.pool.closeAll();
-    if (logs.every((l) => !l.isOffline)) await this.storage.writeMeta(CLEAN_SHUTDOWN, Buffer.alloc(0));
+    if (logs.every((l) => !l.isOffline)) {
+      const entries: CheckpointEntry[] = logs.map((l) => ({ dir: l.dir, summary: l.summary(), recover: false }));
+      for (const [dir, d] of this.dormant) entries.push({ dir, summary: d.summary, recover: d.recover });
+      await this.storage.writeMeta(CLEAN_SHUTDOWN, encodeCheckpoint(entries));
+    }
     this.logs.clear();
+    this.dormant.clear();
     await this.storage.close();
   }
+}
+
+/** False only when the summary shows retention has nothing to delete (an unknown summary: true). */
+function mayNeedRetention(s: PartitionSummary | null, c: LogConfig, now: number): boolean {
+  if (s === null) return true;
+  if (c.retentionBytes >= 0 && (s.size === null || s.size > c.retentionBytes)) return true;
+  if (c.retentionMs >= 0 && (s.oldestMaxTimestamp === null || (s.oldestMaxTimestamp >= 0 && now - s.oldestMaxTimestamp > c.retentionMs))) return true;
+  return false;
 }

@@ -24,6 +24,7 @@ import {
   readLastOffsetDelta,
   readLastSequence,
   readMaxTimestamp,
+  readPartitionLeaderEpoch,
   readProducerEpoch,
   readProducerId,
   readRecordCount,
@@ -45,6 +46,7 @@ import { Fifo } from './fifo.js';
 import type { HandlePool } from './handle-pool.js';
 import { LeaderEpochCache, type EpochEntry } from './leader-epoch.js';
 import { type BatchInfo, ProducerStateManager, type ProducerSnapshot } from './producer-state.js';
+import type { PartitionSummary } from './partition-checkpoint.js';
 import { HeaderScanner, Segment, type HeaderInfo } from './segment.js';
 import type { BufferPool } from '../util/buffer-pool.js';
 
@@ -135,6 +137,8 @@ interface Waiter {
 const META_FILE = 'partition.meta';
 const POSITION_CACHE_SIZE = 32;
 const MAX_RELATIVE_OFFSET = 0x7fffffff - 1;
+/** close() checkpoints a log only when more than this lies past its recovery point (else it just fsyncs). */
+const CLOSE_CHECKPOINT_BYTES = 1024 * 1024;
 
 export class PartitionLog {
   config: LogConfig;
@@ -150,6 +154,8 @@ export class PartitionLog {
   private readonly epochs: LeaderEpochCache;
   private readonly aborted: AbortedTxnIndex;
   private recoveryPoint: PartitionMeta['recovery'] = null;
+  /** A leader epoch assigned to the empty log is not in partition.meta yet (setLeaderEpoch). */
+  private epochsUnpersisted = false;
   private producerSnapshot: ProducerSnapshot | null = null;
 
   private readonly queue = new Fifo<QueueItem>();
@@ -197,11 +203,12 @@ export class PartitionLog {
    * segment's index; after a crash it validates batches after the recovery point (length, CRC-32C,
    * offsets) and truncates a torn or corrupt tail with a log line.
    */
-  static async open(ctx: LogContext, topic: string, partition: number, dir: string, config: LogConfig, cleanShutdown: boolean): Promise<PartitionLog> {
-    await ctx.storage.mkdir(dir);
-    const names = await ctx.storage.list(dir);
+  static async open(ctx: LogContext, topic: string, partition: number, dir: string, config: LogConfig, cleanShutdown: boolean, dirExists = false): Promise<PartitionLog> {
+    // A directory this call created is empty: nothing to list or read (creating 1,000 partitions).
+    const created = !dirExists && (await ctx.storage.mkdir(dir));
+    const names = created ? [] : await ctx.storage.list(dir);
     let meta: PartitionMeta | null = null;
-    const raw = await ctx.storage.readMeta(`${dir}/${META_FILE}`);
+    const raw = created ? null : await ctx.storage.readMeta(`${dir}/${META_FILE}`);
     if (raw) {
       try {
         meta = JSON.parse(raw.toString('utf8')) as PartitionMeta;
@@ -263,6 +270,7 @@ export class PartitionLog {
     }
     const last = this.segments.length - 1;
     let scanned = 0;
+    let indexesRebuilt = false;
     let truncatedAt: { segment: number; position: number; reason: string; bytes: number } | null = null;
     for (let i = startIdx; i <= last; i++) {
       const seg = this.segments[i];
@@ -282,6 +290,7 @@ export class PartitionLog {
       const [idx, ts] = await Promise.all([this.readIndexFile(seg.indexPath), this.readIndexFile(seg.timeIndexPath)]);
       let scanFrom = from;
       if (!seg.parseIndexes(idx, ts, from, i === startIdx ? expectedNext : seg.base, fileSize)) {
+        indexesRebuilt = true;
         if (idx || ts) this.logger.warn('index files corrupt, rebuilding', { segment: seg.base });
         seg.resetIndexes();
         scanFrom = 0;
@@ -303,6 +312,9 @@ export class PartitionLog {
         const h = problem.header;
         seg.onBatch(h, pos, h.size, this.config.indexIntervalBytes);
         if (h.baseOffset >= replayFrom) this.replayBatch(problem.batch);
+        // As Kafka's segment recovery does: an epoch first seen in a validated batch starts there (the
+        // metadata may predate it: an empty log's first epoch and a close that only fsyncs).
+        if (problem.batch) this.epochs.assign(readPartitionLeaderEpoch(problem.batch, 0), h.baseOffset);
         next = h.lastOffset + 1;
         pos += h.size;
         scanned += h.size;
@@ -347,14 +359,24 @@ export class PartitionLog {
     }
     this.producerSnapshot = this.producers.snapshot();
     this.recoveryPoint = { offset: leo, segment: this.active.base, position: this.active.size };
-    if (!cleanShutdown || truncatedAt) {
-      // Make what was recovered durable and checkpoint it so the next start does not scan it again.
+    if (truncatedAt) {
+      // Make the cut durable with what was recovered, and checkpoint it so the next start does not scan it again.
       await this.ctx.pool.use(this.active.logPath, false, (f) => f.sync());
       // Indexes rebuilt or cut during the scan replace whatever the files held.
       for (const seg of this.segments.slice(Math.max(0, startIdx))) {
         if (seg.loaded && !seg.deleted) await this.persistIndexes(seg, Infinity, true);
       }
       await this.writeMeta();
+    } else if (scanned > 0 || indexesRebuilt) {
+      // After a crash, validated bytes may be only in the page cache: fsync them before serving them
+      // (one fsync; a log with nothing past its recovery point costs none). Indexes, recovery point
+      // and producer snapshot stay as on disk until the next checkpoint, which moves them together:
+      // a first request after a crash is not held up by four more fsyncs.
+      if (!cleanShutdown) {
+        for (const seg of this.segments.slice(Math.max(0, startIdx))) await this.ctx.pool.use(seg.logPath, false, (f) => f.sync());
+      }
+      this.recoveryPoint = rp;
+      this.producerSnapshot = meta?.producers ?? null;
     }
   }
 
@@ -464,6 +486,18 @@ export class PartitionLog {
   get segmentCount(): number {
     return this.segments.length;
   }
+  /** What the manager keeps of this log once closed (partition-checkpoint.ts). */
+  summary(): PartitionSummary {
+    const oldest = this.segments[0];
+    return {
+      logStartOffset: this._logStartOffset,
+      logEndOffset: this._logEndOffset,
+      size: this.segments.every((s) => s.loaded) ? this.size : null,
+      segments: this.segments.length,
+      oldestMaxTimestamp: oldest.loaded ? oldest.maxTimestamp : null,
+    };
+  }
+
   /** Base offsets of the segments, oldest first. */
   segmentBases(): number[] {
     return this.segments.map((s) => s.base);
@@ -473,7 +507,15 @@ export class PartitionLog {
   setLeaderEpoch(epoch: number): void {
     this.check();
     this._leaderEpoch = epoch;
-    if (this.epochs.assign(epoch, this._logEndOffset)) void this.writeMeta().catch((e) => this.fail('writing metadata failed', e));
+    if (!this.epochs.assign(epoch, this._logEndOffset)) return;
+    // An empty log (a partition just created) writes its first epoch with its first checkpoint: lost
+    // to a crash before that, it is assigned again at the same offset when the log is reopened, and
+    // one metadata write (two fsyncs) per created partition is what made creating many of them slow.
+    if (this._logEndOffset === this._logStartOffset && this.active.size === 0) {
+      this.epochsUnpersisted = true;
+      return;
+    }
+    void this.writeMeta().catch((e) => this.fail('writing metadata failed', e));
   }
 
   /** OffsetForLeaderEpoch. */
@@ -1322,14 +1364,40 @@ export class PartitionLog {
     await this.writeMeta();
   }
 
+  /** True when everything appended is fsynced, indexed on disk and behind the recovery point: a checkpoint would write nothing new. */
+  private get checkpointed(): boolean {
+    const rp = this.recoveryPoint;
+    if (rp === null || rp.offset !== this._logEndOffset || rp.segment !== this.active.base || rp.position !== this.active.size) return false;
+    if (this.epochsUnpersisted && this._logEndOffset > this._logStartOffset) return false;
+    if (this.hasUnflushed || this.dirty.size > 0 || this.queue.length > 0 || this.writing || this.syncing) return false;
+    for (const s of this.segments) {
+      if (s.loaded && !s.deleted && (s.idxPersisted !== s.idxRel.length || s.tsPersisted !== s.tsRel.length)) return false;
+    }
+    return true;
+  }
+
+  /** Bytes appended after the recovery point (what a crash, or the next open, validates). */
+  private bytesPastRecoveryPoint(): number {
+    const rp = this.recoveryPoint;
+    let n = 0;
+    for (const s of this.segments) {
+      if (rp === null || s.base > rp.segment) n += s.size;
+      else if (s.base === rp.segment) n += Math.max(0, s.size - rp.position);
+    }
+    return n;
+  }
+
   /** True when a checkpoint would move the recovery point. */
   get needsCheckpoint(): boolean {
+    // Not for an empty log's unpersisted epoch (setLeaderEpoch): checkpointing every new partition
+    // would cost the four fsyncs per partition that deferring it saves.
     return !this.recoveryPoint || this.recoveryPoint.offset !== this._logEndOffset;
   }
 
   private writeMeta(): Promise<void> {
     const run = async () => {
       if (this.offlineError) return;
+      this.epochsUnpersisted = false;
       const meta: PartitionMeta = {
         version: 1,
         logStartOffset: this._logStartOffset,
@@ -1361,9 +1429,14 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.closed || this.closing) return;
     this.closing = true;
-    if (!this.offlineError) {
+    // A log untouched since its last checkpoint closes without I/O (no fsync, no metadata write). One
+    // with a short tail past its recovery point only fsyncs it: the next open validates that tail, as
+    // after a crash (the periodic checkpoint keeps it short), instead of this close paying four fsyncs
+    // (two indexes, metadata and its directory) per partition written since then.
+    if (!this.offlineError && !this.checkpointed) {
       try {
-        await this.checkpoint();
+        if (this.bytesPastRecoveryPoint() > CLOSE_CHECKPOINT_BYTES) await this.checkpoint();
+        else await this.flush();
       } catch {
         // fail() already logged; close anyway.
       }
@@ -1372,7 +1445,7 @@ export class PartitionLog {
     await Promise.allSettled([...this.background]);
     await this.metaChain;
     this.rejectAll(new LogClosedError(this.topic, this.partition));
-    await this.ctx.pool.closeUnder(this.dir + '/');
+    await this.ctx.pool.closeDir(this.dir);
     this.notify();
   }
 
@@ -1384,7 +1457,7 @@ export class PartitionLog {
     await Promise.allSettled([...this.background]);
     await this.metaChain;
     while (this.writing || this.syncing) await new Promise((r) => setImmediate(r));
-    await this.ctx.pool.closeUnder(this.dir + '/');
+    await this.ctx.pool.closeDir(this.dir);
   }
 
   /** Closes and removes every file of the log. */

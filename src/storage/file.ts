@@ -71,23 +71,24 @@ class LocalFile implements StorageFile {
  * new directories): it creates the parent (EEXIST), retries the child (ENOENT), and loops at 100% CPU.
  * Here the child is retried once after its parent exists, and a second ENOENT is the answer.
  */
-async function makeDirectory(path: string, mode = 0o777): Promise<void> {
+async function makeDirectory(path: string, mode = 0o777): Promise<boolean> {
   try {
     await fs.mkdir(path, mode);
-    return;
+    return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && (await isDirectory(path))) return;
+    if (code === 'EEXIST' && (await isDirectory(path))) return false;
     const parent = nodePath.dirname(path);
     if (code !== 'ENOENT' || parent === path) throw err;
     await makeDirectory(parent);
   }
   try {
     await fs.mkdir(path, mode);
+    return true;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    // Created meanwhile by someone else: as good as created here.
-    if (e.code === 'EEXIST' && (await isDirectory(path))) return;
+    // Created meanwhile by someone else: as good as created here (but maybe not empty).
+    if (e.code === 'EEXIST' && (await isDirectory(path))) return false;
     if (e.code !== 'ENOENT') throw err;
     throw Object.assign(new Error(`mkdir '${path}': ${nodePath.dirname(path)} exists but takes no new directory (${e.code})`, { cause: err }), { code: e.code });
   }
@@ -107,8 +108,8 @@ export class FileStorage implements Storage {
     return nodePath.join(this.root, p);
   }
 
-  async mkdir(dir: string): Promise<void> {
-    await makeDirectory(this.abs(dir));
+  mkdir(dir: string): Promise<boolean> {
+    return makeDirectory(this.abs(dir));
   }
 
   /**

@@ -121,12 +121,14 @@ export class MemoryStorage implements Storage {
   private readonly dirs = new Set<string>(['']);
   private readonly meta = new Map<string, Buffer>();
 
-  async mkdir(dir: string): Promise<void> {
+  async mkdir(dir: string): Promise<boolean> {
     let d = norm(dir);
+    const created = d !== '' && !this.dirs.has(d);
     while (d !== '' && !this.dirs.has(d)) {
       this.dirs.add(d);
       d = parentOf(d);
     }
+    return created;
   }
 
   async list(dir: string): Promise<string[]> {

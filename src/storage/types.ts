@@ -24,8 +24,11 @@ export interface StorageFile {
 export interface Storage {
   /** The URL it was opened from, e.g. 'file:///var/lib/tributary' or 'memory://'. */
   readonly url: string;
-  /** Creates the directory and its parents if missing. */
-  mkdir(dir: string): Promise<void>;
+  /**
+   * Creates the directory and its parents if missing; true when this call created it (then it is
+   * empty: a caller creating a partition skips listing and reading it).
+   */
+  mkdir(dir: string): Promise<boolean>;
   /** Names (not paths) directly inside dir; [] when dir does not exist. */
   list(dir: string): Promise<string[]>;
   /** Opens a file for reading and writing, creating it when create is set (else ENOENT). */

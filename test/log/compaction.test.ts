@@ -79,7 +79,7 @@ describe.each(ENGINES)('compaction on %s storage', (engine) => {
     // Reads by offset land on the next surviving batch; restart keeps the result.
     await mgr.close();
     await open();
-    expect(await records(mgr.get('c', 0)!)).toEqual(after);
+    expect(await records((await mgr.getOrCreate('c', 0)))).toEqual(after);
   });
 
   it('removes tombstones only after delete.retention.ms', async () => {
@@ -182,7 +182,7 @@ describe.each(ENGINES)('compaction on %s storage', (engine) => {
     await swap.write([bytes], 0);
     await swap.close();
     await open();
-    expect(await records(mgr.get('c', 0)!)).toEqual(want);
+    expect(await records((await mgr.getOrCreate('c', 0)))).toEqual(want);
     const names = await (await fx.open()).list('c-0');
     expect(names.some((n) => n.endsWith('.cleaned') || n.endsWith('.swap'))).toBe(false);
     expect(logger.lines.some((l) => l.includes('completed an interrupted compaction swap'))).toBe(true);

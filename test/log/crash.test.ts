@@ -75,7 +75,7 @@ function runChild(child: string, firstSeq: number, killAfterMs: number): Promise
 async function readLog(): Promise<{ batches: Map<number, Buffer>; end: number; logger: MemoryLogger }> {
   const logger = new MemoryLogger();
   const mgr = await LogManager.open({ url: 'file://' + dataDir, logger, background: false });
-  const log = mgr.get('crash', 0)!;
+  const log = await mgr.getOrCreate('crash', 0);
   const batches = new Map<number, Buffer>();
   let next = 0;
   for (let off = 0; off < log.highWatermark; ) {

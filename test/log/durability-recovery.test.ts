@@ -123,7 +123,7 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     }
     await crash();
     await open();
-    const again = mgr.get('t', 0)!;
+    const again = await mgr.getOrCreate('t', 0);
     expect(again.logEndOffset).toBe(30);
     expect((await readAll(again)).equals(Buffer.concat(acked))).toBe(true);
     expect((await again.append(batch(['next']))).baseOffset).toBe(30);
@@ -141,7 +141,7 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     await f.sync();
     await f.close();
     await open();
-    const again = mgr.get('t', 0)!;
+    const again = await mgr.getOrCreate('t', 0);
     expect(again.logEndOffset).toBe(5);
     expect(logger.lines.some((l) => l.includes('truncated a torn or corrupt log tail') && l.includes('bytesCut=100'))).toBe(true);
     expect((await again.append(batch(['x']))).baseOffset).toBe(5);
@@ -164,7 +164,7 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     await f.sync();
     await f.close();
     await open();
-    const again = mgr.get('t', 0)!;
+    const again = await mgr.getOrCreate('t', 0);
     expect(again.logEndOffset).toBe(4);
     expect(logger.lines.some((l) => l.includes('truncated') && l.includes('CRC'))).toBe(true);
   });
@@ -189,7 +189,7 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     mgr = await LogManager.open({ storage: counting, clock, logger, background: false });
     managers.push(mgr);
     expect(reads).toBe(0);
-    expect(mgr.get('t', 0)!.logEndOffset).toBe(40);
+    expect((await mgr.getOrCreate('t', 0)).logEndOffset).toBe(40);
   });
 
   it('rebuilds missing and corrupt indexes', async () => {
@@ -204,7 +204,7 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     await f.write([Buffer.alloc(12, 0xff)], 0); // a negative timestamp then garbage order
     await f.close();
     await open({ inner: s });
-    const again = mgr.get('t', 0)!;
+    const again = await mgr.getOrCreate('t', 0);
     for (const target of [0, 3, 9, 17, 29]) {
       const r = await again.read(target, 1, { minOneBatch: true });
       expect(readBaseOffset(r.buffers[0], 0)).toBe(target);
@@ -240,7 +240,7 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     const s = await fx.open();
     await s.remove('t-0/00000000000000000000.log');
     await open({ inner: s });
-    const again = mgr.get('t', 0)!;
+    const again = await mgr.getOrCreate('t', 0);
     // The first segment is gone from the listing: the log now starts at the next one.
     expect(again.logStartOffset).toBeGreaterThan(0);
     const other = await mgr.getOrCreate('u', 0);
@@ -268,7 +268,7 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     await crash();
     logger.lines.length = 0;
     await open();
-    expect(mgr.get('t', 0)!.logEndOffset).toBe(22);
+    expect((await mgr.getOrCreate('t', 0)).logEndOffset).toBe(22);
     const line = logger.lines.find((l) => l.includes('recovered partition log'));
     expect(line).toContain(`bytesValidated=${tail[0].length + tail[1].length}`);
   });
@@ -289,7 +289,7 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     await log.append(batch(['c'], { producerId: 42, producerEpoch: 1, baseSequence: 2 }));
     await crash();
     await open();
-    const again = mgr.get('t', 0)!;
+    const again = await mgr.getOrCreate('t', 0);
     const p = again.producers.get(42)!;
     expect(p.producerEpoch).toBe(1);
     expect(p.batches.map((b) => [b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset])).toEqual([
@@ -311,7 +311,7 @@ describe('memory engine power cut', () => {
     for (let i = 0; i < 5; i++) await log.append(batch(['b']));
     fx.memory!.crash();
     mgr = await LogManager.open({ storage: await fx.open(), clock, background: false });
-    expect(mgr.get('t', 0)!.logEndOffset).toBe(5);
+    expect((await mgr.getOrCreate('t', 0)).logEndOffset).toBe(5);
     await mgr.close();
   });
 });

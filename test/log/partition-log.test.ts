@@ -196,7 +196,7 @@ describe.each(ENGINES)('PartitionLog on %s storage', (engine) => {
     expect((await log.append(sizedBatch(600))).logStartOffset).toBe(7);
     await mgr.close();
     await open();
-    const again = mgr.get('t', 0)!;
+    const again = await mgr.getOrCreate('t', 0);
     expect(again.logStartOffset).toBe(7);
     expect(again.logEndOffset).toBe(11);
     const r = await again.read(7, 1, { minOneBatch: true });
@@ -230,7 +230,7 @@ describe.each(ENGINES)('PartitionLog on %s storage', (engine) => {
     }
     await mgr.close();
     await open();
-    const again = mgr.get('t', 3)!;
+    const again = await mgr.getOrCreate('t', 3);
     expect(again.logEndOffset).toBe(40);
     expect(again.highWatermark).toBe(40);
     expect(again.endOffsetForEpoch(2)).toEqual({ leaderEpoch: 2, endOffset: 40 });

@@ -80,7 +80,7 @@ describe.each(ENGINES)('producer state on %s storage', (engine) => {
     await log.append(batch(['b'], { producerId: 2, producerEpoch: 5, baseSequence: 0, isTransactional: true }));
     await mgr.close();
     await open();
-    let again = mgr.get('t', 0)!;
+    let again = await mgr.getOrCreate('t', 0);
     expect(again.lastStableOffset).toBe(2);
     expect(again.abortedTransactions(0, 3)).toEqual([{ producerId: 1, firstOffset: 0, lastOffset: 1 }]);
     expect(again.producers.get(2)!.producerEpoch).toBe(5);
@@ -91,7 +91,7 @@ describe.each(ENGINES)('producer state on %s storage', (engine) => {
     await mgr.pool.closeAll();
     fx.memory?.crash();
     await open();
-    again = mgr.get('t', 0)!;
+    again = await mgr.getOrCreate('t', 0);
     expect(again.logEndOffset).toBe(6);
     expect(again.lastStableOffset).toBe(6);
     expect(again.abortedTransactions(0, 10).map((t) => [t.producerId, t.firstOffset, t.lastOffset])).toEqual([

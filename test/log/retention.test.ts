@@ -86,7 +86,7 @@ describe.each(ENGINES)('retention on %s storage', (engine) => {
     }
     expect(mgr.pool.openCount).toBeLessThanOrEqual(8);
     for (let p = 0; p < 20; p++) {
-      const log = mgr.get('many', p)!;
+      const log = await mgr.getOrCreate('many', p);
       for (let off = 0; off < 4; off++) {
         const r = await log.read(off, 1, { minOneBatch: true });
         expect(readBaseOffset(r.buffers[0], 0)).toBe(off);

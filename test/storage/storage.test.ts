@@ -60,6 +60,12 @@ describe.each(ENGINES)('%s storage engine', (engine) => {
     await s.syncDir('a');
   });
 
+  it('mkdir says whether this call created the directory (a partition log skips reading a new one)', async () => {
+    expect(await s.mkdir('a/b')).toBe(true);
+    expect(await s.mkdir('a/b')).toBe(false);
+    expect(await s.mkdir('a')).toBe(false);
+  });
+
   it('replaces metadata atomically', async () => {
     await s.mkdir('m');
     expect(await s.readMeta('m/x')).toBeNull();
