@@ -124,6 +124,7 @@ async function main() {
       console.log(`${(name + ' ' + path.relative(process.cwd(), cli)).padEnd(36)}${m.toFixed(0).padStart(5)} ms (${spread(r[name].ms)}) = node -e 0 +${(m - e0).toFixed(0)} ms   idle RSS ${median(r[name].rss).toFixed(1)} MiB (${spreadF(r[name].rss)})`);
     }
     for (const [name, cli] of clis) {
+      if (!fs.existsSync(path.join(path.dirname(cli), 'index.js'))) continue; // a build without the library entry point
       const e = await embedded(node, cli);
       console.log(`${name} embedded startBroker(memory://)  first ${e.first.toFixed(1)} ms, then median of 10 ${e.median.toFixed(1)} ms (${e.min.toFixed(1)}-${e.max.toFixed(1)})`);
     }
