@@ -1,6 +1,6 @@
 // End-to-end broker benchmark. Run:   npm run bench:broker            (~2-3 min)
 //                                     npm run bench:broker -- --quick (~30 s)
-// Options: --only baseline,produce,compare,metrics,fetch,latency,kafkajs,startup (steps to run; default all)
+// Options: --only baseline,produce,compare,metrics,fetch,latency,kafkajs,startup,storage (steps to run; default all)
 //          --profile  (run the broker under `node --cpu-prof` and print where its time goes)
 //          --baseline-cli PATH  (the compare step: pipelined produce of this broker against another
 //            build's dist/cli.js, e.g. the base commit's built in a temporary git worktree, alternated
@@ -413,7 +413,10 @@ async function main(): Promise<void> {
     }
   }
 
-  // 7. Start-up and idle RSS.
+  // 7. The memory engine against the file engine.
+  if (want('storage')) await storageEngines();
+
+  // 8. Start-up and idle RSS (bench/startup.mjs compares Node versions and a baseline build).
   if (want('startup')) {
     out('');
     const runs = QUICK ? 3 : 5;
@@ -441,6 +444,114 @@ async function main(): Promise<void> {
   out('');
   out(`# load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   if (!PROFILE) fs.rmSync(base, { recursive: true, force: true });
+}
+
+/**
+ * memory:// against file:// (each its own broker process, default settings): pipelined produce of
+ * 1 KiB records in large batches and fetch of warm data, alternated round by round (best of ROUNDS),
+ * then the memory broker's RSS against the bytes it stores once filled to STORE_MIB.
+ */
+async function storageEngines(): Promise<void> {
+  const STORE_MIB = QUICK ? 128 : 500;
+  const big = (() => {
+    const count = 250; // 1 KiB records, ~258 KB batches (librdkafka's perf tool sends ~1 MB requests)
+    const batches = Array.from({ length: 4 }, (_, i) => makeBatch(1024, count, i));
+    return { name: '1 KiB', valueSize: 1024, count, batches, batchBytes: batches[0].length };
+  })();
+  const spawnEngine = (args: string[]): Promise<Child & { ms: number }> => spawnUntil([CLI, '--port', '0', '--host', '127.0.0.1', ...args], BANNER, path.join(base, 'broker-storage.log'));
+  const engines = [
+    { name: 'memory://', b: await spawnEngine(['--storage', 'memory://']) },
+    { name: 'file://', b: await spawnEngine(['--data-dir', path.join(base, 'data-storage')]) },
+  ];
+  const admins = await Promise.all(engines.map((e) => RawConnection.connect(e.b.port)));
+  out('');
+  out(`## Storage engines: memory:// against file:// (each its own broker, default settings; 1 KiB × ${big.count} per batch = ${big.batchBytes}-byte batches,`);
+  out(`##   ${IN_FLIGHT} in flight per connection, alternated, best of ${ROUNDS} rounds; CPU µs per request of the broker process)`);
+  let t = 0;
+  try {
+    // First (on fresh brokers, so RSS is what the data holds): fill both to STORE_MIB (4 partitions),
+    // then fetch it all, alternated; then the produce rounds.
+    const parts = 4;
+    const perPart = Math.ceil((STORE_MIB * MiB) / big.batchBytes / parts);
+    const stored = perPart * parts * big.batchBytes;
+    const rssBefore = rssMiB(engines[0].b.pid);
+    for (let i = 0; i < engines.length; i++) {
+      await createTopic(admins[i], 'store', parts);
+      const cs = await connect(engines[i].b.port, parts);
+      await Promise.all(
+        cs.map(
+          (c, ci) =>
+            new Promise<void>((resolve, reject) => {
+              const frames = big.batches.map((b, j) => produceFrame('store', ci, b, 1, j));
+              let sent = 0;
+              let done = 0;
+              const onResponse = (f: Buffer): void => {
+                if (produceError(f) !== 0) return reject(new Error('fill produce failed'));
+                if (++done === perPart) return resolve();
+                if (sent < perPart) c.send(frames[sent++ % frames.length], onResponse);
+              };
+              for (let k = 0; k < IN_FLIGHT && sent < perPart; k++) c.send(frames[sent++ % frames.length], onResponse);
+            }),
+        ),
+      );
+      for (const c of cs) c.close();
+    }
+    await sleep(1000);
+    const rssAfter = rssMiB(engines[0].b.pid);
+    const fetchMs = Math.max(STEP_MS, 2000);
+    const fetchBest = engines.map(() => ({ mbs: 0, cpu: Infinity }));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < engines.length; k++) {
+        const i = (k + round) % engines.length;
+        const consumer = await RawConnection.connect(engines[i].b.port);
+        const offsets = new Array<number>(parts).fill(0);
+        const records = perPart * big.count;
+        let bytes = 0;
+        const t0 = performance.now();
+        const cpu0 = cpuMs(engines[i].b.pid);
+        while (performance.now() - t0 < fetchMs) {
+          const frame = await consumer.request(fetchFrame('store', offsets.map((o, p) => ({ partition: p, offset: o })), { maxWaitMs: 0, minBytes: 1, maxBytes: 64 * MiB, partitionMaxBytes: 4 * MiB, correlationId: 1 }));
+          for (const p of parseFetch(frame)) {
+            if (p.errorCode !== 0) throw new Error(`fetch error ${p.errorCode}`);
+            bytes += p.bytes;
+            const last = p.batches.at(-1);
+            offsets[p.partition] = last === undefined || last.lastOffset + 1 >= records ? 0 : last.lastOffset + 1;
+          }
+        }
+        const sec = (performance.now() - t0) / 1000;
+        fetchBest[i].mbs = Math.max(fetchBest[i].mbs, bytes / MiB / sec);
+        fetchBest[i].cpu = Math.min(fetchBest[i].cpu, (cpuMs(engines[i].b.pid) - cpu0) / (bytes / MiB));
+        consumer.close();
+      }
+    }
+    out(`fetch (${fmt(stored / MiB)} MiB in ${parts} partitions, 64 MiB max)  memory ${fmt(fetchBest[0].mbs).padStart(5)} MB/s  file ${fmt(fetchBest[1].mbs).padStart(5)} MB/s  = ${pct(fetchBest[0].mbs, fetchBest[1].mbs)} of file;  CPU ms/MiB ${fetchBest[0].cpu.toFixed(2)} vs ${fetchBest[1].cpu.toFixed(2)}`);
+    const rssEnd = rssMiB(engines[0].b.pid);
+    out(`memory:// RSS with ${fmt(stored / MiB)} MiB stored: ${fmt(rssAfter)} MiB after the fill, ${fmt(rssEnd)} MiB after the fetches (${fmt(rssBefore)} MiB before the fill) = ${(rssAfter / (stored / MiB)).toFixed(2)}× the bytes stored, ${((rssAfter - rssBefore) / (stored / MiB)).toFixed(2)}× counting only what the fill added   target ≤ 1.10×`);
+    for (const acks of [1, -1]) {
+      for (const n of [1, 4]) {
+        const best = engines.map(() => ({ rps: 0, cpu: Infinity }));
+        for (let round = 0; round < ROUNDS; round++) {
+          for (let k = 0; k < engines.length; k++) {
+            const i = (k + round) % engines.length;
+            const topic = `engine-${t++}`;
+            await createTopic(admins[i], topic, n);
+            const cs = await connect(engines[i].b.port, n);
+            const cpu0 = cpuMs(engines[i].b.pid);
+            const r = await pump(cs, framesFor(big, topic, n, acks), IN_FLIGHT, okProduce);
+            best[i].cpu = Math.min(best[i].cpu, ((cpuMs(engines[i].b.pid) - cpu0) * 1000) / r.total);
+            best[i].rps = Math.max(best[i].rps, r.reqPerSec);
+            for (const c of cs) c.close();
+            await deleteTopic(admins[i], topic);
+          }
+        }
+        const mbs = best.map((x) => (x.rps * big.batchBytes) / MiB);
+        out(`produce acks=${String(acks).padStart(2)} ${String(n).padStart(2)} conn  memory ${fmt(mbs[0]).padStart(5)} MB/s  file ${fmt(mbs[1]).padStart(5)} MB/s  = ${pct(mbs[0], mbs[1])} of file;  CPU/request ${best[0].cpu.toFixed(0)} µs vs ${best[1].cpu.toFixed(0)} µs`);
+      }
+    }
+  } finally {
+    for (const a of admins) a.close();
+    for (const e of engines) await stop(e.b);
+  }
 }
 
 /**

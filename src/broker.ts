@@ -17,18 +17,17 @@ import { FetchSessionCache } from './api/fetch-sessions.js';
 import { HandlerRegistry } from './api/registry.js';
 import { apiInfo, errorInfo } from './codec/index.js';
 import { parseMetricsAddress } from './metrics/address.js';
-import { BrokerMetrics } from './metrics/broker-metrics.js';
-import { MetricsServer } from './metrics/http.js';
-import { startStatsLog } from './metrics/stats-log.js';
+// Metrics, TLS reloading and the SASL gate are imported only by a broker that uses them (start-up
+// time: node:http alone costs ~30 ms on Node 24, which loads its fetch implementation with it).
+import type { BrokerMetrics } from './metrics/broker-metrics.js';
+import type { MetricsServer } from './metrics/http.js';
 import { brokerStateSource } from './broker-state.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import type { ApiSelector, InterceptAction, InterceptMatcher, InterceptorHandle } from './server/interceptors.js';
 import { Server } from './server/server.js';
 import { ConnectionQuotas } from './server/connection-quotas.js';
-import { ListenerTlsReload } from './server/listener-tls-reload.js';
 import { MemoryBudget } from './server/memory-budget.js';
 import { listenerSecurity } from './server/listener-security.js';
-import { SaslGate } from './server/sasl-gate.js';
 import { addScramUsers } from './security/scram-store.js';
 import { type AclFixture, applyDeclarations, type Fixtures, type TopicFixture } from './declarations.js';
 import { loadApiCodec } from './codec/index.js';
@@ -168,7 +167,7 @@ export async function startBrokerWithConfig(
   }
   // Fetches read into recycled buffers, handed back by the connection once written (util/buffer-pool.ts).
   const readBuffers = new BufferPool({ maxFreeBytes: READ_BUFFER_POOL_BYTES });
-  const { metrics, metricsServer, readiness } = buildMetrics(config, logger);
+  const { metrics, metricsServer, readiness } = await buildMetrics(config, logger);
   // One budget for every listener's connections: queued.max.request.bytes is broker-wide.
   const memoryBudget = new MemoryBudget(config.int('queued.max.request.bytes'));
   // Connection limits span every listener (max.connections, per IP); taken live from AlterConfigs.
@@ -196,7 +195,8 @@ export async function startBrokerWithConfig(
       }),
   );
   // SSL and SASL_SSL listeners reload their keystore and truststore on AlterConfigs (KIP-226) and SIGHUP.
-  const tlsReloads = security.flatMap(({ spec, tls }, i) => (tls === null ? [] : [new ListenerTlsReload(config, spec, servers[i], logger.child('server'))]));
+  const { ListenerTlsReload } = security.some((s) => s.tls !== null) ? await import('./server/listener-tls-reload.js') : { ListenerTlsReload: null };
+  const tlsReloads = security.flatMap(({ spec, tls }, i) => (tls === null || ListenerTlsReload === null ? [] : [new ListenerTlsReload(config, spec, servers[i], logger.child('server'))]));
   for (const r of tlsReloads) config.addReconfigurable(r);
   const closeServers = () => {
     connectionQuotas.close();
@@ -257,10 +257,12 @@ export async function startBrokerWithConfig(
     };
     await declare(state);
     // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
-    if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
+    const { SaslGate } = security.some((s) => s.sasl !== null)
+      ? (await Promise.all([import('./server/sasl-gate.js'), loadApiCodec(17), loadApiCodec(36)]))[0]
+      : { SaslGate: null };
     servers.forEach((server, i) => {
       const { spec, sasl } = security[i];
-      if (sasl === null) return server.serve(dispatcher);
+      if (sasl === null || SaslGate === null) return server.serve(dispatcher);
       server.serve(
         new SaslGate(dispatcher, {
           listenerName: spec.name,
@@ -285,6 +287,7 @@ export async function startBrokerWithConfig(
     });
     const statsIntervalMs = config.int('log.stats.interval.ms');
     if (metrics !== undefined && statsIntervalMs > 0) {
+      const { startStatsLog } = await import('./metrics/stats-log.js');
       const stats = startStatsLog(metrics, clock, statsIntervalMs, logger.child('stats'));
       cleanups.unshift(async () => stats.cancel());
     }
@@ -455,10 +458,11 @@ interface Readiness {
  * The metrics (when metrics.listener or log.stats.interval.ms asks for them: otherwise no hook on
  * the request path costs anything) and the HTTP listener of metrics.listener.
  */
-function buildMetrics(config: BrokerConfig, logger: Logger): { metrics?: BrokerMetrics; metricsServer?: MetricsServer; readiness: Readiness } {
+async function buildMetrics(config: BrokerConfig, logger: Logger): Promise<{ metrics?: BrokerMetrics; metricsServer?: MetricsServer; readiness: Readiness }> {
   const readiness: Readiness = { logs: false, groups: false, transactions: false, serving: false, closing: false };
   const listener = config.str('metrics.listener');
   if (listener === '' && config.int('log.stats.interval.ms') === 0) return { readiness };
+  const { BrokerMetrics } = await import('./metrics/broker-metrics.js');
   const metrics = new BrokerMetrics({
     apiName: (apiKey) => apiInfo(apiKey)?.name,
     errorName: (code) => errorInfo(code).name,
@@ -467,6 +471,7 @@ function buildMetrics(config: BrokerConfig, logger: Logger): { metrics?: BrokerM
   if (listener === '') return { metrics, readiness };
   const address = parseMetricsAddress(listener);
   if (typeof address === 'string') throw new Error(`metrics.listener: ${address}`); // loadConfig checked it
+  const { MetricsServer } = await import('./metrics/http.js');
   const metricsServer = new MetricsServer({
     ...address,
     render: () => metrics.render(),

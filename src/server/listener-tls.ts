@@ -8,8 +8,9 @@
 
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { ConfigError } from '../config/types.js';
+import { nodeTls } from '../util/lazy-builtins.js';
 import { SslPrincipalMapper } from '../security/ssl-principal.js';
 
 export type ClientAuth = 'none' | 'requested' | 'required';
@@ -132,7 +133,7 @@ export function listenerTls(value: ListenerValue, listener: string, where: strin
     ciphers: suites.length === 0 ? undefined : [...tls13Suites, ...tls12Ciphers].join(':'),
   };
   try {
-    tls.createSecureContext(contextOptions);
+    nodeTls().createSecureContext(contextOptions);
   } catch (err) {
     // OpenSSL's reasons (bad decrypt, key values mismatch, no cipher match) quote no key material.
     throw new ConfigError(`${where}: the TLS settings cannot be used: ${openSslReason(err)} (check ${keystoreText.from}, ssl.key.password${suites.length > 0 ? ', ssl.cipher.suites' : ''})`);

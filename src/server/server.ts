@@ -6,13 +6,14 @@
 // garbage on the port, an untrusted certificate) is logged and closes only that socket.
 
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { PRINCIPAL_ATTRIBUTE } from '../api/authorize.js';
 import type { KafkaPrincipal } from '../security/principal.js';
 import { NoMatchingRule, sslPrincipal } from '../security/ssl-principal.js';
 import type { ListenerTls } from './listener-tls.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { BufferPool } from '../util/buffer-pool.js';
+import { nodeTls } from '../util/lazy-builtins.js';
 import type { Logger } from '../util/logger.js';
 import { Connection } from './connection.js';
 import type { ConnectionQuotas } from './connection-quotas.js';
@@ -194,7 +195,7 @@ export class Server {
   }
 
   private tlsServerFor(settings: ListenerTls): tls.Server {
-    const server = tls.createServer({
+    const server = nodeTls().createServer({
       ...settings.contextOptions,
       requestCert: settings.clientAuth !== 'none',
       rejectUnauthorized: settings.clientAuth === 'required',
