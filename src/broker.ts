@@ -4,6 +4,7 @@
 
 import { resolve as resolvePath } from 'node:path';
 import { ClusterState } from './cluster/cluster-state.js';
+import type { Membership } from './cluster/membership.js';
 import { installDynamicBrokerConfigs } from './cluster/config-admin.js';
 import { logConfigFromCluster, toLogConfig, TopicManager } from './cluster/topics.js';
 import { resolveTopicConfig } from './config/topic-configs.js';
@@ -24,7 +25,7 @@ import { brokerStateSource } from './broker-state.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { Server } from './server/server.js';
 import { MemoryBudget } from './server/memory-budget.js';
-import { listenerSecurity } from './server/listener-security.js';
+import { listenerSecurity, type ListenerSecurity } from './server/listener-security.js';
 import { SaslGate } from './server/sasl-gate.js';
 import { addScramUsers } from './security/scram-store.js';
 import { applyDeclarations } from './declarations.js';
@@ -101,7 +102,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
 export async function startBrokerWithConfig(
   config: BrokerConfig,
-  deps: { logger: Logger; clock?: Clock; signal?: AbortSignal },
+  deps: {
+    logger: Logger;
+    clock?: Clock;
+    signal?: AbortSignal;
+    /** startCluster: the identities of the process; this broker is the first, its listeners serve it. */
+    membership?: Membership;
+    /** startCluster: told this identity's servers once they serve, so that stopBroker can close them. */
+    onServing?: (servers: readonly Server[]) => void;
+  },
 ): Promise<RunningBroker> {
   const { logger, signal } = deps;
   const clock = deps.clock ?? systemClock;
@@ -125,24 +134,7 @@ export async function startBrokerWithConfig(
   const { metrics, metricsServer, readiness } = buildMetrics(config, logger);
   // One budget for every listener's connections: queued.max.request.bytes is broker-wide.
   const memoryBudget = new MemoryBudget(config.int('queued.max.request.bytes'));
-  const servers = security.map(
-    ({ spec: listener, sasl, tls }) =>
-      new Server({
-        host: listener.host,
-        port: listener.port,
-        listenerName: listener.name,
-        securityProtocol: listener.securityProtocol,
-        maxFrameBytes: config.int('socket.request.max.bytes'),
-        maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
-        idleTimeoutMs: config.int('connections.max.idle.ms'),
-        memoryBudget,
-        readBuffers,
-        logger: logger.child('server'),
-        maxFrameBytesBeforeAuth: sasl === null ? undefined : config.int('sasl.server.max.receive.size'),
-        metrics,
-        tls: tls ?? undefined,
-      }),
-  );
+  const servers = newServers(config, security, { memoryBudget, readBuffers, logger, metrics });
   const closeServers = () => Promise.all(servers.map((s) => s.close())).then(() => undefined);
   const cleanups: (() => Promise<void>)[] = [
     async () => {
@@ -171,6 +163,7 @@ export async function startBrokerWithConfig(
     }
     signal?.throwIfAborted();
     installDynamicBrokerConfigs(config, cluster);
+    deps.membership?.attach(cluster);
     const trimReadBuffers = repeat(clock, READ_BUFFER_TRIM_MS, () => readBuffers.trimIfIdle());
     cleanups.unshift(async () => {
       trimReadBuffers.cancel();
@@ -191,7 +184,7 @@ export async function startBrokerWithConfig(
     readiness.logs = true;
     cleanups.unshift(() => logs.close());
     signal?.throwIfAborted();
-    const topics = new TopicManager(cluster, logs, config, logger.child('topics'));
+    const topics = new TopicManager(cluster, logs, config, logger.child('topics'), deps.membership);
     const groupConfig = groupConfigFrom(config);
     const groups = new GroupCoordinator({
       clock,
@@ -231,12 +224,15 @@ export async function startBrokerWithConfig(
     const registry = new HandlerRegistry(HANDLERS);
     const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
     const advertised = advertisedListeners.get(config.listeners[0].name)!;
+    const identity = deps.membership?.identities.get(cluster.nodeId);
+    for (const [name, at] of advertisedListeners) identity?.endpoints.set(name, at);
     const shutdown = new AbortController();
     const fetchSessions = new FetchSessionCache();
     const services: BrokerServices = {
       config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
       authorizer: Authorizer.fromConfig(config, cluster, logger.child('authorizer')),
       metrics,
+      ...(deps.membership && { membership: deps.membership, nodeId: cluster.nodeId }),
     };
     metrics?.setSource(brokerStateSource(services, () => memoryBudget.inUse));
     signal?.throwIfAborted();
@@ -246,21 +242,8 @@ export async function startBrokerWithConfig(
     await applyDeclarations(config, topics, services.authorizer ?? null, logger.child('declarations'));
     // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
     if (security.some((s) => s.sasl !== null)) await Promise.all([loadApiCodec(17), loadApiCodec(36)]);
-    servers.forEach((server, i) => {
-      const { spec, sasl } = security[i];
-      if (sasl === null) return server.serve(dispatcher);
-      server.serve(
-        new SaslGate(dispatcher, {
-          listenerName: spec.name,
-          mechanisms: sasl.mechanisms,
-          newMechanism: sasl.newMechanism(cluster),
-          failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
-          maxReauthMs: config.int('connections.max.reauth.ms'),
-          now: () => clock.now(),
-          logger: logger.child('server'),
-        }),
-      );
-    });
+    serveListeners(servers, security, dispatcher, { config, cluster, clock, logger });
+    deps.onServing?.(servers);
     readiness.serving = true;
     cleanups.unshift(async () => {
       readiness.closing = true;
@@ -303,6 +286,58 @@ export async function startBrokerWithConfig(
     await metricsServer?.close();
     throw err;
   }
+}
+
+/** One Server per listener (not yet bound); the memory budget is shared by their connections. */
+export function newServers(
+  config: BrokerConfig,
+  security: readonly ListenerSecurity[],
+  shared: { memoryBudget: MemoryBudget; readBuffers: BufferPool; logger: Logger; metrics?: BrokerMetrics },
+): Server[] {
+  const { memoryBudget, readBuffers, logger, metrics } = shared;
+  return security.map(
+    ({ spec: listener, sasl, tls }) =>
+      new Server({
+        host: listener.host,
+        port: listener.port,
+        listenerName: listener.name,
+        securityProtocol: listener.securityProtocol,
+        maxFrameBytes: config.int('socket.request.max.bytes'),
+        maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
+        idleTimeoutMs: config.int('connections.max.idle.ms'),
+        memoryBudget,
+        readBuffers,
+        logger: logger.child('server'),
+        maxFrameBytesBeforeAuth: sasl === null ? undefined : config.int('sasl.server.max.receive.size'),
+        metrics,
+        tls: tls ?? undefined,
+      }),
+  );
+}
+
+/** Starts serving each bound listener: through the SASL gate on SASL listeners. */
+export function serveListeners(
+  servers: readonly Server[],
+  security: readonly ListenerSecurity[],
+  dispatcher: ApiDispatcher,
+  deps: { config: BrokerConfig; cluster: ClusterState; clock: Clock; logger: Logger },
+): void {
+  const { config, cluster, clock, logger } = deps;
+  servers.forEach((server, i) => {
+    const { spec, sasl } = security[i];
+    if (sasl === null) return server.serve(dispatcher);
+    server.serve(
+      new SaslGate(dispatcher, {
+        listenerName: spec.name,
+        mechanisms: sasl.mechanisms,
+        newMechanism: sasl.newMechanism(cluster),
+        failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
+        maxReauthMs: config.int('connections.max.reauth.ms'),
+        now: () => clock.now(),
+        logger: logger.child('server'),
+      }),
+    );
+  });
 }
 
 /** What /readyz waits for, in start-up order. */
