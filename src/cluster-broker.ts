@@ -92,6 +92,11 @@ export async function startClusterWithConfig(
   // The first identity is the broker that owns everything; its node id (node.id) is the data directory's.
   let baseServers: readonly Server[] = [];
   const base = await startBrokerWithConfig(config, { ...deps, membership, onServing: (s) => (baseServers = s) });
+  // A new leader starts a new epoch in the partition's log, as a Kafka leader does on election.
+  membership.onLeaderChange = (topic, partition) => {
+    const log = base.services.topics.openPartitionLog(topic.name, partition);
+    if (log !== undefined && !log.isOffline) log.setLeaderEpoch(log.leaderEpoch + 1);
+  };
   const identities = new Map<number, IdentityListeners | null>(); // null: serving through the base broker's servers
   identities.set(nodeIds[0], null);
   try {

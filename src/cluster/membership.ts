@@ -22,8 +22,6 @@ export interface BrokerIdentity {
 export interface PartitionLeadership {
   /** -1 when no replica is alive. */
   leader: number;
-  /** Bumped on every leader change (added to the log's own epoch). */
-  epochBumps: number;
   isr: number[];
 }
 
@@ -31,6 +29,8 @@ export class Membership {
   readonly identities: ReadonlyMap<number, BrokerIdentity>;
   private readonly leadership = new Map<string, PartitionLeadership>();
   private cluster: ClusterState | null = null;
+  /** Called on every leader change: the owner of the logs starts a new leader epoch in the partition's log. */
+  onLeaderChange: (topic: TopicInfo, partition: number, leader: number) => void = () => {};
 
   constructor(identities: { nodeId: number; rack?: string | null }[]) {
     if (identities.length === 0) throw new Error('a cluster needs at least one broker identity');
@@ -78,7 +78,7 @@ export class Membership {
     if (s === undefined) {
       const replicas = this.replicas(topic, partition);
       const isr = replicas.filter((id) => this.identities.get(id)?.alive);
-      s = { leader: isr[0] ?? -1, epochBumps: 0, isr };
+      s = { leader: isr[0] ?? -1, isr };
       this.leadership.set(key, s);
     }
     return s;
@@ -108,10 +108,10 @@ export class Membership {
       if (!replicas.includes(nodeId)) continue;
       if (!alive) {
         s.isr = s.isr.filter((id) => id !== nodeId);
-        if (s.leader === nodeId) this.elect(s, s.isr[0] ?? -1);
+        if (s.leader === nodeId) this.elect(key, s, s.isr[0] ?? -1);
       } else {
         s.isr = replicas.filter((id) => id === nodeId || s.isr.includes(id));
-        if (s.leader === -1) this.elect(s, nodeId);
+        if (s.leader === -1) this.elect(key, s, nodeId);
       }
     }
   }
@@ -123,12 +123,18 @@ export class Membership {
     if (!this.replicas(t, partition).includes(toId)) throw new Error(`broker ${toId} is not a replica of ${topicName}-${partition}`);
     if (!this.identities.get(toId)?.alive) throw new Error(`broker ${toId} is stopped`);
     const s = this.state(t, partition);
-    if (s.leader !== toId) this.elect(s, toId);
+    if (s.leader !== toId) this.elect(`${t.id}/${partition}`, s, toId);
   }
 
-  private elect(s: PartitionLeadership, leader: number): void {
+  private elect(key: string, s: PartitionLeadership, leader: number): void {
     s.leader = leader;
-    s.epochBumps++;
+    const { topic, partition } = this.parseKey(key);
+    if (topic !== undefined && leader !== -1) this.onLeaderChange(topic, partition, leader);
+  }
+
+  private parseKey(key: string): { topic: TopicInfo | undefined; partition: number } {
+    const slash = key.lastIndexOf('/');
+    return { topic: this.cluster?.topicById(key.slice(0, slash)), partition: Number(key.slice(slash + 1)) };
   }
 
   /** Every partition's state, so that a membership change applies to all of them. */
@@ -137,9 +143,8 @@ export class Membership {
   }
 
   private replicasByKey(key: string): number[] {
-    const slash = key.lastIndexOf('/');
-    const t = this.cluster?.topicById(key.slice(0, slash));
-    return t === undefined ? [] : this.replicas(t, Number(key.slice(slash + 1)));
+    const { topic, partition } = this.parseKey(key);
+    return topic === undefined ? [] : this.replicas(topic, partition);
   }
 
   /** Forgets a deleted topic's leadership (a topic of the same name later gets a new id anyway). */
