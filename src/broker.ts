@@ -12,6 +12,7 @@ import { LogManager } from './log/index.js';
 import { type BrokerConfig, loadConfig } from './config/load.js';
 import type { ConfigValue } from './config/types.js';
 import { HANDLERS } from './api/handlers.js';
+import { withCoordinatorGate } from './api/coordinator-gate.js';
 import { Authorizer } from './security/authorizer.js';
 import type { BrokerServices } from './api/context.js';
 import { FetchSessionCache } from './api/fetch-sessions.js';
@@ -110,6 +111,8 @@ export async function startBrokerWithConfig(
     membership?: Membership;
     /** startCluster: told this identity's servers once they serve, so that stopBroker can close them. */
     onServing?: (servers: readonly Server[]) => void;
+    /** startCluster: aborted when this identity stops (its long polls return at once), the broker running on. */
+    identityStop?: AbortSignal;
   },
 ): Promise<RunningBroker> {
   const { logger, signal } = deps;
@@ -221,7 +224,8 @@ export async function startBrokerWithConfig(
       () => (readiness.transactions = true),
       (err: unknown) => logger.error('loading transactions failed', { error: String(err) }),
     );
-    const registry = new HandlerRegistry(HANDLERS);
+    // Several identities: group and transaction APIs answer NOT_COORDINATOR on identities that do not coordinate the id.
+    const registry = new HandlerRegistry(deps.membership ? withCoordinatorGate(HANDLERS) : HANDLERS);
     const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
     const advertised = advertisedListeners.get(config.listeners[0].name)!;
     const identity = deps.membership?.identities.get(cluster.nodeId);
@@ -229,7 +233,8 @@ export async function startBrokerWithConfig(
     const shutdown = new AbortController();
     const fetchSessions = new FetchSessionCache();
     const services: BrokerServices = {
-      config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, fetchSessions, readBuffers, shutdown: shutdown.signal,
+      config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, fetchSessions, readBuffers,
+      shutdown: deps.identityStop ? AbortSignal.any([shutdown.signal, deps.identityStop]) : shutdown.signal,
       authorizer: Authorizer.fromConfig(config, cluster, logger.child('authorizer')),
       metrics,
       ...(deps.membership && { membership: deps.membership, nodeId: cluster.nodeId }),

@@ -91,7 +91,8 @@ export async function startClusterWithConfig(
   const membership = new Membership(nodeIds.map((nodeId, k) => ({ nodeId, rack: racks[k] || null })));
   // The first identity is the broker that owns everything; its node id (node.id) is the data directory's.
   let baseServers: readonly Server[] = [];
-  const base = await startBrokerWithConfig(config, { ...deps, membership, onServing: (s) => (baseServers = s) });
+  const baseStop = new AbortController();
+  const base = await startBrokerWithConfig(config, { ...deps, membership, onServing: (s) => (baseServers = s), identityStop: baseStop.signal });
   // A new leader starts a new epoch in the partition's log, as a Kafka leader does on election.
   membership.onLeaderChange = (topic, partition) => {
     const log = base.services.topics.openPartitionLog(topic.name, partition);
@@ -140,6 +141,7 @@ export async function startClusterWithConfig(
       // Leaderships move first: requests still in flight on its connections are answered NOT_LEADER.
       membership.setAlive(nodeId, false);
       if (id === null) {
+        baseStop.abort();
         await Promise.all(baseServers.map((s) => s.close()));
         // From now on the first identity binds like the others when it starts again.
         identities.set(nodeId, new IdentityListeners(base, membership, nodeId, 0, deps.logger, base.listeners.map((l) => l.port)));

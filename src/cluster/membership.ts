@@ -67,8 +67,29 @@ export class Membership {
     return placeReplicas(brokers, partitions, replicationFactor, firstPartition);
   }
 
+  /**
+   * A partition's replicas. Topics created without an assignment (the internal topics, which the
+   * coordinators create themselves, and topics from a one-node start) get a fixed round robin of
+   * up to three identities, so that coordinators spread over the identities and stay put across restarts.
+   */
   replicas(topic: TopicInfo, partition: number): number[] {
-    return topic.replicas?.[partition] ?? [this.identities.keys().next().value as number];
+    return topic.replicas?.[partition] ?? this.defaultReplicas(partition);
+  }
+
+  private defaultReplicas(partition: number): number[] {
+    const ids = [...this.identities.keys()].sort((a, b) => a - b);
+    const rf = Math.min(3, ids.length);
+    return Array.from({ length: rf }, (_, j) => ids[(partition + j) % ids.length]);
+  }
+
+  /**
+   * The identity coordinating the keys of an internal topic's partition (__consumer_offsets,
+   * __transaction_state): its leader, also before the coordinator created the topic; -1 if none is alive.
+   */
+  coordinatorOf(internalTopic: string, partition: number): number {
+    const t = this.cluster?.topic(internalTopic);
+    if (t !== undefined && partition < t.partitions) return this.state(t, partition).leader;
+    return this.defaultReplicas(partition).find((id) => this.identities.get(id)?.alive) ?? -1;
   }
 
   /** Leader, epoch bumps and ISR of a partition, derived on first use from its replicas. */
