@@ -109,6 +109,27 @@ describe('startCluster', () => {
   });
 });
 
+describe('min.insync.replicas in a cluster', () => {
+  it('refuses acks=all with NOT_ENOUGH_REPLICAS while the ISR is below it, and accepts acks=1', async () => {
+    const admin = kafkaOf(cluster).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'min-isr', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '3' }] }] });
+    await admin.disconnect();
+    const follower = cluster.brokers.map((b) => b.nodeId).find((id) => id !== cluster.partitionLeader('min-isr', 0))!;
+    await cluster.stopBroker(follower);
+    try {
+      const producer = new Kafka({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 0 } }).producer({ retry: { retries: 0 } });
+      await producer.connect();
+      const refused = await producer.send({ topic: 'min-isr', acks: -1, messages: [{ value: 'x' }] }).then(() => null, (err: { type?: string; cause?: { type?: string } }) => err.type ?? err.cause?.type);
+      expect(refused).toBe('NOT_ENOUGH_REPLICAS');
+      await producer.send({ topic: 'min-isr', acks: 1, messages: [{ value: 'y' }] });
+      await producer.disconnect();
+    } finally {
+      await cluster.startBroker(follower);
+    }
+  });
+});
+
 describe.runIf(requireTool(HAVE_KCAT, 'kcat'))('kcat against a cluster', () => {
   it('kcat -L lists the three brokers', async () => {
     const r = await run('kcat', ['-b', cluster.bootstrap, '-L', '-t', 'rf3']);
