@@ -147,6 +147,27 @@ export class Membership {
     if (s.leader !== toId) this.elect(`${t.id}/${partition}`, s, toId);
   }
 
+  /**
+   * ElectLeaders: 'preferred' moves the leadership to the first replica when it is alive and in sync;
+   * 'unclean' elects any live replica of a partition without a leader. Answers what happened.
+   */
+  electLeader(topic: TopicInfo, partition: number, type: 'preferred' | 'unclean'): 'elected' | 'not-needed' | 'not-available' {
+    const s = this.state(topic, partition);
+    const replicas = this.replicas(topic, partition);
+    if (type === 'preferred') {
+      if (s.leader === replicas[0]) return 'not-needed';
+      if (!s.isr.includes(replicas[0])) return 'not-available';
+      this.elect(`${topic.id}/${partition}`, s, replicas[0]);
+      return 'elected';
+    }
+    if (s.leader !== -1) return 'not-needed';
+    const live = replicas.find((id) => this.identities.get(id)?.alive);
+    if (live === undefined) return 'not-available';
+    s.isr = [live];
+    this.elect(`${topic.id}/${partition}`, s, live);
+    return 'elected';
+  }
+
   private elect(key: string, s: PartitionLeadership, leader: number): void {
     s.leader = leader;
     const { topic, partition } = this.parseKey(key);
