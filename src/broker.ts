@@ -4,6 +4,7 @@
 
 import { resolve as resolvePath } from 'node:path';
 import { CLUSTER_IDENTITY_PATH, ClusterState } from './cluster/cluster-state.js';
+import type { Membership } from './cluster/membership.js';
 import { installDynamicBrokerConfigs } from './cluster/config-admin.js';
 import { logConfigFromCluster, toLogConfig, TopicManager } from './cluster/topics.js';
 import { resolveTopicConfig } from './config/topic-configs.js';
@@ -11,6 +12,7 @@ import { LogManager } from './log/index.js';
 import { type BrokerConfig, loadConfig } from './config/load.js';
 import { ConfigError, type ConfigValue } from './config/types.js';
 import { HANDLERS } from './api/handlers.js';
+import { withCoordinatorGate } from './api/coordinator-gate.js';
 import { Authorizer } from './security/authorizer.js';
 import type { BrokerServices } from './api/context.js';
 import { FetchSessionCache } from './api/fetch-sessions.js';
@@ -27,7 +29,7 @@ import type { ApiSelector, InterceptAction, InterceptMatcher, InterceptorHandle 
 import { Server } from './server/server.js';
 import { ConnectionQuotas } from './server/connection-quotas.js';
 import { MemoryBudget } from './server/memory-budget.js';
-import { listenerSecurity } from './server/listener-security.js';
+import { listenerSecurity, type ListenerSecurity } from './server/listener-security.js';
 import { addScramUsers } from './security/scram-store.js';
 import { type AclFixture, applyDeclarations, type Fixtures, type TopicFixture } from './declarations.js';
 import { loadApiCodec } from './codec/index.js';
@@ -146,7 +148,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
 export async function startBrokerWithConfig(
   config: BrokerConfig,
-  deps: { logger: Logger; clock?: Clock; signal?: AbortSignal; fixtures?: Fixtures },
+  deps: {
+    logger: Logger;
+    clock?: Clock;
+    signal?: AbortSignal;
+    fixtures?: Fixtures;
+    /** startCluster: the identities of the process; this broker is the first, its listeners serve it. */
+    membership?: Membership;
+    /** startCluster: told this identity's servers once they serve, so that stopBroker can close them. */
+    onServing?: (servers: readonly Server[]) => void;
+    /** startCluster: aborted when this identity stops (its long polls return at once), the broker running on. */
+    identityStop?: AbortSignal;
+  },
 ): Promise<RunningBroker> {
   const { logger, signal } = deps;
   const clock = deps.clock ?? systemClock;
@@ -175,25 +188,7 @@ export async function startBrokerWithConfig(
   const quotaProblem = connectionQuotas.startupProblem();
   if (quotaProblem !== undefined) throw new ConfigError(quotaProblem);
   config.addReconfigurable(connectionQuotas);
-  const servers = security.map(
-    ({ spec: listener, sasl, tls }) =>
-      new Server({
-        host: listener.host,
-        port: listener.port,
-        listenerName: listener.name,
-        securityProtocol: listener.securityProtocol,
-        maxFrameBytes: config.int('socket.request.max.bytes'),
-        maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
-        idleTimeoutMs: config.int('connections.max.idle.ms'),
-        memoryBudget,
-        readBuffers,
-        logger: logger.child('server'),
-        maxFrameBytesBeforeAuth: sasl === null ? undefined : config.int('sasl.server.max.receive.size'),
-        metrics,
-        tls: tls ?? undefined,
-        quotas: connectionQuotas,
-      }),
-  );
+  const servers = newServers(config, security, { memoryBudget, readBuffers, logger, metrics, quotas: connectionQuotas });
   // SSL and SASL_SSL listeners reload their keystore and truststore on AlterConfigs (KIP-226) and SIGHUP.
   const { ListenerTlsReload } = security.some((s) => s.tls !== null) ? await import('./server/listener-tls-reload.js') : { ListenerTlsReload: null };
   const tlsReloads = security.flatMap(({ spec, tls }, i) => (tls === null || ListenerTlsReload === null ? [] : [new ListenerTlsReload(config, spec, servers[i], logger.child('server'))]));
@@ -229,22 +224,28 @@ export async function startBrokerWithConfig(
       trimReadBuffers.cancel();
       readBuffers.clear();
     });
-    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness };
+    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness, membership: deps.membership };
     let state = await openState(storage, stateDeps, signal);
     cleanups.unshift(() => state.close());
+    deps.membership?.attach(state.cluster);
     connectionQuotas.useIpConnectionRates((ip) => state.cluster.quotas.quotasOf({ ip })?.connection_creation_rate ?? state.cluster.quotas.quotasOf({ ip: null })?.connection_creation_rate);
     if (state.cluster.created) {
       logger.info(dataLocation === 'memory' ? 'new cluster in memory' : 'created a new data directory', { data: dataLocation, clusterId: state.cluster.clusterId, nodeId: state.cluster.nodeId });
     }
-    const registry = new HandlerRegistry(HANDLERS);
+    // Several identities: group and transaction APIs answer NOT_COORDINATOR on identities that do not coordinate the id.
+    const registry = new HandlerRegistry(deps.membership ? withCoordinatorGate(HANDLERS) : HANDLERS);
     const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
     const advertised = advertisedListeners.get(config.listeners[0].name)!;
+    const identity = deps.membership?.identities.get(state.cluster.nodeId);
+    for (const [name, at] of advertisedListeners) identity?.endpoints.set(name, at);
     let shutdown = new AbortController();
+    const shutdownSignal = () => (deps.identityStop ? AbortSignal.any([shutdown.signal, deps.identityStop]) : shutdown.signal);
     const { cluster, logs, topics, groups, txn, authorizer } = state;
     const services: BrokerServices = {
       config, cluster, clock, logger, advertised, advertisedListeners, registry, logs, topics, groups, txn, authorizer, readBuffers, metrics,
       fetchSessions: new FetchSessionCache(),
-      shutdown: shutdown.signal,
+      shutdown: shutdownSignal(),
+      ...(deps.membership && { membership: deps.membership, nodeId: cluster.nodeId }),
     };
     metrics?.setSource(brokerStateSource(services, () => memoryBudget.inUse));
     signal?.throwIfAborted();
@@ -256,25 +257,8 @@ export async function startBrokerWithConfig(
       await applyDeclarations(config, s.topics, s.authorizer, logger.child('declarations'), deps.fixtures);
     };
     await declare(state);
-    // The SASL gate decodes SaslHandshake and SaslAuthenticate itself, synchronously.
-    const { SaslGate } = security.some((s) => s.sasl !== null)
-      ? (await Promise.all([import('./server/sasl-gate.js'), loadApiCodec(17), loadApiCodec(36)]))[0]
-      : { SaslGate: null };
-    servers.forEach((server, i) => {
-      const { spec, sasl } = security[i];
-      if (sasl === null || SaslGate === null) return server.serve(dispatcher);
-      server.serve(
-        new SaslGate(dispatcher, {
-          listenerName: spec.name,
-          mechanisms: sasl.mechanisms,
-          newMechanism: (mechanism) => sasl.newMechanism(state.cluster, () => clock.now())(mechanism), // the cluster of now: reset() replaces it
-          failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
-          maxReauthMs: config.int('connections.max.reauth.ms'),
-          now: () => clock.now(),
-          logger: logger.child('server'),
-        }),
-      );
-    });
+    await serveListeners(servers, security, dispatcher, { config, cluster: () => state.cluster, clock, logger });
+    deps.onServing?.(servers);
     readiness.serving = true;
     cleanups.unshift(async () => {
       readiness.closing = true;
@@ -315,7 +299,8 @@ export async function startBrokerWithConfig(
       await declare(state);
       shutdown = new AbortController();
       const { cluster, logs, topics, groups, txn, authorizer } = state;
-      Object.assign(services, { cluster, logs, topics, groups, txn, authorizer, fetchSessions: new FetchSessionCache(), shutdown: shutdown.signal });
+      deps.membership?.attach(cluster);
+      Object.assign(services, { cluster, logs, topics, groups, txn, authorizer, fetchSessions: new FetchSessionCache(), shutdown: shutdownSignal() });
       logger.info('reset', { clusterId: cluster.clusterId });
     };
     return {
@@ -374,6 +359,8 @@ interface StateDeps {
   readBuffers: BufferPool;
   metrics: BrokerMetrics | undefined;
   readiness: Readiness;
+  /** startCluster: the identities over which topics' replicas are placed. */
+  membership?: Membership;
 }
 
 /** Opens the cluster metadata, recovers the logs and starts the coordinators loading. On failure, closes what it opened. */
@@ -400,7 +387,7 @@ async function openState(storage: Storage, deps: StateDeps, signal?: AbortSignal
     readiness.logs = true;
     cleanups.unshift(() => logs.close());
     signal?.throwIfAborted();
-    const topics = new TopicManager(cluster, logs, config, logger.child('topics'));
+    const topics = new TopicManager(cluster, logs, config, logger.child('topics'), deps.membership);
     const groupConfig = groupConfigFrom(config);
     const groups = new GroupCoordinator({
       clock,
@@ -443,6 +430,63 @@ async function openState(storage: Storage, deps: StateDeps, signal?: AbortSignal
     await runCleanups(cleanups);
     throw err;
   }
+}
+
+/** One Server per listener (not yet bound); the memory budget is shared by their connections. */
+export function newServers(
+  config: BrokerConfig,
+  security: readonly ListenerSecurity[],
+  shared: { memoryBudget: MemoryBudget; readBuffers: BufferPool; logger: Logger; metrics?: BrokerMetrics; quotas?: ConnectionQuotas },
+): Server[] {
+  const { memoryBudget, readBuffers, logger, metrics, quotas } = shared;
+  return security.map(
+    ({ spec: listener, sasl, tls }) =>
+      new Server({
+        host: listener.host,
+        port: listener.port,
+        listenerName: listener.name,
+        securityProtocol: listener.securityProtocol,
+        maxFrameBytes: config.int('socket.request.max.bytes'),
+        maxInFlightPerConnection: config.int('max.inflight.requests.per.connection'),
+        idleTimeoutMs: config.int('connections.max.idle.ms'),
+        memoryBudget,
+        readBuffers,
+        logger: logger.child('server'),
+        maxFrameBytesBeforeAuth: sasl === null ? undefined : config.int('sasl.server.max.receive.size'),
+        metrics,
+        tls: tls ?? undefined,
+        quotas,
+      }),
+  );
+}
+
+/** Starts serving each bound listener: through the SASL gate on SASL listeners. */
+export async function serveListeners(
+  servers: readonly Server[],
+  security: readonly ListenerSecurity[],
+  dispatcher: ApiDispatcher,
+  deps: { config: BrokerConfig; cluster: () => ClusterState; clock: Clock; logger: Logger },
+): Promise<void> {
+  const { config, cluster, clock, logger } = deps;
+  // The SASL gate (loaded only when a listener needs it) decodes SaslHandshake and SaslAuthenticate itself, synchronously.
+  const { SaslGate } = security.some((s) => s.sasl !== null)
+    ? (await Promise.all([import('./server/sasl-gate.js'), loadApiCodec(17), loadApiCodec(36)]))[0]
+    : { SaslGate: null };
+  servers.forEach((server, i) => {
+    const { spec, sasl } = security[i];
+    if (sasl === null || SaslGate === null) return server.serve(dispatcher);
+    server.serve(
+      new SaslGate(dispatcher, {
+        listenerName: spec.name,
+        mechanisms: sasl.mechanisms,
+        newMechanism: (mechanism) => sasl.newMechanism(cluster(), () => clock.now())(mechanism), // the cluster of now: reset() replaces it
+        failedAuthenticationDelayMs: config.int('connection.failed.authentication.delay.ms'),
+        maxReauthMs: config.int('connections.max.reauth.ms'),
+        now: () => clock.now(),
+        logger: logger.child('server'),
+      }),
+    );
+  });
 }
 
 /** What /readyz waits for, in start-up order. */

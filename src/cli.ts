@@ -11,7 +11,7 @@ import module, { createRequire } from 'node:module';
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const USAGE = `Usage: tributary [--port N] [--host H] [--data-dir DIR | --storage URL]
-                 [--advertised-host H] [--advertised-port N] [--config server.properties]
+                 [--advertised-host H] [--advertised-port N] [--config server.properties] [--brokers N]
                  [--log-format text|json] [--log-level debug|info|warn|error] [--<kafka.key> VALUE ...]
        tributary healthcheck [--bootstrap HOST:PORT | --pid N]
        tributary conformance --bootstrap HOST:PORT [--compare KAFKA] [--filter TEXT] [--json] [--junit FILE]
@@ -57,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
   let config;
   try {
     config = loadConfig({ argv, env: process.env });
+    // A test cluster (--brokers N) numbers its identities from 0 unless node.id is given.
+    if (config.int('brokers') > 1 && config.source('node.id') === 'default') config = loadConfig({ argv, env: process.env, overrides: { 'node.id': 0 } });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`tributary: ${err.message}\n${USAGE}\n`);
@@ -85,9 +87,14 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   const { startBrokerWithConfig } = await import('./broker.js');
-  let broker: Awaited<ReturnType<typeof startBrokerWithConfig>>;
+  let broker: { bootstrap: string; dataLocation: string; listeners?: readonly { bootstrap: string; name: string; securityProtocol: string }[]; reloadTlsFiles?(): string[]; close(): Promise<void> };
   try {
-    broker = await startBrokerWithConfig(config, { logger, signal: startup.signal });
+    if (config.int('brokers') > 1) {
+      const { startClusterWithConfig } = await import('./cluster-broker.js');
+      broker = await startClusterWithConfig(config, { logger, signal: startup.signal });
+    } else {
+      broker = await startBrokerWithConfig(config, { logger, signal: startup.signal });
+    }
   } catch (err) {
     if (startup.signal.aborted) {
       logger.info('stopped before start-up finished');
@@ -97,9 +104,9 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   // A renewed certificate written over the keystore file is picked up without a restart (checked as an AlterConfigs is).
-  process.on('SIGHUP', () => broker.reloadTlsFiles());
+  process.on('SIGHUP', () => broker.reloadTlsFiles?.());
   process.stdout.write(`Tributary listening on ${broker.bootstrap} (advertised), data in ${broker.dataLocation}\n`);
-  for (const l of broker.listeners.slice(1)) process.stdout.write(`Tributary also listening on ${l.bootstrap} (advertised, listener ${l.name}, ${l.securityProtocol})\n`);
+  for (const l of broker.listeners?.slice(1) ?? []) process.stdout.write(`Tributary also listening on ${l.bootstrap} (advertised, listener ${l.name}, ${l.securityProtocol})\n`);
 
   return new Promise<number>((resolve) => {
     stop = () => {

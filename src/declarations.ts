@@ -73,7 +73,7 @@ export async function applyDeclarations(config: BrokerConfig, topics: TopicManag
   if (acls.length > 0 && authorizer === null) {
     throw new ConfigError(`create.acls: ACLs are declared but authorizer.class.name is empty (no authorizer to enforce them)`);
   }
-  const creations: { decl: TopicDeclaration; numPartitions: number; configs: Record<string, ConfigValue> }[] = [];
+  const creations: { decl: TopicDeclaration; numPartitions: number; replicationFactor: number; configs: Record<string, ConfigValue> }[] = [];
   const seen = new Set<string>();
   for (const decl of topicDecls) {
     if (seen.has(decl.name)) throw new ConfigError(`create.topics: '${decl.text}': topic ${decl.name} is declared twice`);
@@ -93,8 +93,8 @@ export async function applyDeclarations(config: BrokerConfig, topics: TopicManag
     if (conflict !== undefined) throw new ConfigError(`create.topics: '${decl.text}': ${conflict}`);
     creations.push({ decl, ...v });
   }
-  for (const { decl, numPartitions, configs } of creations) {
-    await topics.createTopic(decl.name, numPartitions, configs);
+  for (const { decl, numPartitions, configs, replicationFactor } of creations) {
+    await topics.createTopic(decl.name, numPartitions, configs, false, replicationFactor);
     logger.info('created declared topic (create.topics)', { topic: decl.name, partitions: numPartitions });
   }
   if (authorizer !== null && acls.length > 0) {

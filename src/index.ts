@@ -13,3 +13,4 @@ export type {
 export { type AclFixture, type TopicFixture } from './declarations.js';
 export { type Clock, ManualClock, systemClock } from './util/clock.js';
 export { Logger, type LogFormat, type LogLevel, type LogSink } from './util/logger.js';
+export { startCluster, startClusterWithConfig, type ClusterOptions, type ClusterBroker, type RunningCluster } from './cluster-broker.js';

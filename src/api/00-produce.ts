@@ -47,10 +47,11 @@ import { findRecordErrors, headerTimestampsOutOfBounds, type TimestampBounds } f
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { authorize, authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
+import { type CurrentLeader, insufficientIsr, leaderEndpoints, misdirected } from './cluster-view.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { systemClock } from '../util/clock.js';
 
-type PartitionResult = Omit<PartitionProduceResponse, '_unknownTaggedFields' | 'currentLeader'>;
+type PartitionResult = Omit<PartitionProduceResponse, '_unknownTaggedFields' | 'currentLeader'> & { currentLeader?: CurrentLeader };
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 
@@ -130,9 +131,10 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     const responses: TopicProduceResponse[] = results.map((partitionResponses, i) => ({
       name: topicsOut[i].name,
       topicId: topicsOut[i].topicId,
-      partitionResponses: partitionResponses.map((r) => ({ ...r, currentLeader: NO_LEADER })),
+      partitionResponses: partitionResponses.map((r) => ({ ...r, currentLeader: r.currentLeader ?? NO_LEADER })),
     }));
-    const response = { responses, throttleTimeMs, nodeEndpoints: [] };
+    const redirected = results.flatMap((ps) => ps.map((r) => r.currentLeader?.leaderId ?? -1));
+    const response = { responses, throttleTimeMs, nodeEndpoints: leaderEndpoints(ctx, redirected) };
     // v6+ clients back off by themselves; older ones are held back, as Kafka does.
     if (throttleTimeMs > 0 && ctx.apiVersion < 6) {
       // Wall time, as quotas measure byte rates in it (cluster/quotas.ts), also under virtual time.
@@ -182,7 +184,15 @@ async function produceToPartition(
   }
   const log = await topics.partitionLog(topic.name, partition);
   if (log === undefined) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  // Another identity of the cluster leads it: the client is told which (KIP-951, v10+).
+  const leader = misdirected(ctx, topic.name, partition);
+  if (leader !== undefined) return { ...failed(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER), currentLeader: leader };
   const config = topics.topicConfig(topic.name);
+  const minIsr = config['min.insync.replicas'] as number;
+  const isr = acks === -1 ? insufficientIsr(ctx, topic, partition, minIsr) : undefined;
+  if (isr !== undefined) {
+    return failed(partition, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR Set(${isr.join(', ')}) is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic.name}-${partition}`);
+  }
   const maxBatchBytes = config['max.message.bytes'] as number;
 
   let batch: Buffer;

@@ -23,6 +23,7 @@ import { type RequestContext } from './context.js';
 import { authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
 import { FetchSession, FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type SessionPartition } from './fetch-sessions.js';
 import { logErrorCode } from './log-errors.js';
+import { leaderEndpoints, misdirected } from './cluster-view.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { systemClock } from '../util/clock.js';
 
@@ -148,7 +149,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       errorCode: ErrorCode.NONE,
       sessionId: responseSessionId,
       responses: [...byTopic.values()],
-      nodeEndpoints: [],
+      nodeEndpoints: leaderEndpoints(ctx, outcomes.map((o) => o.data.currentLeader.leaderId)),
     };
     // v8+ clients back off by themselves; older ones get the answer late, as Kafka does.
     if (throttleTimeMs > 0 && v < 8) {
@@ -278,6 +279,10 @@ async function readPartition(p: WantedPartition, limit: number, minOneBatch: boo
   if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== log.leaderEpoch) {
     return { data: failedRead(data, p.currentLeaderEpoch < log.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH), bytes: 0, log };
   }
+  // Another identity of the cluster leads it (checked after the epoch, as Kafka's Partition does);
+  // consumers of v11+ may read from any in-sync replica (KIP-392).
+  const leader = misdirected(ctx, p.topic, p.partition, ctx.apiVersion >= 11);
+  if (leader !== undefined) return { data: { ...errorPartition(p.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER), currentLeader: leader }, bytes: 0 };
   if (ctx.apiVersion >= 12 && p.lastFetchedEpoch >= 0) {
     const end = log.endOffsetForEpoch(p.lastFetchedEpoch);
     if (end.leaderEpoch !== p.lastFetchedEpoch || end.endOffset < p.fetchOffset) {

@@ -10,6 +10,7 @@ import { ErrorCode, type ListOffsetsPartitionResponse, type ListOffsetsRequest, 
 import type { PartitionLog } from '../log/index.js';
 import type { RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
+import { misdirected } from './cluster-view.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorizedNames, Op, ResourceType } from './authorize.js';
 
@@ -65,6 +66,7 @@ async function listOffset(topic: string, partition: number, timestamp: number, c
   if (ctx.apiVersion >= 4 && currentLeaderEpoch >= 0 && currentLeaderEpoch !== log.leaderEpoch) {
     return result(partition, currentLeaderEpoch < log.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
   }
+  if (misdirected(ctx, topic, partition) !== undefined) return result(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   try {
     return await lookup(log, partition, timestamp, isolation);
   } catch (err) {

@@ -12,7 +12,8 @@ import type { TopicInfo } from '../cluster/cluster-state.js';
 import { topicNameProblem } from '../cluster/topic-names.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './acl-operations.js';
 import { authorize, authorizeCluster, authorizedOperations, CLUSTER_NAME, Op, ResourceType } from './authorize.js';
-import { advertisedFor, type RequestContext } from './context.js';
+import { type RequestContext } from './context.js';
+import { controllerId, listedBrokers, replicaState } from './cluster-view.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
 type TopicEntry = Omit<MetadataResponseTopic, '_unknownTaggedFields'>;
@@ -65,9 +66,9 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: cluster.nodeId, ...advertisedFor(ctx), rack: null }],
+      brokers: listedBrokers(ctx),
       clusterId: cluster.clusterId,
-      controllerId: cluster.nodeId,
+      controllerId: controllerId(ctx),
       topics: entries,
       clusterAuthorizedOperations,
       errorCode: ErrorCode.NONE,
@@ -80,6 +81,11 @@ function describeTopic(t: TopicInfo, ctx: RequestContext, topicAuthorizedOperati
   const partitions = [];
   for (let p = 0; p < t.partitions; p++) {
     const log = ctx.broker.topics.openPartitionLog(t.name, p);
+    const replicated = replicaState(ctx, t, p, log?.leaderEpoch ?? 0);
+    if (replicated !== undefined) {
+      partitions.push({ errorCode: replicated.leaderId === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE, partitionIndex: p, ...replicated });
+      continue;
+    }
     partitions.push({
       errorCode: ErrorCode.NONE,
       partitionIndex: p,

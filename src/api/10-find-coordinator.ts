@@ -7,6 +7,8 @@
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../codec/index.js';
 import { ERROR_TABLE, ErrorCode } from '../codec/index.js';
 import { advertisedFor, type RequestContext } from './context.js';
+import { brokerEndpoint } from './cluster-view.js';
+import { coordinatorNode } from './coordinator-gate.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorize, Op, ResourceType } from './authorize.js';
 
@@ -16,6 +18,12 @@ function answer(keyType: number, key: string, ctx: RequestContext): { errorCode:
   }
   if (keyType === 0 && !authorize(ctx, Op.DESCRIBE, ResourceType.GROUP, key)) return unauthorized(ErrorCode.GROUP_AUTHORIZATION_FAILED, ctx);
   if (keyType === 1 && !authorize(ctx, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return unauthorized(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
+  if (ctx.broker.membership !== undefined) {
+    // Several identities: the leader of the key's internal-topic partition coordinates it.
+    const owner = brokerEndpoint(ctx, coordinatorNode(ctx, keyType === 0 ? { group: key } : { txn: key }));
+    if (owner === undefined) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null, nodeId: -1, host: '', port: -1 };
+    return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: owner.nodeId, host: owner.host, port: owner.port };
+  }
   const { host, port } = advertisedFor(ctx);
   return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: ctx.broker.cluster.nodeId, host, port };
 }

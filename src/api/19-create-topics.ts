@@ -127,7 +127,7 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
         errorCode: ErrorCode.NONE,
         errorMessage: null,
         numPartitions: v.numPartitions,
-        replicationFactor: 1,
+        replicationFactor: v.replicationFactor,
         configs: describeTopicConfigs(v.configs, ctx.broker.config).map((c) => ({
           name: c.name,
           value: c.isSensitive ? null : c.value,
@@ -143,7 +143,7 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
       // Kafka's controller draws the new topic's id before validate-only stops it, and answers it.
       if (request.validateOnly) result.topicId = randomUuid();
       if (!request.validateOnly) {
-        const creating = topics.createTopic(t.name, v.numPartitions, v.configs);
+        const creating = topics.createTopic(t.name, v.numPartitions, v.configs, false, v.replicationFactor);
         const id = topics.topic(t.name)?.id;
         if (id !== undefined) result.topicId = id;
         creations.push(

@@ -9,6 +9,7 @@ import { ErrorCode } from '../codec/index.js';
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import { LogError } from '../log/index.js';
 import type { RequestContext } from './context.js';
+import { misdirected } from './cluster-view.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorizedNames, Op, ResourceType } from './authorize.js';
 
@@ -38,6 +39,7 @@ export const deleteRecordsHandler: ApiHandler<DeleteRecordsRequest, EncodeInput<
             const log = await topics.partitionLog(t.name, p.partitionIndex);
             if (log === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
             if (log.isOffline) return fail(ErrorCode.KAFKA_STORAGE_ERROR);
+            if (misdirected(ctx, t.name, p.partitionIndex) !== undefined) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
             if (!log.config.cleanupPolicy.delete) return fail(ErrorCode.POLICY_VIOLATION);
             if (p.offset < 0 && p.offset !== HIGH_WATERMARK) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
             try {

@@ -6,6 +6,7 @@
 import type { EncodeInput, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
 import type { RequestContext } from './context.js';
+import { misdirected } from './cluster-view.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorizeCluster, authorizedNames, Op, ResourceType } from './authorize.js';
 
@@ -29,6 +30,8 @@ export const offsetForLeaderEpochHandler: ApiHandler<OffsetForLeaderEpochRequest
             if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== log.leaderEpoch) {
               return fail(p.currentLeaderEpoch < log.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
             }
+            // Consumers ask the leader; a follower broker (CLUSTER_ACTION) could ask any replica, but none exists here.
+            if (misdirected(ctx, t.topic, p.partition) !== undefined) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
             const { leaderEpoch, endOffset } = log.endOffsetForEpoch(p.leaderEpoch);
             return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch, endOffset };
           }),

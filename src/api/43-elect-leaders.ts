@@ -2,7 +2,10 @@
 // partition already has its preferred (and only) leader, so each asked partition is
 // ELECTION_NOT_NEEDED; unknown ones UNKNOWN_TOPIC_OR_PARTITION; with topic_partitions null (all
 // partitions) only partitions that needed an election are listed, i.e. none. A partition whose log
-// is offline has no leader and no other replica to elect: ELIGIBLE_LEADERS_NOT_AVAILABLE.
+// is offline has no leader and no other replica to elect: ELIGIBLE_LEADERS_NOT_AVAILABLE. With several
+// identities (startCluster) elections are real: preferred moves the leadership back to the first
+// replica when it is in sync (else PREFERRED_LEADER_NOT_AVAILABLE), unclean elects a live replica of
+// a leaderless partition.
 
 import type { ElectLeadersRequest, ElectLeadersResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode, errorInfo } from '../codec/index.js';
@@ -30,6 +33,16 @@ export const electLeadersHandler: ApiHandler<ElectLeadersRequest, EncodeInput<El
       }
       if (topics.openPartitionLog(topic, partition)?.isOffline === true) {
         return { errorCode: ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, errorMessage: errorInfo(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE).message };
+      }
+      const { membership } = ctx.broker;
+      if (membership !== undefined) {
+        // Several identities: a real election, the new leader starting a new epoch.
+        const outcome = membership.electLeader(t, partition, type === PREFERRED ? 'preferred' : 'unclean');
+        if (outcome === 'elected') return { errorCode: ErrorCode.NONE, errorMessage: null };
+        if (outcome === 'not-available') {
+          const code = type === PREFERRED ? ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE : ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE;
+          return { errorCode: code, errorMessage: errorInfo(code).message };
+        }
       }
       return { errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: errorInfo(ErrorCode.ELECTION_NOT_NEEDED).message };
     };

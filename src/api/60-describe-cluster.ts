@@ -5,6 +5,7 @@
 import type { DescribeClusterRequest, DescribeClusterResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
 import { advertisedFor, type RequestContext } from './context.js';
+import { controllerId, listedBrokers } from './cluster-view.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorizeCluster, authorizedOperations, CLUSTER_NAME, Op, ResourceType } from './authorize.js';
 
@@ -48,8 +49,10 @@ export const describeClusterHandler: ApiHandler<DescribeClusterRequest, EncodeIn
       errorMessage: null,
       endpointType: BROKERS,
       clusterId: cluster.clusterId,
-      controllerId: cluster.nodeId,
-      brokers: [{ brokerId: cluster.nodeId, host: advertised.host, port: advertised.port, rack: null, isFenced: false }],
+      controllerId: controllerId(ctx),
+      brokers: ctx.broker.membership
+        ? listedBrokers(ctx).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false }))
+        : [{ brokerId: cluster.nodeId, host: advertised.host, port: advertised.port, rack: null, isFenced: false }],
       clusterAuthorizedOperations,
     };
   },

@@ -4,6 +4,7 @@
 
 import type { BrokerConfig } from '../config/load.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
+import type { Membership } from '../cluster/membership.js';
 import type { TopicManager } from '../cluster/topics.js';
 import type { LogManager } from '../log/index.js';
 import type { GroupCoordinator } from '../group/index.js';
@@ -60,6 +61,10 @@ export interface BrokerServices {
   readonly metrics?: BrokerMetrics;
   /** Aborted when the broker begins to shut down: long polls return at once. */
   readonly shutdown: AbortSignal;
+  /** The broker identities of this process and who leads what (startCluster); absent: this node alone. */
+  readonly membership?: Membership;
+  /** The node id of the identity this connection reached (with membership); else cluster.nodeId. */
+  readonly nodeId?: number;
 }
 
 export interface RequestContext {
@@ -82,6 +87,11 @@ export interface RequestContext {
 /** This broker's address as the client of this request must use it: the one of the listener it connected to. */
 export function advertisedFor(ctx: RequestContext): { host: string; port: number } {
   return ctx.broker.advertisedListeners?.get(ctx.connection.listenerName) ?? ctx.broker.advertised;
+}
+
+/** The node id of the broker identity this request reached. */
+export function localNodeId(ctx: RequestContext): number {
+  return ctx.broker.nodeId ?? ctx.broker.cluster.nodeId;
 }
 
 /** Handler answers that are not a response body. */

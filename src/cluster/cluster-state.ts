@@ -60,6 +60,8 @@ export interface TopicInfo {
   /** Configs set for this topic (over the broker's defaults), by Kafka key. */
   configs: Record<string, ConfigValue>;
   internal: boolean;
+  /** Replica node ids per partition (the first is the preferred leader); absent: this node alone. */
+  replicas?: number[][];
 }
 
 type PersistedTopic = TopicInfo;
@@ -208,9 +210,9 @@ export class ClusterState {
   }
 
   /** Adds a topic (the caller has validated it) and resolves once that is durable. */
-  createTopic(name: string, partitions: number, configs: Record<string, ConfigValue>, internal = false): { topic: TopicInfo; durable: Promise<void> } {
+  createTopic(name: string, partitions: number, configs: Record<string, ConfigValue>, internal = false, replicas?: number[][]): { topic: TopicInfo; durable: Promise<void> } {
     if (this.byName.has(name)) throw new Error(`topic ${name} exists`);
-    const topic: TopicInfo = { name, id: randomUuid(), partitions, configs, internal };
+    const topic: TopicInfo = { name, id: randomUuid(), partitions, configs, internal, ...(replicas && { replicas }) };
     this.index(topic);
     this.topicCreations++;
     return { topic, durable: this.persist() };
@@ -225,9 +227,11 @@ export class ClusterState {
     return this.persist();
   }
 
-  setPartitionCount(name: string, partitions: number): Promise<void> {
+  /** Grows a topic; `addedReplicas` places the new partitions when the topic has an assignment. */
+  setPartitionCount(name: string, partitions: number, addedReplicas?: number[][]): Promise<void> {
     const t = this.byName.get(name);
     if (!t) throw new Error(`no topic ${name}`);
+    if (t.replicas && addedReplicas) t.replicas = [...t.replicas, ...addedReplicas];
     t.partitions = partitions;
     return this.persist();
   }
@@ -253,6 +257,7 @@ export class ClusterState {
       partitions: t.partitions,
       configs: t.configs,
       internal: t.internal,
+      ...(t.replicas && { replicas: t.replicas }),
     }));
     const data = Buffer.from(JSON.stringify(snapshot));
     this.persisting = this.persisting.then(

@@ -10,6 +10,7 @@ import { ConfigError, type ConfigValue, formatValue } from '../config/types.js';
 import type { LogConfigInput, LogManager, PartitionLog } from '../log/index.js';
 import type { Logger } from '../util/logger.js';
 import type { ClusterState, TopicInfo } from './cluster-state.js';
+import type { Membership } from './membership.js';
 import { INTERNAL_TOPICS, topicNameProblem } from './topic-names.js';
 
 /** Kafka's answer to a topic request that failed. */
@@ -22,7 +23,7 @@ export interface CreateTopicSpec {
   name: string;
   /** -1 for num.partitions. */
   numPartitions: number;
-  /** -1 or 1 on a single node. */
+  /** -1 for default.replication.factor; at most the number of broker identities. */
   replicationFactor: number;
   /** Manual assignment: partition → broker ids; every replica must be this node. */
   assignments?: { partitionIndex: number; brokerIds: number[] }[];
@@ -39,6 +40,8 @@ export class TopicManager {
     private readonly logs: LogManager,
     private readonly config: BrokerConfig,
     private readonly logger: Logger,
+    /** The broker identities replicas are placed on; absent: this node alone. */
+    readonly membership?: Membership,
   ) {}
 
   get nodeId(): number {
@@ -89,7 +92,7 @@ export class TopicManager {
   }
 
   /** Why a topic can't be created as asked, with Kafka's error code; undefined when it can. */
-  validateCreate(spec: CreateTopicSpec): TopicError | { numPartitions: number; configs: Record<string, ConfigValue> } {
+  validateCreate(spec: CreateTopicSpec): TopicError | { numPartitions: number; replicationFactor: number; configs: Record<string, ConfigValue> } {
     const nameProblem = topicNameProblem(spec.name);
     if (nameProblem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
     if (this.cluster.topic(spec.name)) {
@@ -104,6 +107,7 @@ export class TopicManager {
     }
     const assignments = spec.assignments ?? [];
     let numPartitions = spec.numPartitions;
+    let replicationFactor = 1;
     if (assignments.length > 0) {
       if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
         return {
@@ -129,14 +133,17 @@ export class TopicManager {
       if (numPartitions <= 0 || numPartitions > MAX_PARTITIONS) {
         return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be larger than 0 (and at most ${MAX_PARTITIONS}).` };
       }
-      if (spec.replicationFactor !== -1 && spec.replicationFactor !== 1) {
+      const rf = spec.replicationFactor === -1 ? this.config.int('default.replication.factor') : spec.replicationFactor;
+      const brokers = this.membership?.size ?? 1;
+      if (rf <= 0 || rf > brokers) {
         return {
           errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
-          errorMessage: spec.replicationFactor <= 0
+          errorMessage: rf <= 0
             ? 'Replication factor must be larger than 0, or -1 to use the default value.'
-            : `Unable to replicate the partition ${spec.replicationFactor} time(s): The target replication factor of ${spec.replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
+            : `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${brokers} broker(s) are registered.`,
         };
       }
+      replicationFactor = rf;
     }
     const configs: Record<string, ConfigValue> = {};
     for (const { name, value } of spec.configs ?? []) {
@@ -148,15 +155,17 @@ export class TopicManager {
         throw err;
       }
     }
-    return { numPartitions, configs };
+    return { numPartitions, replicationFactor, configs };
   }
 
   /**
    * Creates a validated topic: its metadata (durable before this resolves) and its partition logs.
    * Internal topics (__consumer_offsets, ...) pass internal = true.
    */
-  async createTopic(name: string, numPartitions: number, configs: Record<string, ConfigValue>, internal = false): Promise<TopicInfo> {
-    const { topic, durable } = this.cluster.createTopic(name, numPartitions, configs, internal || INTERNAL_TOPICS.has(name));
+  async createTopic(name: string, numPartitions: number, configs: Record<string, ConfigValue>, internal = false, replicationFactor = 1): Promise<TopicInfo> {
+    // With several identities every topic records its placement; on one node none is kept (this node alone).
+    const replicas = this.membership !== undefined && this.membership.size > 1 ? this.membership.place(numPartitions, replicationFactor) : undefined;
+    const { topic, durable } = this.cluster.createTopic(name, numPartitions, configs, internal || INTERNAL_TOPICS.has(name), replicas);
     this.resolved.delete(name);
     await durable;
     const logConfig = this.logConfig(name);
@@ -178,7 +187,7 @@ export class TopicManager {
     }
     const pending = this.pendingAutoCreates.get(name);
     if (pending) return pending;
-    const creating = this.createTopic(name, v.numPartitions, {}).finally(() => this.pendingAutoCreates.delete(name));
+    const creating = this.createTopic(name, v.numPartitions, {}, false, v.replicationFactor).finally(() => this.pendingAutoCreates.delete(name));
     this.pendingAutoCreates.set(name, creating);
     return creating;
   }
@@ -187,6 +196,8 @@ export class TopicManager {
 
   /** Removes a topic: metadata at once (durable before this resolves), files in the background. */
   async deleteTopic(name: string): Promise<void> {
+    const t = this.cluster.topic(name);
+    if (t) this.membership?.forget(t);
     await this.cluster.deleteTopic(name);
     this.resolved.delete(name);
     await this.logs.deleteTopic(name);
@@ -198,7 +209,8 @@ export class TopicManager {
     const t = this.cluster.topic(name);
     if (!t) throw new Error(`no topic ${name}`);
     const from = t.partitions;
-    await this.cluster.setPartitionCount(name, count);
+    const rf = t.replicas?.[0]?.length ?? 1;
+    await this.cluster.setPartitionCount(name, count, t.replicas && this.membership?.place(count - from, rf, from));
     const logConfig = this.logConfig(name);
     for (let p = from; p < count; p++) withLeaderEpoch(await this.logs.getOrCreate(name, p, logConfig));
   }

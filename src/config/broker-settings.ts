@@ -80,10 +80,12 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   // --- storage
   { key: 'log.dirs', type: 'string', default: './data', kafka: true, flag: 'data-dir', doc: 'Directory for the log and metadata (one directory).' },
   { key: 'storage', type: 'string', default: '', kafka: false, flag: 'storage', doc: 'Storage engine URL: file://DIR (default, from log.dirs) or memory:// (nothing on disk).' },
+  { key: 'brokers', type: 'int', default: 1, kafka: false, flag: 'brokers', check: atLeast(1), doc: 'Broker identities this process serves (a test cluster sharing one log per partition): node ids node.id, node.id+1, …, on ports --port, --port+1, … (0: each chosen by the OS).' },
+  { key: 'broker.racks', type: 'string', default: '', kafka: false, doc: 'With --brokers: broker.rack of each identity, comma-separated in node id order (empty: no racks).' },
   { key: 'durability', type: 'string', default: 'fsync', kafka: false, check: oneOf('fsync', 'os'), dynamic: true, doc: 'fsync: an acks=all produce is answered only after its bytes are fsynced (group commit); os: leave flushing to the page cache, as Kafka does.' },
   // --- topics
   { key: 'num.partitions', type: 'int', default: 1, kafka: true, check: atLeast(1), doc: 'Partitions of auto-created topics and of CreateTopics with -1.' },
-  { key: 'default.replication.factor', type: 'int', default: 1, kafka: true, check: (v) => (v !== 1 ? 'must be 1 on a single node' : undefined), doc: 'Replication factor of auto-created topics (always 1 here).' },
+  { key: 'default.replication.factor', type: 'int', default: 1, kafka: true, check: (v) => ((v as number) < 1 ? 'must be at least 1' : undefined), doc: 'Replication factor of auto-created topics (and of CreateTopics asking -1); at most the number of broker identities (`--brokers`).' },
   { key: 'auto.create.topics.enable', type: 'boolean', default: true, kafka: true, doc: 'Create a topic when a client asks Metadata for one that does not exist.' },
   { key: 'delete.topic.enable', type: 'boolean', default: true, kafka: true, doc: 'Allow DeleteTopics.' },
   { key: 'message.max.bytes', type: 'int', default: 1048588, kafka: true, check: atLeast(0), dynamic: true, doc: 'Largest record batch accepted (topic: max.message.bytes).' },

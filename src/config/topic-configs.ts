@@ -42,7 +42,7 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { key: 'message.timestamp.after.max.ms', type: 'long', brokerSynonym: 'log.message.timestamp.after.max.ms', check: atLeast(0), doc: 'How far in the future a timestamp may be.' },
   { key: 'min.cleanable.dirty.ratio', type: 'double', brokerSynonym: 'log.cleaner.min.cleanable.ratio', check: between(0, 1), doc: 'Dirty ratio that triggers compaction.' },
   { key: 'min.compaction.lag.ms', type: 'long', brokerSynonym: 'log.cleaner.min.compaction.lag.ms', check: atLeast(0), doc: 'Minimum age of a record before it can be compacted.' },
-  { key: 'min.insync.replicas', type: 'int', default: 1, check: between(1, 1), doc: 'Always 1 on a single node.' },
+  { key: 'min.insync.replicas', type: 'int', default: 1, check: atLeast(1), doc: 'Fewest in-sync replicas for an acks=all produce (NOT_ENOUGH_REPLICAS below it); on one node the ISR is that node alone.' },
   { key: 'preallocate', type: 'boolean', default: false, doc: 'Accepted for compatibility; segments are not preallocated.' },
   { key: 'retention.bytes', type: 'long', brokerSynonym: 'log.retention.bytes', doc: 'Bytes kept per partition; -1 for no limit.' },
   { key: 'retention.ms', type: 'long', default: (b) => b.retentionMs, check: atLeast(-1), doc: 'How long data is kept; -1 keeps it forever.' },

@@ -1,0 +1,93 @@
+// What the APIs that list brokers and partition replicas (Metadata, DescribeCluster,
+// DescribeTopicPartitions, FindCoordinator) say about the cluster: every live broker identity of
+// the process (startCluster) or this node alone (startBroker), each at the address of the listener
+// the client connected to.
+
+import type { TopicInfo } from '../cluster/cluster-state.js';
+import { advertisedFor, localNodeId, type RequestContext } from './context.js';
+
+export interface ListedBroker {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export function listedBrokers(ctx: RequestContext): ListedBroker[] {
+  const { membership } = ctx.broker;
+  if (membership === undefined) return [{ nodeId: ctx.broker.cluster.nodeId, ...advertisedFor(ctx), rack: null }];
+  const listener = ctx.connection.listenerName;
+  const out: ListedBroker[] = [];
+  for (const b of membership.liveBrokers()) {
+    const at = b.nodeId === localNodeId(ctx) ? advertisedFor(ctx) : membership.endpoint(b.nodeId, listener);
+    if (at !== undefined) out.push({ nodeId: b.nodeId, host: at.host, port: at.port, rack: b.rack });
+  }
+  return out;
+}
+
+export function controllerId(ctx: RequestContext): number {
+  return ctx.broker.membership?.controllerId ?? ctx.broker.cluster.nodeId;
+}
+
+/** The endpoint of broker nodeId for this client's listener (KIP-951 node_endpoints); undefined if it is down. */
+export function brokerEndpoint(ctx: RequestContext, nodeId: number): ListedBroker | undefined {
+  return listedBrokers(ctx).find((b) => b.nodeId === nodeId);
+}
+
+/**
+ * Leader, epoch, replicas and ISR of a partition with several identities; undefined on one node,
+ * where the caller answers as before (this node). The epoch is the log's: a leader change starts a
+ * new epoch in it, as in Kafka, so batches are stamped with it and OffsetsForLeaderEpoch knows it.
+ */
+export function replicaState(ctx: RequestContext, t: TopicInfo, partition: number, logEpoch: number):
+  { leaderId: number; leaderEpoch: number; replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[] } | undefined {
+  const { membership } = ctx.broker;
+  if (membership === undefined) return undefined;
+  const replicas = membership.replicas(t, partition);
+  const s = membership.state(t, partition);
+  return {
+    leaderId: s.leader,
+    leaderEpoch: s.leader === -1 ? -1 : Math.max(logEpoch, 0),
+    replicaNodes: replicas,
+    isrNodes: [...s.isr],
+    offlineReplicas: replicas.filter((id) => !membership.identities.get(id)?.alive),
+  };
+}
+
+/** A partition's leader and epoch as KIP-951's current_leader carries them. */
+export interface CurrentLeader {
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+/**
+ * Whether this identity may serve a partition request, as Kafka's ReplicaManager decides: the leader
+ * always; with `followerReads` (a consumer's Fetch v11+, KIP-392) any replica. Otherwise the partition's
+ * current leader, for a NOT_LEADER_OR_FOLLOWER answer. Always served on one node.
+ */
+export function misdirected(ctx: RequestContext, topic: string, partition: number, followerReads = false): CurrentLeader | undefined {
+  const { membership } = ctx.broker;
+  if (membership === undefined) return undefined;
+  const t = ctx.broker.cluster.topic(topic);
+  if (t === undefined || partition < 0 || partition >= t.partitions) return undefined; // the handler answers for unknown partitions
+  const s = membership.state(t, partition);
+  const me = localNodeId(ctx);
+  if (s.leader === me) return undefined;
+  if (followerReads && s.isr.includes(me)) return undefined;
+  const log = ctx.broker.topics.openPartitionLog(topic, partition);
+  return { leaderId: s.leader, leaderEpoch: s.leader === -1 ? -1 : Math.max(log?.leaderEpoch ?? 0, 0) };
+}
+
+/** KIP-951 node_endpoints: the address (on this client's listener) of each leader named in current_leader fields. */
+export function leaderEndpoints(ctx: RequestContext, leaders: Iterable<number>): { nodeId: number; host: string; port: number; rack: string | null }[] {
+  const wanted = new Set([...leaders].filter((id) => id >= 0));
+  if (wanted.size === 0) return [];
+  return listedBrokers(ctx).filter((b) => wanted.has(b.nodeId));
+}
+
+/** The in-sync replica count when it is below min.insync.replicas (acks=all is then refused), else undefined. */
+export function insufficientIsr(ctx: RequestContext, topic: TopicInfo, partition: number, minIsr: number): number[] | undefined {
+  const { membership } = ctx.broker;
+  const isr = membership === undefined ? [ctx.broker.cluster.nodeId] : membership.state(topic, partition).isr;
+  return isr.length < minIsr ? isr : undefined;
+}
