@@ -14,6 +14,8 @@ import {
   type ResponseByKey,
   type Uuid,
 } from '../codec/index.js';
+import { authenticate, SaslError } from './sasl.js';
+import type { ClientSecurity } from './security.js';
 import { ClientTimeoutError, ConnectionClosedError, KafkaConnection, parseHostPort } from './connection.js';
 import { ClientError, check, kafkaError } from './errors.js';
 
@@ -86,6 +88,8 @@ export interface ClusterClientOptions {
   clientId?: string;
   /** Bound on connecting and on every request. */
   timeoutMs?: number;
+  /** TLS and SASL for every connection (security.ts: from Kafka client properties). */
+  security?: ClientSecurity;
 }
 
 export interface SendOptions {
@@ -114,6 +118,7 @@ export class ClusterClient {
     readonly versions: Map<number, VersionRange>,
     readonly clientId: string,
     readonly timeoutMs: number,
+    private readonly security: ClientSecurity,
   ) {
     this.conns.set(`${bootstrap.host}:${bootstrap.port}`, Promise.resolve(bootstrapConn));
   }
@@ -127,11 +132,12 @@ export class ClusterClient {
     }
     const clientId = options.clientId ?? 'tributary-cli';
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const conn = await openConnection(address.host, address.port, timeoutMs, clientId);
+    const security = options.security ?? {};
+    const conn = await openConnection(address.host, address.port, timeoutMs, clientId, security);
     try {
       const { response } = await negotiateApiVersions(conn, clientId);
       check(response.errorCode, `ApiVersions from ${options.bootstrap}`);
-      return new ClusterClient(address, conn, response, usableVersions(response), clientId, timeoutMs);
+      return new ClusterClient(address, conn, response, usableVersions(response), clientId, timeoutMs, security);
     } catch (err) {
       conn.close();
       throw translate(err, options.bootstrap);
@@ -192,7 +198,7 @@ export class ClusterClient {
       const c = await pending.catch(() => null);
       if (c !== null && !c.isClosed) return c;
     }
-    pending = openConnection(b.host, b.port, this.timeoutMs, this.clientId);
+    pending = openConnection(b.host, b.port, this.timeoutMs, this.clientId, this.security);
     this.conns.set(key, pending);
     return pending;
   }
@@ -346,12 +352,16 @@ function toTopicInfo(t: MetadataResponse['topics'][number]): TopicInfo {
   };
 }
 
-async function openConnection(host: string, port: number, timeoutMs: number, clientId: string): Promise<KafkaConnection> {
+async function openConnection(host: string, port: number, timeoutMs: number, clientId: string, security: ClientSecurity): Promise<KafkaConnection> {
+  let conn: KafkaConnection | undefined;
   try {
-    const conn = await KafkaConnection.connect(host, port, timeoutMs, { lazyCodecs: true });
+    conn = await KafkaConnection.connect(host, port, timeoutMs, { lazyCodecs: true, tls: security.tls });
     conn.clientId = clientId;
+    if (security.sasl !== undefined) await authenticate(conn, security.sasl);
     return conn;
   } catch (err) {
+    conn?.close();
+    if (err instanceof SaslError) throw new ClientError(`authentication at ${host}:${port} failed: ${err.message}`, 'kafka');
     throw translate(err, `${host}:${port}`);
   }
 }
@@ -366,5 +376,9 @@ function translate(err: unknown, address: string): unknown {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ClientError(`cannot resolve the host of ${address}: check --bootstrap`, 'unreachable');
   if (code === 'ECONNRESET' || code === 'EPIPE') return new ClientError(`broker at ${address} reset the connection: is this a Kafka listener?`, 'unreachable');
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT') return new ClientError(`cannot reach ${address} (${code}): check --bootstrap and the network`, 'unreachable');
+  // TLS: the broker's certificate is not trusted or not for this host (node:tls's codes name the cause).
+  if (typeof code === 'string' && (/CERT|SELF_SIGNED|UNABLE_TO|ERR_SSL|ERR_TLS/.test(code))) {
+    return new ClientError(`TLS with ${address} failed (${code}: ${(err as Error).message}): check ssl.truststore.location / ssl.ca.location, and that this is a TLS listener`, 'unreachable');
+  }
   return err;
 }

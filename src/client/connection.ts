@@ -4,6 +4,7 @@
 // what the broker answers is exactly what the caller sees (ClusterClient adds routing on top).
 
 import net from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import {
   decodeResponse,
   encodeRequest,
@@ -79,15 +80,17 @@ export class KafkaConnection {
    * synchronously. `lazyCodecs` skips that (request() then loads the codec of each API it sends):
    * a command-line tool that sends a handful of APIs starts faster.
    */
-  static async connect(host: string, port: number, timeoutMs = DEFAULT_TIMEOUT_MS, options: { lazyCodecs?: boolean } = {}): Promise<KafkaConnection> {
+  static async connect(host: string, port: number, timeoutMs = DEFAULT_TIMEOUT_MS, options: { lazyCodecs?: boolean; tls?: ConnectionOptions } = {}): Promise<KafkaConnection> {
     if (options.lazyCodecs !== true) await loadAllApiCodecs();
+    // node:tls only for a TLS connection: loading it costs start-up time of every command.
+    const tlsConnect = options.tls === undefined ? null : (await import('node:tls')).connect;
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port });
+      const s = tlsConnect === null ? net.connect({ host, port }) : tlsConnect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ...options.tls });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new ClientTimeoutError(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      s.once('connect', () => {
+      s.once(tlsConnect === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
         resolve(new KafkaConnection(s));

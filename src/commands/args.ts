@@ -20,6 +20,9 @@ export const GLOBAL_FLAGS: FlagSpecs = {
   json: { kind: 'bool' },
   'timeout-ms': { kind: 'int' },
   'client-id': { kind: 'string' },
+  // Kafka client properties (security.protocol, sasl.*, ssl.*), as kcat's -X and Kafka tools' --command-config.
+  property: { kind: 'list', short: 'X' },
+  'command-config': { kind: 'string' },
 };
 
 export class Args {

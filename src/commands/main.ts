@@ -4,7 +4,9 @@
 
 import { ClientError, type ClientErrorKind } from '../client/errors.js';
 import { ClusterClient } from '../client/cluster-client.js';
-import { parseArgs, UsageError, type Args, type FlagSpecs } from './args.js';
+import { readFileSync } from 'node:fs';
+import { clientSecurityFrom, parseProperties, type ClientSecurity } from '../client/security.js';
+import { keyValue, parseArgs, UsageError, type Args, type FlagSpecs } from './args.js';
 import { Output } from './output.js';
 
 /** Exit codes: 0 success, 1 the broker refused or failed the operation, 2 bad usage, 3 no broker. */
@@ -23,7 +25,9 @@ export const COMMANDS_USAGE = `       tributary topic list | describe NAME | del
        tributary group reset-offsets NAME --topic T[:P,...] --to-earliest|--to-latest|--to-offset N|
                  --to-datetime ISO|--shift-by N [--execute]
        tributary cluster info
-         (every command: [--bootstrap HOST:PORT (default localhost:9092)] [--json] [--timeout-ms N])`;
+         (every command: [--bootstrap HOST:PORT (default localhost:9092)] [--json] [--timeout-ms N]
+          [-X key=value ...] [--command-config FILE]: Kafka client properties, e.g. security.protocol=SASL_SSL,
+          sasl.mechanism=SCRAM-SHA-512, sasl.jaas.config=... or sasl.username/sasl.password, ssl.truststore.location=ca.pem)`;
 
 /** What a command gets: its parsed arguments, output, and a connected client (made on first use). */
 export interface CommandContext {
@@ -49,6 +53,34 @@ async function loadGroup(name: string): Promise<CommandGroup> {
     case 'group': return (await import('./group.js')).GROUP_COMMANDS;
     case 'cluster': return (await import('./cluster.js')).CLUSTER_COMMANDS;
     default: throw new UsageError(`unknown command ${name}`);
+  }
+}
+
+/** The connection security of --command-config FILE, then each -X key=value over it (kcat's order). */
+function securityOf(args: Args): ClientSecurity {
+  const props = new Map<string, string>();
+  const file = args.str('command-config');
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--command-config: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+    try {
+      for (const [k, v] of parseProperties(text)) props.set(k, v);
+    } catch (err) {
+      throw new UsageError(`--command-config ${file}: ${(err as Error).message}`);
+    }
+  }
+  for (const kv of args.list('property')) {
+    const [k, v] = keyValue(kv, '-X');
+    props.set(k, v);
+  }
+  try {
+    return clientSecurityFrom(props);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
 
@@ -84,6 +116,7 @@ export async function runCommand(argv: string[], io: { stdout?: NodeJS.WritableS
         bootstrap: args.str('bootstrap', process.env.TRIBUTARY_BOOTSTRAP ?? 'localhost:9092'),
         clientId: args.str('client-id'),
         timeoutMs: args.int('timeout-ms', undefined, 1),
+        security: securityOf(args),
       })),
     };
     const code = await command.run(ctx);
