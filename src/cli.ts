@@ -35,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
     const { conformanceMain } = await import('./conformance/main.js');
     return conformanceMain(argv.slice(1));
   }
-  if (['topic', 'produce', 'consume', 'group', 'cluster'].includes(argv[0])) {
+  // The command groups of src/commands/main.ts (COMMAND_GROUPS), listed here so a broker start loads none of it.
+  if (['topic', 'produce', 'consume', 'group', 'cluster', 'acl', 'user'].includes(argv[0])) {
     const { runCommand } = await import('./commands/main.js');
     return runCommand(argv);
   }

@@ -12,7 +12,7 @@ import { Output } from './output.js';
 /** Exit codes: 0 success, 1 the broker refused or failed the operation, 2 bad usage, 3 no broker. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
-export const COMMAND_GROUPS = ['topic', 'produce', 'consume', 'group', 'cluster'] as const;
+export const COMMAND_GROUPS = ['topic', 'produce', 'consume', 'group', 'cluster', 'acl', 'user'] as const;
 
 export const COMMANDS_USAGE = `       tributary topic list | describe NAME | delete NAME
        tributary topic create NAME [-p PARTITIONS] [-r REPLICAS] [-c key=value ...]
@@ -25,6 +25,12 @@ export const COMMANDS_USAGE = `       tributary topic list | describe NAME | del
        tributary group reset-offsets NAME --topic T[:P,...] --to-earliest|--to-latest|--to-offset N|
                  --to-datetime ISO|--shift-by N [--execute]
        tributary cluster info
+       tributary acl list|delete [--topic T|--group G|--transactional-id X|--cluster] [--principal P] [--operation OP]
+                 [--resource-pattern-type any|match|literal|prefixed]
+       tributary acl create --allow-principal P|--deny-principal P ... --operation OP ... --topic T|--group G|
+                 --transactional-id X|--cluster [--resource-pattern-type literal|prefixed] [--host H]
+       tributary user list | describe NAME | delete NAME [--mechanism M]
+       tributary user create NAME [--mechanism SCRAM-SHA-256|SCRAM-SHA-512] [--iterations N] [--password P] (else stdin)
          (every command: [--bootstrap HOST:PORT (default localhost:9092)] [--json] [--timeout-ms N]
           [-X key=value ...] [--command-config FILE]: Kafka client properties, e.g. security.protocol=SASL_SSL,
           sasl.mechanism=SCRAM-SHA-512, sasl.jaas.config=... or sasl.username/sasl.password, ssl.truststore.location=ca.pem)`;
@@ -52,6 +58,8 @@ async function loadGroup(name: string): Promise<CommandGroup> {
     case 'consume': return { '': (await import('./consume.js')).CONSUME_COMMAND };
     case 'group': return (await import('./group.js')).GROUP_COMMANDS;
     case 'cluster': return (await import('./cluster.js')).CLUSTER_COMMANDS;
+    case 'acl': return (await import('./acl.js')).ACL_COMMANDS;
+    case 'user': return (await import('./user.js')).USER_COMMANDS;
     default: throw new UsageError(`unknown command ${name}`);
   }
 }
