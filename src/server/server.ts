@@ -188,7 +188,17 @@ export class Server {
   private handshake(raw: net.Socket, tlsServer: tls.Server): void {
     const peer = `${raw.remoteAddress}:${raw.remotePort}`;
     this.handshaking.set(peer, raw);
+    // Our own deadline besides Node's handshakeTimeout, which the socket handed over by 'connection'
+    // does not always get: a peer that sends part of a record and stops would hold its socket forever.
+    const deadline = setTimeout(() => {
+      if (this.handshaking.get(peer) !== raw) return;
+      this.handshaking.delete(peer);
+      this.options.logger.warn('closing connection: TLS handshake failed', { listener: this.options.listenerName, client: peer, reason: `no handshake within ${TLS_HANDSHAKE_TIMEOUT_MS} ms` });
+      raw.destroy();
+    }, TLS_HANDSHAKE_TIMEOUT_MS);
+    deadline.unref();
     raw.once('close', () => {
+      clearTimeout(deadline);
       if (this.handshaking.get(peer) === raw) this.handshaking.delete(peer);
     });
     tlsServer.emit('connection', raw);
