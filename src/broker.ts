@@ -119,6 +119,15 @@ export interface RunningBroker<C extends Clock = Clock> {
 export async function startBroker(options: BrokerOptions & { clock: 'manual' }): Promise<RunningBroker<ManualClock>>;
 export async function startBroker(options?: BrokerOptions): Promise<RunningBroker>;
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const { config, logger, clock, fixtures } = embeddedSetup(options);
+  return startBrokerWithConfig(config, { logger, clock, signal: options.signal, fixtures });
+}
+
+/**
+ * What an embedded start (startBroker, startCluster) makes of its options: the config (`settings`
+ * override options.config: the cluster's own keys), the logger, the clock and the fixtures.
+ */
+export function embeddedSetup(options: BrokerOptions, settings: Record<string, ConfigValue | undefined> = {}) {
   // Without listeners of its own, the embedded broker listens on 127.0.0.1 at a port the OS chooses.
   const ownListeners = options.config?.listeners !== undefined;
   const config = loadConfig({
@@ -133,6 +142,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       'log.level': options.logLevel,
       'log.format': options.logFormat,
       ...options.config,
+      ...settings,
     },
     addScram: options.addScram,
   });
@@ -143,7 +153,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     config.str('log.format') as LogFormat,
   );
   const clock = options.clock === 'manual' ? new ManualClock() : options.clock;
-  return startBrokerWithConfig(config, { logger, clock, signal: options.signal, fixtures: { topics: options.topics, acls: options.acls } });
+  return { config, logger, clock, fixtures: { topics: options.topics, acls: options.acls } };
 }
 
 export async function startBrokerWithConfig(

@@ -6,16 +6,17 @@
 
 import { FetchSessionCache } from './api/fetch-sessions.js';
 import type { BrokerServices } from './api/context.js';
-import { newServers, type BrokerOptions, type RunningBroker, serveListeners, startBrokerWithConfig } from './broker.js';
+import { embeddedSetup, newServers, type BrokerOptions, type RunningBroker, serveListeners, startBrokerWithConfig } from './broker.js';
+import type { Fixtures } from './declarations.js';
 import { Membership } from './cluster/membership.js';
-import { type BrokerConfig, loadConfig } from './config/load.js';
+import type { BrokerConfig } from './config/load.js';
 import type { ListenerSpec } from './config/listeners.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { listenerSecurity } from './server/listener-security.js';
 import { MemoryBudget } from './server/memory-budget.js';
 import type { Server } from './server/server.js';
-import { type Clock, ManualClock } from './util/clock.js';
-import { Logger } from './util/logger.js';
+import type { Clock } from './util/clock.js';
+import type { Logger } from './util/logger.js';
 
 export interface ClusterOptions extends Omit<BrokerOptions, 'advertisedPort'> {
   /** How many broker identities; default 3. */
@@ -58,29 +59,19 @@ export interface RunningCluster {
 
 /** Starts a cluster of broker identities inside this process: `await startCluster({ brokers: 3 })`. */
 export async function startCluster(options: ClusterOptions = {}): Promise<RunningCluster> {
-  const ownListeners = options.config?.listeners !== undefined;
-  const config = loadConfig({
-    overrides: {
-      storage: options.storage ?? 'memory://',
-      port: options.port ?? (ownListeners ? undefined : 0),
-      host: options.host ?? (ownListeners ? undefined : '127.0.0.1'),
-      advertisedHost: options.advertisedHost,
-      ...options.config,
-      ...(options.brokers !== undefined && { brokers: options.brokers }),
-      ...(options.racks !== undefined && { 'broker.racks': options.racks.map((r) => r ?? '').join(',') }),
-      // Node ids 0, 1, … unless given (the single broker's default node.id is 1).
-      'node.id': options.nodeIds?.[0] ?? options.config?.['node.id'] ?? 0,
-    },
-    addScram: options.addScram,
+  const { config, logger, clock, fixtures } = embeddedSetup(options, {
+    ...(options.brokers !== undefined && { brokers: options.brokers }),
+    ...(options.racks !== undefined && { 'broker.racks': options.racks.map((r) => r ?? '').join(',') }),
+    // Node ids 0, 1, … unless given (the single broker's default node.id is 1).
+    'node.id': options.nodeIds?.[0] ?? options.config?.['node.id'] ?? 0,
   });
-  const logger = options.logger ?? new Logger(undefined, 'warn');
   const brokers = options.brokers ?? (config.source('brokers') === 'default' ? 3 : config.int('brokers'));
-  return startClusterWithConfig(config, { logger, clock: options.clock === 'manual' ? new ManualClock() : options.clock, signal: options.signal, brokers, nodeIds: options.nodeIds });
+  return startClusterWithConfig(config, { logger, clock, signal: options.signal, brokers, nodeIds: options.nodeIds, fixtures });
 }
 
 export async function startClusterWithConfig(
   config: BrokerConfig,
-  deps: { logger: Logger; clock?: Clock; signal?: AbortSignal; brokers?: number; nodeIds?: number[] },
+  deps: { logger: Logger; clock?: Clock; signal?: AbortSignal; brokers?: number; nodeIds?: number[]; fixtures?: Fixtures },
 ): Promise<RunningCluster> {
   const count = deps.brokers ?? config.int('brokers');
   const nodeIds = deps.nodeIds ?? Array.from({ length: count }, (_, k) => config.int('node.id') + k);

@@ -133,7 +133,7 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
       topicId: topicsOut[i].topicId,
       partitionResponses: partitionResponses.map((r) => ({ ...r, currentLeader: r.currentLeader ?? NO_LEADER })),
     }));
-    const redirected = results.flatMap((ps) => ps.map((r) => r.currentLeader?.leaderId ?? -1));
+    const redirected = () => results.flatMap((ps) => ps.map((r) => r.currentLeader?.leaderId ?? -1));
     const response = { responses, throttleTimeMs, nodeEndpoints: leaderEndpoints(ctx, redirected) };
     // v6+ clients back off by themselves; older ones are held back, as Kafka does.
     if (throttleTimeMs > 0 && ctx.apiVersion < 6) {

@@ -149,7 +149,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       errorCode: ErrorCode.NONE,
       sessionId: responseSessionId,
       responses: [...byTopic.values()],
-      nodeEndpoints: leaderEndpoints(ctx, outcomes.map((o) => o.data.currentLeader.leaderId)),
+      nodeEndpoints: leaderEndpoints(ctx, () => outcomes.map((o) => o.data.currentLeader.leaderId)),
     };
     // v8+ clients back off by themselves; older ones get the answer late, as Kafka does.
     if (throttleTimeMs > 0 && v < 8) {

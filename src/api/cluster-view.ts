@@ -78,9 +78,14 @@ export function misdirected(ctx: RequestContext, topic: string, partition: numbe
   return { leaderId: s.leader, leaderEpoch: s.leader === -1 ? -1 : Math.max(log?.leaderEpoch ?? 0, 0) };
 }
 
-/** KIP-951 node_endpoints: the address (on this client's listener) of each leader named in current_leader fields. */
-export function leaderEndpoints(ctx: RequestContext, leaders: Iterable<number>): { nodeId: number; host: string; port: number; rack: string | null }[] {
-  const wanted = new Set([...leaders].filter((id) => id >= 0));
+/**
+ * KIP-951 node_endpoints: the address (on this client's listener) of each leader named in current_leader
+ * fields. `leaders` is called only with several identities: one node never redirects, and Produce and
+ * Fetch need not collect anything for it.
+ */
+export function leaderEndpoints(ctx: RequestContext, leaders: () => Iterable<number>): { nodeId: number; host: string; port: number; rack: string | null }[] {
+  if (ctx.broker.membership === undefined) return [];
+  const wanted = new Set([...leaders()].filter((id) => id >= 0));
   if (wanted.size === 0) return [];
   return listedBrokers(ctx).filter((b) => wanted.has(b.nodeId));
 }
@@ -88,6 +93,7 @@ export function leaderEndpoints(ctx: RequestContext, leaders: Iterable<number>):
 /** The in-sync replica count when it is below min.insync.replicas (acks=all is then refused), else undefined. */
 export function insufficientIsr(ctx: RequestContext, topic: TopicInfo, partition: number, minIsr: number): number[] | undefined {
   const { membership } = ctx.broker;
-  const isr = membership === undefined ? [ctx.broker.cluster.nodeId] : membership.state(topic, partition).isr;
+  if (membership === undefined) return minIsr > 1 ? [ctx.broker.cluster.nodeId] : undefined; // one node: the ISR is itself
+  const isr = membership.state(topic, partition).isr;
   return isr.length < minIsr ? isr : undefined;
 }

@@ -3,9 +3,9 @@
 // or the two rounds of SCRAM-SHA-256/512 (RFC 5802). Enough for our tools to act as a given principal
 // (the conformance suite's ACL cases, the commands' -X sasl.* properties).
 
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiKey, errorInfo } from '../codec/index.js';
-import { SCRAM_MECHANISMS, type ScramMechanism } from '../security/scram.js';
+import { credentialFromSaltedPassword, SCRAM_MECHANISMS, saltPassword, type ScramMechanism } from '../security/scram.js';
 import type { KafkaConnection } from './connection.js';
 
 export interface PlainCredentials {
@@ -50,15 +50,16 @@ export async function authenticate(conn: KafkaConnection, sasl: PlainCredentials
   if (!serverNonce.startsWith(nonce) || salt.length === 0 || !Number.isSafeInteger(iterations) || iterations <= 0) {
     throw new SaslError(`${sasl.mechanism}: the broker's first message is not SCRAM's (${JSON.stringify(serverFirst.slice(0, 60))})`, -1);
   }
-  const saltedPassword = pbkdf2Sync(Buffer.from(sasl.password, 'utf8'), salt, iterations, hash === 'sha256' ? 32 : 64, hash);
+  const saltedPassword = saltPassword(sasl.mechanism, sasl.password, salt, iterations);
+  const { storedKey, serverKey } = credentialFromSaltedPassword(sasl.mechanism, salt, iterations, saltedPassword);
   const clientKey = hmac(saltedPassword, 'Client Key');
   const clientFinalWithoutProof = `c=${Buffer.from('n,,').toString('base64')},r=${serverNonce}`;
   const authMessage = `${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`;
-  const signature = hmac(createHash(hash).update(clientKey).digest(), authMessage);
+  const signature = hmac(storedKey, authMessage);
   const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]));
   const serverFinal = (await exchange(conn, sasl.username, Buffer.from(`${clientFinalWithoutProof},p=${proof.toString('base64')}`, 'utf8'))).toString('utf8');
   // The broker proves it holds the credential too (a man in the middle cannot sign the exchange).
-  const expected = hmac(hmac(saltedPassword, 'Server Key'), authMessage);
+  const expected = hmac(serverKey, authMessage);
   const got = Buffer.from(/^v=(.*)$/.exec(serverFinal)?.[1] ?? '', 'base64');
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new SaslError(`${sasl.mechanism}: the broker's signature does not match`, -1);
 }

@@ -3,11 +3,11 @@
 // --entity-type users --alter --add-config 'SCRAM-SHA-256=[password=...]'` does: the password is
 // salted and hashed here (PBKDF2, as the Java Admin client does) and only the salted form is sent.
 
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ApiKey, errorInfo } from '../codec/index.js';
 import type { ClusterClient } from '../client/cluster-client.js';
 import { check } from '../client/errors.js';
-import { isScramMechanism, SCRAM_MECHANISMS, scramMechanismOfType, type ScramMechanism } from '../security/scram.js';
+import { isScramMechanism, SCRAM_MECHANISMS, saltPassword, scramMechanismOfType, type ScramMechanism } from '../security/scram.js';
 import { UsageError } from './args.js';
 import type { Command, CommandGroup } from './main.js';
 
@@ -64,7 +64,7 @@ const create: Command = {
     const name = args.positional(1, 'user name');
     args.noMorePositionals(2);
     const mechanism = mechanismOf(args.str('mechanism'));
-    const { hash, minIterations, maxIterations } = SCRAM_MECHANISMS[mechanism];
+    const { minIterations, maxIterations } = SCRAM_MECHANISMS[mechanism];
     const iterations = args.int('iterations', minIterations, 1)!;
     if (iterations < minIterations || iterations > maxIterations) throw new UsageError(`--iterations must be ${minIterations}-${maxIterations} for ${mechanism}`);
     // From stdin unless given: a password on the command line is seen by every user of `ps`.
@@ -77,7 +77,7 @@ const create: Command = {
     }
     if (password === '') throw new UsageError('an empty password: give it on stdin or with --password');
     const salt = randomBytes(32);
-    const saltedPassword = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, hash === 'sha256' ? 32 : 64, hash);
+    const saltedPassword = saltPassword(mechanism, password, salt, iterations);
     const c = await client();
     await alter(c, { deletions: [], upsertions: [{ name, mechanism: SCRAM_MECHANISMS[mechanism].type, iterations, salt, saltedPassword }] }, 'setting the credential of');
     if (out.json) await out.printJson({ user: name, mechanism, iterations });

@@ -57,9 +57,13 @@ export function credentialFromSaltedPassword(mechanism: ScramMechanism, salt: Bu
 
 /** The credential for a clear-text password (start-up `--add-scram`); Hi() is PBKDF2 with HMAC. */
 export function createScramCredential(mechanism: ScramMechanism, password: string, iterations: number, salt: Buffer = randomBytes(32)): ScramCredential {
+  return credentialFromSaltedPassword(mechanism, salt, iterations, saltPassword(mechanism, password, salt, iterations));
+}
+
+/** RFC 5802's SaltedPassword, Hi(password, salt, i): what a client proves it knows, and what AlterUserScramCredentials carries. */
+export function saltPassword(mechanism: ScramMechanism, password: string, salt: Buffer, iterations: number): Buffer {
   const { hash } = SCRAM_MECHANISMS[mechanism];
-  const length = hash === 'sha256' ? 32 : 64;
-  return credentialFromSaltedPassword(mechanism, salt, iterations, pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, length, hash));
+  return pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, hash === 'sha256' ? 32 : 64, hash);
 }
 
 /** RFC 5802 saslname: ',' and '=' are sent as '=2C' and '=3D'. */
