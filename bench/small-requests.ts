@@ -9,7 +9,8 @@
 // connection, the next sent when the answer arrives), and reads the server process's CPU time from
 // /proc around a measured window: broker CPU µs per request. The ceiling is measured in the same
 // round: bench/load/canned-server.ts cuts the same frames, parses the header and answers each with the
-// bytes this build answered for that request (same size). Targets run in turn in each round
+// bytes this build answered for that request (same size), paced to the rate this build reached in
+// the round (CPU per request depends on the rate: a saturated server amortises wake-ups). Targets run in turn in each round
 // (this build first, as it supplies the ceiling's responses), each on a fresh data directory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -318,11 +319,22 @@ const CASES: Case[] = [produceCase(-1), produceCase(1), fetchCase(true), fetchCa
 // ---------------------------------------------------------------------------------------------
 // The loop: each connection sends the next request when the previous answer arrives.
 
-async function drive(server: Child, conns: RawConnection[], next: (conn: RawConnection, i: number) => Promise<void>, perCall: number): Promise<{ cpuUs: number; rate: number }> {
+/**
+ * Runs the case for WARM_MS + WINDOW_MS and returns the server's CPU µs per request in the window.
+ * With `pace` (requests/s over all connections) each connection also waits for its next slot, so the
+ * ceiling is measured at the rate the broker reached: at a low rate every request pays a wake-up of
+ * the process that a saturated server amortises over many.
+ */
+async function drive(server: Child, conns: RawConnection[], next: (conn: RawConnection, i: number) => Promise<void>, perCall: number, pace: number | null): Promise<{ cpuUs: number; rate: number }> {
   let calls = 0;
   let running = true;
+  const intervalMs = pace === null ? 0 : (1000 * conns.length * perCall) / pace;
   const loops = conns.map(async (c, i) => {
+    let slot = performance.now() + (intervalMs * i) / conns.length;
     while (running) {
+      const wait = slot - performance.now();
+      if (wait >= 1) await sleep(wait);
+      slot = Math.max(slot + intervalMs, performance.now() - 5 * intervalMs);
       await next(c, i);
       calls++;
     }
@@ -342,7 +354,7 @@ async function drive(server: Child, conns: RawConnection[], next: (conn: RawConn
 
 type Target = 'this' | 'baseline' | 'ceiling';
 
-async function runTarget(target: Target, round: number, responses: Map<string, Buffer>): Promise<Map<string, { cpuUs: number; rate: number }>> {
+async function runTarget(target: Target, round: number, responses: Map<string, Buffer>, rates: Map<string, number> | null): Promise<Map<string, { cpuUs: number; rate: number }>> {
   let server: Child;
   const profDir = path.join(base, 'prof');
   if (target === 'ceiling') {
@@ -361,7 +373,7 @@ async function runTarget(target: Target, round: number, responses: Map<string, B
     for (const c of CASES) {
       const conns = await Promise.all(Array.from({ length: CONNS }, () => RawConnection.connect(server.port)));
       const next = await c.setup(admin, conns);
-      results.set(c.name, await drive(server, conns, next, c.perCall));
+      results.set(c.name, await drive(server, conns, next, c.perCall, rates?.get(c.name) ?? null));
       for (const k of conns) k.close();
     }
     admin.close();
@@ -384,9 +396,11 @@ async function main(): Promise<void> {
   const responses = new Map<string, Buffer>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of targets) {
-      const r = await runTarget(t, round, responses);
+      // The ceiling runs at the rate this build reached in the same round.
+      const paceBy = t === 'ceiling' ? new Map([...all.get('this')!.at(-1)!].map(([k, v]) => [k, v.rate])) : null;
+      const r = await runTarget(t, round, responses, paceBy);
       all.get(t)!.push(r);
-      console.log(`round ${round + 1} ${t.padEnd(8)} ${CASES.map((c) => `${c.name} ${fmt(r.get(c.name)!.cpuUs, 0)} µs`).join(', ')}`);
+      console.log(`round ${round + 1} ${t.padEnd(8)} ${CASES.map((c) => `${c.name} ${fmt(r.get(c.name)!.cpuUs, 0)} µs ${fmt(r.get(c.name)!.rate, 0)}/s`).join(', ')}`);
     }
   }
   const stat = (t: Target, name: string): { med: number; min: number; max: number; rate: number } => {
