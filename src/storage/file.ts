@@ -3,6 +3,7 @@
 // The data directory is created owner-only (0700) and metadata blobs are written 0600: they hold
 // SCRAM credentials, and dynamic configs that may carry passwords and keys (sasl.jaas.config, ssl.*).
 
+import { writevSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { type DirLock, lockDir } from './dir-lock.js';
@@ -11,6 +12,14 @@ import { isNotFound } from './types.js';
 
 const OWNER_ONLY_DIR = 0o700;
 const OWNER_ONLY_FILE = 0o600;
+/**
+ * Writes up to this size are made from the event loop (writev into the page cache, about 2 µs of
+ * CPU for a small batch) instead of through the libuv thread pool, whose hand-over costs 30-40 µs
+ * of CPU per call (wake a worker, wake the loop): most of a small Produce's or OffsetCommit's write.
+ * Larger writes stay on the pool, so a slow disk or dirty-page throttling never holds the loop for
+ * long. fsync always goes through the pool.
+ */
+const SYNC_WRITE_MAX_BYTES = 16 * 1024;
 
 class LocalFile implements StorageFile {
   constructor(readonly path: string, private readonly fh: fs.FileHandle) {}
@@ -33,10 +42,13 @@ class LocalFile implements StorageFile {
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
     let bufs = buffers.filter((b) => b.length > 0);
     let pos = position;
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    const inLoop = total <= SYNC_WRITE_MAX_BYTES;
     while (bufs.length > 0) {
       // writev takes at most IOV_MAX (1024) buffers per call on Linux.
       const chunk = bufs.length > 1024 ? bufs.slice(0, 1024) : bufs;
-      let { bytesWritten } = await this.fh.writev(chunk, pos);
+      let bytesWritten = inLoop ? writevSync(this.fh.fd, chunk, pos) : (await this.fh.writev(chunk, pos)).bytesWritten;
       pos += bytesWritten;
       const rest: Buffer[] = [];
       for (let i = 0; i < bufs.length; i++) {
