@@ -5,6 +5,7 @@
 // so start-up stays fast.
 
 import module, { createRequire } from 'node:module';
+import type { MetricsAddress } from './metrics/address.js';
 
 // Node 22.1+ keeps compiled code of our modules between starts: start-up then costs little more
 // than Node itself. Absent on Node 20, where this is a no-op.
@@ -88,12 +89,26 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   const { startBrokerWithConfig } = await import('./broker.js');
+  let controlUrl = '';
   let broker: { bootstrap: string; dataLocation: string; listeners?: readonly { bootstrap: string; name: string; securityProtocol: string }[]; reloadTlsFiles?(): string[]; close(): Promise<void> };
   try {
     if (config.int('brokers') > 1) {
       const { startClusterWithConfig } = await import('./cluster-broker.js');
-      broker = await startClusterWithConfig(config, { logger, signal: startup.signal });
+      const cluster = await startClusterWithConfig(config, { logger, signal: startup.signal });
+      broker = cluster;
+      const control = config.str('cluster.control.listener');
+      if (control !== '') {
+        const { startClusterControl } = await import('./cluster-control.js');
+        const { parseMetricsAddress } = await import('./metrics/address.js');
+        const endpoint = await startClusterControl(cluster, parseMetricsAddress(control) as MetricsAddress, logger).catch(async (err: unknown) => {
+          await cluster.close();
+          throw err;
+        });
+        broker = { bootstrap: cluster.bootstrap, dataLocation: cluster.dataLocation, close: () => endpoint.close().then(() => cluster.close()) };
+        controlUrl = endpoint.url;
+      }
     } else {
+      if (config.str('cluster.control.listener') !== '') throw new Error('cluster.control.listener needs a test cluster (--brokers 2 or more)');
       broker = await startBrokerWithConfig(config, { logger, signal: startup.signal });
     }
   } catch (err) {
@@ -107,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
   // A renewed certificate written over the keystore file is picked up without a restart (checked as an AlterConfigs is).
   process.on('SIGHUP', () => broker.reloadTlsFiles?.());
   process.stdout.write(`Tributary listening on ${broker.bootstrap} (advertised), data in ${broker.dataLocation}\n`);
+  if (controlUrl !== '') process.stdout.write(`Tributary cluster control on ${controlUrl}\n`);
   for (const l of broker.listeners?.slice(1) ?? []) process.stdout.write(`Tributary also listening on ${l.bootstrap} (advertised, listener ${l.name}, ${l.securityProtocol})\n`);
 
   return new Promise<number>((resolve) => {

@@ -82,6 +82,7 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'storage', type: 'string', default: '', kafka: false, flag: 'storage', doc: 'Storage engine URL: file://DIR (default, from log.dirs) or memory:// (nothing on disk).' },
   { key: 'brokers', type: 'int', default: 1, kafka: false, flag: 'brokers', check: atLeast(1), doc: 'Broker identities this process serves (a test cluster sharing one log per partition): node ids node.id, node.id+1, …, on ports --port, --port+1, … (0: each chosen by the OS).' },
   { key: 'broker.racks', type: 'string', default: '', kafka: false, doc: 'With --brokers: broker.rack of each identity, comma-separated in node id order (empty: no racks).' },
+  { key: 'cluster.control.listener', type: 'string', default: '', kafka: false, check: metricsListenerProblem, doc: 'With --brokers: HTTP endpoint that stops and starts identities and moves leaders (GET /brokers, POST /brokers/ID/stop|start, GET /partitions/TOPIC/P, POST /partitions/TOPIC/P/leader/ID): http://HOST:PORT, or a bare PORT (binds 127.0.0.1 only); empty: off.' },
   { key: 'durability', type: 'string', default: 'fsync', kafka: false, check: oneOf('fsync', 'os'), dynamic: true, doc: 'fsync: an acks=all produce is answered only after its bytes are fsynced (group commit); os: leave flushing to the page cache, as Kafka does.' },
   // --- topics
   { key: 'num.partitions', type: 'int', default: 1, kafka: true, check: atLeast(1), doc: 'Partitions of auto-created topics and of CreateTopics with -1.' },
