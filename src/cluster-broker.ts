@@ -133,11 +133,11 @@ export async function startClusterWithConfig(
       membership.setAlive(nodeId, false);
       if (id === null) {
         baseStop.abort();
-        await Promise.all(baseServers.map((s) => s.close()));
+        await Promise.all(baseServers.map((s) => closeAsDying(s)));
         // From now on the first identity binds like the others when it starts again.
         identities.set(nodeId, new IdentityListeners(base, membership, nodeId, 0, deps.logger, base.listeners.map((l) => l.port)));
       } else {
-        await id?.stop();
+        await id?.stop({ dying: true });
       }
     },
     async startBroker(nodeId) {
@@ -219,9 +219,21 @@ class IdentityListeners {
     logger.info('broker identity listening', { nodeId: this.nodeId, advertised: [...advertisedListeners.values()].map((a) => `${a.host}:${a.port}`).join(',') });
   }
 
-  async stop(): Promise<void> {
+  /** Closes its listeners: cleanly (in-flight requests answered) on cluster close, at once when dying. */
+  async stop(options: { dying?: boolean } = {}): Promise<void> {
     this.shutdown?.abort();
-    await Promise.all(this.servers.map((s) => s.close()));
+    await Promise.all(this.servers.map((s) => (options.dying ? closeAsDying(s) : s.close())));
     this.servers = [];
   }
+}
+
+/**
+ * A broker that dies takes its connections with it: clients get a reset at once, with every request
+ * in flight unanswered, and look for the new leader or coordinator. Closing cleanly instead would
+ * wait for long polls and JoinGroups held open by the coordinator (up to the rebalance timeout) while
+ * the requests queued behind them on the same connection (a Metadata, a FindCoordinator) went unread.
+ */
+function closeAsDying(server: Server): Promise<void> {
+  server.closeConnections();
+  return server.close();
 }

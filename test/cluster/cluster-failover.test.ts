@@ -3,8 +3,9 @@
 // idempotent producer keeps producing while the leader identity is stopped and started (no record
 // lost, none duplicated); a consumer group keeps consuming while its identity stops.
 
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offsetsPartitionFor } from '../../src/group/index.js';
 import { type RunningCluster, startCluster } from '../../src/index.js';
 
 let cluster: RunningCluster;
@@ -13,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => cluster?.close());
 
-const kafkaOf = () => new Kafka({ clientId: 'failover', brokers: cluster.bootstrap.split(','), logLevel: process.env.KJS_DEBUG ? logLevel.INFO : logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 50, maxRetryTime: 500 } });
+const kafkaOf = () => new Kafka({ clientId: 'failover', brokers: cluster.bootstrap.split(','), logLevel: process.env.KJS_DEBUG === 'debug' ? logLevel.DEBUG : process.env.KJS_DEBUG ? logLevel.INFO : logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 50, maxRetryTime: 500 } });
 
 async function createTopic(topic: string, partitions: number, configs: { name: string; value: string }[] = []): Promise<void> {
   const admin = kafkaOf().admin();
@@ -32,6 +33,18 @@ async function consumeAll(topic: string, count: number, groupId: string): Promis
   });
   await consumer.disconnect();
   return seen;
+}
+
+/**
+ * 30 records, one send per partition. kafkajs 2.2.4 loses records when one send() spans several
+ * leaders and one of them dies: its retry skips every broker that already answered, including the
+ * one that now leads the dead broker's partitions (sendMessages' responsePerBroker), and resolves.
+ * Against Apache Kafka it does the same; a send per partition is retried whole.
+ */
+async function sendPerPartition(producer: Producer, topic: string, prefix: string): Promise<void> {
+  for (let p = 0; p < 3; p++) {
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ partition: p, value: `${prefix}${p * 10 + i}` })) });
+  }
 }
 
 describe('cluster failover with kafkajs', () => {
@@ -99,9 +112,7 @@ describe('cluster failover with kafkajs', () => {
     await producer.disconnect();
   });
 
-  // Known gap: after its coordinator identity stops, kafkajs stays stuck (a Metadata request on the
-  // closing connection is never answered and the consumer does not recover); left for the next step.
-  it.skip('a consumer group keeps consuming when the identity it talks to as coordinator stops', async () => {
+  it('a consumer group keeps consuming when its coordinator identity stops (its connections drop at once, as a dying broker\'s)', async () => {
     await createTopic('group-failover-2', 3);
     const kafka = kafkaOf();
     const producer = kafka.producer();
@@ -115,22 +126,25 @@ describe('cluster failover with kafkajs', () => {
     void consumer.run({ eachMessage: async ({ message }) => { seen.add(message.value!.toString()); if (waiting && seen.size >= waiting.count) waiting.resolve(); } });
     await producer.send({ topic: 'group-failover-2', messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `a${i}` })) });
     await reach(30);
-    const coordinator = await (async () => {
+    const state = await (async () => {
       const admin = kafka.admin();
       await admin.connect();
       const described = await admin.describeGroups(['survivors-2']);
       await admin.disconnect();
       return described.groups[0].state;
     })();
-    expect(coordinator).toBe('Stable');
-    // Stop every identity but one in turn: whichever the consumer talks to goes away at some point.
-    const first = cluster.brokers[0].nodeId;
-    await cluster.stopBroker(first);
-    await producer.send({ topic: 'group-failover', messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `b${i}` })) });
+    expect(state).toBe('Stable');
+    // The identity leading the group's __consumer_offsets partition coordinates it (Kafka's hash of the group id).
+    const coordinator = cluster.membership.coordinatorOf('__consumer_offsets', offsetsPartitionFor('survivors-2', 50));
+    await cluster.stopBroker(coordinator);
+    expect(cluster.membership.coordinatorOf('__consumer_offsets', offsetsPartitionFor('survivors-2', 50))).not.toBe(coordinator);
+    await sendPerPartition(producer, 'group-failover-2', 'b');
     await reach(60);
-    await cluster.startBroker(first);
+    await cluster.startBroker(coordinator);
+    await sendPerPartition(producer, 'group-failover-2', 'c');
+    await reach(90);
     await consumer.disconnect();
     await producer.disconnect();
-    expect(seen.size).toBe(60);
+    expect(seen.size).toBe(90);
   }, 90_000);
 });
