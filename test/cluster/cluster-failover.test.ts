@@ -39,7 +39,7 @@ async function consumeAll(topic: string, count: number, groupId: string): Promis
  * 30 records, one send per partition. kafkajs 2.2.4 loses records when one send() spans several
  * leaders and one of them dies: its retry skips every broker that already answered, including the
  * one that now leads the dead broker's partitions (sendMessages' responsePerBroker), and resolves.
- * Against Apache Kafka it does the same; a send per partition is retried whole.
+ * That is the client's own code, whatever the broker; a send per partition is retried whole.
  */
 async function sendPerPartition(producer: Producer, topic: string, prefix: string): Promise<void> {
   for (let p = 0; p < 3; p++) {
