@@ -14,6 +14,7 @@ import { ErrorCode, ZERO_UUID } from '../codec/index.js';
 import { topicNameProblem } from '../cluster/topic-names.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
+import { replicaState } from './cluster-view.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './acl-operations.js';
 import { authorize, authorizedOperations, Op, ResourceType } from './authorize.js';
 
@@ -77,6 +78,11 @@ export const describeTopicPartitionsHandler: ApiHandler<DescribeTopicPartitionsR
       const partitions: EncodeInput<DescribeTopicPartitionsResponsePartition>[] = [];
       for (let p = start; p < upper; p++) {
         const log = topics.openPartitionLog(name, p);
+        const replicated = replicaState(ctx, t, p, log?.leaderEpoch ?? 0);
+        if (replicated !== undefined) {
+          partitions.push({ errorCode: replicated.leaderId === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE, partitionIndex: p, ...replicated, eligibleLeaderReplicas: [], lastKnownElr: [] });
+          continue;
+        }
         const offline = log?.isOffline === true;
         partitions.push({
           errorCode: ErrorCode.NONE,

@@ -71,3 +71,35 @@ describe('a 3-identity cluster on the wire', () => {
     expect(again.replicaElectionResults[0].partitionResult[0].errorCode).toBe(ErrorCode.ELECTION_NOT_NEEDED);
   });
 });
+
+describe('DescribeTopicPartitions in a cluster', () => {
+  it('reports the replicas, leader, ISR and offline replicas Metadata reports, also after an identity stops', async () => {
+    await cluster.services.topics.createTopic('dtp', 3, {}, false, 3);
+    const c = await clientOf(cluster.brokers[0].nodeId);
+    const compare = async () => {
+      const md = (await c.request(3, 9, { topics: [{ name: 'dtp' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })).topics[0].partitions;
+      const dtp = (await c.request(75, 0, { topics: [{ name: 'dtp' }], responsePartitionLimit: 100, cursor: null })).topics[0].partitions;
+      expect(dtp).toHaveLength(3);
+      for (const [i, p] of dtp.entries()) {
+        const m = md[i];
+        expect({ leader: p.leaderId, epoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, offline: p.offlineReplicas }).toEqual({ leader: m.leaderId, epoch: m.leaderEpoch, replicas: m.replicaNodes, isr: m.isrNodes, offline: m.offlineReplicas });
+        expect(p.replicaNodes).toHaveLength(3);
+      }
+      return dtp;
+    };
+    const before = await compare();
+    expect(new Set(before.map((p: { leaderId: number }) => p.leaderId)).size).toBe(3); // leaders spread over the identities
+    const stopped = cluster.brokers[2].nodeId;
+    await cluster.stopBroker(stopped);
+    try {
+      const after = await compare();
+      for (const p of after) {
+        expect(p.offlineReplicas).toEqual([stopped]);
+        expect(p.isrNodes).not.toContain(stopped);
+        expect(p.leaderId).not.toBe(stopped);
+      }
+    } finally {
+      await cluster.startBroker(stopped);
+    }
+  });
+});
