@@ -12,7 +12,6 @@
 // bytes this build answered for that request (same size), paced to the rate this build reached in
 // the round (CPU per request depends on the rate: a saturated server amortises wake-ups). Targets run in turn in each round
 // (this build first, as it supplies the ceiling's responses), each on a fresh data directory.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +21,7 @@ import { ApiKey, type ApiKeyNumber, decodeResponse, encodeRequest, loadAllApiCod
 import { buildRecordBatch } from '../src/codec/records/index.js';
 import { printSummary } from './load/cpuprofile.js';
 import { cpuMs, median, sleep } from './load/loops.js';
+import { type Child, spawnUntil, startBrokerCli, stop } from './load/processes.js';
 import { RawConnection, createTopic, FETCH_VERSION, PRODUCE_VERSION } from './load/raw-client.js';
 
 const args = process.argv.slice(2);
@@ -42,59 +42,8 @@ const CLI = path.join(ROOT, 'dist/cli.js');
 const CANNED = path.join(HERE, 'load/canned-server.js');
 const base = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'tributary-small-'));
 
-// ---------------------------------------------------------------------------------------------
-// Child processes
-
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  pid: number;
-}
-
-function spawnUntil(argv: string[], ready: RegExp, logFile: string): Promise<Child> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', fs.openSync(logFile, 'a')] });
-    let out = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`${argv.join(' ')}: not ready after 30 s: ${out}`));
-    }, 30_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m !== null && timer.hasRef()) {
-        clearTimeout(timer);
-        timer.unref();
-        resolve({ proc, port: Number(m[1]), pid: proc.pid! });
-      }
-    });
-    proc.once('exit', (code) => {
-      if (timer.hasRef()) {
-        clearTimeout(timer);
-        reject(new Error(`${argv.join(' ')} exited with ${code}: ${out}`));
-      }
-    });
-  });
-}
-
-function stop(c: Child): Promise<void> {
-  return new Promise((resolve) => {
-    if (c.proc.exitCode !== null || c.proc.signalCode !== null) return resolve();
-    const t = setTimeout(() => c.proc.kill('SIGKILL'), 20_000);
-    c.proc.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    c.proc.kill('SIGTERM');
-  });
-}
-
 function startBroker(cli: string, dataDir: string, nodeArgs: string[] = []): Promise<Child> {
-  return spawnUntil(
-    [...nodeArgs, cli, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--group.initial.rebalance.delay.ms', '0'],
-    /Tributary listening on \S*:(\d+)/,
-    path.join(base, 'broker.log'),
-  );
+  return startBrokerCli(cli, dataDir, path.join(base, 'broker.log'), nodeArgs, ['--group.initial.rebalance.delay.ms', '0']);
 }
 
 // ---------------------------------------------------------------------------------------------
