@@ -11,7 +11,8 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY scripts ./scripts
+RUN npm run build
 
 FROM node:24.22-bookworm-slim AS runtime-deps
 WORKDIR /app

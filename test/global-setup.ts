@@ -1,4 +1,4 @@
-// Builds dist/ once before the tests: tests that run the broker as a child process (the CLI,
+// Builds dist/ once before the tests (tsc, then the CLI bundle, as `npm run build`): tests that run the broker as a child process (the CLI,
 // kill -9 durability, the container command) run `node dist/cli.js` exactly as users do. Type
 // errors are the typecheck's business (`npm run typecheck`); tsc still emits, so they only warn here.
 
@@ -30,5 +30,7 @@ export default function setup(): void {
     const out = (err as { stdout?: Buffer }).stdout?.toString() ?? '';
     process.stderr.write(`warning: tsc reported errors while building dist/ for the tests:\n${out}\n`);
   }
+  // The CLI as it ships: bundled (scripts/bundle-cli.mjs, the second half of `npm run build`).
+  execFileSync(process.execPath, [path.join(root, 'scripts/bundle-cli.mjs')], { cwd: root, stdio: 'pipe' });
   if (!existsSync(path.join(root, 'dist/cli.js'))) throw new Error('dist/cli.js was not built');
 }
