@@ -54,6 +54,12 @@ export interface RunningCluster {
   startBroker(nodeId: number): Promise<void>;
   /** Makes toId (a live replica) the partition's leader, with a leader epoch bump. */
   moveLeader(topic: string, partition: number, toId: number): void;
+  /**
+   * As a single broker's reset() (memory storage only): clients of every identity are disconnected;
+   * every topic, group, offset, transaction, producer id, ACL and user is gone and the fixtures are
+   * declared again; stopped identities start again; node ids, ports and the cluster id stay.
+   */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,6 +113,12 @@ export async function startClusterWithConfig(
     return identities.get(nodeId);
   };
   let closing: Promise<void> | null = null;
+  const startIdentity = async (nodeId: number): Promise<void> => {
+    const id = identityOf(nodeId);
+    if (membership.identities.get(nodeId)!.alive) return;
+    await id!.start();
+    membership.setAlive(nodeId, true);
+  };
   const listBrokers = (): ClusterBroker[] =>
     nodeIds.map((nodeId) => {
       const b = membership.identities.get(nodeId)!;
@@ -140,14 +152,17 @@ export async function startClusterWithConfig(
         await id?.stop({ dying: true });
       }
     },
-    async startBroker(nodeId) {
-      const id = identityOf(nodeId);
-      if (membership.identities.get(nodeId)!.alive) return;
-      await id!.start();
-      membership.setAlive(nodeId, true);
-    },
+    startBroker: startIdentity,
     moveLeader(topic, partition, toId) {
       membership.moveLeader(topic, partition, toId);
+    },
+    async reset() {
+      if (closing !== null) throw new Error('reset(): the cluster is closed');
+      // The other identities' clients go first: none of their requests may reach the state being replaced.
+      for (const id of identities.values()) id?.resetClients();
+      await base.reset();
+      membership.forgetAll();
+      for (const nodeId of nodeIds) if (!membership.identities.get(nodeId)!.alive) await startIdentity(nodeId);
     },
     close() {
       closing ??= (async () => {
@@ -167,6 +182,7 @@ export async function startClusterWithConfig(
 class IdentityListeners {
   private servers: Server[] = [];
   private shutdown: AbortController | null = null;
+  private services: BrokerServices | null = null;
 
   constructor(
     private readonly base: RunningBroker,
@@ -206,17 +222,21 @@ class IdentityListeners {
     const identity = this.membership.identities.get(this.nodeId)!;
     for (const [name, at] of advertisedListeners) identity.endpoints.set(name, at);
     this.shutdown = new AbortController();
-    const services: BrokerServices = {
-      ...shared,
+    const services = (this.services = identityServices(shared, this.shutdown.signal, {
       nodeId: this.nodeId,
       advertised: advertisedListeners.get(specs[0].name)!,
       advertisedListeners,
       fetchSessions: new FetchSessionCache(),
-      shutdown: AbortSignal.any([shared.shutdown, this.shutdown.signal]),
-    };
+    }));
     const dispatcher = new ApiDispatcher(shared.registry, services, logger.child('api'), shared.metrics);
     await serveListeners(this.servers, security, dispatcher, { config, cluster: () => this.base.services.cluster, clock: shared.clock, logger });
     logger.info('broker identity listening', { nodeId: this.nodeId, advertised: [...advertisedListeners.values()].map((a) => `${a.host}:${a.port}`).join(',') });
+  }
+
+  /** reset(): its clients are disconnected, in-flight requests unanswered, and its fetch sessions forgotten. */
+  resetClients(): void {
+    for (const server of this.servers) server.closeConnections();
+    if (this.services !== null) Object.assign(this.services, { fetchSessions: new FetchSessionCache() });
   }
 
   /** Closes its listeners: cleanly (in-flight requests answered) on cluster close, at once when dying. */
@@ -236,4 +256,27 @@ class IdentityListeners {
 function closeAsDying(server: Server): Promise<void> {
   server.closeConnections();
   return server.close();
+}
+
+/**
+ * An identity's view of the shared services: its own node id, addresses and fetch sessions, and
+ * everything else read through to the base broker's services object, which reset() refills with a
+ * fresh cluster, logs and coordinators. Its shutdown signal fires when its listeners stop or when the
+ * base broker's current signal fires (reset() replaces that one too).
+ */
+function identityServices(shared: BrokerServices, ownStop: AbortSignal, own: Pick<BrokerServices, 'nodeId' | 'advertised' | 'advertisedListeners' | 'fetchSessions'>): BrokerServices {
+  let sharedSignal = shared.shutdown;
+  let combined = AbortSignal.any([sharedSignal, ownStop]);
+  const services = Object.create(shared) as BrokerServices;
+  Object.assign(services, own);
+  Object.defineProperty(services, 'shutdown', {
+    get: () => {
+      if (shared.shutdown !== sharedSignal) {
+        sharedSignal = shared.shutdown;
+        combined = AbortSignal.any([sharedSignal, ownStop]);
+      }
+      return combined;
+    },
+  });
+  return services;
 }

@@ -189,6 +189,11 @@ export class Membership {
     return topic === undefined ? [] : this.replicas(topic, partition);
   }
 
+  /** Forgets every partition's leadership (a reset cluster's topics are new). */
+  forgetAll(): void {
+    this.leadership.clear();
+  }
+
   /** Forgets a deleted topic's leadership (a topic of the same name later gets a new id anyway). */
   forget(topic: TopicInfo): void {
     for (let p = 0; p < topic.partitions; p++) this.leadership.delete(`${topic.id}/${p}`);
