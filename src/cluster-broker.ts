@@ -14,6 +14,7 @@ import type { ListenerSpec } from './config/listeners.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { listenerSecurity } from './server/listener-security.js';
 import { MemoryBudget } from './server/memory-budget.js';
+import type { ApiSelector, InterceptAction, InterceptMatcher, InterceptorHandle } from './server/interceptors.js';
 import type { Server } from './server/server.js';
 import type { Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
@@ -54,6 +55,11 @@ export interface RunningCluster {
   startBroker(nodeId: number): Promise<void>;
   /** Makes toId (a live replica) the partition's leader, with a leader epoch bump. */
   moveLeader(topic: string, partition: number, toId: number): void;
+  /**
+   * Fault injection on one identity's requests (README, "Fault injection"); a pass-through function
+   * counts what reaches it. The interceptors of an identity end when it stops.
+   */
+  intercept(nodeId: number, matcher: InterceptMatcher | ApiSelector, action: InterceptAction): InterceptorHandle;
   close(): Promise<void>;
 }
 
@@ -149,6 +155,11 @@ export async function startClusterWithConfig(
     moveLeader(topic, partition, toId) {
       membership.moveLeader(topic, partition, toId);
     },
+    intercept(nodeId, matcher, action) {
+      const id = identityOf(nodeId);
+      if (!membership.identities.get(nodeId)!.alive) throw new Error(`broker identity ${nodeId} is stopped`);
+      return id == null ? base.intercept(matcher, action) : id.intercept(matcher, action);
+    },
     close() {
       closing ??= (async () => {
         for (const id of identities.values()) await id?.stop();
@@ -167,6 +178,7 @@ export async function startClusterWithConfig(
 class IdentityListeners {
   private servers: Server[] = [];
   private shutdown: AbortController | null = null;
+  private dispatcher: ApiDispatcher | null = null;
 
   constructor(
     private readonly base: RunningBroker,
@@ -215,11 +227,18 @@ class IdentityListeners {
       shutdown: AbortSignal.any([shared.shutdown, this.shutdown.signal]),
     };
     const dispatcher = new ApiDispatcher(shared.registry, services, logger.child('api'), shared.metrics);
+    this.dispatcher = dispatcher;
     await serveListeners(this.servers, security, dispatcher, { config, cluster: () => this.base.services.cluster, clock: shared.clock, logger });
     logger.info('broker identity listening', { nodeId: this.nodeId, advertised: [...advertisedListeners.values()].map((a) => `${a.host}:${a.port}`).join(',') });
   }
 
+  intercept(matcher: InterceptMatcher | ApiSelector, action: InterceptAction): InterceptorHandle {
+    if (this.dispatcher === null) throw new Error(`broker identity ${this.nodeId} is not listening`);
+    return this.dispatcher.interceptors.add(matcher, action);
+  }
+
   async stop(): Promise<void> {
+    this.dispatcher = null;
     this.shutdown?.abort();
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
