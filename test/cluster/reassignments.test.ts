@@ -71,6 +71,12 @@ describe('partition reassignments on a 3-identity cluster', () => {
     expect(res.responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: 2, leaderEpoch: after.leaderEpoch } });
   });
 
+  it('DescribeTopicPartitions (the Java Admin\'s describeTopics) lists the moved replicas, ISR, leader and epoch as Metadata does', async () => {
+    const md = await partitionMd('move-leader');
+    const res = await (await clientOf(1)).request(75, 0, { topics: [{ name: 'move-leader' }], responsePartitionLimit: 100, cursor: null });
+    expect(res.topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderId: 2, leaderEpoch: md.leaderEpoch, replicaNodes: [2, 1], isrNodes: [2, 1], offlineReplicas: [] });
+  });
+
   it('a follower that leaves bumps the epoch; the leader stays', async () => {
     await createTopic('drop-follower', [0, 1]);
     const before = await partitionMd('drop-follower');
