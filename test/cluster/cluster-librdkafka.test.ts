@@ -6,10 +6,10 @@
 
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { type RunningCluster, startCluster } from '../../src/index.js';
 import { HAVE_CONFLUENT_KAFKA, PYTHON, requireTool } from '../helpers/tools.js';
 import { runClient } from '../e2e/interop-common.js';
+import { FetchCounter, stopAndStartLeaderWhileProducing } from '../helpers/cluster-clients.js';
 
 const SCRIPT = fileURLToPath(new URL('./py/cluster_client.py', import.meta.url));
 const enabled = requireTool(HAVE_CONFLUENT_KAFKA, 'python3-confluent-kafka');
@@ -28,32 +28,6 @@ function ck<T = any>(...args: string[]): Promise<T> {
   return runClient<T>(PYTHON, [SCRIPT, cluster.bootstrap, ...args], 90_000);
 }
 
-/** Resolves once cond() holds, checking every 10 ms; fails after timeoutMs. */
-async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Counts, per identity, the Fetch responses that carried records of `topic`. */
-function countFetchesWithRecords(topic: string) {
-  const served = new Map<number, number>();
-  const handles = cluster.brokers.map((b) =>
-    cluster.intercept(b.nodeId, 'Fetch', async (_request, ctx) => {
-      const response = await ctx.forward();
-      const records = (response.responses ?? [])
-        .filter((t: { topic: string }) => t.topic === topic || t.topic === '')
-        .flatMap((t: { partitions: { records: Buffer | Buffer[] | null }[] }) => t.partitions)
-        .some((p: { records: Buffer | Buffer[] | null }) => (Array.isArray(p.records) ? p.records.some((b) => b.length > 0) : (p.records?.length ?? 0) > 0));
-      if (records) served.set(b.nodeId, (served.get(b.nodeId) ?? 0) + 1);
-      return response;
-    }),
-  );
-  return { served, remove: () => handles.forEach((h) => h.remove()) };
-}
-
 describe.runIf(enabled)('librdkafka against a 3-identity cluster', () => {
   it('creates a topic with replication factor 3: every identity a replica and in the ISR', async () => {
     const r = await ck('create', 'ck-rf3', '3', '3');
@@ -68,26 +42,14 @@ describe.runIf(enabled)('librdkafka against a 3-identity cluster', () => {
   it('an idempotent producer loses and duplicates nothing while the leader identity is stopped and started', async () => {
     const topic = 'ck-failover';
     await ck('create', topic, '1', '3');
-    const leader = cluster.partitionLeader(topic, 0);
-    const log = cluster.services.topics.openPartitionLog(topic, 0)!;
     const n = 3000;
     const producer = runClient(PYTHON, [SCRIPT, cluster.bootstrap, 'produce', topic, String(n)], 90_000);
-    let exited = false;
-    void producer.then(() => (exited = true), () => (exited = true));
-    await until('500 records', () => log.highWatermark >= 500 || exited);
-    await cluster.stopBroker(leader);
-    const newLeader = cluster.partitionLeader(topic, 0);
+    const { leader, newLeader, atStop } = await stopAndStartLeaderWhileProducing(cluster, topic, 500, producer);
     expect(newLeader).not.toBe(leader);
     expect(newLeader).toBeGreaterThanOrEqual(0);
-    const atStop = log.highWatermark;
-    await until('records through the new leader', () => log.highWatermark >= atStop + 500 || exited);
-    await cluster.startBroker(leader);
-    cluster.moveLeader(topic, 0, leader); // and it leads again, one more epoch
-    const result = await producer;
-    expect(exited).toBe(true);
     expect(atStop).toBeLessThan(n); // the stop happened while it was producing
-    expect(result).toEqual({ acked: n, inOrder: true });
-    expect(log.highWatermark).toBe(n);
+    expect(await producer).toEqual({ acked: n, inOrder: true });
+    expect(cluster.services.topics.openPartitionLog(topic, 0)!.highWatermark).toBe(n);
     const consumed = await ck<{ values: string[] }>('consume', topic, String(n), 'ck-failover-readers');
     expect(consumed.values).toEqual(Array.from({ length: n }, (_, i) => String(i)));
   }, 120_000);
@@ -99,14 +61,14 @@ describe.runIf(enabled)('librdkafka against a 3-identity cluster', () => {
     const near = cluster.brokers.find((b) => b.nodeId !== leader)!;
     const producer = runClient(PYTHON, [SCRIPT, cluster.bootstrap, 'produce', topic, '200'], 90_000);
     await producer;
-    const counts = countFetchesWithRecords(topic);
+    const counts = new FetchCounter(cluster);
     try {
       const consumed = await ck<{ values: string[] }>('consume', topic, '200', 'ck-near-readers', near.rack!);
       expect(consumed.values).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
     } finally {
       counts.remove();
     }
-    expect(counts.served.get(near.nodeId) ?? 0).toBeGreaterThan(0);
-    expect(counts.served.get(leader) ?? 0).toBe(0);
+    expect(counts.of(near.nodeId, topic)).toBeGreaterThan(0);
+    expect(counts.of(leader, topic)).toBe(0);
   }, 90_000);
 });
