@@ -131,6 +131,25 @@ describe('partition reassignments on a 3-identity cluster', () => {
     expect(await listReassignments(null)).toEqual([]);
   });
 
+  it('CreateTopics and CreatePartitions take manual assignments over the identities, checked as Kafka checks them', async () => {
+    const c = await clientOf(anyLive());
+    const create = (name: string, assignments: number[][]) =>
+      c.request(19, 7, { topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: assignments.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: [] }], timeoutMs: 5000, validateOnly: false });
+    const ok = await create('manual', [[1, 2], [2, 0]]);
+    expect(ok.topics[0]).toMatchObject({ errorCode: ErrorCode.NONE, numPartitions: 2, replicationFactor: 2 });
+    const md = await (await clientOf(anyLive())).request(3, 12, { topics: [{ name: 'manual', topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(md.topics[0].partitions.map((p: { leaderId: number; replicaNodes: number[] }) => [p.leaderId, p.replicaNodes])).toEqual([[1, [1, 2]], [2, [2, 0]]]);
+    expect((await create('manual-bad', [[1, 9]])).topics[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'The manual partition assignment includes broker 9, but no such broker is registered.' });
+    expect((await create('manual-uneven', [[1, 2], [0]])).topics[0]).toMatchObject({
+      errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      errorMessage: 'The manual partition assignment includes a partition with 1 replica(s), but this is not consistent with previous partitions, which have 2 replica(s).',
+    });
+    const grow = (assignments: number[][]) => c.request(37, 3, { topics: [{ name: 'manual', count: 2 + assignments.length, assignments: assignments.map((brokerIds) => ({ brokerIds })) }], timeoutMs: 5000, validateOnly: false });
+    expect((await grow([[0]])).results[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT });
+    expect((await grow([[0, 1]])).results[0]).toMatchObject({ errorCode: ErrorCode.NONE });
+    expect(cluster.services.cluster.topic('manual')!.replicas).toEqual([[1, 2], [2, 0], [0, 1]]);
+  });
+
   it('kafkajs keeps producing to a partition whose leader is moved away by a reassignment', async () => {
     await createTopic('kjs-move', [0, 1]);
     const kafka = new Kafka({ clientId: 'reassign', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50 } });
