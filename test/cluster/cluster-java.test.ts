@@ -2,7 +2,8 @@
 // RackAwareReplicaSelector, in one JVM (test/reference/clients/java/src/ClusterClients.java, compiled
 // by that folder's install.sh): Admin creates topics with replication factor 3; the default
 // (idempotent) producer loses and duplicates nothing while the partition's leader identity is stopped
-// and started; a consumer with client.rack is served by the replica in its rack (KIP-392).
+// and started; a consumer with client.rack is served by the replica in its rack (KIP-392); Admin
+// reassigns a partition away from its leader and elects leaders.
 
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -74,5 +75,18 @@ describe.skipIf(!!missing)(`Java client against a 3-identity cluster${missing ? 
     expect(cluster.brokers.find((b) => b.nodeId === near.follower)!.rack).toBe(near.rack);
     expect(fetches.of(near.follower, topic)).toBeGreaterThan(0);
     expect(fetches.of(cluster.partitionLeader(topic, 0), topic)).toBe(0);
+  });
+
+  it('Admin reassigns replicas (the leader leaves: the producer is redirected), lists none under way, elects the preferred leader', () => {
+    expect(step('reassign')).toEqual({
+      ongoing: 0,
+      leaderAfterMove: 2,
+      replicasAfterMove: [2, 1],
+      electionWhenPreferredLeads: 'ElectionNotNeededException',
+      leaderAfterElection: 1,
+      cancelWithoutReassignment: 'NoReassignmentInProgressException',
+      consumed: 30,
+    });
+    expect(cluster.membership.replicas(cluster.services.topics.topic(`${prefix}-move`)!, 0)).toEqual([1, 2]);
   });
 });

@@ -7,6 +7,9 @@
 //    the partition back.
 // 3. "near": a consumer whose client.rack is the rack of a follower of <prefix>-near reads it (KIP-392);
 //    the test counts which identity served the fetches.
+// 4. "reassign": <prefix>-move created on replicas [0, 1]; Admin moves them to [2, 1] (the leader
+//    leaves) while a producer keeps writing, lists reassignments, reorders to [1, 2] and elects the
+//    preferred leader; then the records are read back.
 // Each step prints {"id", "result"} or {"id", "error"}; the process exits 0 either way.
 
 import java.io.PrintWriter;
@@ -16,15 +19,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -46,6 +53,7 @@ public final class ClusterClients {
         step("rf3", env, ClusterClients::rf3);
         step("failover", env, ClusterClients::failover);
         step("near", env, ClusterClients::near);
+        step("reassign", env, ClusterClients::reassign);
         System.exit(0);
     }
 
@@ -133,6 +141,51 @@ public final class ClusterClients {
         result.put("follower", follower.id());
         result.put("consumed", values.size());
         return result;
+    }
+
+    static Map<String, Object> reassign(Env env) throws Exception {
+        String topic = env.name("move");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        Map<String, Object> result = new LinkedHashMap<>();
+        try (Admin admin = env.admin(); KafkaProducer<String, String> producer = env.producer(Map.of())) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(0, 1))))).all().get();
+            Env.awaitListed(admin, topic);
+            for (int i = 0; i < 10; i++) producer.send(new ProducerRecord<>(topic, 0, null, Integer.toString(i))).get();
+            admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(2, 1))))).all().get();
+            result.put("ongoing", admin.listPartitionReassignments().reassignments().get().size());
+            TopicPartitionInfo moved = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(0);
+            result.put("leaderAfterMove", moved.leader().id());
+            result.put("replicasAfterMove", moved.replicas().stream().map(Node::id).toList());
+            // The producer's leader (0) left the replica set: it is redirected to the new one.
+            for (int i = 10; i < 20; i++) producer.send(new ProducerRecord<>(topic, 0, null, Integer.toString(i))).get();
+            result.put("electionWhenPreferredLeads", outcome(() -> admin.electLeaders(ElectionType.PREFERRED, Set.of(tp)).partitions().get().get(tp)));
+            admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(1, 2))))).all().get();
+            admin.electLeaders(ElectionType.PREFERRED, Set.of(tp)).all().get();
+            result.put("leaderAfterElection", admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(0).leader().id());
+            result.put("cancelWithoutReassignment", outcome(() -> {
+                admin.alterPartitionReassignments(Map.of(tp, Optional.empty())).all().get();
+                return Optional.empty();
+            }));
+            for (int i = 20; i < 30; i++) producer.send(new ProducerRecord<>(topic, 0, null, Integer.toString(i))).get();
+        }
+        result.put("consumed", readAll(env, topic, 30, Map.of()).size());
+        return result;
+    }
+
+    interface Call {
+        Optional<Throwable> run() throws Exception;
+    }
+
+    /** "ok", or the simple name of the exception an Admin call failed (or reported) with. */
+    static String outcome(Call call) {
+        try {
+            Optional<Throwable> reported = call.run();
+            return reported.map(t -> t.getClass().getSimpleName()).orElse("ok");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause().getClass().getSimpleName();
+        } catch (Exception e) {
+            return e.getClass().getSimpleName();
+        }
     }
 
     static List<String> readAll(Env env, String topic, int count, Map<String, Object> settings) {
