@@ -70,6 +70,10 @@ export async function stopAndStartLeaderWhileProducing(cluster: RunningCluster, 
   void producing.then(() => (done = true), () => (done = true));
   const log = () => cluster.services.topics.openPartitionLog(topic, 0);
   await until(`${step} records in ${topic}`, () => (log()?.highWatermark ?? 0) >= step || done);
+  if ((log()?.highWatermark ?? 0) < step) {
+    await producing; // its failure says why
+    throw new Error(`the client finished before writing ${step} records to ${topic}`);
+  }
   const leader = cluster.partitionLeader(topic, 0);
   await cluster.stopBroker(leader);
   const newLeader = cluster.partitionLeader(topic, 0);
