@@ -124,7 +124,8 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       }
     }
 
-    // --- answer: every partition, or for an incremental fetch only those with news
+    // --- answer: every partition, or for an incremental fetch only those with news (records, an error,
+    // new offsets, a preferred read replica or a diverging epoch: Kafka's maybeUpdateResponseData)
     const byTopic = new Map<string, { topic: string; topicId: string; partitions: PartitionData[] }>();
     outcomes.forEach((o, i) => {
       const p = wanted[i];
@@ -132,6 +133,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
         o.bytes > 0 ||
         o.data.errorCode !== ErrorCode.NONE ||
         o.data.preferredReadReplica >= 0 ||
+        o.data.divergingEpoch.epoch >= 0 ||
         o.data.highWatermark !== p.sentHighWatermark ||
         o.data.lastStableOffset !== p.sentLastStableOffset ||
         o.data.logStartOffset !== p.sentLogStartOffset;
