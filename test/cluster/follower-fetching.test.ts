@@ -3,12 +3,14 @@
 // in-sync replica there (preferred_read_replica, no records, answered at once), and that replica
 // serves it; as Kafka's ReplicaManager.findPreferredReadReplica, only the leader redirects, only
 // consumers (not followers) and only Fetch v11+, and a reader whose rack has the leader or no
-// live in-sync replica, or whose offset is outside the log, stays with the leader.
+// live in-sync replica, or whose offset is outside the log, stays with the leader. kafkajs follows it.
 
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/codec/index.js';
 import { type RunningCluster, startCluster } from '../../src/index.js';
 import { batch } from '../helpers/log-helpers.js';
+import { FetchCounter } from '../helpers/cluster-clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
@@ -129,6 +131,31 @@ describe('follower fetching (KIP-392) with RackAwareReplicaSelector', () => {
     expect(first.sessionId).not.toBe(0);
     const next = await c.request(1, 12, { ...body, sessionId: first.sessionId, sessionEpoch: 1, topics: [] });
     expect(next.responses[0]?.partitions[0]).toMatchObject({ preferredReadReplica: follower });
+  });
+
+  it('a kafkajs consumer with rackId follows preferred_read_replica: the replica in its rack serves its records', async () => {
+    const fetches = new FetchCounter(cluster);
+    const kafka = new Kafka({ clientId: 'near-reader', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: 'near-readers', rackId: rackOf(cluster, follower) });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'near', fromBeginning: true });
+      const seen: string[] = [];
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            seen.push(message.value!.toString());
+            if (seen.length === 3) resolve();
+          },
+        });
+      });
+      expect(seen).toEqual(['x', 'y', 'z']);
+    } finally {
+      await consumer.disconnect();
+      fetches.remove();
+    }
+    expect(fetches.of(follower, 'near')).toBeGreaterThan(0);
+    expect(fetches.of(leader, 'near')).toBe(0);
   });
 
   it('without replica.selector.class consumers read from the leader (Kafka\'s default)', async () => {
