@@ -14,6 +14,7 @@ import type { ListenerSpec } from './config/listeners.js';
 import { ApiDispatcher } from './server/dispatcher.js';
 import { listenerSecurity } from './server/listener-security.js';
 import { MemoryBudget } from './server/memory-budget.js';
+import type { ApiSelector, InterceptAction, InterceptMatcher, InterceptorHandle } from './server/interceptors.js';
 import type { Server } from './server/server.js';
 import type { Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
@@ -60,6 +61,11 @@ export interface RunningCluster {
    * declared again; stopped identities start again; node ids, ports and the cluster id stay.
    */
   reset(): Promise<void>;
+  /**
+   * Fault injection on one identity's requests (README, "Fault injection"); a pass-through function
+   * counts what reaches it. The interceptors of an identity end when it stops.
+   */
+  intercept(nodeId: number, matcher: InterceptMatcher | ApiSelector, action: InterceptAction): InterceptorHandle;
   close(): Promise<void>;
 }
 
@@ -164,6 +170,11 @@ export async function startClusterWithConfig(
       membership.forgetAll();
       for (const nodeId of nodeIds) if (!membership.identities.get(nodeId)!.alive) await startIdentity(nodeId);
     },
+    intercept(nodeId, matcher, action) {
+      const id = identityOf(nodeId);
+      if (!membership.identities.get(nodeId)!.alive) throw new Error(`broker identity ${nodeId} is stopped`);
+      return id == null ? base.intercept(matcher, action) : id.intercept(matcher, action);
+    },
     close() {
       closing ??= (async () => {
         for (const id of identities.values()) await id?.stop();
@@ -183,6 +194,7 @@ class IdentityListeners {
   private servers: Server[] = [];
   private shutdown: AbortController | null = null;
   private services: BrokerServices | null = null;
+  private dispatcher: ApiDispatcher | null = null;
 
   constructor(
     private readonly base: RunningBroker,
@@ -229,6 +241,7 @@ class IdentityListeners {
       fetchSessions: new FetchSessionCache(),
     }));
     const dispatcher = new ApiDispatcher(shared.registry, services, logger.child('api'), shared.metrics);
+    this.dispatcher = dispatcher;
     await serveListeners(this.servers, security, dispatcher, { config, cluster: () => this.base.services.cluster, clock: shared.clock, logger });
     logger.info('broker identity listening', { nodeId: this.nodeId, advertised: [...advertisedListeners.values()].map((a) => `${a.host}:${a.port}`).join(',') });
   }
@@ -239,8 +252,14 @@ class IdentityListeners {
     if (this.services !== null) Object.assign(this.services, { fetchSessions: new FetchSessionCache() });
   }
 
+  intercept(matcher: InterceptMatcher | ApiSelector, action: InterceptAction): InterceptorHandle {
+    if (this.dispatcher === null) throw new Error(`broker identity ${this.nodeId} is not listening`);
+    return this.dispatcher.interceptors.add(matcher, action);
+  }
+
   /** Closes its listeners: cleanly (in-flight requests answered) on cluster close, at once when dying. */
   async stop(options: { dying?: boolean } = {}): Promise<void> {
+    this.dispatcher = null;
     this.shutdown?.abort();
     await Promise.all(this.servers.map((s) => (options.dying ? closeAsDying(s) : s.close())));
     this.servers = [];

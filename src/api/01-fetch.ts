@@ -23,7 +23,7 @@ import { type RequestContext } from './context.js';
 import { authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
 import { FetchSession, FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type SessionPartition } from './fetch-sessions.js';
 import { logErrorCode } from './log-errors.js';
-import { leaderEndpoints, misdirected } from './cluster-view.js';
+import { followerFetchRack, leaderEndpoints, misdirected, preferredReplicaFor } from './cluster-view.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { systemClock } from '../util/clock.js';
 
@@ -98,13 +98,16 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     // READ on each topic of the session (the session keeps the partitions, not the verdict).
     const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, wanted.filter((p) => p.resolveError === undefined).map((p) => p.topic));
     const toRead = wanted.map((p) => (p.resolveError !== undefined || readable.has(p.topic) ? p : { ...p, resolveError: ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
+    const readerRack = followerFetchRack(ctx, request);
     let outcomes: ReadOutcome[];
     for (;;) {
-      outcomes = await readPartitions(toRead, maxBytes, isolation, ctx);
+      outcomes = await readPartitions(toRead, maxBytes, isolation, readerRack, ctx);
       const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
       const anyError = outcomes.some((o) => o.data.errorCode !== ErrorCode.NONE);
+      // A reader sent to another replica is told at once, as Kafka answers without waiting then.
+      const redirected = outcomes.some((o) => o.data.preferredReadReplica >= 0);
       const remaining = deadline - systemClock.now();
-      if (bytes >= request.minBytes || anyError || remaining <= 0 || ctx.broker.shutdown.aborted) break;
+      if (bytes >= request.minBytes || anyError || redirected || remaining <= 0 || ctx.broker.shutdown.aborted) break;
       const logs = outcomes.map((o) => o.log).filter((l): l is PartitionLog => l !== undefined);
       if (logs.length === 0) break;
       await waitForAppend(logs, remaining, ctx);
@@ -121,13 +124,16 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       }
     }
 
-    // --- answer: every partition, or for an incremental fetch only those with news
+    // --- answer: every partition, or for an incremental fetch only those with news (records, an error,
+    // new offsets, a preferred read replica or a diverging epoch: Kafka's maybeUpdateResponseData)
     const byTopic = new Map<string, { topic: string; topicId: string; partitions: PartitionData[] }>();
     outcomes.forEach((o, i) => {
       const p = wanted[i];
       const changed =
         o.bytes > 0 ||
         o.data.errorCode !== ErrorCode.NONE ||
+        o.data.preferredReadReplica >= 0 ||
+        o.data.divergingEpoch.epoch >= 0 ||
         o.data.highWatermark !== p.sentHighWatermark ||
         o.data.lastStableOffset !== p.sentLastStableOffset ||
         o.data.logStartOffset !== p.sentLogStartOffset;
@@ -254,13 +260,13 @@ function mergeIntoSession(session: FetchSession, p: WantedPartition): WantedPart
 }
 
 /** Reads every partition in order under the response byte budget (Kafka's readFromLog). */
-async function readPartitions(wanted: WantedPartition[], maxBytes: number, isolation: number, ctx: RequestContext): Promise<ReadOutcome[]> {
+async function readPartitions(wanted: WantedPartition[], maxBytes: number, isolation: number, readerRack: string | undefined, ctx: RequestContext): Promise<ReadOutcome[]> {
   let budget = maxBytes;
   // v3+: the first batch found is returned whole even beyond the limits (minOneMessage).
   let minOneBatch = ctx.apiVersion >= 3;
   const out: ReadOutcome[] = [];
   for (const p of wanted) {
-    const o = await readPartition(p, Math.min(p.maxBytes, budget), minOneBatch, isolation, ctx);
+    const o = await readPartition(p, Math.min(p.maxBytes, budget), minOneBatch, isolation, readerRack, ctx);
     if (o.bytes > 0) minOneBatch = false;
     budget = Math.max(0, budget - o.bytes);
     out.push(o);
@@ -268,7 +274,14 @@ async function readPartitions(wanted: WantedPartition[], maxBytes: number, isola
   return out;
 }
 
-async function readPartition(p: WantedPartition, limit: number, minOneBatch: boolean, isolation: number, ctx: RequestContext): Promise<ReadOutcome> {
+async function readPartition(
+  p: WantedPartition,
+  limit: number,
+  minOneBatch: boolean,
+  isolation: number,
+  readerRack: string | undefined,
+  ctx: RequestContext,
+): Promise<ReadOutcome> {
   if (p.resolveError !== undefined) return { data: errorPartition(p.partition, p.resolveError), bytes: 0 };
   const log = await ctx.broker.topics.partitionLog(p.topic, p.partition);
   if (log === undefined) return { data: errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), bytes: 0 };
@@ -283,6 +296,12 @@ async function readPartition(p: WantedPartition, limit: number, minOneBatch: boo
   // consumers of v11+ may read from any in-sync replica (KIP-392).
   const leader = misdirected(ctx, p.topic, p.partition, ctx.apiVersion >= 11);
   if (leader !== undefined) return { data: { ...errorPartition(p.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER), currentLeader: leader }, bytes: 0 };
+  // KIP-392: the leader sends a consumer of another rack to a replica there, with the offsets and no records.
+  if (readerRack !== undefined) {
+    const offsetInLog = p.fetchOffset >= log.logStartOffset && p.fetchOffset <= log.logEndOffset;
+    const preferred = preferredReplicaFor(ctx, p.topic, p.partition, readerRack, offsetInLog);
+    if (preferred >= 0) return { data: { ...data, preferredReadReplica: preferred }, bytes: 0, log };
+  }
   if (ctx.apiVersion >= 12 && p.lastFetchedEpoch >= 0) {
     const end = log.endOffsetForEpoch(p.lastFetchedEpoch);
     if (end.leaderEpoch !== p.lastFetchedEpoch || end.endOffset < p.fetchOffset) {

@@ -21,7 +21,7 @@ type Result = EncodeInput<CreatableTopicResult>;
  * Kafka's controller checks of partitions, replication factor and manual assignments, with its
  * messages (ReplicationControlManager.createTopic); the rest is TopicManager.validateCreate's.
  */
-function kafkaShapeProblem(t: CreatableTopic, nodeId: number): { errorCode: number; errorMessage: string } | undefined {
+function kafkaShapeProblem(t: CreatableTopic, registered: readonly number[]): { errorCode: number; errorMessage: string } | undefined {
   if (t.assignments.length > 0) {
     if (t.replicationFactor !== -1) {
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'A manual partition assignment was specified, but replication factor was not set to -1.' };
@@ -36,7 +36,7 @@ function kafkaShapeProblem(t: CreatableTopic, nodeId: number): { errorCode: numb
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Found multiple manual partition assignments for partition ${a.partitionIndex}` };
       }
       seen.add(a.partitionIndex);
-      const problem = manualAssignmentProblem(a.brokerIds, nodeId, replicas);
+      const problem = manualAssignmentProblem(a.brokerIds, registered, replicas);
       if (problem !== undefined) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: problem };
       replicas = a.brokerIds.length;
     }
@@ -97,7 +97,7 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
         results.push(failed(t.name, ErrorCode.INVALID_CONFIG, configProblem));
         continue;
       }
-      const shapeProblem = kafkaShapeProblem(t, topics.nodeId);
+      const shapeProblem = kafkaShapeProblem(t, topics.registeredBrokers());
       if (shapeProblem !== undefined && nameOk) {
         results.push(failed(t.name, shapeProblem.errorCode, shapeProblem.errorMessage));
         continue;
@@ -143,7 +143,7 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
       // Kafka's controller draws the new topic's id before validate-only stops it, and answers it.
       if (request.validateOnly) result.topicId = randomUuid();
       if (!request.validateOnly) {
-        const creating = topics.createTopic(t.name, v.numPartitions, v.configs, false, v.replicationFactor);
+        const creating = topics.createTopic(t.name, v.numPartitions, v.configs, false, v.replicationFactor, v.assignment);
         const id = topics.topic(t.name)?.id;
         if (id !== undefined) result.topicId = id;
         creations.push(

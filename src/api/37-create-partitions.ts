@@ -58,7 +58,8 @@ export const createPartitionsHandler: ApiHandler<CreatePartitionsRequest, Encode
           fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${additional} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`);
           continue;
         }
-        const problem = t.assignments.map((a) => manualAssignmentProblem(a.brokerIds, topics.nodeId, 1)).find((p) => p !== undefined);
+        const rf = topics.replicationFactor(topic);
+        const problem = t.assignments.map((a) => manualAssignmentProblem(a.brokerIds, topics.registeredBrokers(), rf)).find((p) => p !== undefined);
         if (problem !== undefined) {
           fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, problem);
           continue;
@@ -68,7 +69,7 @@ export const createPartitionsHandler: ApiHandler<CreatePartitionsRequest, Encode
       results.push(result);
       if (!request.validateOnly) {
         growing.push(
-          topics.setPartitionCount(t.name, t.count).catch((err: unknown) => {
+          topics.setPartitionCount(t.name, t.count, t.assignments?.map((a) => [...a.brokerIds])).catch((err: unknown) => {
             ctx.broker.logger.error('partition creation failed', { topic: t.name, error: String(err) });
             Object.assign(result, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (err as Error).message });
           }),

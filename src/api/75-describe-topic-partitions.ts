@@ -2,6 +2,7 @@
 // response_partition_limit partitions (capped at 2000, Kafka's max.request.partition.size.limit)
 // per response, with Kafka's cursor paging: next_cursor names the topic and partition to resume at.
 // An empty topic list means every topic (unknown topics are then never reported).
+// With several identities (startCluster) each partition's replicas, ISR and leader are the cluster's.
 
 import type {
   DescribeTopicPartitionsRequest,
@@ -14,9 +15,9 @@ import { ErrorCode, ZERO_UUID } from '../codec/index.js';
 import { topicNameProblem } from '../cluster/topic-names.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
-import { replicaState } from './cluster-view.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './acl-operations.js';
 import { authorize, authorizedOperations, Op, ResourceType } from './authorize.js';
+import { replicaState } from './cluster-view.js';
 
 const MAX_PARTITION_LIMIT = 2000;
 const KAFKA_INTERNAL = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
@@ -78,12 +79,14 @@ export const describeTopicPartitionsHandler: ApiHandler<DescribeTopicPartitionsR
       const partitions: EncodeInput<DescribeTopicPartitionsResponsePartition>[] = [];
       for (let p = start; p < upper; p++) {
         const log = topics.openPartitionLog(name, p);
+        const offline = log?.isOffline === true;
+        // Several identities: their replicas, ISR and leader, as Metadata lists them.
         const replicated = replicaState(ctx, t, p, log?.leaderEpoch ?? 0);
         if (replicated !== undefined) {
-          partitions.push({ errorCode: replicated.leaderId === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE, partitionIndex: p, ...replicated, eligibleLeaderReplicas: [], lastKnownElr: [] });
+          const errorCode = replicated.leaderId === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE;
+          partitions.push({ errorCode, partitionIndex: p, ...replicated, eligibleLeaderReplicas: [], lastKnownElr: [] });
           continue;
         }
-        const offline = log?.isOffline === true;
         partitions.push({
           errorCode: ErrorCode.NONE,
           partitionIndex: p,

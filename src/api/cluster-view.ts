@@ -4,6 +4,8 @@
 // the client connected to.
 
 import type { TopicInfo } from '../cluster/cluster-state.js';
+import { preferredReadReplica } from '../cluster/replica-selector.js';
+import { RACK_AWARE_REPLICA_SELECTOR } from '../config/broker-settings.js';
 import { advertisedFor, localNodeId, type RequestContext } from './context.js';
 
 export interface ListedBroker {
@@ -76,6 +78,30 @@ export function misdirected(ctx: RequestContext, topic: string, partition: numbe
   if (followerReads && s.isr.includes(me)) return undefined;
   const log = ctx.broker.topics.openPartitionLog(topic, partition);
   return { leaderId: s.leader, leaderEpoch: s.leader === -1 ? -1 : Math.max(log?.leaderEpoch ?? 0, 0) };
+}
+
+/**
+ * The rack a Fetch's reader may be redirected by (KIP-392), or undefined when no redirection applies:
+ * one node, no replica.selector.class, a version before 11, or a follower's fetch (Kafka computes a
+ * preferred read replica only for consumers).
+ */
+export function followerFetchRack(ctx: RequestContext, request: { replicaId: number; replicaState: { replicaId: number }; rackId: string }): string | undefined {
+  if (ctx.broker.membership === undefined || ctx.apiVersion < 11) return undefined;
+  if (ctx.broker.config.get('replica.selector.class') !== RACK_AWARE_REPLICA_SELECTOR) return undefined;
+  const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+  return replicaId >= 0 ? undefined : request.rackId;
+}
+
+/**
+ * The replica a consumer in `rack` should read the partition from, when this identity leads it and
+ * that is another replica (Kafka's findPreferredReadReplica, asked only of the leader); else -1.
+ */
+export function preferredReplicaFor(ctx: RequestContext, topic: string, partition: number, rack: string, offsetInLog: boolean): number {
+  const { membership } = ctx.broker;
+  const t = ctx.broker.cluster.topic(topic);
+  if (membership === undefined || t === undefined) return -1;
+  if (membership.state(t, partition).leader !== localNodeId(ctx)) return -1;
+  return preferredReadReplica(membership, t, partition, rack, offsetInLog);
 }
 
 /**

@@ -62,6 +62,8 @@ export interface TopicInfo {
   internal: boolean;
   /** Replica node ids per partition (the first is the preferred leader); absent: this node alone. */
   replicas?: number[][];
+  /** Partition reassignments under way, by partition: the replicas being added and removed (AlterPartitionReassignments). */
+  reassigning?: Record<number, { adding: number[]; removing: number[] }>;
 }
 
 type PersistedTopic = TopicInfo;
@@ -236,6 +238,16 @@ export class ClusterState {
     return this.persist();
   }
 
+  /** A new replica assignment of every partition and the reassignments still under way (src/cluster/reassignments.ts). */
+  setReplicaAssignment(name: string, replicas: number[][], reassigning: Record<number, { adding: number[]; removing: number[] }>): Promise<void> {
+    const t = this.byName.get(name);
+    if (!t) throw new Error(`no topic ${name}`);
+    t.replicas = replicas;
+    if (Object.keys(reassigning).length > 0) t.reassigning = reassigning;
+    else delete t.reassigning;
+    return this.persist();
+  }
+
   setTopicConfigs(name: string, configs: Record<string, ConfigValue>): Promise<void> {
     const t = this.byName.get(name);
     if (!t) throw new Error(`no topic ${name}`);
@@ -258,6 +270,7 @@ export class ClusterState {
       configs: t.configs,
       internal: t.internal,
       ...(t.replicas && { replicas: t.replicas }),
+      ...(t.reassigning && { reassigning: t.reassigning }),
     }));
     const data = Buffer.from(JSON.stringify(snapshot));
     this.persisting = this.persisting.then(

@@ -2,13 +2,14 @@
 // CreatePartitions and AlterPartitionReassignments. Its own module so that one handler does not
 // import another's: each handler module loads on its API's first request (src/api/handlers.ts).
 
-/** Kafka's checks of one manual assignment on a cluster whose only broker is nodeId. */
-export function manualAssignmentProblem(brokerIds: readonly number[], nodeId: number, replicationFactor?: number): string | undefined {
+/** Kafka's checks of one manual assignment: `registered` is the only broker's node id, or every broker identity's. */
+export function manualAssignmentProblem(brokerIds: readonly number[], registered: number | readonly number[], replicationFactor?: number): string | undefined {
+  const isRegistered = (id: number) => (typeof registered === 'number' ? id === registered : registered.includes(id));
   if (brokerIds.length === 0) return 'The manual partition assignment includes an empty replica list.';
   const sorted = [...brokerIds].sort((a, b) => a - b);
   let prev: number | undefined;
   for (const id of sorted) {
-    if (id !== nodeId) return `The manual partition assignment includes broker ${id}, but no such broker is registered.`;
+    if (!isRegistered(id)) return `The manual partition assignment includes broker ${id}, but no such broker is registered.`;
     if (id === prev) return `The manual partition assignment includes the broker ${prev} more than once.`;
     prev = id;
   }

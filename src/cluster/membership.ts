@@ -5,6 +5,7 @@
 
 import type { ClusterState, TopicInfo } from './cluster-state.js';
 import { placeReplicas } from './placement.js';
+import { PartitionReassignments } from './reassignments.js';
 
 export interface Endpoint {
   host: string;
@@ -29,6 +30,8 @@ export class Membership {
   readonly identities: ReadonlyMap<number, BrokerIdentity>;
   private readonly leadership = new Map<string, PartitionLeadership>();
   private cluster: ClusterState | null = null;
+  /** AlterPartitionReassignments / ListPartitionReassignments (src/cluster/reassignments.ts); set by attach. */
+  reassignments: PartitionReassignments | null = null;
   /** Called on every leader change: the owner of the logs starts a new leader epoch in the partition's log. */
   onLeaderChange: (topic: TopicInfo, partition: number, leader: number) => void = () => {};
 
@@ -40,6 +43,9 @@ export class Membership {
   /** Binds the topic metadata (replica assignments live with each topic, persisted with it). */
   attach(cluster: ClusterState): void {
     this.cluster = cluster;
+    this.reassignments = new PartitionReassignments(this, cluster);
+    // Reassignments left under way by the last run: every identity starts alive, so they complete.
+    this.reassignments.advance();
   }
 
   get size(): number {
@@ -135,6 +141,18 @@ export class Membership {
         if (s.leader === -1) this.elect(key, s, nodeId);
       }
     }
+    // A replica a reassignment was adding is in sync once it is back: the reassignment completes.
+    if (alive) this.reassignments?.advance();
+  }
+
+  /**
+   * A controller's change of a partition (a reassignment step): its ISR and leader, with a new
+   * leader epoch when the leader changes or `bumpEpoch` (a replica left), as Kafka's PartitionChangeBuilder.
+   */
+  changePartition(topic: TopicInfo, partition: number, leader: number, isr: number[], bumpEpoch: boolean): void {
+    const s = this.state(topic, partition);
+    s.isr = [...isr];
+    if (leader !== s.leader || bumpEpoch) this.elect(`${topic.id}/${partition}`, s, leader);
   }
 
   /** Makes toId (a live replica) lead the partition, with an epoch bump. */

@@ -11,6 +11,7 @@ import type { LogConfigInput, LogManager, PartitionLog } from '../log/index.js';
 import type { Logger } from '../util/logger.js';
 import type { ClusterState, TopicInfo } from './cluster-state.js';
 import type { Membership } from './membership.js';
+import { manualAssignmentProblem } from './manual-assignments.js';
 import { INTERNAL_TOPICS, topicNameProblem } from './topic-names.js';
 
 /** Kafka's answer to a topic request that failed. */
@@ -91,8 +92,13 @@ export class TopicManager {
     return this.logs.get(topic, partition);
   }
 
-  /** Why a topic can't be created as asked, with Kafka's error code; undefined when it can. */
-  validateCreate(spec: CreateTopicSpec): TopicError | { numPartitions: number; replicationFactor: number; configs: Record<string, ConfigValue> } {
+  /** The node ids a manual replica assignment may name: every broker identity, or this node alone. */
+  registeredBrokers(): number[] {
+    return this.membership === undefined ? [this.cluster.nodeId] : [...this.membership.identities.keys()];
+  }
+
+  /** Why a topic can't be created as asked, with Kafka's error code; else its shape (`assignment`: the manual one, by partition). */
+  validateCreate(spec: CreateTopicSpec): TopicError | { numPartitions: number; replicationFactor: number; configs: Record<string, ConfigValue>; assignment?: number[][] } {
     const nameProblem = topicNameProblem(spec.name);
     if (nameProblem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
     if (this.cluster.topic(spec.name)) {
@@ -108,6 +114,7 @@ export class TopicManager {
     const assignments = spec.assignments ?? [];
     let numPartitions = spec.numPartitions;
     let replicationFactor = 1;
+    let assignment: number[][] | undefined;
     if (assignments.length > 0) {
       if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
         return {
@@ -120,14 +127,12 @@ export class TopicManager {
         return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'Partitions should be a consecutive 0-based integer sequence' };
       }
       for (const a of assignments) {
-        if (a.brokerIds.length !== 1 || a.brokerIds[0] !== this.cluster.nodeId) {
-          return {
-            errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-            errorMessage: `Replica assignment for partition ${a.partitionIndex} must be exactly [${this.cluster.nodeId}] on this single-node cluster`,
-          };
-        }
+        const problem = manualAssignmentProblem(a.brokerIds, this.registeredBrokers(), assignments[0].brokerIds.length);
+        if (problem !== undefined) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: problem };
       }
       numPartitions = assignments.length;
+      replicationFactor = assignments[0].brokerIds.length;
+      assignment = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => [...a.brokerIds]);
     } else {
       if (numPartitions === -1) numPartitions = this.config.int('num.partitions');
       if (numPartitions <= 0 || numPartitions > MAX_PARTITIONS) {
@@ -155,16 +160,16 @@ export class TopicManager {
         throw err;
       }
     }
-    return { numPartitions, replicationFactor, configs };
+    return { numPartitions, replicationFactor, configs, ...(assignment && { assignment }) };
   }
 
   /**
    * Creates a validated topic: its metadata (durable before this resolves) and its partition logs.
    * Internal topics (__consumer_offsets, ...) pass internal = true.
    */
-  async createTopic(name: string, numPartitions: number, configs: Record<string, ConfigValue>, internal = false, replicationFactor = 1): Promise<TopicInfo> {
-    // With several identities every topic records its placement; on one node none is kept (this node alone).
-    const replicas = this.membership !== undefined && this.membership.size > 1 ? this.membership.place(numPartitions, replicationFactor) : undefined;
+  async createTopic(name: string, numPartitions: number, configs: Record<string, ConfigValue>, internal = false, replicationFactor = 1, assignment?: number[][]): Promise<TopicInfo> {
+    // With several identities every topic records its placement (a manual one as given); on one node none is kept (this node alone).
+    const replicas = this.membership !== undefined && this.membership.size > 1 ? (assignment ?? this.membership.place(numPartitions, replicationFactor)) : undefined;
     const { topic, durable } = this.cluster.createTopic(name, numPartitions, configs, internal || INTERNAL_TOPICS.has(name), replicas);
     this.resolved.delete(name);
     await durable;
@@ -204,13 +209,18 @@ export class TopicManager {
     this.logger.info('deleted topic', { topic: name });
   }
 
-  /** Grows a topic to count partitions (validated by the caller). */
-  async setPartitionCount(name: string, count: number): Promise<void> {
+  /** The replica count of a topic's first partition (Kafka checks new partitions' manual assignments against it). */
+  replicationFactor(t: TopicInfo): number {
+    return this.membership === undefined ? 1 : this.membership.replicas(t, 0).length;
+  }
+
+  /** Grows a topic to count partitions (validated by the caller), placed as `assignment` says when given. */
+  async setPartitionCount(name: string, count: number, assignment?: number[][]): Promise<void> {
     const t = this.cluster.topic(name);
     if (!t) throw new Error(`no topic ${name}`);
     const from = t.partitions;
-    const rf = t.replicas?.[0]?.length ?? 1;
-    await this.cluster.setPartitionCount(name, count, t.replicas && this.membership?.place(count - from, rf, from));
+    const rf = this.replicationFactor(t);
+    await this.cluster.setPartitionCount(name, count, t.replicas && (assignment ?? this.membership?.place(count - from, rf, from)));
     const logConfig = this.logConfig(name);
     for (let p = from; p < count; p++) withLeaderEpoch(await this.logs.getOrCreate(name, p, logConfig));
   }

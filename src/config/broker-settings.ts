@@ -37,6 +37,8 @@ const oneOf = (...allowed: string[]) => (v: ConfigValue) =>
 export const ADVERTISED_HOST_FOR_ANY_INTERFACE = 'localhost';
 /** Kafka's default listener.security.protocol.map: each protocol is a listener name of its own. */
 export const DEFAULT_SECURITY_PROTOCOL_MAP = 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT';
+/** Kafka's rack-aware replica selector (KIP-392), the one value replica.selector.class takes here (src/cluster/replica-selector.ts). */
+export const RACK_AWARE_REPLICA_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
 /** The one authorizer Kafka 4 ships and Tributary implements (src/security/acl.ts). */
 export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 const authorizerClassProblem = (v: ConfigValue) =>
@@ -83,6 +85,7 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'brokers', type: 'int', default: 1, kafka: false, flag: 'brokers', check: atLeast(1), doc: 'Broker identities this process serves (a test cluster sharing one log per partition): node ids node.id, node.id+1, …, on ports --port, --port+1, … (0: each chosen by the OS).' },
   { key: 'broker.racks', type: 'string', default: '', kafka: false, doc: 'With --brokers: broker.rack of each identity, comma-separated in node id order (empty: no racks).' },
   { key: 'cluster.control.listener', type: 'string', default: '', kafka: false, check: metricsListenerProblem, doc: 'With --brokers: HTTP endpoint that stops and starts identities and moves leaders (GET /brokers, POST /brokers/ID/stop|start, GET /partitions/TOPIC/P, POST /partitions/TOPIC/P/leader/ID): http://HOST:PORT, or a bare PORT (binds 127.0.0.1 only); empty: off.' },
+  { key: 'replica.selector.class', type: 'string', default: null, kafka: true, check: oneOf(RACK_AWARE_REPLICA_SELECTOR), doc: `Follower fetching (KIP-392) with --brokers: ${RACK_AWARE_REPLICA_SELECTOR} sends a consumer whose client.rack names a rack without the leader to an in-sync replica in that rack; unset: consumers read from the leader.` },
   { key: 'durability', type: 'string', default: 'fsync', kafka: false, check: oneOf('fsync', 'os'), dynamic: true, doc: 'fsync: an acks=all produce is answered only after its bytes are fsynced (group commit); os: leave flushing to the page cache, as Kafka does.' },
   // --- topics
   { key: 'num.partitions', type: 'int', default: 1, kafka: true, check: atLeast(1), doc: 'Partitions of auto-created topics and of CreateTopics with -1.' },

@@ -70,9 +70,20 @@ describe('partition reassignments', () => {
       ]);
       expect(res.responses[0].partitions[1].errorMessage).toBe('The manual partition assignment includes broker 5, but no such broker is registered.');
       expect(res.responses[1].partitions[0]).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'Unable to find a topic named ca-none.' });
+      // Kafka's ApiError leaves out a message that is the error's own.
+      expect(res.responses[0].partitions[2].errorMessage).toBeNull();
     }
-    const rf = await c.request(45, 1, { timeoutMs: 1000, allowReplicationFactorChange: false, topics: [{ name: 'ca-a', partitions: [{ partitionIndex: 0, replicas: [nodeId, nodeId] }] }] });
-    expect(rf.responses[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
+    // As Kafka 4.3.1 answers: the target is checked as a manual assignment before its replication factor.
+    const rf = await c.request(45, 1, {
+      timeoutMs: 1000,
+      allowReplicationFactorChange: false,
+      topics: [{ name: 'ca-a', partitions: [{ partitionIndex: 0, replicas: [nodeId, nodeId] }, { partitionIndex: 0, replicas: [nodeId, 7] }, { partitionIndex: 0, replicas: [nodeId] }] }],
+    });
+    expect(rf.responses[0].partitions).toEqual([
+      { partitionIndex: 0, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `The manual partition assignment includes the broker ${nodeId} more than once.` },
+      { partitionIndex: 0, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'The manual partition assignment includes broker 7, but no such broker is registered.' },
+      { partitionIndex: 0, errorCode: ErrorCode.NONE, errorMessage: null },
+    ]);
   });
 
   it('ListPartitionReassignments v0: none in progress', async () => {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// franzClient connects to bootstrap: one host:port, or several comma-separated (a test cluster).
 func franzClient(bootstrap string, opts ...kgo.Opt) (*kgo.Client, error) {
-	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(bootstrap), kgo.ClientID("tributary-reference")}, opts...)...)
+	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(strings.Split(bootstrap, ",")...), kgo.ClientID("tributary-reference")}, opts...)...)
 }
 
 // errName is the Kafka error name of err (as both brokers send the same code), or its text.

@@ -30,6 +30,8 @@ var scenarios = map[string]scenario{
 	"franz-admin":                    franzAdmin,
 	"sarama-group":                   saramaGroup,
 	"kafkago-group":                  kafkaGoGroup,
+	// Against a Tributary test cluster only (test/cluster/cluster-franz-go.test.ts), not listed in scenarios.json.
+	"franz-cluster": franzCluster,
 }
 
 func main() {

@@ -114,11 +114,20 @@ export const ADMIN: Sequence[] = [
   },
   {
     id: 'admin.one-node',
-    title: 'What the Java Admin also asks a one-node cluster: ElectLeaders v0/v2, ListPartitionReassignments v0, client quotas v0/v1',
+    title: 'What the Java Admin also asks a one-node cluster: ElectLeaders v0/v2, ListPartitionReassignments v0, AlterPartitionReassignments v0/v1, client quotas v0/v1',
     setup: [{ topic: 't', partitions: 1 }],
     steps: [
       ...atVersions(43, [0, 2], { electionType: 0, topicPartitions: [{ topic: name('t'), partitions: [0, 5] }], timeoutMs: 30_000 }),
       ...atVersions(46, [0], { timeoutMs: 30_000, topics: [{ name: name('t'), partitionIndexes: [0] }] }),
+      // Node 1 is the only broker of both: a target is checked as a manual assignment before its replication factor.
+      ...atVersions(45, [0, 1], {
+        timeoutMs: 30_000,
+        allowReplicationFactorChange: false,
+        topics: [
+          { name: name('t'), partitions: [[1, 1], [1, 7], [], null, [1]].map((replicas) => ({ partitionIndex: 0, replicas })).concat([{ partitionIndex: 5, replicas: [1] }]) },
+          { name: name('missing'), partitions: [{ partitionIndex: 0, replicas: [1] }] },
+        ],
+      }),
       ...atVersions(49, [0, 1], { entries: [{ entity: [{ entityType: 'client-id', entityName: name('c') }], ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], validateOnly: true }, { suffix: ':validate-only' }),
       ...atVersions(49, [1], { entries: [{ entity: [{ entityType: 'client-id', entityName: name('c') }], ops: [{ key: 'no_such_quota', value: 1, remove: false }] }], validateOnly: true }, { suffix: ':unknown-key' }),
       ...atVersions(48, [0, 1], { components: [{ entityType: 'client-id', matchType: 0, match: name('c') }], strict: false }),
