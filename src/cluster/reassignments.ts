@@ -79,13 +79,20 @@ export class PartitionReassignments {
   /** PartitionReassignmentRevert: back to the replicas before the reassignment, without those it added. */
   private cancel(topic: TopicInfo, partition: number, replicas: number[], ongoing: { adding: number[] }): PartitionOutcome & { durable?: Promise<void> } {
     const original = replicas.filter((id) => !ongoing.adding.includes(id));
-    const isr = this.membership.state(topic, partition).isr.filter((id) => !ongoing.adding.includes(id));
+    let isr = this.membership.state(topic, partition).isr.filter((id) => !ongoing.adding.includes(id));
     if (isr.length === 0) {
-      // Only an unclean election could revert it; Kafka refuses that unless unclean.leader.election.enable.
-      return {
-        errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-        errorMessage: `Unable to revert partition assignment for ${topic.name}:${partition} because it would require an unclean leader election.`,
-      };
+      // Only the replicas it was adding are in sync: reverting takes an unclean election, which Kafka
+      // refuses unless the topic's unclean.leader.election.enable (the broker's is false here).
+      if (topic.configs['unclean.leader.election.enable'] !== true) {
+        return {
+          errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          errorMessage: `Unable to revert partition assignment for ${topic.name}:${partition} because it would require an unclean leader election.`,
+        };
+      }
+      // PartitionReassignmentRevert puts the first original replica in the ISR; if it is down, the
+      // unclean election makes the first live original replica the leader and the ISR.
+      const live = original.find((id) => this.membership.identities.get(id)?.alive === true);
+      isr = [this.membership.identities.get(original[0])?.alive === true || live === undefined ? original[0] : live];
     }
     return { ...OK, durable: this.change(topic, partition, replicas, original, isr, null) };
   }

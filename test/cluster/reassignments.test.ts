@@ -150,6 +150,37 @@ describe('partition reassignments on a 3-identity cluster', () => {
     expect(cluster.services.cluster.topic('manual')!.replicas).toEqual([[1, 2], [2, 0], [0, 1]]);
   });
 
+  it('cancelling when only the replicas being added are in sync needs the topic\'s unclean.leader.election.enable', async () => {
+    for (const [name, unclean] of [['revert-clean', false], ['revert-unclean', true]] as const) {
+      await cluster.services.topics.createTopic(name, 1, unclean ? { 'unclean.leader.election.enable': true } : {}, false, 1);
+      expect(await reassign(name, [0])).toMatchObject({ errorCode: ErrorCode.NONE });
+      cluster.moveLeader(name, 0, 0);
+    }
+    await cluster.stopBroker(2);
+    try {
+      for (const name of ['revert-clean', 'revert-unclean']) {
+        expect(await reassign(name, [1, 2], true)).toMatchObject({ errorCode: ErrorCode.NONE });
+        expect(await partitionMd(name)).toMatchObject({ leaderId: 0, replicaNodes: [1, 2, 0], isrNodes: [1, 0] });
+      }
+      await cluster.stopBroker(0);
+      expect(await partitionMd('revert-clean')).toMatchObject({ leaderId: 1, isrNodes: [1] });
+      expect(await reassign('revert-clean', null)).toEqual({
+        partitionIndex: 0,
+        errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        errorMessage: 'Unable to revert partition assignment for revert-clean:0 because it would require an unclean leader election.',
+      });
+      // Reverted to [0], which is down: no leader until it starts.
+      expect(await reassign('revert-unclean', null)).toMatchObject({ errorCode: ErrorCode.NONE });
+      expect(await partitionMd('revert-unclean')).toMatchObject({ leaderId: -1, replicaNodes: [0], isrNodes: [0] });
+      await cluster.startBroker(0);
+      expect(await partitionMd('revert-unclean')).toMatchObject({ leaderId: 0, replicaNodes: [0], isrNodes: [0] });
+    } finally {
+      await cluster.startBroker(0);
+      await cluster.startBroker(2);
+    }
+    expect(await partitionMd('revert-clean')).toMatchObject({ replicaNodes: [1, 2], isrNodes: [1, 2] });
+  });
+
   it('kafkajs keeps producing to a partition whose leader is moved away by a reassignment', async () => {
     await createTopic('kjs-move', [0, 1]);
     const kafka = new Kafka({ clientId: 'reassign', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50 } });

@@ -119,6 +119,8 @@ export const ADMIN: Sequence[] = [
     steps: [
       ...atVersions(43, [0, 2], { electionType: 0, topicPartitions: [{ topic: name('t'), partitions: [0, 5] }], timeoutMs: 30_000 }),
       ...atVersions(46, [0], { timeoutMs: 30_000, topics: [{ name: name('t'), partitionIndexes: [0] }] }),
+      ...atVersions(46, [0], { timeoutMs: 30_000, topics: null }, { suffix: ':all' }),
+      ...atVersions(43, [2], { electionType: 1, topicPartitions: [{ topic: name('t'), partitions: [0, 5] }], timeoutMs: 30_000 }, { suffix: ':unclean' }),
       // Node 1 is the only broker of both: a target is checked as a manual assignment before its replication factor.
       ...atVersions(45, [0, 1], {
         timeoutMs: 30_000,
