@@ -526,12 +526,22 @@ func franzAdmin(ctx context.Context, bootstrap, prefix string) (any, error) {
 		return nil, err
 	}
 	res["deleteTopicsErrors"] = []string{errName(dts[a].Err), errName(dts[b].Err)}
-	after, err := adm.ListTopics(ctx)
-	if err != nil {
-		return nil, err
+	// Kafka answers DeleteTopics once its controller committed the deletion; its broker's metadata
+	// follows a moment later, so a Metadata request right after may still list the topics. Ask
+	// again for up to 5 s: the outcome compared is whether they are gone, not how fast.
+	stillListed := true
+	for attempt := 0; attempt < 50 && stillListed; attempt++ {
+		if attempt > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		after, err := adm.ListTopics(ctx)
+		if err != nil {
+			return nil, err
+		}
+		_, aListed := after[a]
+		_, bListed := after[b]
+		stillListed = aListed || bListed
 	}
-	_, aListed := after[a]
-	_, bListed := after[b]
-	res["listedAfterDelete"] = aListed || bListed
+	res["listedAfterDelete"] = stillListed
 	return res, nil
 }
