@@ -4,12 +4,17 @@
 import { describe, expect, it } from 'vitest';
 import { commandScenarios, jsonOf, tributaryCommand, uniqueName } from '../helpers/command-scenarios.js';
 import { run } from '../helpers/tools.js';
+import { groupMemberScenarios } from '../commands/group-member-scenarios.js';
 import { describeAgainstBoth } from './brokers.js';
 
 const LIBS = new URL('./libs/*', import.meta.url).pathname;
 
 describeAgainstBoth('tributary admin commands', (broker) => {
   commandScenarios(() => broker().bootstrap);
+
+  describe('consume --group as a group member', () => {
+    groupMemberScenarios(() => broker().bootstrap);
+  });
 
   describe('beside kafka-consumer-groups', () => {
     it('reports the same committed offsets, log-end offsets and lag for a group', async () => {
