@@ -134,10 +134,13 @@ export class GroupMember {
   private startHeartbeats(): void {
     const beat = async (): Promise<void> => {
       this.heartbeatTimer = null;
+      const generationId = this.generationId;
       try {
         const res = await this.c.send(ApiKey.Heartbeat, {
-          groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null,
+          groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: null,
         }, { node: await this.coordinatorNode() });
+        // An answer about a generation a rejoin has already left behind says nothing of the new one.
+        if (generationId !== this.generationId) return;
         if (this.retriable(res.errorCode)) {
           if (REJOIN.has(res.errorCode)) this.rejoinNeeded = true;
         } else if (res.errorCode !== 0) {
