@@ -6,6 +6,8 @@
 //            build's dist/cli.js, e.g. the base commit's built in a temporary git worktree, alternated
 //            round by round; the step is skipped without it)
 //          (the metrics step: the same alternated produce, against this build with metrics.listener set)
+//          --rounds N  (alternated rounds per case, default 3; the compare and metrics steps also print
+//            each side's median and spread, max/min of its rounds, besides the best)
 //          BENCH_DIR (default: OS temp dir), BENCH_STEP_MS (length of one measured case).
 //
 // The broker runs as a child process (`node dist/cli.js`), so the load generator here never shares
@@ -35,7 +37,8 @@ const baselineArg = args.indexOf('--baseline-cli');
 const BASELINE_CLI = baselineArg >= 0 ? path.resolve(args[baselineArg + 1]) : null;
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? (QUICK ? 1000 : 3000));
 const WARM_MS = Math.min(500, STEP_MS / 4);
-const ROUNDS = QUICK ? 1 : 3;
+const roundsArg = args.indexOf('--rounds');
+const ROUNDS = roundsArg >= 0 ? Math.max(1, Number(args[roundsArg + 1])) : QUICK ? 1 : 3;
 const IN_FLIGHT = 16; // requests in flight per connection
 const BATCH_BYTES = 16 * 1024;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..'); // dist/bench-broker/bench → repo
@@ -607,12 +610,14 @@ async function compareProduce(
     for (const s of shapes) {
       for (const acks of [1, -1]) {
         for (const n of connCounts) {
-          const mine = { rps: 0, cpu: Infinity };
-          const theirs = { rps: 0, cpu: Infinity };
+          const mine = { rps: 0, cpu: Infinity, rounds: [] as number[], cpuRounds: [] as number[] };
+          const theirs = { rps: 0, cpu: Infinity, rounds: [] as number[], cpuRounds: [] as number[] };
           const measure = async (best: typeof mine, target: Child, targetAdmin: RawConnection): Promise<void> => {
             const [rps, cpu] = await rate(target, targetAdmin, s, acks, n);
             best.rps = Math.max(best.rps, rps);
             best.cpu = Math.min(best.cpu, cpu);
+            best.rounds.push(rps);
+            best.cpuRounds.push(cpu);
           };
           for (let round = 0; round < ROUNDS; round++) {
             if (round % 2 === 0) {
@@ -628,6 +633,15 @@ async function compareProduce(
               `  ${theirName} ${fmt(theirs.rps * s.count).padStart(10)} rec/s  = ${((100 * mine.rps) / theirs.rps).toFixed(1).padStart(5)}% of ${theirName};` +
               `  CPU/request ${mine.cpu.toFixed(0)} µs vs ${theirs.cpu.toFixed(0)} µs = ${pct(mine.cpu, theirs.cpu)}`,
           );
+          if (ROUNDS >= 3) {
+            const spread = (xs: number[]): string => `${((100 * Math.max(...xs)) / Math.min(...xs) - 100).toFixed(1)}%`;
+            out(
+              `    median of ${ROUNDS}: ${mineName} ${fmt(median(mine.rounds) * s.count)} rec/s, ${theirName} ${fmt(median(theirs.rounds) * s.count)} rec/s` +
+                ` = ${((100 * median(mine.rounds)) / median(theirs.rounds)).toFixed(1)}% of ${theirName};  spread (max/min - 1) ${mineName} ${spread(mine.rounds)}, ${theirName} ${spread(theirs.rounds)};` +
+                `  median CPU/request ${median(mine.cpuRounds).toFixed(1)} µs vs ${median(theirs.cpuRounds).toFixed(1)} µs = ${((100 * median(mine.cpuRounds)) / median(theirs.cpuRounds)).toFixed(1)}%` +
+                ` (spread ${spread(mine.cpuRounds)}, ${spread(theirs.cpuRounds)})`,
+            );
+          }
         }
       }
     }

@@ -1,9 +1,11 @@
 // What a /metrics scrape reads from a running broker: partition offsets and sizes, groups with
-// their state, members and lag (high watermark minus committed offset), and request memory held.
+// their state, members and lag (high watermark minus committed offset), transactional ids per
+// transaction state, and request memory held.
 // Computed when scraped, never on the request path.
 
 import type { BrokerServices } from './api/context.js';
 import type { BrokerStateSource, GroupStats, PartitionStats } from './metrics/broker-metrics.js';
+import { TXN_STATES } from './txn/index.js';
 
 export function brokerStateSource(services: BrokerServices, memoryInUse: () => number): BrokerStateSource {
   // Read from services at each scrape: reset() replaces the logs and coordinators.
@@ -35,6 +37,12 @@ export function brokerStateSource(services: BrokerServices, memoryInUse: () => n
         }
         yield { group: id, state: g?.state ?? 'Empty', members: g?.members.size ?? 0, lag };
       }
+    },
+    transactionStates(): Iterable<[string, number]> {
+      // Every live state with its count, 0 included, so a dashboard's series exist before the first transaction.
+      const counts = new Map<string, number>(TXN_STATES.filter((s) => s !== 'Dead').map((s) => [s, 0]));
+      for (const t of services.txn.list()) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+      return counts;
     },
   };
 }

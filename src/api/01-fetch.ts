@@ -15,7 +15,7 @@ import {
   type FetchResponsePartitionData,
   ZERO_UUID,
 } from '../codec/index.js';
-import { downConvert, UnsupportedCompressionError } from '../codec/records/index.js';
+import { downConvert, LOG_OVERHEAD, MAGIC_OFFSET, readBatchLength, readRecordCount, UnsupportedCompressionError } from '../codec/records/index.js';
 import type { PartitionLog } from '../log/index.js';
 import { INT32_MAX } from '../config/types.js';
 import { onAbort } from '../util/abort.js';
@@ -100,6 +100,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     const toRead = wanted.map((p) => (p.resolveError !== undefined || readable.has(p.topic) ? p : { ...p, resolveError: ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
     const readerRack = followerFetchRack(ctx, request);
     let outcomes: ReadOutcome[];
+    let waitStartedMs = -1;
     for (;;) {
       outcomes = await readPartitions(toRead, maxBytes, isolation, readerRack, ctx);
       const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
@@ -110,8 +111,10 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       if (bytes >= request.minBytes || anyError || redirected || remaining <= 0 || ctx.broker.shutdown.aborted) break;
       const logs = outcomes.map((o) => o.log).filter((l): l is PartitionLog => l !== undefined);
       if (logs.length === 0) break;
+      if (waitStartedMs < 0 && ctx.broker.metrics) waitStartedMs = ctx.broker.metrics.now();
       await waitForAppend(logs, remaining, ctx);
     }
+    ctx.broker.metrics?.fetchWaited(waitStartedMs < 0 ? 0 : ctx.broker.metrics.now() - waitStartedMs);
 
     // --- byte-rate quota (KIP-13): over it, the answer carries no records and the throttle time
     const responseBytes = outcomes.reduce((n, o) => n + o.bytes, 0);
@@ -140,7 +143,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       p.sentHighWatermark = o.data.highWatermark;
       p.sentLastStableOffset = o.data.lastStableOffset;
       p.sentLogStartOffset = o.data.logStartOffset;
-      if (o.bytes > 0) ctx.broker.metrics?.fetched(p.topic, o.bytes);
+      if (o.bytes > 0 && ctx.broker.metrics) ctx.broker.metrics.fetched(p.topic, o.bytes, countRecords(o.data.records));
       if (incremental && !changed) return;
       const key = v >= 13 ? p.topicId : p.topic;
       let t = byTopic.get(key);
@@ -176,6 +179,25 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     };
   },
 };
+
+/**
+ * Records in a fetched record set, from each batch's header (v2: its record count; a v0/v1 message
+ * counts once): for the records-out metric, never decoding records. Batches are whole in each buffer.
+ */
+function countRecords(records: Buffer | Buffer[] | null): number {
+  if (records === null) return 0;
+  let n = 0;
+  for (const buf of Array.isArray(records) ? records : [records]) {
+    // A batch (or legacy message) counts once all of it is in the buffer: its length at 8, magic at 16.
+    for (let off = 0; off + MAGIC_OFFSET < buf.length; ) {
+      const end = off + readBatchLength(buf, off) + LOG_OVERHEAD;
+      if (end > buf.length) break;
+      n += buf[off + MAGIC_OFFSET] >= 2 ? readRecordCount(buf, off) : 1;
+      off = end;
+    }
+  }
+  return n;
+}
 
 function topLevelError(errorCode: number, sessionId: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode, sessionId, responses: [], nodeEndpoints: [] };

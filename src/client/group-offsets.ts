@@ -1,6 +1,7 @@
-// A group's committed offsets, read and written at its coordinator as a tool that is not a member
-// does (kafka-consumer-groups, a consumer with manual assignment): OffsetFetch, and OffsetCommit
-// with generation -1 and no member id, which a broker accepts only while the group has no members.
+// A group's committed offsets, read and written at its coordinator: OffsetFetch, and OffsetCommit
+// either as a tool that is not a member does (kafka-consumer-groups, a consumer with manual
+// assignment: generation -1 and no member id, which a broker accepts only while the group has no
+// members) or as a member of the group's current generation (group-member.ts).
 // OffsetFetch and OffsetCommit are capped at v9, the last versions that name topics (v10 uses ids).
 
 import { ApiKey, ErrorCode } from '../codec/index.js';
@@ -40,16 +41,24 @@ async function fetchFrom(c: ClusterClient, node: number, groupId: string, topics
   return out;
 }
 
-/** Commits offsets for a group from outside it; a ClientError names any partition the broker refused. */
-export async function commitOffsets(c: ClusterClient, groupId: string, offsets: GroupOffsets): Promise<void> {
-  if (offsets.size === 0) return;
-  await c.withCoordinator(groupId, (node) => commitTo(c, node, groupId, offsets));
+/** Who commits: a member of the group's generation; none (generation -1) for a tool outside the group. */
+export interface CommitIdentity {
+  generationId: number;
+  memberId: string;
 }
 
-async function commitTo(c: ClusterClient, node: number, groupId: string, offsets: GroupOffsets): Promise<void> {
+const OUTSIDER: CommitIdentity = { generationId: -1, memberId: '' };
+
+/** Commits offsets for a group; a ClientError names any partition the broker refused. */
+export async function commitOffsets(c: ClusterClient, groupId: string, offsets: GroupOffsets, as: CommitIdentity = OUTSIDER): Promise<void> {
+  if (offsets.size === 0) return;
+  await c.withCoordinator(groupId, (node) => commitTo(c, node, groupId, offsets, as));
+}
+
+async function commitTo(c: ClusterClient, node: number, groupId: string, offsets: GroupOffsets, as: CommitIdentity): Promise<void> {
   const v = c.version(ApiKey.OffsetCommit, 2, NAMED_TOPICS_MAX_VERSION);
   const res = await c.send(ApiKey.OffsetCommit, {
-    groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+    groupId, generationIdOrMemberEpoch: as.generationId, memberId: as.memberId, groupInstanceId: null, retentionTimeMs: -1,
     topics: [...offsets].map(([name, parts]) => ({
       name,
       partitions: [...parts].map(([partitionIndex, committedOffset]) => ({

@@ -1,14 +1,17 @@
 // `tributary consume TOPIC`: fetches from each partition's leader and prints every record, formatted
 // with kcat-like placeholders or as JSON lines. Output waits for stdout to drain (a slow reader slows
 // the fetching), and the command stops cleanly on -n, on -e at the end of the partitions, on Ctrl-C
-// or SIGTERM, and when the reader of stdout goes away (`consume | head`). With --group it starts from
-// the group's committed offsets and commits its position on the way out (and every few seconds).
-// It does not join the group as a member: partitions are not shared among several consumers.
+// or SIGTERM, and when the reader of stdout goes away (`consume | head`). With --group it joins the
+// group as a classic consumer (group-member.ts), so several consumers share the partitions; it
+// starts each assigned partition at the group's commit, commits what it printed every few seconds,
+// before a rebalance and on the way out, and then leaves the group. --group with --partition reads
+// the named partitions without joining, committing as a tool outside the group does.
 
 import { ApiKey, ErrorCode } from '../codec/index.js';
 import type { ClusterClient, TopicInfo } from '../client/cluster-client.js';
 import { check, kafkaError } from '../client/errors.js';
 import { commitOffsets, fetchCommittedOffsets } from '../client/group-offsets.js';
+import { GroupMember } from '../client/group-member.js';
 import { parseRecordSet, type FetchedRecord } from '../client/record-set.js';
 import { parseInteger, UsageError } from './args.js';
 import type { Command } from './main.js';
@@ -115,16 +118,28 @@ export const CONSUME_COMMAND: Command = {
     for (const p of wanted) {
       if (p < 0 || p >= topic.partitions.length) throw kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${topicName}-${p}`, `the topic has ${topic.partitions.length} partitions`);
     }
-    const partitions = wanted.length > 0 ? [...new Set(wanted)] : topic.partitions.map((p) => p.partition);
+    // --group without --partition: a member of the group, which assigns the partitions; with
+    // --partition (or without --group) the partitions are ours to read, as a manual assignment.
+    const member = groupId !== undefined && wanted.length === 0 ? new GroupMember(c, groupId, [topicName]) : null;
+    let partitions = wanted.length > 0 ? [...new Set(wanted)] : member !== null ? [] : topic.partitions.map((p) => p.partition);
 
-    // Positions: the group's commits first, --from for partitions it has none for.
     const positions = new Map<number, number>();
-    if (groupId !== undefined) {
-      const committed = (await fetchCommittedOffsets(c, groupId, [{ name: topicName, partitions }])).get(topicName);
-      for (const [p, o] of committed ?? []) if (partitions.includes(p)) positions.set(p, o);
-    }
-    const rest = partitions.filter((p) => !positions.has(p));
-    for (const [p, o] of await startOffsets(c, topicName, rest, from)) positions.set(p, o);
+    const committedPositions = new Map<number, number>();
+    const atEnd = new Set<number>();
+    /** Positions: the group's commits first, --from for partitions it has none for. */
+    const resolvePositions = async (): Promise<void> => {
+      if (groupId !== undefined && partitions.length > 0) {
+        const committed = (await fetchCommittedOffsets(c, groupId, [{ name: topicName, partitions }])).get(topicName);
+        for (const [p, o] of committed ?? []) {
+          if (!partitions.includes(p)) continue;
+          positions.set(p, o);
+          committedPositions.set(p, o);
+        }
+      }
+      const rest = partitions.filter((p) => !positions.has(p));
+      if (rest.length > 0) for (const [p, o] of await startOffsets(c, topicName, rest, from)) positions.set(p, o);
+    };
+    if (member === null) await resolvePositions();
 
     let stopped = false;
     let consumed = 0;
@@ -137,19 +152,42 @@ export const CONSUME_COMMAND: Command = {
     void out.whenClosed().then(stop);
     const progress = new Progress(out, out.stderr === process.stderr && process.stderr.isTTY === true);
     let committedAt = Date.now();
-    const committedPositions = new Map<number, number>();
+    /** Commits the positions of the partitions this consumer reads (as a member: under its generation). */
     const commit = async (): Promise<void> => {
       if (groupId === undefined) return;
       const changed = [...positions].filter(([p, o]) => committedPositions.get(p) !== o);
-      if (changed.length === 0) return;
-      await commitOffsets(c, groupId, new Map([[topicName, new Map(changed)]]));
-      for (const [p, o] of changed) committedPositions.set(p, o);
       committedAt = Date.now();
+      if (changed.length === 0) return;
+      const offsets = new Map([[topicName, new Map(changed)]]);
+      if (member !== null) {
+        if (!(await member.commit(offsets))) return; // the group moved on: the rejoin follows
+      } else {
+        await commitOffsets(c, groupId, offsets);
+      }
+      for (const [p, o] of changed) committedPositions.set(p, o);
     };
 
     try {
-      const atEnd = new Set<number>();
       while (!stopped) {
+        if (member !== null) {
+          if (member.failure !== null) throw member.failure;
+          if (member.rejoinNeeded) {
+            // Eager rebalancing: commit what was printed, give every partition up, take the new share.
+            if (member.generationId >= 0) await commit();
+            const assignment = await member.join();
+            partitions = assignment.get(topicName) ?? [];
+            positions.clear();
+            committedPositions.clear();
+            atEnd.clear();
+            await resolvePositions();
+            continue;
+          }
+          if (partitions.length === 0) {
+            if (exitAtEnd) break;
+            await new Promise((r) => setTimeout(r, FETCH_MAX_WAIT_MS));
+            continue;
+          }
+        }
         for (const [leader, parts] of await c.byLeader(topicName, partitions.filter((p) => !atEnd.has(p)))) {
           const res = await c.send(ApiKey.Fetch, fetchRequest(topic, parts, positions, isolationLevel, exitAtEnd ? 0 : FETCH_MAX_WAIT_MS), {
             node: leader, version: fetchVersion, timeoutMs: c.timeoutMs + FETCH_MAX_WAIT_MS,
@@ -193,6 +231,9 @@ export const CONSUME_COMMAND: Command = {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // Leaving hands the partitions to the other members now rather than after the session timeout;
+      // when it fails they still get them then, so it is a warning, not a failed command.
+      await member?.leave().catch((err: Error) => out.note(`warning: ${err.message}`));
     }
     if (!out.json && !out.closed && (out.stderr as { isTTY?: boolean }).isTTY === true) out.note(`consumed ${consumed} records`);
     return 0;

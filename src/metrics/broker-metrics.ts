@@ -41,6 +41,8 @@ export interface BrokerStateSource {
   memoryInUse(): number;
   partitions(): Iterable<PartitionStats>;
   groups(): Iterable<GroupStats>;
+  /** Transactional ids per transaction state (every state, 0 included). */
+  transactionStates(): Iterable<[state: string, count: number]>;
 }
 
 export interface BrokerMetricsOptions {
@@ -61,6 +63,7 @@ interface TopicSlot {
   bytesIn: Value;
   recordsIn: Value;
   bytesOut: Value;
+  recordsOut: Value;
 }
 
 /** API keys and versions below these get a preallocated slot; others share the 'unknown' one. */
@@ -76,6 +79,9 @@ export class BrokerMetrics {
   private readonly bytesIn = new CounterFamily(METRICS.bytesIn);
   private readonly recordsIn = new CounterFamily(METRICS.recordsIn);
   private readonly bytesOut = new CounterFamily(METRICS.bytesOut);
+  private readonly recordsOut = new CounterFamily(METRICS.recordsOut);
+  private readonly fetchWaitFamily = new HistogramFamily(METRICS.fetchWait, SECONDS_BUCKETS);
+  private readonly fetchWait = this.fetchWaitFamily.labels();
   private readonly produceBatchSizeFamily = new HistogramFamily(METRICS.produceBatchSize, BYTES_BUCKETS);
   private readonly produceBatchSize = this.produceBatchSizeFamily.labels();
   private readonly connectionsOpen = new GaugeFamily(METRICS.connectionsOpen);
@@ -96,6 +102,7 @@ export class BrokerMetrics {
   private readonly groupState = new GaugeFamily(METRICS.groupState);
   private readonly groupMembers = new GaugeFamily(METRICS.groupMembers);
   private readonly groupLag = new GaugeFamily(METRICS.groupLag);
+  private readonly transactions = new GaugeFamily(METRICS.transactions);
   readonly process = new ProcessMetrics();
 
   private readonly requestSlots: (RequestSlot | undefined)[] = new Array<RequestSlot | undefined>(MAX_API_KEY * MAX_VERSION + 1);
@@ -105,7 +112,7 @@ export class BrokerMetrics {
   private source: BrokerStateSource | null = null;
 
   /** Totals the stats log reads (src/metrics/stats-log.ts). */
-  readonly totals = { requests: 0, bytesIn: 0, recordsIn: 0, bytesOut: 0, connectionsOpen: 0 };
+  readonly totals = { requests: 0, bytesIn: 0, recordsIn: 0, bytesOut: 0, recordsOut: 0, connectionsOpen: 0 };
 
   constructor(private readonly options: BrokerMetricsOptions) {
     this.memoryLimit.labels().set(options.memoryLimitBytes);
@@ -133,7 +140,8 @@ export class BrokerMetrics {
     let slot = this.requestSlots[i];
     if (slot === undefined) {
       const name = (known ? this.options.apiName(apiKey) : undefined) ?? 'unknown';
-      slot = { count: this.requests.labels(name, known ? String(apiVersion) : 'unknown'), duration: this.requestDuration.labels(name) };
+      const version = known ? String(apiVersion) : 'unknown';
+      slot = { count: this.requests.labels(name, version), duration: this.requestDuration.labels(name, version) };
       this.requestSlots[i] = slot;
     }
     slot.count.inc();
@@ -183,7 +191,7 @@ export class BrokerMetrics {
   private topic(topic: string): TopicSlot {
     let slot = this.topicSlots.get(topic);
     if (slot === undefined) {
-      slot = { bytesIn: this.bytesIn.labels(topic), recordsIn: this.recordsIn.labels(topic), bytesOut: this.bytesOut.labels(topic) };
+      slot = { bytesIn: this.bytesIn.labels(topic), recordsIn: this.recordsIn.labels(topic), bytesOut: this.bytesOut.labels(topic), recordsOut: this.recordsOut.labels(topic) };
       this.topicSlots.set(topic, slot);
     }
     return slot;
@@ -199,10 +207,18 @@ export class BrokerMetrics {
     this.totals.recordsIn += records;
   }
 
-  /** A Fetch returns `bytes` of records of a topic. */
-  fetched(topic: string, bytes: number): void {
-    this.topic(topic).bytesOut.inc(bytes);
+  /** A Fetch returns `bytes` holding `records` records of a topic. */
+  fetched(topic: string, bytes: number, records: number): void {
+    const slot = this.topic(topic);
+    slot.bytesOut.inc(bytes);
+    slot.recordsOut.inc(records);
     this.totals.bytesOut += bytes;
+    this.totals.recordsOut += records;
+  }
+
+  /** A Fetch was held `ms` waiting for new records (0: answered at once). */
+  fetchWaited(ms: number): void {
+    this.fetchWait.observe(ms / 1000);
   }
 
   private listener(name: string): { open: Value; created: Value; closed: Value } {
@@ -254,7 +270,7 @@ export class BrokerMetrics {
     const source = this.source;
     if (source === null) return;
     this.memoryInUse.labels().set(source.memoryInUse());
-    for (const f of [this.logStartOffset, this.logEndOffset, this.highWatermark, this.logSize, this.groupCounts, this.groupState, this.groupMembers, this.groupLag]) f.clear();
+    for (const f of [this.logStartOffset, this.logEndOffset, this.highWatermark, this.logSize, this.groupCounts, this.groupState, this.groupMembers, this.groupLag, this.transactions]) f.clear();
     for (const p of source.partitions()) {
       const partition = String(p.partition);
       this.logStartOffset.labels(p.topic, partition).set(p.logStartOffset);
@@ -268,14 +284,15 @@ export class BrokerMetrics {
       this.groupMembers.labels(g.group).set(g.members);
       for (const l of g.lag) this.groupLag.labels(g.group, l.topic, String(l.partition)).set(l.lag);
     }
+    for (const [state, count] of source.transactionStates()) this.transactions.labels(state).set(count);
   }
 
   private families(): { def: MetricDef; render(out: string[]): void }[] {
     return [
-      this.requests, this.requestErrors, this.requestDuration, this.bytesIn, this.recordsIn, this.bytesOut, this.produceBatchSizeFamily,
+      this.requests, this.requestErrors, this.requestDuration, this.bytesIn, this.recordsIn, this.bytesOut, this.recordsOut, this.produceBatchSizeFamily, this.fetchWaitFamily,
       this.connectionsOpen, this.connectionsCreated, this.connectionsClosed, this.connectionsRefused, this.memoryInUse, this.memoryLimit,
       this.fsyncDurationFamily, this.fsyncAppendsFamily, this.logStartOffset, this.logEndOffset, this.highWatermark, this.logSize,
-      this.groupCounts, this.groupState, this.groupMembers, this.groupLag,
+      this.groupCounts, this.groupState, this.groupMembers, this.groupLag, this.transactions,
     ];
   }
 

@@ -11,6 +11,7 @@ import { runCommand } from '../../src/commands/main.js';
 import { CLI } from '../helpers/broker-process.js';
 import { commandScenarios, jsonOf, tributaryCommand, uniqueName } from '../helpers/command-scenarios.js';
 import { run } from '../helpers/tools.js';
+import { groupMemberScenarios } from './group-member-scenarios.js';
 
 let broker: RunningBroker;
 let bootstrap: string;
@@ -25,6 +26,10 @@ afterAll(async () => {
 
 describe('tributary admin commands against Tributary', () => {
   commandScenarios(() => bootstrap);
+});
+
+describe('tributary consume --group as a group member against Tributary', () => {
+  groupMemberScenarios(() => bootstrap);
 });
 
 /** A loopback port nothing listens on (bound, then closed). */

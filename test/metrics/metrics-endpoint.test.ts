@@ -109,10 +109,58 @@ describe('/metrics', () => {
     expect(delta('tributary_topic_bytes_in_total', { topic: 'm-raw' })).toBe(4 * batch.length);
     expect(delta('tributary_topic_records_in_total', { topic: 'm-raw' })).toBe(12);
     expect(delta('tributary_topic_bytes_out_total', { topic: 'm-raw' })).toBe(bytesOut);
+    expect(delta('tributary_topic_records_out_total', { topic: 'm-raw' })).toBe(12);
+    // max_wait_ms 0: answered at once, so the fetch's long poll is observed as 0.
+    expect(delta('tributary_fetch_wait_seconds_count', {})).toBe(1);
+    expect(delta('tributary_fetch_wait_seconds_bucket', { le: '0.0001' })).toBe(1);
     expect(delta('tributary_requests_total', { request: 'Produce', version: '9' })).toBe(5);
     expect(delta('tributary_requests_total', { request: 'Fetch', version: '11' })).toBe(1);
     expect(delta('tributary_request_errors_total', { request: 'Produce', error: 'UNKNOWN_TOPIC_OR_PARTITION' })).toBe(1);
-    expect(delta('tributary_request_duration_seconds_count', { request: 'Produce' })).toBe(5);
+    expect(delta('tributary_request_duration_seconds_count', { request: 'Produce', version: '9' })).toBe(5);
+  });
+
+  it('observes a long-polling Fetch\'s wait for new records', async () => {
+    const before = await scrape();
+    // At the log end nothing is there to return: the Fetch waits its max_wait_ms.
+    const end = metric(before, 'tributary_partition_log_end_offset', { topic: 'm-orders', partition: '0' });
+    const fetched = await client.request(1, 11, {
+      replicaId: -1, maxWaitMs: 300, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'm-orders', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: end, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    expect(fetched.responses[0].partitions[0].errorCode).toBe(0);
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string> = {}) => metric(after, name, labels) - metric(before, name, labels);
+    expect(delta('tributary_fetch_wait_seconds_count')).toBe(1);
+    // Held until max_wait_ms passed (nothing arrived): the wait is in the (0.25, 0.5] bucket or above.
+    expect(delta('tributary_fetch_wait_seconds_bucket', { le: '0.25' })).toBe(0);
+    expect(delta('tributary_fetch_wait_seconds_sum')).toBeGreaterThanOrEqual(0.25);
+  });
+
+  it('counts transactional ids per transaction state', async () => {
+    const openBefore = metric(await scrape(), 'tributary_connections_open', { listener: 'PLAINTEXT' });
+    const producer = new Kafka({ clientId: 'metrics-txn', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
+      .producer({ transactionalId: 'm-txn', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    try {
+      const before = await scrape();
+      const txn = await producer.transaction();
+      await txn.send({ topic: 'm-orders', messages: [{ value: 'in a transaction' }] });
+      const during = await scrape();
+      expect(metric(during, 'tributary_transactions', { state: 'Ongoing' }) - metric(before, 'tributary_transactions', { state: 'Ongoing' })).toBe(1);
+      await txn.commit();
+      const after = await scrape();
+      expect(metric(after, 'tributary_transactions', { state: 'Ongoing' })).toBe(metric(before, 'tributary_transactions', { state: 'Ongoing' }));
+      expect(metric(after, 'tributary_transactions', { state: 'CompleteCommit' }) - metric(before, 'tributary_transactions', { state: 'CompleteCommit' })).toBe(1);
+      // Every live state is exported, 0 included.
+      for (const state of ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'PrepareEpochFence']) {
+        expect(valueOf(after, 'tributary_transactions', { state }), state).toBeDefined();
+      }
+    } finally {
+      await producer.disconnect();
+      // The broker sees the producer's connections close a moment later; later tests count connections.
+      for (let i = 0; i < 200 && metric(await scrape(), 'tributary_connections_open', { listener: 'PLAINTEXT' }) !== openBefore; i++) await new Promise((r) => setTimeout(r, 10));
+    }
   });
 
   it('tracks connections per listener, opened and closed', async () => {

@@ -3,13 +3,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { commandScenarios, jsonOf, tributaryCommand, uniqueName } from '../helpers/command-scenarios.js';
-import { run } from '../helpers/tools.js';
+import { groupMemberScenarios } from '../commands/group-member-scenarios.js';
 import { describeAgainstBoth } from './brokers.js';
-
-const LIBS = new URL('./libs/*', import.meta.url).pathname;
+import { kafkaConsumerGroups } from './commands-tools.js';
 
 describeAgainstBoth('tributary admin commands', (broker) => {
   commandScenarios(() => broker().bootstrap);
+
+  describe('consume --group as a group member', () => {
+    groupMemberScenarios(() => broker().bootstrap);
+  });
 
   describe('beside kafka-consumer-groups', () => {
     it('reports the same committed offsets, log-end offsets and lag for a group', async () => {
@@ -21,13 +24,7 @@ describeAgainstBoth('tributary admin commands', (broker) => {
       expect((await tributaryCommand(b, ['consume', topic, '-g', group, '-n', '11'])).code).toBe(0);
       const ours = await jsonOf<{ offsets: { partition: number; committed: number; logEnd: number; lag: number }[] }>(b, ['group', 'describe', group]);
 
-      const kafka = await run('java', ['-cp', LIBS, 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', '--bootstrap-server', b, '--describe', '--group', group], { timeoutMs: 60_000 });
-      expect(kafka.code, kafka.stderr).toBe(0);
-      const theirs = kafka.stdout.split('\n')
-        .map((l) => l.trim().split(/\s+/))
-        .filter((cols) => cols[1] === topic)
-        .map((cols) => ({ partition: Number(cols[2]), committed: Number(cols[3]), logEnd: Number(cols[4]), lag: Number(cols[5]) }))
-        .sort((x, y) => x.partition - y.partition);
+      const theirs = await kafkaConsumerGroups(b, group, topic);
       expect(theirs).toHaveLength(ours.offsets.length);
       expect(ours.offsets.map(({ partition, committed, logEnd, lag }) => ({ partition, committed, logEnd, lag }))).toEqual(theirs);
       expect(theirs.reduce((s, r) => s + r.committed, 0)).toBe(11);
