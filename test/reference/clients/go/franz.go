@@ -442,9 +442,21 @@ func franzAdmin(ctx context.Context, bootstrap, prefix string) (any, error) {
 		kadm.AlterConfig{Op: kadm.DeleteConfig, Name: "retention.ms"}); err != nil {
 		return nil, err
 	}
-	if res["configsAfterAlter"], err = describe("retention.ms", "cleanup.policy"); err != nil {
-		return nil, err
+	// Kafka's broker applies an accepted config change from its metadata log a moment after the
+	// answer: ask again for up to 5 s until the change shows (the outcome compared, not the delay).
+	var afterAlter map[string]string
+	for attempt := 0; attempt < 50; attempt++ {
+		if attempt > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if afterAlter, err = describe("retention.ms", "cleanup.policy"); err != nil {
+			return nil, err
+		}
+		if strings.HasPrefix(afterAlter["cleanup.policy"], "compact") {
+			break
+		}
 	}
+	res["configsAfterAlter"] = afterAlter
 	if res["alterInvalidError"], err = alter(kadm.AlterConfig{Op: kadm.SetConfig, Name: "retention.ms", Value: kadm.StringPtr("soon")}); err != nil {
 		return nil, err
 	}
