@@ -1,0 +1,134 @@
+// Record batches of the partitions in the database. The leader appends in a transaction that first
+// locks the partition row and checks that it is still the leader at its epoch: a leader that was
+// replaced (its lease expired while it was paused or cut off, and another broker bumped the epoch)
+// is refused, so it can never append, and offsets are assigned only under that lock: no split
+// brain, no duplicate offsets. Batches are stored as the producer sent them with the base offset
+// and the partition leader epoch patched in place (the CRC-32C covers neither). An append is
+// durable once its transaction committed; the caller acknowledges only then. Any broker reads.
+
+import {
+  readLastOffsetDelta,
+  readMaxTimestamp,
+  readBatchLength,
+  LOG_OVERHEAD,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+} from '../codec/records/index.js';
+import type { Uuid } from '../codec/uuid.js';
+import { inTransaction, type Pool } from './connection.js';
+
+/** The appender is not (or no longer) the partition's leader at its epoch: NOT_LEADER_OR_FOLLOWER. */
+export class FencedLeaderError extends Error {
+  constructor(readonly topicId: Uuid, readonly partition: number, readonly leader: number, readonly leaderEpoch: number) {
+    super(`partition ${topicId}/${partition} is led by broker ${leader} at epoch ${leaderEpoch}`);
+    this.name = 'FencedLeaderError';
+  }
+}
+
+export class UnknownPartitionError extends Error {
+  constructor(readonly topicId: Uuid, readonly partition: number) {
+    super(`no partition ${topicId}/${partition}`);
+    this.name = 'UnknownPartitionError';
+  }
+}
+
+export interface AppendResult {
+  /** Offset of the first record of the first batch. */
+  baseOffset: number;
+  /** The partition's end offset after the append (the high watermark: every stored batch is committed). */
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface ReadResult {
+  /** Whole batches from the one holding `fromOffset`, in offset order. */
+  batches: Buffer[];
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface PartitionOffsets {
+  logStartOffset: number;
+  highWatermark: number;
+}
+
+export class PgPartitionStore {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Appends whole v2 batches (each buffer exactly one batch, validated by the caller) as leader
+   * `nodeId` at `leaderEpoch`; patches their offsets and epoch in place. Throws FencedLeaderError
+   * when the database names another leader or epoch.
+   */
+  async append(topicId: Uuid, partition: number, nodeId: number, leaderEpoch: number, batches: Buffer[]): Promise<AppendResult> {
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query<{ leader: number; leader_epoch: number; next_offset: string; log_start_offset: string }>(
+        'select leader, leader_epoch, next_offset, log_start_offset from tributary_partitions where topic_id = $1 and partition = $2 for update',
+        [topicId, partition],
+      );
+      const row = rows[0];
+      if (row === undefined) throw new UnknownPartitionError(topicId, partition);
+      if (row.leader !== nodeId || row.leader_epoch !== leaderEpoch) throw new FencedLeaderError(topicId, partition, row.leader, row.leader_epoch);
+      const baseOffset = Number(row.next_offset);
+      let next = baseOffset;
+      const bases: string[] = [];
+      const lasts: string[] = [];
+      const maxTimestamps: string[] = [];
+      for (const b of batches) {
+        setBaseOffset(b, 0, next);
+        setPartitionLeaderEpoch(b, 0, leaderEpoch);
+        const last = next + readLastOffsetDelta(b, 0);
+        bases.push(String(next));
+        lasts.push(String(last));
+        maxTimestamps.push(String(readMaxTimestamp(b, 0)));
+        next = last + 1;
+      }
+      await c.query(
+        `insert into tributary_batches (topic_id, partition, base_offset, last_offset, leader_epoch, max_timestamp, data)
+         select $1, $2, b, l, $3, m, d from unnest($4::bigint[], $5::bigint[], $6::bigint[], $7::bytea[]) as x(b, l, m, d)`,
+        [topicId, partition, leaderEpoch, bases, lasts, maxTimestamps, batches],
+      );
+      await c.query('update tributary_partitions set next_offset = $3 where topic_id = $1 and partition = $2', [topicId, partition, next]);
+      return { baseOffset, highWatermark: next, logStartOffset: Number(row.log_start_offset) };
+    });
+  }
+
+  async offsets(topicId: Uuid, partition: number): Promise<PartitionOffsets> {
+    const { rows } = await this.pool.query<{ next_offset: string; log_start_offset: string }>(
+      'select next_offset, log_start_offset from tributary_partitions where topic_id = $1 and partition = $2',
+      [topicId, partition],
+    );
+    if (rows[0] === undefined) throw new UnknownPartitionError(topicId, partition);
+    return { highWatermark: Number(rows[0].next_offset), logStartOffset: Number(rows[0].log_start_offset) };
+  }
+
+  /**
+   * Batches from the one holding fromOffset, up to maxBytes (at least one whole batch when there is
+   * one, as Kafka answers a batch larger than the limit), with the offsets of the same snapshot.
+   */
+  async read(topicId: Uuid, partition: number, fromOffset: number, maxBytes: number): Promise<ReadResult> {
+    // One statement: the offsets and the batches come from the same snapshot.
+    const { rows } = await this.pool.query<{ next_offset: string; log_start_offset: string; data: Buffer | null }>(
+      `select p.next_offset, p.log_start_offset, b.data
+         from tributary_partitions p
+         left join lateral (
+           select base_offset, data from tributary_batches
+            where topic_id = p.topic_id and partition = p.partition and last_offset >= $3
+            order by base_offset limit $4) b on true
+        where p.topic_id = $1 and p.partition = $2
+        order by b.base_offset`,
+      [topicId, partition, fromOffset, Math.max(1, Math.min(1000, Math.ceil(maxBytes / 64)))],
+    );
+    if (rows[0] === undefined) throw new UnknownPartitionError(topicId, partition);
+    const batches: Buffer[] = [];
+    let bytes = 0;
+    for (const r of rows) {
+      if (r.data === null) break;
+      const size = readBatchLength(r.data, 0) + LOG_OVERHEAD;
+      if (batches.length > 0 && bytes + size > maxBytes) break;
+      batches.push(r.data);
+      bytes += size;
+    }
+    return { batches, highWatermark: Number(rows[0].next_offset), logStartOffset: Number(rows[0].log_start_offset) };
+  }
+}
