@@ -79,8 +79,11 @@ export const BROKER_SETTINGS: readonly SettingDef[] = [
   { key: 'controller.listener.names', type: 'string', default: null, kafka: true, doc: 'Listeners of the KRaft controller: accepted and left unbound (one process, no controller quorum to serve).' },
   // --- storage
   { key: 'log.dirs', type: 'string', default: './data', kafka: true, flag: 'data-dir', doc: 'Directory for the log and metadata (one directory).' },
-  { key: 'storage', type: 'string', default: '', kafka: false, flag: 'storage', doc: 'Storage engine URL: file://DIR (default, from log.dirs) or memory:// (nothing on disk).' },
+  { key: 'storage', type: 'string', default: '', kafka: false, flag: 'storage', doc: 'Storage engine URL: file://DIR (default, from log.dirs), memory:// (nothing on disk), or postgres://USER@HOST:PORT/DB (a cluster of brokers sharing one PostgreSQL database; preview).' },
   { key: 'brokers', type: 'int', default: 1, kafka: false, flag: 'brokers', check: atLeast(1), doc: 'Broker identities this process serves (a test cluster sharing one log per partition): node ids node.id, node.id+1, …, on ports --port, --port+1, … (0: each chosen by the OS).' },
+  { key: 'broker.rack', type: 'string', default: null, kafka: true, doc: 'Rack of this broker (postgres:// storage: registered in the database and listed in Metadata).' },
+  { key: 'broker.heartbeat.interval.ms', type: 'int', default: 2000, kafka: true, check: atLeast(1), doc: 'postgres:// storage: how often the broker renews its lease in the database.' },
+  { key: 'broker.session.timeout.ms', type: 'int', default: 9000, kafka: true, check: atLeast(1), doc: 'postgres:// storage: a broker whose lease was not renewed for this long is dead; live brokers take over its leaderships.' },
   { key: 'broker.racks', type: 'string', default: '', kafka: false, doc: 'With --brokers: broker.rack of each identity, comma-separated in node id order (empty: no racks).' },
   { key: 'durability', type: 'string', default: 'fsync', kafka: false, check: oneOf('fsync', 'os'), dynamic: true, doc: 'fsync: an acks=all produce is answered only after its bytes are fsynced (group commit); os: leave flushing to the page cache, as Kafka does.' },
   // --- topics

@@ -49,6 +49,11 @@ export class BrokerRegistry {
 
   constructor(private readonly pool: Pool) {}
 
+  /** The node id once registered. */
+  get registered(): number | undefined {
+    return this.registeredId;
+  }
+
   get nodeId(): number {
     if (this.registeredId === undefined) throw new Error('not registered');
     return this.registeredId;
@@ -107,10 +112,19 @@ export class BrokerRegistry {
     await this.pool.query('update tributary_brokers set lease_expires_at = now() where node_id = $1 and incarnation = $2', [this.registeredId, this.incarnation]);
   }
 
-  /** The brokers whose lease has not expired, by node id. */
+  /** Publishes the advertised endpoints once the listeners are bound (registration may precede them). */
+  async setEndpoints(endpoints: Map<string, Endpoint>): Promise<void> {
+    const { rowCount } = await this.pool.query('update tributary_brokers set listeners = $3 where node_id = $1 and incarnation = $2', [this.nodeId, this.incarnation, JSON.stringify(Object.fromEntries(endpoints))]);
+    if (rowCount === 0) throw new RegistrationLostError(this.nodeId);
+  }
+
+  /**
+   * The brokers whose lease has not expired, by node id. A broker that registered but has not
+   * published endpoints yet is not counted: nothing is given to it that clients could not reach.
+   */
   async live(): Promise<RegisteredBroker[]> {
     const { rows } = await this.pool.query<{ node_id: number; rack: string | null; listeners: string }>(
-      'select node_id, rack, listeners from tributary_brokers where lease_expires_at > now() order by node_id',
+      "select node_id, rack, listeners from tributary_brokers where lease_expires_at > now() and listeners <> '{}' order by node_id",
     );
     return rows.map((row) => ({ nodeId: row.node_id, rack: row.rack, endpoints: parseEndpoints(row.listeners) }));
   }

@@ -132,3 +132,17 @@ export class PgPartitionStore {
     return { batches, highWatermark: Number(rows[0].next_offset), logStartOffset: Number(rows[0].log_start_offset) };
   }
 }
+
+/** The batch to search for a ListOffsets timestamp: the first whose max timestamp reaches `timestamp`, or the one with the largest. */
+export async function batchForTimestamp(pool: Pool, topicId: Uuid, partition: number, timestamp: number | 'max'): Promise<Buffer | undefined> {
+  const { rows } = timestamp === 'max'
+    ? await pool.query<{ data: Buffer }>(
+      'select data from tributary_batches where topic_id = $1 and partition = $2 order by max_timestamp desc, base_offset limit 1',
+      [topicId, partition],
+    )
+    : await pool.query<{ data: Buffer }>(
+      'select data from tributary_batches where topic_id = $1 and partition = $2 and max_timestamp >= $3 order by base_offset limit 1',
+      [topicId, partition, timestamp],
+    );
+  return rows[0]?.data;
+}

@@ -40,10 +40,19 @@ export class PgMembership {
     return this.registry.nodeId;
   }
 
-  /** Registers, takes this broker's share of leaderships, and starts the heartbeat. */
-  async start(): Promise<number> {
+  /** Registers (node id configured or allocated); the broker is live once it published endpoints (start). */
+  async register(): Promise<number> {
     const o = this.options;
-    await this.registry.register({ nodeId: o.nodeId, rack: o.rack, endpoints: o.endpoints, sessionTimeoutMs: o.sessionTimeoutMs });
+    return this.registry.register({ nodeId: o.nodeId, rack: o.rack, endpoints: o.endpoints, sessionTimeoutMs: o.sessionTimeoutMs });
+  }
+
+  /**
+   * Registers unless done, publishes the endpoints (when given: the listeners are bound now), takes
+   * this broker's share of leaderships, and starts the heartbeat.
+   */
+  async start(endpoints?: Map<string, Endpoint>): Promise<number> {
+    if (this.registry.registered === undefined) await this.register();
+    if (endpoints !== undefined) await this.registry.setEndpoints(endpoints);
     await this.heartbeat();
     this.schedule();
     return this.nodeId;
