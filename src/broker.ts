@@ -238,7 +238,7 @@ export async function startBrokerWithConfig(
       trimReadBuffers.cancel();
       readBuffers.clear();
     });
-    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness, membership: deps.membership };
+    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness, membership: deps.membership, clusterId: deps.pg?.clusterId };
     let state = await openState(storage, stateDeps, signal);
     cleanups.unshift(() => state.close());
     deps.membership?.attach(state.cluster);
@@ -376,6 +376,8 @@ interface StateDeps {
   readiness: Readiness;
   /** startCluster: the identities over which topics' replicas are placed. */
   membership?: Membership;
+  /** postgres:// storage: the cluster id the database holds, shared by all its brokers. */
+  clusterId?: string;
 }
 
 /** Opens the cluster metadata, recovers the logs and starts the coordinators loading. On failure, closes what it opened. */
@@ -383,7 +385,7 @@ async function openState(storage: Storage, deps: StateDeps, signal?: AbortSignal
   const { config, clock, logger, readBuffers, metrics, readiness } = deps;
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    const cluster = await ClusterState.open(storage, config.int('node.id'));
+    const cluster = await ClusterState.open(storage, config.int('node.id'), deps.clusterId);
     signal?.throwIfAborted();
     installDynamicBrokerConfigs(config, cluster);
     config.reconfigure(cluster.dynamicBrokerConfigs);

@@ -8,6 +8,7 @@
 import { embeddedSetup, type BrokerOptions, type RunningBroker, startBrokerWithConfig } from './broker.js';
 import type { BrokerConfig } from './config/load.js';
 import type { Fixtures } from './declarations.js';
+import { redactPostgresUrl } from './pg/connection.js';
 import { openPgCluster, type PgCluster } from './pg/pg-cluster.js';
 import type { Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
@@ -64,6 +65,7 @@ export async function startPgBrokerWithConfig(
       await pg.close({ deregister: false });
     })());
   return Object.assign(Object.create(broker) as RunningBroker, {
+    dataLocation: redactPostgresUrl(url),
     nodeId,
     pg,
     close: () => stop(true),

@@ -11,6 +11,17 @@ export function isPostgresUrl(url: string): boolean {
   return url.startsWith('postgres://') || url.startsWith('postgresql://');
 }
 
+/** The URL with its password replaced, for logs and start-up lines. */
+export function redactPostgresUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
 export class PgUnavailableError extends Error {
   constructor(cause: unknown) {
     super("postgres:// storage needs the optional dependency 'pg' (npm install pg)", { cause });

@@ -6,8 +6,11 @@ import { openPool, type Pool } from './connection.js';
 import { PgMembership, type PgMembershipOptions } from './pg-membership.js';
 import { PgPartitionStore } from './partition-store.js';
 import { migrate } from './schema.js';
+import { randomBytes } from 'node:crypto';
 
 export interface PgCluster {
+  /** The cluster id, created by the first broker and kept in the database: every broker answers it. */
+  readonly clusterId: string;
   readonly pool: Pool;
   readonly membership: PgMembership;
   readonly store: PgPartitionStore;
@@ -17,8 +20,10 @@ export interface PgCluster {
 /** Connects, migrates the schema (refusing a newer one) and prepares the membership (not yet registered). */
 export async function openPgCluster(url: string, options: PgMembershipOptions & { poolSize?: number }): Promise<PgCluster> {
   const pool = await openPool(url, { max: options.poolSize ?? 10 });
+  let clusterId: string;
   try {
     await migrate(pool);
+    clusterId = await ensureClusterId(pool);
   } catch (err) {
     await pool.end();
     throw err;
@@ -27,6 +32,7 @@ export async function openPgCluster(url: string, options: PgMembershipOptions & 
   const store = new PgPartitionStore(pool);
   let closed: Promise<void> | undefined;
   return {
+    clusterId,
     pool,
     membership,
     store,
@@ -38,4 +44,11 @@ export async function openPgCluster(url: string, options: PgMembershipOptions & 
       return closed;
     },
   };
+}
+
+/** The cluster's id: the one in the database, or a new one if this is its first broker. */
+async function ensureClusterId(pool: Pool): Promise<string> {
+  await pool.query('insert into tributary_cluster (id, cluster_id) values (1, $1) on conflict (id) do nothing', [randomBytes(16).toString('base64url')]);
+  const { rows } = await pool.query<{ cluster_id: string }>('select cluster_id from tributary_cluster where id = 1');
+  return rows[0].cluster_id;
 }

@@ -72,6 +72,9 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     cleanups.push(() => admin.disconnect());
     const cluster = await admin.describeCluster();
     expect(cluster.brokers.map((x) => x.nodeId).sort()).toEqual([0, 1]);
+    // One cluster id, kept in the database, answered by every broker.
+    expect(cluster.clusterId).toBe(a.services.cluster.clusterId);
+    expect(b.services.cluster.clusterId).toBe(a.services.cluster.clusterId);
     const [meta] = (await admin.fetchTopicMetadata({ topics: ['orders'] })).topics;
     expect(meta.partitions.map((x) => x.leader).sort()).toEqual([0, 1]); // one partition each
   });
