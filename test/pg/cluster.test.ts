@@ -75,6 +75,14 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     // One cluster id, kept in the database, answered by every broker.
     expect(cluster.clusterId).toBe(a.services.cluster.clusterId);
     expect(b.services.cluster.clusterId).toBe(a.services.cluster.clusterId);
+    // ListOffsets from the database: earliest, latest, and by timestamp.
+    const offsets = await admin.fetchTopicOffsets('orders');
+    expect(offsets.map((o) => Number(o.low))).toEqual([0, 0]);
+    expect(offsets.reduce((n, o) => n + Number(o.high), 0)).toBe(20);
+    const byTime = await admin.fetchTopicOffsetsByTimestamp('orders', Date.now() + 60_000);
+    expect(byTime.map((o) => o.offset).sort()).toEqual(offsets.map((o) => o.high).sort()); // none yet: the end
+    const fromStart = await admin.fetchTopicOffsetsByTimestamp('orders', 0);
+    expect(fromStart.map((o) => o.offset)).toEqual(['0', '0']);
     const [meta] = (await admin.fetchTopicMetadata({ topics: ['orders'] })).topics;
     expect(meta.partitions.map((x) => x.leader).sort()).toEqual([0, 1]); // one partition each
   });
