@@ -83,6 +83,15 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     expect(byTime.map((o) => o.offset).sort()).toEqual(offsets.map((o) => o.high).sort()); // none yet: the end
     const fromStart = await admin.fetchTopicOffsetsByTimestamp('orders', 0);
     expect(fromStart.map((o) => o.offset)).toEqual(['0', '0']);
+    // CreateTopics in the database, seen through the other broker.
+    expect(await admin.createTopics({ topics: [{ topic: 'made', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '60000' }] }] })).toBe(true);
+    expect(await admin.createTopics({ topics: [{ topic: 'made', numPartitions: 3 }] })).toBe(false); // exists already
+    const refusal = (topic: Parameters<typeof admin.createTopics>[0]['topics'][number]) =>
+      admin.createTopics({ topics: [topic] }).then(() => 'created', (e: { errors?: { type: string }[] }) => e.errors?.map((x) => x.type).join());
+    expect(await refusal({ topic: 'bad', configEntries: [{ name: 'no.such.config', value: '1' }] })).toBe('INVALID_CONFIG');
+    expect(await refusal({ topic: 'rf3', replicationFactor: 3 })).toBe('INVALID_REPLICATION_FACTOR');
+    await a.pg.membership.refresh();
+    expect(a.pg.membership.topic('made')).toMatchObject({ partitions: 3, configs: { 'retention.ms': '60000' } });
     const [meta] = (await admin.fetchTopicMetadata({ topics: ['orders'] })).topics;
     expect(meta.partitions.map((x) => x.leader).sort()).toEqual([0, 1]); // one partition each
   });

@@ -11,15 +11,16 @@ export const PG_ENTRIES: readonly HandlerEntry[] = [
   { ...schemaVersions(1), minVersion: 4, load: async () => (await import('./01-fetch.js')).pgFetchHandler },
   { ...schemaVersions(2), minVersion: 1, load: async () => (await import('./02-list-offsets.js')).pgListOffsetsHandler },
   { ...schemaVersions(3), load: async () => (await import('./03-metadata.js')).pgMetadataHandler },
+  { ...schemaVersions(19), minVersion: 2, load: async () => (await import('./19-create-topics.js')).pgCreateTopicsHandler },
 ];
 
 /**
  * APIs not served on this storage yet, because the broker's own handler would act on its local
  * state and not on the database (a topic created there would exist on this broker only):
- * CreateTopics, DeleteTopics, DeleteRecords, OffsetForLeaderEpoch, CreatePartitions,
- * DescribeTopicPartitions. Left out of ApiVersions, so clients see them as unsupported.
+ * DeleteTopics, DeleteRecords, OffsetForLeaderEpoch, CreatePartitions, DescribeTopicPartitions.
+ * Left out of ApiVersions, so clients see them as unsupported.
  */
-const NOT_YET = new Set([19, 20, 21, 23, 37, 75]);
+export const NOT_YET: ReadonlySet<number> = new Set([20, 21, 23, 37, 75]);
 
 /** The handler list with the database-backed handlers in place of the broker's own. */
 export function withPgHandlers(handlers: readonly (HandlerEntry | ApiHandler)[]): (HandlerEntry | ApiHandler)[] {
