@@ -2,20 +2,15 @@
 // locks the partition row and checks that it is still the leader at its epoch: a leader that was
 // replaced (its lease expired while it was paused or cut off, and another broker bumped the epoch)
 // is refused, so it can never append, and offsets are assigned only under that lock: no split
-// brain, no duplicate offsets. Batches are stored as the producer sent them with the base offset
-// and the partition leader epoch patched in place (the CRC-32C covers neither). An append is
-// durable once its transaction committed; the caller acknowledges only then. Any broker reads.
+// brain, no duplicate offsets. Concurrent appends share transactions (group-commit.ts). Batches
+// are stored as the producer sent them with the base offset and the partition leader epoch patched
+// in place (the CRC-32C covers neither). An append is durable once its transaction committed; the
+// caller acknowledges only then. Any broker reads.
 
-import {
-  readLastOffsetDelta,
-  readMaxTimestamp,
-  readBatchLength,
-  LOG_OVERHEAD,
-  setBaseOffset,
-  setPartitionLeaderEpoch,
-} from '../codec/records/index.js';
+import { LOG_OVERHEAD, readBatchLength } from '../codec/records/index.js';
 import type { Uuid } from '../codec/uuid.js';
-import { inTransaction, type Pool } from './connection.js';
+import type { Pool } from './connection.js';
+import { GroupCommitter } from './group-commit.js';
 
 /** The appender is not (or no longer) the partition's leader at its epoch: NOT_LEADER_OR_FOLLOWER. */
 export class FencedLeaderError extends Error {
@@ -53,7 +48,12 @@ export interface PartitionOffsets {
 }
 
 export class PgPartitionStore {
-  constructor(private readonly pool: Pool) {}
+  /** Concurrent appends share transactions (group-commit.ts). */
+  readonly committer: GroupCommitter;
+
+  constructor(private readonly pool: Pool) {
+    this.committer = new GroupCommitter(pool);
+  }
 
   /**
    * Appends whole v2 batches (each buffer exactly one batch, validated by the caller) as leader
@@ -61,36 +61,10 @@ export class PgPartitionStore {
    * when the database names another leader or epoch.
    */
   async append(topicId: Uuid, partition: number, nodeId: number, leaderEpoch: number, batches: Buffer[]): Promise<AppendResult> {
-    return inTransaction(this.pool, async (c) => {
-      const { rows } = await c.query<{ leader: number; leader_epoch: number; next_offset: string; log_start_offset: string }>(
-        'select leader, leader_epoch, next_offset, log_start_offset from tributary_partitions where topic_id = $1 and partition = $2 for update',
-        [topicId, partition],
-      );
-      const row = rows[0];
-      if (row === undefined) throw new UnknownPartitionError(topicId, partition);
-      if (row.leader !== nodeId || row.leader_epoch !== leaderEpoch) throw new FencedLeaderError(topicId, partition, row.leader, row.leader_epoch);
-      const baseOffset = Number(row.next_offset);
-      let next = baseOffset;
-      const bases: string[] = [];
-      const lasts: string[] = [];
-      const maxTimestamps: string[] = [];
-      for (const b of batches) {
-        setBaseOffset(b, 0, next);
-        setPartitionLeaderEpoch(b, 0, leaderEpoch);
-        const last = next + readLastOffsetDelta(b, 0);
-        bases.push(String(next));
-        lasts.push(String(last));
-        maxTimestamps.push(String(readMaxTimestamp(b, 0)));
-        next = last + 1;
-      }
-      await c.query(
-        `insert into tributary_batches (topic_id, partition, base_offset, last_offset, leader_epoch, max_timestamp, data)
-         select $1, $2, b, l, $3, m, d from unnest($4::bigint[], $5::bigint[], $6::bigint[], $7::bytea[]) as x(b, l, m, d)`,
-        [topicId, partition, leaderEpoch, bases, lasts, maxTimestamps, batches],
-      );
-      await c.query('update tributary_partitions set next_offset = $3 where topic_id = $1 and partition = $2', [topicId, partition, next]);
-      return { baseOffset, highWatermark: next, logStartOffset: Number(row.log_start_offset) };
-    });
+    const r = await this.committer.append({ topicId, partition, nodeId, leaderEpoch, batches });
+    if ('baseOffset' in r) return r;
+    if (r.kind === 'fenced') throw new FencedLeaderError(topicId, partition, r.leader, r.leaderEpoch);
+    throw new UnknownPartitionError(topicId, partition);
   }
 
   async offsets(topicId: Uuid, partition: number): Promise<PartitionOffsets> {

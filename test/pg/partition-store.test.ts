@@ -99,5 +99,22 @@ describe.skipIf(unavailable !== undefined)('partition data in PostgreSQL', () =>
     // Every acknowledged append is there, offsets are contiguous (2 records per batch), none twice.
     expect(bases).toEqual([...acked.sort((x, y) => x - y), after.baseOffset]);
     expect(bases).toEqual(Array.from({ length: bases.length }, (_, k) => 2 * k));
+    // The appends waiting while a transaction was in flight went together in the next ones.
+    expect(a.committer.stats.appends).toBe(40);
+    expect(a.committer.stats.transactions).toBeLessThan(40);
+  });
+
+  it('in one group commit, a fenced append fails alone and the others commit', async () => {
+    const { a, t, leaderOf } = await setup();
+    const [p0, p1] = [leaderOf(0), leaderOf(1)];
+    const results = await Promise.allSettled([
+      a.append(t.id, 0, p0, 0, [batch('first')]), // a transaction of its own; the next three wait and go together
+      a.append(t.id, 0, p0, 0, [batch('x', 'y')]),
+      a.append(t.id, 1, p1, 7, [batch('stale epoch')]),
+      a.append(t.id, 1, p1, 0, [batch('z')]),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.baseOffset : (r.reason as Error).name))).toEqual([0, 1, 'FencedLeaderError', 0]);
+    expect(a.committer.stats).toEqual({ transactions: 2, appends: 4 });
+    expect((results[1] as PromiseFulfilledResult<{ highWatermark: number }>).value.highWatermark).toBe(3);
   });
 });
