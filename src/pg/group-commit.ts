@@ -6,6 +6,7 @@
 
 import { readLastOffsetDelta, readMaxTimestamp, setBaseOffset, setPartitionLeaderEpoch } from '../codec/records/index.js';
 import type { Uuid } from '../codec/uuid.js';
+import { APPEND_CHANNEL } from './append-notifier.js';
 import { inTransaction, type Pool } from './connection.js';
 
 export interface AppendRequest {
@@ -44,7 +45,8 @@ export class GroupCommitter {
   /** Transactions committed, and appends they held: their ratio is the grouping achieved. */
   readonly stats = { transactions: 0, appends: 0 };
 
-  constructor(private readonly pool: Pool) {}
+  /** onCommitted: told after each transaction that stored batches (this broker's long polls wake at once). */
+  constructor(private readonly pool: Pool, private readonly onCommitted: () => void = () => {}) {}
 
   append(request: AppendRequest): Promise<AppendOutcome | AppendRefusal> {
     return new Promise((resolve, reject) => {
@@ -66,6 +68,7 @@ export class GroupCommitter {
           this.stats.transactions++;
           this.stats.appends += group.length;
           group.forEach((p, i) => p.resolve(outcomes[i]));
+          if (outcomes.some((o) => 'baseOffset' in o)) this.onCommitted();
         } catch (err) {
           for (const p of group) p.reject(err);
         }
@@ -108,6 +111,8 @@ export class GroupCommitter {
         return { baseOffset, highWatermark: s.next, logStartOffset: Number(s.log_start_offset) };
       });
       if (ins.data.length === 0) return outcomes;
+      // Delivered to every listening broker at COMMIT (append-notifier.ts): their long polls wake.
+      await c.query(`select pg_notify('${APPEND_CHANNEL}', '')`);
       await c.query(
         `insert into tributary_batches (topic_id, partition, base_offset, last_offset, leader_epoch, max_timestamp, data)
          select * from unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::bigint[], $7::bytea[])`,

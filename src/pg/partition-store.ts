@@ -10,6 +10,7 @@
 import { LOG_OVERHEAD, readBatchLength } from '../codec/records/index.js';
 import type { Uuid } from '../codec/uuid.js';
 import type { Pool } from './connection.js';
+import { AppendNotifier } from './append-notifier.js';
 import { GroupCommitter } from './group-commit.js';
 
 /** The appender is not (or no longer) the partition's leader at its epoch: NOT_LEADER_OR_FOLLOWER. */
@@ -51,8 +52,11 @@ export class PgPartitionStore {
   /** Concurrent appends share transactions (group-commit.ts). */
   readonly committer: GroupCommitter;
 
+  /** Long polls wait on it; appends of this broker and (with LISTEN) of the others wake them. */
+  readonly notifier = new AppendNotifier();
+
   constructor(private readonly pool: Pool) {
-    this.committer = new GroupCommitter(pool);
+    this.committer = new GroupCommitter(pool, () => this.notifier.wake());
   }
 
   /**

@@ -30,6 +30,7 @@ export async function openPgCluster(url: string, options: PgMembershipOptions & 
   }
   const membership = new PgMembership(pool, options);
   const store = new PgPartitionStore(pool);
+  await store.notifier.listen(pool);
   let closed: Promise<void> | undefined;
   return {
     clusterId,
@@ -39,6 +40,7 @@ export async function openPgCluster(url: string, options: PgMembershipOptions & 
     close(o = { deregister: true }) {
       closed ??= (async () => {
         await membership.stop(o).catch(() => {});
+        store.notifier.close();
         await pool.end();
       })();
       return closed;

@@ -2,9 +2,10 @@
 // broker (every one is a replica of every partition, since the data is shared: consumers' Fetch
 // v11+ may go to any; older versions and followers must go to the leader). Sessionless: the
 // answer's session id is 0, so clients send full requests (KIP-227 allows it). A long poll reads
-// the database again every PG_FETCH_POLL_MS until min_bytes arrived or max_wait_ms passed (bounded
-// polling; LISTEN/NOTIFY would wake it at once). No transactions on this storage yet: the last
-// stable offset is the high watermark and there are no aborted transactions.
+// the database again when an append by any broker is notified (LISTEN/NOTIFY), or every
+// PG_FETCH_POLL_MS where notifications do not arrive, until min_bytes arrived or max_wait_ms
+// passed. No transactions on this storage yet: the last stable offset is the high watermark and
+// there are no aborted transactions.
 
 import { ErrorCode, type FetchRequest, type FetchResponse, type FetchResponsePartitionData, ZERO_UUID } from '../../codec/index.js';
 import { LOG_OVERHEAD, readBatchLength } from '../../codec/records/index.js';
@@ -37,7 +38,9 @@ export const pgFetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     const topicOf = (t: FetchRequest['topics'][number]) => (byName ? m.topic(t.topic) : m.topics().find((x) => x.id === t.topicId));
     const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, request.topics.map((t) => topicOf(t)?.name ?? t.topic));
     const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+    const { notifier } = ctx.broker.pg!.store;
     for (;;) {
+      const seen = notifier.generation; // an append notified while we read is not missed
       let budget = ctx.apiVersion >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
       let bytes = 0;
       const responses = [];
@@ -55,8 +58,11 @@ export const pgFetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       const failed = responses.some((r) => r.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
       const response = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
       if (bytes >= request.minBytes || failed || Date.now() >= deadline) return response;
-      // A broker shutting down answers its long polls at once (with what it has), before its pool closes.
-      if (!(await pause(Math.min(PG_FETCH_POLL_MS, deadline - Date.now()), ctx.broker.shutdown))) return response;
+      // Woken by an append (NOTIFY), else read again after PG_FETCH_POLL_MS when nothing listens. A broker
+      // shutting down answers its long polls at once (with what it has), before its pool closes.
+      const waitMs = notifier.listening ? deadline - Date.now() : Math.min(PG_FETCH_POLL_MS, deadline - Date.now());
+      await notifier.wait(waitMs, ctx.broker.shutdown, seen);
+      if (ctx.broker.shutdown.aborted) return response;
     }
   },
 
@@ -67,21 +73,6 @@ export const pgFetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     };
   },
 };
-
-/** Waits ms; false when the signal aborted first. */
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(ok);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), Math.max(1, ms));
-    signal.addEventListener('abort', onAbort);
-  });
-}
 
 async function readPartition(
   topic: PgTopic | undefined,
