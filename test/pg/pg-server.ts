@@ -18,6 +18,9 @@ export interface PgServer {
   readonly socketDir: string;
   /** A new, empty database; returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /** Shuts the server down (fast: clients are disconnected), keeping its data; up() starts it again on the same port. */
+  down(): Promise<void>;
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,17 +84,22 @@ export async function startPgServer(): Promise<PgServer> {
   // Several attempts: the free port may be taken between the probe and postgres binding it.
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const proc = spawn(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir], { ...asUser, stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
-    let stderr = '';
-    proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const ready = await waitReady(proc, () => stderr);
-    if (ready === 'ready') return server(proc, dir, port, bin, user);
-    if (attempt >= 3 || !/could not bind|Address already in use/.test(stderr)) {
-      proc.kill('SIGKILL');
+    const started = await spawnPostgres(bin, data, dir, port, asUser);
+    if ('proc' in started) return server(started.proc, dir, port, bin, user, () => spawnPostgres(bin, data, dir, port, asUser));
+    if (attempt >= 3 || !/could not bind|Address already in use/.test(started.stderr)) {
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`postgres did not start: ${stderr.slice(-2000)}`);
+      throw new Error(`postgres did not start: ${started.stderr.slice(-2000)}`);
     }
   }
+}
+
+async function spawnPostgres(bin: string, data: string, dir: string, port: number, asUser: { uid?: number; gid?: number }): Promise<{ proc: ChildProcess } | { stderr: string }> {
+  const proc = spawn(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir], { ...asUser, stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
+  let stderr = '';
+  proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  if ((await waitReady(proc, () => stderr)) === 'ready') return { proc };
+  proc.kill('SIGKILL');
+  return { stderr };
 }
 
 function waitReady(proc: ChildProcess, stderr: () => string): Promise<'ready' | 'failed'> {
@@ -111,10 +119,23 @@ function waitReady(proc: ChildProcess, stderr: () => string): Promise<'ready' | 
   });
 }
 
-function server(proc: ChildProcess, dir: string, port: number, bin: string, user: { uid: number; gid: number } | undefined): PgServer {
+/** Fast shutdown (disconnects clients, no wait for them); resolves once the process is gone. */
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGINT');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function server(
+  first: ChildProcess, dir: string, port: number, bin: string, user: { uid: number; gid: number } | undefined,
+  respawn: () => Promise<{ proc: ChildProcess } | { stderr: string }>,
+): PgServer {
   const host = '127.0.0.1';
   const url = `postgres://postgres@${host}:${port}/postgres`;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  let proc = first;
   return {
     url,
     host,
@@ -125,13 +146,16 @@ function server(proc: ChildProcess, dir: string, port: number, bin: string, user
       execFileSync(path.join(bin, 'createdb'), ['-h', host, '-p', String(port), '-U', 'postgres', name], { stdio: 'pipe', ...(user ?? {}) });
       return `postgres://postgres@${host}:${port}/${name}`;
     },
+    async down() {
+      await stopProcess(proc);
+    },
+    async up() {
+      const started = await respawn();
+      if (!('proc' in started)) throw new Error(`postgres did not start again: ${started.stderr.slice(-2000)}`);
+      proc = started.proc;
+    },
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGINT'); // fast shutdown: disconnects clients, no wait for them
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopProcess(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };
