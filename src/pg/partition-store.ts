@@ -11,13 +11,21 @@ import { LOG_OVERHEAD, readBatchLength } from '../codec/records/index.js';
 import type { Uuid } from '../codec/uuid.js';
 import type { Pool } from './connection.js';
 import { AppendNotifier } from './append-notifier.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter, type AppendRequest } from './group-commit.js';
 
 /** The appender is not (or no longer) the partition's leader at its epoch: NOT_LEADER_OR_FOLLOWER. */
 export class FencedLeaderError extends Error {
   constructor(readonly topicId: Uuid, readonly partition: number, readonly leader: number, readonly leaderEpoch: number) {
     super(`partition ${topicId}/${partition} is led by broker ${leader} at epoch ${leaderEpoch}`);
     this.name = 'FencedLeaderError';
+  }
+}
+
+/** The producer-id checks refused the batch (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …). */
+export class ProducerStateError extends Error {
+  constructor(readonly errorCode: number, message: string) {
+    super(message);
+    this.name = 'ProducerStateError';
   }
 }
 
@@ -64,11 +72,18 @@ export class PgPartitionStore {
    * `nodeId` at `leaderEpoch`; patches their offsets and epoch in place. Throws FencedLeaderError
    * when the database names another leader or epoch.
    */
-  async append(topicId: Uuid, partition: number, nodeId: number, leaderEpoch: number, batches: Buffer[]): Promise<AppendResult> {
-    const r = await this.committer.append({ topicId, partition, nodeId, leaderEpoch, batches });
+  async append(topicId: Uuid, partition: number, nodeId: number, leaderEpoch: number, batches: Buffer[], checkProducer?: AppendRequest['checkProducer']): Promise<AppendResult> {
+    const r = await this.committer.append({ topicId, partition, nodeId, leaderEpoch, batches, ...(checkProducer && { checkProducer }) });
     if ('baseOffset' in r) return r;
     if (r.kind === 'fenced') throw new FencedLeaderError(topicId, partition, r.leader, r.leaderEpoch);
+    if (r.kind === 'producer') throw new ProducerStateError(r.errorCode, r.message);
     throw new UnknownPartitionError(topicId, partition);
+  }
+
+  /** A producer id for an idempotent producer, unique over every broker of the cluster. */
+  async allocateProducerId(): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string }>('update tributary_producer_ids set next_id = next_id + 1 where id = 1 returning next_id - 1 as id');
+    return Number(rows[0].id);
   }
 
   async offsets(topicId: Uuid, partition: number): Promise<PartitionOffsets> {

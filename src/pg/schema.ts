@@ -47,6 +47,20 @@ export const MIGRATIONS: readonly string[][] = [
        data bytea not null,
        primary key (topic_id, partition, base_offset))`,
   ],
+  [
+    // Idempotent producers: ids handed out by the database (unique over all brokers), and each
+    // partition's producer state (epoch, last five batches' sequences and offsets) as JSON.
+    `create table tributary_producer_ids (
+       id int primary key check (id = 1),
+       next_id bigint not null)`,
+    'insert into tributary_producer_ids (id, next_id) values (1, 0)',
+    `create table tributary_producers (
+       topic_id text not null,
+       partition int not null,
+       producer_id bigint not null,
+       entry text not null,
+       primary key (topic_id, partition, producer_id))`,
+  ],
 ];
 
 /** The schema version this code reads and writes. */

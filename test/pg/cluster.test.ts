@@ -151,4 +151,39 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     expect(Number(r.baseOffset)).toBe(0);
     expect(await b.pg.store.offsets(t.id, ledByA)).toEqual({ logStartOffset: 0, highWatermark: 1 });
   });
+
+  it.skipIf(!requireTool(HAVE_KCAT, 'kcat'))('idempotent producers (kafkajs, librdkafka) across a leader crash: every record once', async () => {
+    const url = await server.createDatabase(`c${++n}`);
+    const a = await broker(url);
+    const b = await broker(url);
+    await a.pg.membership.createTopic('idem', 1);
+    await b.pg.membership.refresh();
+    const t = b.pg.membership.topic('idem')!;
+    const leader = b.pg.membership.leaderOf(t.id, 0)!.leader === a.nodeId ? a : b;
+    const survivor = leader === a ? b : a;
+    const kafka = new Kafka({ brokers: [a.bootstrap, b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 500 } });
+    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await p.connect();
+    cleanups.push(() => p.disconnect());
+    const acked: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await p.send({ topic: 'idem', acks: -1, messages: [{ value: `js-${i}` }] });
+      acked.push(`js-${i}`);
+    }
+    await leader.crash();
+    for (let i = 5; i < 10; i++) {
+      await p.send({ topic: 'idem', acks: -1, messages: [{ value: `js-${i}` }] });
+      acked.push(`js-${i}`);
+    }
+    // librdkafka's idempotent producer through the surviving broker.
+    const lines = Array.from({ length: 5 }, (_, i) => `rd-${i}`);
+    const produced = await run('kcat', ['-P', '-b', survivor.bootstrap, '-t', 'idem', '-X', 'enable.idempotence=true', '-X', 'acks=all'], { input: lines.join('\n') + '\n', timeoutMs: 30_000 });
+    expect(produced.code, produced.stderr).toBe(0);
+    acked.push(...lines);
+    const got = await run('kcat', ['-C', '-b', survivor.bootstrap, '-t', 'idem', '-o', 'beginning', '-e', '-q', '-f', '%o %s\n'], { timeoutMs: 30_000 });
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout.split('\n').filter((l) => l !== '')).toEqual(acked.map((v, k) => `${k} ${v}`));
+    const { rows } = await survivor.pg.pool.query('select count(*)::int as n from tributary_producers');
+    expect(rows[0].n).toBe(2); // kafkajs's and librdkafka's producer ids, one partition
+  });
 });

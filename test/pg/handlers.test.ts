@@ -13,7 +13,7 @@ describe('postgres:// handler list', () => {
     }
   });
 
-  it('replaces Produce, Fetch, ListOffsets, Metadata and CreateTopics, withdraws the other topic-admin APIs, keeps the rest', () => {
+  it('replaces Produce, Fetch, ListOffsets, Metadata, CreateTopics and InitProducerId, withdraws the other topic-admin APIs, keeps the rest', () => {
     const list = withPgHandlers(HANDLERS);
     const keys = list.map((h) => h.apiKey);
     for (const k of [20, 21, 23, 37, 75]) expect(keys).not.toContain(k);

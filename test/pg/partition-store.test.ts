@@ -117,4 +117,28 @@ describe.skipIf(unavailable !== undefined)('partition data in PostgreSQL', () =>
     expect(a.committer.stats).toEqual({ transactions: 2, appends: 4 });
     expect((results[1] as PromiseFulfilledResult<{ highWatermark: number }>).value.highWatermark).toBe(3);
   });
+
+  it('idempotent producers: a retried batch gets its original offsets, a gap or an old epoch is refused, and the state moves with the leadership', async () => {
+    const { a, b, t, leaderOf, pool } = await setup();
+    const { checkProducerBatch } = await import('../../src/txn/produce-check.js');
+    const check = (producers: Parameters<typeof checkProducerBatch>[0], x: Buffer) => checkProducerBatch(producers, x, () => 90);
+    const idem = (seq: number, epoch = 0, ...values: string[]) =>
+      buildRecordBatch({ producerId: 7, producerEpoch: epoch, baseSequence: seq, records: values.map((v) => ({ value: Buffer.from(v) })) });
+    const old = leaderOf(0);
+    expect((await a.append(t.id, 0, old, 0, [idem(0, 0, 'a', 'b')], check)).baseOffset).toBe(0);
+    expect((await a.append(t.id, 0, old, 0, [idem(2, 0, 'c')], check)).baseOffset).toBe(2);
+    // The retry of the first batch (same sequences): its original offset, nothing appended.
+    expect(await a.append(t.id, 0, old, 0, [idem(0, 0, 'a', 'b')], check)).toMatchObject({ baseOffset: 0, highWatermark: 3 });
+    await expect(a.append(t.id, 0, old, 0, [idem(5, 0, 'gap')], check)).rejects.toMatchObject({ name: 'ProducerStateError', errorCode: 45 }); // OUT_OF_ORDER_SEQUENCE_NUMBER
+    // The leadership moves: the new leader continues the producer's sequence from the database.
+    const other = 1 - old;
+    await pool.query('update tributary_partitions set leader = $1, leader_epoch = 1 where topic_id = $2 and partition = 0', [other, t.id]);
+    expect(await b.append(t.id, 0, other, 1, [idem(2, 0, 'c')], check)).toMatchObject({ baseOffset: 2, highWatermark: 3 }); // still a duplicate
+    expect((await b.append(t.id, 0, other, 1, [idem(3, 0, 'd')], check)).baseOffset).toBe(3);
+    expect((await b.append(t.id, 0, other, 1, [idem(0, 1, 'new epoch')], check)).baseOffset).toBe(4);
+    await expect(b.append(t.id, 0, other, 1, [idem(4, 0, 'old epoch')], check)).rejects.toMatchObject({ errorCode: 47 }); // INVALID_PRODUCER_EPOCH
+    expect((await b.read(t.id, 0, 0, 1 << 20)).batches).toHaveLength(4);
+    const ids = [await a.allocateProducerId(), await b.allocateProducerId(), await a.allocateProducerId()];
+    expect(ids).toEqual([0, 1, 2]);
+  });
 });

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPool, type Pool } from '../../src/pg/connection.js';
-import { migrate, SCHEMA_VERSION, SchemaTooNewError, schemaVersion } from '../../src/pg/schema.js';
+import { MIGRATIONS, migrate, SCHEMA_VERSION, SchemaTooNewError, schemaVersion } from '../../src/pg/schema.js';
 import { pgUnavailable, startPgServer, type PgServer } from './pg-server.js';
 
 const unavailable = pgUnavailable();
@@ -47,7 +47,18 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL connection and schema', (
     expect(await schemaVersion(p)).toBe(SCHEMA_VERSION);
     expect(await migrate(p)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
     const { rows } = await p.query("select table_name from information_schema.tables where table_name like 'tributary_%' order by 1");
-    expect(rows.map((r) => r.table_name)).toEqual(['tributary_batches', 'tributary_brokers', 'tributary_cluster', 'tributary_partitions', 'tributary_schema', 'tributary_topics']);
+    expect(rows.map((r) => r.table_name)).toEqual(['tributary_batches', 'tributary_brokers', 'tributary_cluster', 'tributary_partitions', 'tributary_producer_ids', 'tributary_producers', 'tributary_schema', 'tributary_topics']);
+  });
+
+  it('migrates a database of an older version step by step, keeping its data', async () => {
+    const p = await pool(await server.createDatabase('older'));
+    await p.query('create table tributary_schema (id int primary key check (id = 1), version int not null)');
+    await p.query('insert into tributary_schema values (1, 1)');
+    for (const sql of MIGRATIONS[0]) await p.query(sql);
+    await p.query("insert into tributary_cluster (id, cluster_id) values (1, 'kept')");
+    expect(await migrate(p)).toEqual({ from: 1, to: SCHEMA_VERSION });
+    expect((await p.query('select cluster_id from tributary_cluster')).rows[0].cluster_id).toBe('kept');
+    expect((await p.query('select next_id from tributary_producer_ids')).rows[0].next_id).toBe('0');
   });
 
   it('brokers starting together: one migrates, all succeed', async () => {

@@ -2,9 +2,11 @@
 // in one database transaction conditional on the leader's epoch (pg/partition-store.ts) and
 // answered once it committed, for acks=1 and acks=-1 alike (acks=0: no answer, as always). A broker
 // that is not the leader, or was replaced since its last heartbeat, answers NOT_LEADER_OR_FOLLOWER
-// with the leader it knows; a database error answers KAFKA_STORAGE_ERROR (retriable). Not yet on
-// this storage: idempotent and transactional batches (refused with INVALID_RECORD), message format
-// v0/v1 (Produce v0-2), LogAppendTime, and min.insync.replicas (the database is the replication).
+// with the leader it knows; a database error answers KAFKA_STORAGE_ERROR (retriable). Idempotent
+// batches get the one-node path's producer checks (txn/produce-check.ts) against the producer state
+// kept in the database, in the append's transaction. Not yet on this storage: transactional
+// batches (refused with INVALID_RECORD), message format v0/v1 (Produce v0-2), LogAppendTime, and
+// min.insync.replicas (the database is the replication).
 
 import {
   ErrorCode,
@@ -13,8 +15,10 @@ import {
   type ProduceResponse,
   ZERO_UUID,
 } from '../../codec/index.js';
-import { readProducerId, splitBatches, validateBatch } from '../../codec/records/index.js';
-import { FencedLeaderError } from '../../pg/partition-store.js';
+import { isTransactional, readProducerId, splitBatches, validateBatch } from '../../codec/records/index.js';
+import type { ProducerStateManager } from '../../log/index.js';
+import { checkProducerBatch } from '../../txn/produce-check.js';
+import { FencedLeaderError, ProducerStateError } from '../../pg/partition-store.js';
 import type { PgTopic } from '../../pg/leadership.js';
 import { authorizedNames, Op, ResourceType } from '../authorize.js';
 import { leaderEndpoints } from '../cluster-view.js';
@@ -80,13 +84,14 @@ async function appendToPartition(topic: PgTopic, partition: number, records: Buf
   const maxBatchBytes = Number(topic.configs['max.message.bytes'] ?? ctx.broker.config.int('message.max.bytes'));
   const valid = validateBatch(batch, 0, batch.length, { fromClient: true, maxBatchBytes });
   if (!valid.ok) return failed(partition, valid.errorCode, valid.message);
-  if (readProducerId(batch, 0) >= 0) {
-    return failed(partition, ErrorCode.INVALID_RECORD, 'idempotent and transactional producers are not supported on postgres:// storage yet');
-  }
+  if (isTransactional(batch, 0)) return failed(partition, ErrorCode.INVALID_RECORD, 'transactional producers are not supported on postgres:// storage yet');
   try {
-    const r = await pg.store.append(topic.id, partition, me, leader.leaderEpoch, [batch]);
+    // Idempotent producers: the checks of the one-node path, against the producer state in the database.
+    const check = readProducerId(batch, 0) >= 0 ? (producers: ProducerStateManager, b: Buffer) => checkProducerBatch(producers, b, () => ErrorCode.INVALID_TXN_STATE) : undefined;
+    const r = await pg.store.append(topic.id, partition, me, leader.leaderEpoch, [batch], check);
     return { index: partition, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs: -1, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER };
   } catch (err) {
+    if (err instanceof ProducerStateError) return failed(partition, err.errorCode, err.message);
     if (err instanceof FencedLeaderError) {
       void pg.membership.refresh().catch(() => {}); // the snapshot is stale: learn the new leader now
       return failed(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, { leaderId: err.leader, leaderEpoch: err.leaderEpoch });

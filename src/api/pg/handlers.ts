@@ -12,6 +12,7 @@ export const PG_ENTRIES: readonly HandlerEntry[] = [
   { ...schemaVersions(2), minVersion: 1, load: async () => (await import('./02-list-offsets.js')).pgListOffsetsHandler },
   { ...schemaVersions(3), load: async () => (await import('./03-metadata.js')).pgMetadataHandler },
   { ...schemaVersions(19), minVersion: 2, load: async () => (await import('./19-create-topics.js')).pgCreateTopicsHandler },
+  { apiKey: 22, minVersion: 0, maxVersion: 5, load: async () => (await import('./22-init-producer-id.js')).pgInitProducerIdHandler },
 ];
 
 /**
