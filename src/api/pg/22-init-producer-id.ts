@@ -1,13 +1,11 @@
 // InitProducerId (key 22), v0-5, on postgres:// storage: an idempotent producer (null transactional
-// id) gets a producer id from the database, unique over every broker, at epoch 0; v3+ with its
-// current id and epoch (KIP-360, after an error) gets the same id at the next epoch (a new id once
-// the epoch is exhausted). Transactional ids are not supported on this storage yet: INVALID_REQUEST.
+// id) gets a new producer id from the database, unique over every broker, at epoch 0 — also when it
+// sends its current id and epoch (v3+), as Kafka's coordinator answers a null transactional id.
+// Transactional ids are not supported on this storage yet: INVALID_REQUEST.
 
 import { ErrorCode, type InitProducerIdRequest, type InitProducerIdResponse } from '../../codec/index.js';
 import { authorizeByResourceType, authorizeCluster, Op, ResourceType } from '../authorize.js';
 import { type ApiHandler } from '../registry.js';
-
-const MAX_EPOCH = 32767;
 
 export const pgInitProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProducerIdResponse> = {
   apiKey: 22,
@@ -20,10 +18,8 @@ export const pgInitProducerIdHandler: ApiHandler<InitProducerIdRequest, InitProd
     if (!authorizeCluster(ctx, Op.IDEMPOTENT_WRITE, { logIfDenied: false }) && !authorizeByResourceType(ctx, Op.WRITE, ResourceType.TOPIC)) {
       return this.errorResponse!(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx);
     }
-    const bump = ctx.apiVersion >= 3 && request.producerId >= 0 && request.producerEpoch >= 0 && request.producerEpoch < MAX_EPOCH - 1;
-    const ok = (producerId: number, producerEpoch: number) => ({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 });
-    if (bump) return ok(request.producerId, request.producerEpoch + 1);
-    return ok(await ctx.broker.pg!.store.allocateProducerId(), 0);
+    const producerId = await ctx.broker.pg!.store.allocateProducerId();
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0, ongoingTxnProducerId: -1, ongoingTxnProducerEpoch: -1 };
   },
 
   errorResponse(_request, errorCode) {
