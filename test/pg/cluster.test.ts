@@ -186,4 +186,18 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     const { rows } = await survivor.pg.pool.query('select count(*)::int as n from tributary_producers');
     expect(rows[0].n).toBe(2); // kafkajs's and librdkafka's producer ids, one partition
   });
+
+  it('a broker asked for a topic another broker just created reads the database instead of answering unknown', async () => {
+    const url = await server.createDatabase(`c${++n}`);
+    const a = await broker(url);
+    const b = await broker(url);
+    await b.pg.membership.stop({ deregister: false }); // no heartbeat (no refresh) on b from now on; its lease is still live
+    await a.pg.membership.createTopic('late', 2);
+    expect(b.pg.membership.topic('late')).toBeUndefined();
+    const admin = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    const [late] = (await admin.fetchTopicMetadata({ topics: ['late'] })).topics;
+    expect(late.partitions).toHaveLength(2);
+  });
 });

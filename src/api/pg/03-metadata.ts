@@ -1,5 +1,6 @@
 // Metadata (key 3), v0-13, on postgres:// storage: the topics, leaders and leader epochs the
-// database holds (as of this broker's last heartbeat or its own last change) and its live brokers.
+// database holds (as of this broker's last heartbeat or its own last change; a topic asked for that
+// it does not know is looked up in the database before it is answered as unknown) and its live brokers.
 // Every live broker is listed as a replica and in the ISR of every partition: the data is shared,
 // so each one can serve reads (Fetch v11+); only the leader appends. Unknown topics are created in
 // the database when auto.create.topics.enable and the request allow it, with num.partitions.
@@ -27,6 +28,8 @@ export const pgMetadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = 
     if (all) {
       entries = m.topics().filter((t) => describable(t.name, false)).map((t) => describeTopic(t, m));
     } else {
+      // A topic another broker created since this one's last heartbeat: read the database once more.
+      if (request.topics!.some((w) => (w.name ? m.topic(w.name) : m.topics().find((t) => t.id === w.topicId)) === undefined)) await m.refresh();
       const autoCreate = ctx.broker.config.bool('auto.create.topics.enable') && request.allowAutoTopicCreation;
       entries = await Promise.all(request.topics!.map(async (wanted): Promise<TopicEntry> => {
         if (wanted.name === null || wanted.name === undefined) {
