@@ -2,7 +2,8 @@
 // rack, advertised listeners and a lease it renews every broker.heartbeat.interval.ms; it is alive
 // while the lease (broker.session.timeout.ms, measured by the database's clock so that the brokers'
 // clocks need not agree) has not expired. A node id is held by one incarnation (one process run)
-// at a time: another process may take it only once the lease expired.
+// at a time: another process may take it only once the lease expired, and then bumps the epochs of
+// the partitions still led by that node id, fencing the previous process should it wake up.
 
 import { randomUUID } from 'node:crypto';
 import { inTransaction, type Pool } from './connection.js';
@@ -84,6 +85,9 @@ export class BrokerRegistry {
                  lease_expires_at = now() + $5 * interval '1 millisecond' where node_id = $1`,
               [id, this.incarnation, r.rack, listeners, r.sessionTimeoutMs],
             );
+            // The previous holder of this node id may be alive but paused: what it still leads (no live
+            // broker took it over yet) gets a new epoch, so that its late appends are refused.
+            await c.query('update tributary_partitions set leader_epoch = leader_epoch + 1 where leader = $1', [id]);
           }
           return id;
         });

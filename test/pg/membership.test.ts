@@ -136,4 +136,20 @@ describe.skipIf(unavailable !== undefined)('membership and leadership in Postgre
     await expect(b.registry.renew(SESSION)).rejects.toBeInstanceOf(RegistrationLostError);
     expect(b2.nodeId).toBe(1);
   });
+
+  it('a new process taking an expired node id bumps the epochs that node id still leads (its old process is fenced)', async () => {
+    const url = await database();
+    const only = await broker(url, 9001, 5);
+    const t = await only.createTopic('solo', 2);
+    const before = [0, 1].map((p) => only.leaderOf(t.id, p)!);
+    expect(before.every((l) => l.leader === 5)).toBe(true);
+    await only.stop({ deregister: false }); // paused: nobody else is alive to take over
+    await new Promise((r) => setTimeout(r, SESSION + 100));
+    const again = await broker(url, 9002, 5);
+    for (const p of [0, 1]) expect(again.leaderOf(t.id, p)).toEqual({ ...before[p], leaderEpoch: before[p].leaderEpoch + 1 });
+    const { PgPartitionStore, FencedLeaderError } = await import('../../src/pg/partition-store.js');
+    const { buildRecordBatch } = await import('../../src/codec/records/index.js');
+    const late = new PgPartitionStore(only.pool).append(t.id, 0, 5, before[0].leaderEpoch, [buildRecordBatch({ records: [{ value: Buffer.from('late') }] })]);
+    await expect(late).rejects.toBeInstanceOf(FencedLeaderError);
+  });
 });
