@@ -71,4 +71,40 @@ describe.skipIf(unavailable !== undefined || !requireTool(HAVE_KCAT, 'kcat'))('b
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect(lines).toEqual(acked.map((v, k) => `${k} ${v}`));
   });
+
+  it('SIGSTOP of the leader beyond the session timeout, then SIGCONT: its late write is refused, the record lands once through the new leader', async () => {
+    const url = await server.createDatabase('paused');
+    const start = (nodeId: number) => startBrokerProcess(['--storage', url, '--port', '0', '--node-id', String(nodeId)], {
+      TRIBUTARY_BROKER_HEARTBEAT_INTERVAL_MS: '250', TRIBUTARY_BROKER_SESSION_TIMEOUT_MS: String(SESSION),
+    }).then((p) => (procs.push(p), p));
+    const a = await start(1);
+    const b = await start(2);
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const leader = async () => (await db.query('select leader, leader_epoch from tributary_partitions')).rows[0] as { leader: number; leader_epoch: number } | undefined;
+    const setup = new Kafka({ brokers: [a.bootstrap, b.bootstrap], logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true });
+    await setup.connect();
+    await setup.send({ topic: 'held', acks: -1, messages: [{ value: 'first' }] });
+    await setup.disconnect();
+    const before = (await leader())!;
+    const victim = before.leader === 1 ? a : b;
+    // A client that knows only the victim: its produce waits inside the stopped process.
+    const kafka = new Kafka({ brokers: [victim.bootstrap], logLevel: logLevel.NOTHING, requestTimeout: 30_000, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 500 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    victim.child.kill('SIGSTOP');
+    const late = producer.send({ topic: 'held', acks: -1, messages: [{ value: 'late' }] });
+    await vi.waitFor(async () => expect((await leader())!.leader).not.toBe(before.leader), { timeout: SESSION * 5, interval: 100 });
+    victim.child.kill('SIGCONT');
+    await late;
+    await producer.disconnect();
+    const after = (await leader())!;
+    expect(after.leader_epoch).toBe(before.leader_epoch + 1);
+    // The late record was written by the new leader, at its epoch: the old one's append was refused.
+    const { rows } = await db.query('select base_offset::int as o, leader_epoch as e from tributary_batches order by base_offset');
+    expect(rows).toEqual([{ o: 0, e: before.leader_epoch }, { o: 1, e: after.leader_epoch }]);
+    await db.end();
+    const r = await run('kcat', ['-C', '-b', victim === a ? b.bootstrap : a.bootstrap, '-t', 'held', '-o', 'beginning', '-e', '-q', '-f', '%o %s\\n'], { timeoutMs: 30_000 });
+    expect(r.stdout.split('\n').filter((l) => l !== '')).toEqual(['0 first', '1 late']);
+  });
 });
