@@ -97,8 +97,9 @@ async function ensureVersionTable(pool: Pool): Promise<void> {
       await pool.query('insert into tributary_schema (id, version) values (1, 0) on conflict (id) do nothing');
       return;
     } catch (err) {
-      // A concurrent CREATE TABLE IF NOT EXISTS can fail with unique_violation on the catalog.
-      if (attempt >= 3 || (err as { code?: string }).code !== '23505') throw err;
+      // A concurrent CREATE TABLE IF NOT EXISTS can fail on the catalog: unique_violation (23505),
+      // duplicate_object (42710, the row type) or duplicate_table (42P07). Again, it finds the table.
+      if (attempt >= 5 || !['23505', '42710', '42P07'].includes((err as { code?: string }).code ?? '')) throw err;
     }
   }
 }
