@@ -94,8 +94,11 @@ export class BrokerRegistry {
         this.registeredId = nodeId;
         return nodeId;
       } catch (err) {
-        // Two brokers allocating the same new id at once: the loser allocates again.
-        if (r.nodeId === undefined && (err as { code?: string }).code === '23505' && attempt < 10) continue;
+        // Two brokers registering the same new id at once: the loser allocates again, or (a configured id) is refused.
+        if ((err as { code?: string }).code === '23505') {
+          if (r.nodeId !== undefined) throw new NodeIdInUseError(r.nodeId);
+          if (attempt < 10) continue;
+        }
         throw err;
       }
     }

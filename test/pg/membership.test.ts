@@ -85,6 +85,12 @@ describe.skipIf(unavailable !== undefined)('membership and leadership in Postgre
     expect(a.controllerId).toBe(0);
     expect(a.endpoint(1, 'OTHER')).toEqual({ host: '127.0.0.1', port: 9002 }); // unknown listener: the first
     await expect(broker(url, 9004, 1)).rejects.toBeInstanceOf(NodeIdInUseError);
+    // Two processes registering the same new id at once: one gets it, the other is refused; allocations all differ.
+    const same = await Promise.allSettled([broker(url, 9005, 9), broker(url, 9006, 9)]);
+    expect(same.map((x) => x.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((same.find((x) => x.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(NodeIdInUseError);
+    const allocated = await Promise.all([broker(url, 9007), broker(url, 9008), broker(url, 9009)]);
+    expect(allocated.map((m) => m.nodeId).sort((x, y) => x - y)).toEqual([10, 11, 12]);
   });
 
   it('topics are shared and their leaderships spread over the live brokers', async () => {
