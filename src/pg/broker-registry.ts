@@ -35,6 +35,9 @@ export class RegistrationLostError extends Error {
   }
 }
 
+/** Two brokers allocated the same node id at once; the one that lost allocates again. */
+class AllocationRace extends Error {}
+
 export interface Registration {
   /** The node id configured (node.id) or, when undefined, allocated: the lowest never registered. */
   nodeId?: number;
@@ -72,7 +75,8 @@ export class BrokerRegistry {
             id = rows[0].next;
           }
           const { rows } = await c.query<{ live: boolean }>('select lease_expires_at > now() as live from tributary_brokers where node_id = $1 for update', [id]);
-          if (rows[0]?.live) throw new NodeIdInUseError(id);
+          // An allocated id that another broker registered since we computed it: allocate again.
+          if (rows[0]?.live) throw r.nodeId === undefined ? new AllocationRace() : new NodeIdInUseError(id);
           if (rows.length === 0) {
             await c.query(
               `insert into tributary_brokers (node_id, incarnation, rack, listeners, lease_expires_at)
@@ -94,6 +98,7 @@ export class BrokerRegistry {
         this.registeredId = nodeId;
         return nodeId;
       } catch (err) {
+        if (err instanceof AllocationRace && attempt < 10) continue;
         // Two brokers registering the same new id at once: the loser allocates again, or (a configured id) is refused.
         if ((err as { code?: string }).code === '23505') {
           if (r.nodeId !== undefined) throw new NodeIdInUseError(r.nodeId);
