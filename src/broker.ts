@@ -5,6 +5,8 @@
 import { resolve as resolvePath } from 'node:path';
 import { CLUSTER_IDENTITY_PATH, ClusterState } from './cluster/cluster-state.js';
 import type { Membership } from './cluster/membership.js';
+import { withPgHandlers } from './api/pg/handlers.js';
+import type { PgCluster } from './pg/pg-cluster.js';
 import { installDynamicBrokerConfigs } from './cluster/config-admin.js';
 import { logConfigFromCluster, toLogConfig, TopicManager } from './cluster/topics.js';
 import { resolveTopicConfig } from './config/topic-configs.js';
@@ -169,6 +171,8 @@ export async function startBrokerWithConfig(
     onServing?: (servers: readonly Server[]) => void;
     /** startCluster: aborted when this identity stops (its long polls return at once), the broker running on. */
     identityStop?: AbortSignal;
+    /** postgres:// storage (pg-broker.ts): the cluster's database; its handlers replace those of the data APIs. */
+    pg?: PgCluster;
   },
 ): Promise<RunningBroker> {
   const { logger, signal } = deps;
@@ -234,7 +238,7 @@ export async function startBrokerWithConfig(
       trimReadBuffers.cancel();
       readBuffers.clear();
     });
-    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness, membership: deps.membership };
+    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness, membership: deps.membership, clusterId: deps.pg?.clusterId };
     let state = await openState(storage, stateDeps, signal);
     cleanups.unshift(() => state.close());
     deps.membership?.attach(state.cluster);
@@ -243,7 +247,7 @@ export async function startBrokerWithConfig(
       logger.info(dataLocation === 'memory' ? 'new cluster in memory' : 'created a new data directory', { data: dataLocation, clusterId: state.cluster.clusterId, nodeId: state.cluster.nodeId });
     }
     // Several identities: group and transaction APIs answer NOT_COORDINATOR on identities that do not coordinate the id.
-    const registry = new HandlerRegistry(deps.membership ? withCoordinatorGate(HANDLERS) : HANDLERS);
+    const registry = new HandlerRegistry(deps.pg ? withPgHandlers(HANDLERS) : deps.membership ? withCoordinatorGate(HANDLERS) : HANDLERS);
     const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
     const advertised = advertisedListeners.get(config.listeners[0].name)!;
     const identity = deps.membership?.identities.get(state.cluster.nodeId);
@@ -256,6 +260,7 @@ export async function startBrokerWithConfig(
       fetchSessions: new FetchSessionCache(),
       shutdown: shutdownSignal(),
       ...(deps.membership && { membership: deps.membership, nodeId: cluster.nodeId }),
+      ...(deps.pg && { pg: deps.pg }),
     };
     metrics?.setSource(brokerStateSource(services, () => memoryBudget.inUse));
     signal?.throwIfAborted();
@@ -371,6 +376,8 @@ interface StateDeps {
   readiness: Readiness;
   /** startCluster: the identities over which topics' replicas are placed. */
   membership?: Membership;
+  /** postgres:// storage: the cluster id the database holds, shared by all its brokers. */
+  clusterId?: string;
 }
 
 /** Opens the cluster metadata, recovers the logs and starts the coordinators loading. On failure, closes what it opened. */
@@ -378,7 +385,7 @@ async function openState(storage: Storage, deps: StateDeps, signal?: AbortSignal
   const { config, clock, logger, readBuffers, metrics, readiness } = deps;
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    const cluster = await ClusterState.open(storage, config.int('node.id'));
+    const cluster = await ClusterState.open(storage, config.int('node.id'), deps.clusterId);
     signal?.throwIfAborted();
     installDynamicBrokerConfigs(config, cluster);
     config.reconfigure(cluster.dynamicBrokerConfigs);

@@ -90,9 +90,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const { startBrokerWithConfig } = await import('./broker.js');
   let controlUrl = '';
+  const { isPostgresUrl } = await import('./pg/connection.js');
   let broker: { bootstrap: string; dataLocation: string; listeners?: readonly { bootstrap: string; name: string; securityProtocol: string }[]; reloadTlsFiles?(): string[]; close(): Promise<void> };
   try {
-    if (config.int('brokers') > 1) {
+    if (isPostgresUrl(config.storageUrl)) {
+      if (config.int('brokers') > 1) throw new Error('--brokers is for a test cluster in one process; with postgres:// storage start one process per broker');
+      const { startPgBrokerWithConfig } = await import('./pg-broker.js');
+      broker = await startPgBrokerWithConfig(config, { logger, signal: startup.signal });
+    } else if (config.int('brokers') > 1) {
       const { startClusterWithConfig } = await import('./cluster-broker.js');
       const cluster = await startClusterWithConfig(config, { logger, signal: startup.signal });
       broker = cluster;

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
 
 const RANK: Record<string, number> = {
-  util: 0, config: 0, metrics: 0, codec: 1, storage: 2, log: 3, cluster: 4, group: 5, txn: 5, security: 5, api: 6, server: 7,
+  util: 0, config: 0, metrics: 0, codec: 1, storage: 2, log: 3, cluster: 4, pg: 4, group: 5, txn: 5, security: 5, api: 6, server: 7,
   // Entry points and tools on top of everything.
-  conformance: 8, commands: 8, client: 8, 'broker.ts': 8, 'cli.ts': 8, 'index.ts': 8, 'healthcheck.ts': 8, 'broker-state.ts': 8, 'declarations.ts': 8, 'cluster-broker.ts': 8, 'cluster-control.ts': 8,
+  conformance: 8, commands: 8, client: 8, 'broker.ts': 8, 'cli.ts': 8, 'index.ts': 8, 'healthcheck.ts': 8, 'broker-state.ts': 8, 'declarations.ts': 8, 'cluster-broker.ts': 8, 'cluster-control.ts': 8, 'pg-broker.ts': 8,
 };
 
 function layerOf(file: string): string {

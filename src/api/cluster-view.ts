@@ -15,8 +15,15 @@ export interface ListedBroker {
   rack: string | null;
 }
 
+/** Who is alive and where: the in-process identities (cluster/membership.ts) or the database's members (pg/pg-membership.ts). */
+interface BrokerDirectory {
+  liveBrokers(): readonly { nodeId: number; rack: string | null }[];
+  endpoint(nodeId: number, listenerName: string): { host: string; port: number } | undefined;
+}
+
 export function listedBrokers(ctx: RequestContext): ListedBroker[] {
-  const { membership } = ctx.broker;
+  // postgres:// storage: the brokers whose lease is live, as of this broker's last heartbeat.
+  const membership: BrokerDirectory | undefined = ctx.broker.pg?.membership ?? ctx.broker.membership;
   if (membership === undefined) return [{ nodeId: ctx.broker.cluster.nodeId, ...advertisedFor(ctx), rack: null }];
   const listener = ctx.connection.listenerName;
   const out: ListedBroker[] = [];
@@ -28,6 +35,7 @@ export function listedBrokers(ctx: RequestContext): ListedBroker[] {
 }
 
 export function controllerId(ctx: RequestContext): number {
+  if (ctx.broker.pg !== undefined) return ctx.broker.pg.membership.controllerId;
   return ctx.broker.membership?.controllerId ?? ctx.broker.cluster.nodeId;
 }
 

@@ -5,6 +5,7 @@
 import type { BrokerConfig } from '../config/load.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Membership } from '../cluster/membership.js';
+import type { PgCluster } from '../pg/pg-cluster.js';
 import type { TopicManager } from '../cluster/topics.js';
 import type { LogManager } from '../log/index.js';
 import type { GroupCoordinator } from '../group/index.js';
@@ -65,6 +66,8 @@ export interface BrokerServices {
   readonly membership?: Membership;
   /** The node id of the identity this connection reached (with membership); else cluster.nodeId. */
   readonly nodeId?: number;
+  /** postgres:// storage: the cluster's database (members, leaders, topics, record batches; src/api/pg/). */
+  readonly pg?: PgCluster;
 }
 
 export interface RequestContext {

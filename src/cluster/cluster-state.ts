@@ -94,13 +94,13 @@ export class ClusterState {
     readonly created: boolean,
   ) {}
 
-  /** Loads (or on first start creates) the identity and the topics. */
-  static async open(storage: Storage, nodeId: number): Promise<ClusterState> {
+  /** Loads (or on first start creates, with `newId` when given: a shared database's cluster id) the identity and the topics. */
+  static async open(storage: Storage, nodeId: number, newId?: string): Promise<ClusterState> {
     await storage.mkdir('meta');
     let clusterId: string;
     const identity = await storage.readMeta(IDENTITY_PATH);
     if (identity === null) {
-      clusterId = newClusterId();
+      clusterId = newId ?? newClusterId();
       await storage.writeMeta(IDENTITY_PATH, Buffer.from(JSON.stringify({ clusterId, nodeId }, null, 2)));
     } else {
       const saved = JSON.parse(identity.toString()) as { clusterId: string; nodeId: number };

@@ -82,6 +82,19 @@ export class BrokerConfig {
   /** `--add-scram` entries (passwords in memory only until start-up has salted them). */
   addScram: AddScramEntry[] = [];
 
+  /** A copy with some settings replaced (source 'embedded'): postgres:// storage gives its broker the node id the database allocated. */
+  withSettings(settings: Readonly<Record<string, ConfigValue>>): BrokerConfig {
+    const values = new Map(this.values);
+    const sources = new Map(this.sources);
+    for (const [key, value] of Object.entries(settings)) {
+      values.set(key, value);
+      sources.set(key, 'embedded');
+    }
+    const copy = new BrokerConfig(values, sources, this.listeners, this.ignored, this.listenerPrefixed);
+    copy.addScram = this.addScram;
+    return copy;
+  }
+
   /** The first listener: the one embedded use and single-listener start-up talk about. */
   get listener(): Listener {
     const { name, host, port } = this.listeners[0];

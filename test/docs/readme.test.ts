@@ -103,7 +103,8 @@ function satisfies(version: string, range: string): boolean {
   const v = version.split('.').map(Number);
   const cmp = (a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
   return range.split('||').some((set) =>
-    set.replace(/([<>=^~]+)\s+/g, '$1').trim().split(/\s+/).every((comparator) => {
+    // `10.x` is `10` (split2, a dependency of pg, says `>= 10.x`).
+    set.replace(/([<>=^~]+)\s+/g, '$1').replace(/\.[xX*]/g, '').trim().split(/\s+/).every((comparator) => {
       const m = /^(>=|<=|>|<|=|\^|~)?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(comparator);
       if (!m) throw new Error(`engines range not understood: ${range}`);
       const [, op = '', major, minor, patch] = m;

@@ -1,0 +1,102 @@
+// Produce (key 0), v3+, on postgres:// storage: each partition's batches are appended by its leader
+// in one database transaction conditional on the leader's epoch (pg/partition-store.ts) and
+// answered once it committed, for acks=1 and acks=-1 alike (acks=0: no answer, as always). A broker
+// that is not the leader, or was replaced since its last heartbeat, answers NOT_LEADER_OR_FOLLOWER
+// with the leader it knows; a database error answers KAFKA_STORAGE_ERROR (retriable). Idempotent
+// batches get the one-node path's producer checks (txn/produce-check.ts) against the producer state
+// kept in the database, in the append's transaction. Not yet on this storage: transactional
+// batches (refused with INVALID_RECORD), message format v0/v1 (Produce v0-2), LogAppendTime, and
+// min.insync.replicas (the database is the replication).
+
+import {
+  ErrorCode,
+  type PartitionProduceResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+  ZERO_UUID,
+} from '../../codec/index.js';
+import { isTransactional, readProducerId, splitBatches, validateBatch } from '../../codec/records/index.js';
+import type { ProducerStateManager } from '../../log/index.js';
+import { checkProducerBatch } from '../../txn/produce-check.js';
+import { FencedLeaderError, ProducerStateError } from '../../pg/partition-store.js';
+import type { PgTopic } from '../../pg/leadership.js';
+import { authorizedNames, Op, ResourceType } from '../authorize.js';
+import { leaderEndpoints } from '../cluster-view.js';
+import { CLOSE_CONNECTION, localNodeId, NO_RESPONSE, type RequestContext } from '../context.js';
+import { type ApiHandler, schemaVersions } from '../registry.js';
+
+type PartitionResult = Omit<PartitionProduceResponse, '_unknownTaggedFields'>;
+const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null, currentLeader = NO_LEADER): PartitionResult {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage, currentLeader };
+}
+
+export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
+  ...schemaVersions(0),
+  minVersion: 3,
+
+  async handle(request, ctx) {
+    const m = ctx.broker.pg!.membership;
+    const topicOf = (t: ProduceRequest['topicData'][number]) => (ctx.apiVersion >= 13 ? m.topics().find((x) => x.id === t.topicId) : m.topic(t.name));
+    const writable = authorizedNames(ctx, Op.WRITE, ResourceType.TOPIC, request.topicData.map((t) => topicOf(t)?.name ?? t.name));
+    const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1;
+    const results = await Promise.all(request.topicData.map((td) => {
+      const topic = topicOf(td);
+      return Promise.all(td.partitionData.map(async (p): Promise<PartitionResult> => {
+        if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+        if (topic === undefined) return failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (!writable.has(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        return appendToPartition(topic, p.index, p.records, ctx);
+      }));
+    }));
+    if (request.acks === 0) {
+      // Kafka closes the connection after a failed acks=0 produce: the client has no other way to learn.
+      return results.some((ps) => ps.some((r) => r.errorCode !== ErrorCode.NONE)) ? CLOSE_CONNECTION : NO_RESPONSE;
+    }
+    const redirected = () => results.flatMap((ps) => ps.map((r) => r.currentLeader.leaderId));
+    return {
+      responses: request.topicData.map((td, i) => ({ name: td.name, topicId: td.topicId ?? ZERO_UUID, partitionResponses: results[i] })),
+      throttleTimeMs: 0,
+      nodeEndpoints: leaderEndpoints(ctx, redirected),
+    };
+  },
+
+  errorResponse(request, errorCode) {
+    return {
+      responses: request.topicData.map((t) => ({ name: t.name, topicId: t.topicId, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
+      throttleTimeMs: 0,
+      nodeEndpoints: [],
+    };
+  },
+};
+
+async function appendToPartition(topic: PgTopic, partition: number, records: Buffer | null, ctx: RequestContext): Promise<PartitionResult> {
+  const pg = ctx.broker.pg!;
+  const me = localNodeId(ctx);
+  const leader = pg.membership.leaderOf(topic.id, partition);
+  if (leader === undefined) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (leader.leader !== me) return failed(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, { leaderId: leader.leader, leaderEpoch: leader.leaderEpoch });
+  if (records === null || records.length === 0) return failed(partition, ErrorCode.INVALID_RECORD, 'no record batch');
+  const { batches, trailing } = splitBatches(records);
+  if (trailing !== null || batches.length !== 1) return failed(partition, ErrorCode.INVALID_RECORD, 'a produce request carries exactly one record batch per partition');
+  const batch = batches[0];
+  const maxBatchBytes = Number(topic.configs['max.message.bytes'] ?? ctx.broker.config.int('message.max.bytes'));
+  const valid = validateBatch(batch, 0, batch.length, { fromClient: true, maxBatchBytes });
+  if (!valid.ok) return failed(partition, valid.errorCode, valid.message);
+  if (isTransactional(batch, 0)) return failed(partition, ErrorCode.INVALID_RECORD, 'transactional producers are not supported on postgres:// storage yet');
+  try {
+    // Idempotent producers: the checks of the one-node path, against the producer state in the database.
+    const check = readProducerId(batch, 0) >= 0 ? (producers: ProducerStateManager, b: Buffer) => checkProducerBatch(producers, b, () => ErrorCode.INVALID_TXN_STATE) : undefined;
+    const r = await pg.store.append(topic.id, partition, me, leader.leaderEpoch, [batch], check);
+    return { index: partition, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs: -1, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER };
+  } catch (err) {
+    if (err instanceof ProducerStateError) return failed(partition, err.errorCode, err.message);
+    if (err instanceof FencedLeaderError) {
+      void pg.membership.refresh().catch(() => {}); // the snapshot is stale: learn the new leader now
+      return failed(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, { leaderId: err.leader, leaderEpoch: err.leaderEpoch });
+    }
+    ctx.broker.logger.warn('append to the database failed', { topic: topic.name, partition, error: String(err) });
+    return failed(partition, ErrorCode.KAFKA_STORAGE_ERROR, 'the database did not commit the append');
+  }
+}

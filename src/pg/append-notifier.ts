@@ -1,0 +1,101 @@
+// Wakes waiting long polls when records are appended, by any broker: every append transaction
+// sends NOTIFY on one channel (delivered at COMMIT), and each broker LISTENs on one connection kept
+// for it. An engine without LISTEN/NOTIFY, or a listening connection that broke, leaves the
+// fetches to bounded polling (`listening` is then false) until it listens again.
+
+import type { Pool, PoolClient } from './connection.js';
+
+export const APPEND_CHANNEL = 'tributary_appends';
+/** How soon a broken listening connection is replaced. */
+const RELISTEN_MS = 1000;
+
+export class AppendNotifier {
+  private readonly waiters = new Set<() => void>();
+  private client: PoolClient | undefined;
+  private pool: Pool | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Counts wake-ups: a waiter that read at generation g returns at once if a wake-up came since. */
+  generation = 0;
+
+  /** Whether wake-ups from other brokers arrive (else: poll). */
+  get listening(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Takes one connection of the pool for LISTEN; false (and polling) when the engine refuses it. */
+  async listen(pool: Pool): Promise<boolean> {
+    this.pool = pool;
+    let client: PoolClient | undefined;
+    try {
+      client = await pool.connect();
+      const mine = client;
+      client.on('notification', () => this.wake());
+      // The connection broke (a database restart): poll meanwhile, and listen again once it is back.
+      client.on('error', () => {
+        if (this.client !== mine) return;
+        this.client = undefined;
+        mine.release(true);
+        this.wake(); // appends during the outage were not notified: waiters read again
+        this.relistenSoon();
+      });
+      await client.query(`LISTEN ${APPEND_CHANNEL}`);
+      if (this.closed) {
+        client.release(true);
+        return false;
+      }
+      this.client = client;
+      return true;
+    } catch {
+      client?.release(true);
+      return false;
+    }
+  }
+
+  private relistenSoon(): void {
+    if (this.closed || this.retry !== undefined) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (this.closed || this.pool === undefined) return;
+      void this.listen(this.pool).then((ok) => {
+        if (!ok) this.relistenSoon();
+      });
+    }, RELISTEN_MS);
+    this.retry.unref();
+  }
+
+  /** Wakes every waiter (a notification, or an append committed by this broker). */
+  wake(): void {
+    this.generation++;
+    const waiting = [...this.waiters];
+    this.waiters.clear();
+    for (const w of waiting) w();
+  }
+
+  /** Resolves true on a wake-up (or one since generation `since`), false after ms or when the signal aborts. */
+  wait(ms: number, signal: AbortSignal, since = this.generation): Promise<boolean> {
+    if (this.generation !== since) return Promise.resolve(true);
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (woken: boolean) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waiters.delete(onWake);
+        resolve(woken);
+      };
+      const onWake = () => done(true);
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(false), Math.max(1, ms));
+      signal.addEventListener('abort', onAbort);
+      this.waiters.add(onWake);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.client?.release(true);
+    this.client = undefined;
+    this.wake();
+  }
+}

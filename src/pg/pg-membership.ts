@@ -1,0 +1,132 @@
+// One broker's membership of the cluster kept in PostgreSQL: it registers, renews its lease every
+// heartbeat interval, takes over the leaderships of brokers whose lease expired (and, as the
+// controller, the lowest live node id, evens out the shares), and keeps a snapshot of the live
+// brokers, topics and partition leaders that handlers read synchronously. The snapshot may be one
+// heartbeat old; that is safe because the database, not the snapshot, decides every append.
+
+import type { Uuid } from '../codec/uuid.js';
+import { BrokerRegistry, type Endpoint, type RegisteredBroker } from './broker-registry.js';
+import type { Pool } from './connection.js';
+import { PgLeadership, type PartitionLeader, type PgTopic } from './leadership.js';
+
+export interface PgMembershipOptions {
+  nodeId?: number;
+  rack: string | null;
+  endpoints: Map<string, Endpoint>;
+  /** broker.heartbeat.interval.ms (Kafka's default 2000). */
+  heartbeatIntervalMs: number;
+  /** broker.session.timeout.ms (Kafka's default 9000). */
+  sessionTimeoutMs: number;
+  /** Reports a heartbeat that failed (database unreachable, registration lost). */
+  onError?: (err: unknown) => void;
+}
+
+export class PgMembership {
+  readonly registry: BrokerRegistry;
+  readonly leadership: PgLeadership;
+  private live: RegisteredBroker[] = [];
+  private topicsByName = new Map<string, PgTopic>();
+  private leaders = new Map<string, PartitionLeader>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(readonly pool: Pool, private readonly options: PgMembershipOptions) {
+    this.registry = new BrokerRegistry(pool);
+    this.leadership = new PgLeadership(pool);
+  }
+
+  get nodeId(): number {
+    return this.registry.nodeId;
+  }
+
+  /** Registers (node id configured or allocated); the broker is live once it published endpoints (start). */
+  async register(): Promise<number> {
+    const o = this.options;
+    return this.registry.register({ nodeId: o.nodeId, rack: o.rack, endpoints: o.endpoints, sessionTimeoutMs: o.sessionTimeoutMs });
+  }
+
+  /**
+   * Registers unless done, publishes the endpoints (when given: the listeners are bound now), takes
+   * this broker's share of leaderships, and starts the heartbeat.
+   */
+  async start(endpoints?: Map<string, Endpoint>): Promise<number> {
+    if (this.registry.registered === undefined) await this.register();
+    if (endpoints !== undefined) await this.registry.setEndpoints(endpoints);
+    await this.heartbeat();
+    this.schedule();
+    return this.nodeId;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.heartbeat().catch((err: unknown) => this.options.onError?.(err)).finally(() => this.schedule());
+    }, this.options.heartbeatIntervalMs);
+    this.timer.unref();
+  }
+
+  /** One round: renew the lease, take over what needs a leader, refresh the snapshot. */
+  async heartbeat(): Promise<void> {
+    await this.registry.renew(this.options.sessionTimeoutMs);
+    await this.refresh({ rebalance: true });
+  }
+
+  /** Re-reads brokers, topics and leaders (after this broker changed them, or on a heartbeat). */
+  async refresh(options: { rebalance: boolean } = { rebalance: false }): Promise<void> {
+    const live = await this.registry.live();
+    this.live = live;
+    if (options.rebalance && live.length > 0) {
+      const ids = live.map((b) => b.nodeId);
+      await this.leadership.rebalance(ids, { balance: ids[0] === this.nodeId });
+    }
+    const [topics, leaders] = await Promise.all([this.leadership.topics(), this.leadership.leaders()]);
+    this.topicsByName = new Map(topics.map((t) => [t.name, t]));
+    this.leaders = new Map(leaders.map((l) => [`${l.topicId}/${l.partition}`, l]));
+  }
+
+  /** The live brokers, by node id, as of the last heartbeat. */
+  liveBrokers(): readonly RegisteredBroker[] {
+    return this.live;
+  }
+
+  /** The controller: the lowest live node id. */
+  get controllerId(): number {
+    return this.live[0]?.nodeId ?? -1;
+  }
+
+  endpoint(nodeId: number, listenerName: string): Endpoint | undefined {
+    const b = this.live.find((x) => x.nodeId === nodeId);
+    return b?.endpoints.get(listenerName) ?? b?.endpoints.values().next().value;
+  }
+
+  topic(name: string): PgTopic | undefined {
+    return this.topicsByName.get(name);
+  }
+
+  topics(): PgTopic[] {
+    return [...this.topicsByName.values()];
+  }
+
+  /** Leader and epoch of a partition as of the last refresh; undefined for an unknown partition. */
+  leaderOf(topicId: Uuid, partition: number): PartitionLeader | undefined {
+    return this.leaders.get(`${topicId}/${partition}`);
+  }
+
+  /** Creates a topic led by the live brokers and refreshes the snapshot so that it is visible at once. */
+  async createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<PgTopic> {
+    // The live brokers now, not as of the last heartbeat: a broker that just joined gets its share.
+    const live = await this.registry.live();
+    const t = await this.leadership.createTopic(name, partitions, configs, live.map((b) => b.nodeId));
+    await this.refresh();
+    return t;
+  }
+
+  /** Stops the heartbeat; with `deregister` (a clean shutdown) the lease ends at once. */
+  async stop(options: { deregister: boolean } = { deregister: true }): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => {});
+    if (options.deregister) await this.registry.deregister();
+  }
+}
