@@ -24,21 +24,11 @@ describe.runIf(requireTool(HAVE_KCAT, 'kcat'))('tributary --brokers N', () => {
 });
 
 describe('tributary --brokers N --cluster.control.listener', () => {
+  /** The control endpoint's URL, from the line the CLI prints after its banner (maybe in the banner's chunk). */
   async function controlUrlOf(p: Awaited<ReturnType<typeof startBrokerProcess>>): Promise<string> {
-    let out = p.banner;
-    const found = () => /cluster control on (http:\/\/\S+)/.exec(out)?.[1];
-    if (found() !== undefined) return found()!;
-    return new Promise((resolve) => {
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        const url = found();
-        if (url !== undefined) {
-          p.child.stdout!.off('data', onData);
-          resolve(url);
-        }
-      };
-      p.child.stdout!.on('data', onData);
-    });
+    const found = () => /cluster control on (http:\/\/\S+)/.exec(p.stdout())?.[1];
+    while (found() === undefined) await new Promise((r) => p.child.stdout!.once('data', r));
+    return found()!;
   }
   const call = async (url: string, method = 'GET') => {
     const res = await fetch(url, { method });

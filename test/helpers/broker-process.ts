@@ -16,6 +16,8 @@ export interface BrokerProcess {
   banner: string;
   /** Everything written to stderr (the log). */
   stderr(): string;
+  /** Everything written to stdout so far (the banner and what follows it). */
+  stdout(): string;
   /** Resolves with the exit code (or signal) once the process ends. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Milliseconds from spawn to the banner. */
@@ -46,6 +48,7 @@ export function startBrokerProcess(args: string[], env: NodeJS.ProcessEnv = {}):
           bootstrap: `127.0.0.1:${m[2]}`,
           banner: stdout.split('\n')[0],
           stderr: () => stderr,
+          stdout: () => stdout,
           exited,
           startMs: performance.now() - started,
         });
