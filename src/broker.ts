@@ -40,7 +40,7 @@ import { DataDirInUseError, openStorage, type Storage } from './storage/index.js
 import { BufferPool } from './util/buffer-pool.js';
 import { type Clock, ManualClock, repeat, systemClock } from './util/clock.js';
 import { type LogFormat, Logger, type LogLevel } from './util/logger.js';
-import { GroupCoordinator, groupConfigFrom, groupOffsetsSink, LogGroupLog } from './group/index.js';
+import { GroupCoordinator, groupConfigFrom, groupOffsetsSink, LogGroupLog, type GroupLog } from './group/index.js';
 import { LogTxnLog, logMarkerWriter, startProducerExpiry, TransactionCoordinator } from './txn/index.js';
 
 /** Free read buffers kept for reuse at most (a few fetch responses' worth). */
@@ -173,6 +173,8 @@ export async function startBrokerWithConfig(
     identityStop?: AbortSignal;
     /** postgres:// storage (pg-broker.ts): the cluster's database; its handlers replace those of the data APIs. */
     pg?: PgCluster;
+    /** Where the group coordinator's records go and which groups it coordinates, when not all of them in this broker's log (pg-broker.ts). */
+    groupCoordination?: GroupCoordination;
   },
 ): Promise<RunningBroker> {
   const { logger, signal } = deps;
@@ -238,16 +240,30 @@ export async function startBrokerWithConfig(
       trimReadBuffers.cancel();
       readBuffers.clear();
     });
-    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness, membership: deps.membership, clusterId: deps.pg?.clusterId };
+    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness, membership: deps.membership, clusterId: deps.pg?.clusterId, groupCoordination: deps.groupCoordination };
     let state = await openState(storage, stateDeps, signal);
     cleanups.unshift(() => state.close());
+    // postgres:// storage: the ACLs, users, quotas and cluster-wide broker defaults the database holds are in force before anything is served.
+    if (deps.pg) {
+      const shared = state;
+      shared.cluster.onBrokerDefaultsReplaced(() => {
+        try {
+          installDynamicBrokerConfigs(config, shared.cluster);
+          config.reconfigure(shared.cluster.dynamicBrokerConfigs);
+          shared.topics.refreshConfigs();
+        } catch (err) {
+          logger.warn('applying the cluster-wide broker configs from the database failed', { error: String(err) });
+        }
+      });
+      await deps.pg.shared.attach(shared.cluster);
+    }
     deps.membership?.attach(state.cluster);
     connectionQuotas.useIpConnectionRates((ip) => state.cluster.quotas.quotasOf({ ip })?.connection_creation_rate ?? state.cluster.quotas.quotasOf({ ip: null })?.connection_creation_rate);
     if (state.cluster.created) {
       logger.info(dataLocation === 'memory' ? 'new cluster in memory' : 'created a new data directory', { data: dataLocation, clusterId: state.cluster.clusterId, nodeId: state.cluster.nodeId });
     }
     // Several identities: group and transaction APIs answer NOT_COORDINATOR on identities that do not coordinate the id.
-    const registry = new HandlerRegistry(deps.pg ? withPgHandlers(HANDLERS) : deps.membership ? withCoordinatorGate(HANDLERS) : HANDLERS);
+    const registry = new HandlerRegistry(deps.pg ? withCoordinatorGate(withPgHandlers(HANDLERS), { only: 'txn' }) : deps.membership ? withCoordinatorGate(HANDLERS) : HANDLERS);
     const advertisedListeners = new Map(config.listeners.map((l, i) => [l.name, { host: l.advertised.host, port: l.advertised.port ?? ports[i] }]));
     const advertised = advertisedListeners.get(config.listeners[0].name)!;
     const identity = deps.membership?.identities.get(state.cluster.nodeId);
@@ -378,6 +394,14 @@ interface StateDeps {
   membership?: Membership;
   /** postgres:// storage: the cluster id the database holds, shared by all its brokers. */
   clusterId?: string;
+  groupCoordination?: GroupCoordination;
+}
+
+/** A group coordinator whose groups are spread over brokers: its records' log and its share of the groups. */
+export interface GroupCoordination {
+  log: GroupLog;
+  /** NONE for a group this broker coordinates now, else COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR. */
+  ownership(groupId: string): number;
 }
 
 /** Opens the cluster metadata, recovers the logs and starts the coordinators loading. On failure, closes what it opened. */
@@ -410,9 +434,10 @@ async function openState(storage: Storage, deps: StateDeps, signal?: AbortSignal
       clock,
       logger: logger.child('group'),
       config: groupConfig,
-      log: new LogGroupLog(logs, cluster, groupConfig.offsetsTopicPartitions, () => clock.now()),
+      log: deps.groupCoordination?.log ?? new LogGroupLog(logs, cluster, groupConfig.offsetsTopicPartitions, () => clock.now()),
       topics: cluster,
     });
+    if (deps.groupCoordination) groups.ownership = (groupId) => deps.groupCoordination!.ownership(groupId);
     cleanups.unshift(() => groups.close());
     // Replays __consumer_offsets; group requests answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
     groups.load().then(

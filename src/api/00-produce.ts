@@ -31,19 +31,13 @@ import {
   readProducerEpoch,
   readProducerId,
   readRecordCount,
-  recompressBatch,
-  readTimestampType,
   splitBatches,
-  TimestampType,
-  UnsupportedCompressionError,
-  upConvert,
   validateBatch,
-  validateLegacyEntry,
 } from '../codec/records/index.js';
 import type { TopicInfo } from '../cluster/cluster-state.js';
-import { TOPIC_COMPRESSION_CODECS } from '../config/compression.js';
 import { checkProducerBatch } from '../txn/index.js';
-import { findRecordErrors, headerTimestampsOutOfBounds, type TimestampBounds } from './produce-record-errors.js';
+import { applyTopicRules } from './produce-topic-rules.js';
+import { upConvertLegacy } from './produce-legacy.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { authorize, authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
@@ -197,8 +191,8 @@ async function produceToPartition(
 
   let batch: Buffer;
   if (ctx.apiVersion < 3) {
-    const converted = upConvertLegacy(records, maxBatchBytes, partition);
-    if ('errorCode' in converted) return converted;
+    const converted = upConvertLegacy(records, maxBatchBytes);
+    if ('errorCode' in converted) return failed(partition, converted.errorCode, converted.message);
     batch = converted.batch;
   } else {
     if (records === null || records.length === 0) {
@@ -218,30 +212,14 @@ async function produceToPartition(
     batch = records;
   }
 
-  const targetCodec = TOPIC_COMPRESSION_CODECS[config['compression.type'] as string];
-  if (targetCodec !== undefined && readCompression(batch, 0) !== targetCodec) {
-    const recompressed = recompress(batch, targetCodec, maxBatchBytes, partition, ctx);
-    if ('errorCode' in recompressed) return recompressed;
-    batch = recompressed.batch;
+  // compression.type, keys on compacted topics, timestamp bounds (produce-topic-rules.ts).
+  const ruled = applyTopicRules(batch, {
+    config, topicPartition: `${topic.name}-${partition}`, maxDecompressedBytes: ctx.broker.config.int('socket.request.max.bytes'), now: clock.now(),
+  });
+  if ('errorCode' in ruled) {
+    return { ...failed(partition, ruled.errorCode, ruled.errorMessage), logStartOffset: ruled.recordLevel ? log.logStartOffset : -1, recordErrors: ruled.recordErrors };
   }
-
-  // Record-level checks (Kafka's LogValidator): records are decoded only for compacted topics and
-  // for a batch whose header timestamps are already out of bounds.
-  const requireKeys = (config['cleanup.policy'] as string[]).includes('compact');
-  let timestamps: TimestampBounds | null = null;
-  if (config['message.timestamp.type'] === 'CreateTime' && readTimestampType(batch, 0) === TimestampType.createTime) {
-    const bounds = { now: clock.now(), beforeMaxMs: config['message.timestamp.before.max.ms'] as number, afterMaxMs: config['message.timestamp.after.max.ms'] as number };
-    if (headerTimestampsOutOfBounds(batch, bounds)) timestamps = bounds;
-  }
-  if (requireKeys || timestamps !== null) {
-    const rejection = findRecordErrors(batch, {
-      topicPartition: `${topic.name}-${partition}`,
-      requireKeys,
-      timestamps,
-      maxDecompressedBytes: ctx.broker.config.int('socket.request.max.bytes'),
-    });
-    if (rejection) return { ...failed(partition, rejection.errorCode, rejection.errorMessage), logStartOffset: log.logStartOffset, recordErrors: rejection.recordErrors };
-  }
+  batch = ruled.batch;
 
   if (ctx.apiVersion >= 12 && transactionalId !== null && isTransactional(batch, 0)) {
     // Transactions V2: the first write of a transaction to a partition adds it (no AddPartitionsToTxn).
@@ -288,49 +266,5 @@ async function produceToPartition(
     const code = logErrorCode(err);
     ctx.broker.logger.warn('produce failed', { topic: topic.name, partition, errorCode: code, error: (err as Error).message });
     return failed(partition, code, (err as Error).message);
-  }
-}
-
-/**
- * A topic whose compression.type names a codec stores every batch in it: a batch in another codec is
- * rebuilt (records decoded once, header fields kept), as Kafka's LogValidator does. Decompression is
- * bounded by socket.request.max.bytes; the rebuilt batch must still fit max.message.bytes.
- */
-function recompress(batch: Buffer, codec: number, maxBatchBytes: number, partition: number, ctx: RequestContext): { batch: Buffer } | PartitionResult {
-  let rebuilt: Buffer;
-  try {
-    rebuilt = recompressBatch(batch, codec as CompressionType, { maxOutputLength: ctx.broker.config.int('socket.request.max.bytes') });
-  } catch (err) {
-    if (err instanceof UnsupportedCompressionError) return failed(partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, err.message);
-    return failed(partition, ErrorCode.CORRUPT_MESSAGE, `cannot recompress the batch: ${(err as Error).message}`, true);
-  }
-  if (rebuilt.length > maxBatchBytes) {
-    return failed(partition, ErrorCode.MESSAGE_TOO_LARGE, `recompressed batch of ${rebuilt.length} bytes exceeds max.message.bytes ${maxBatchBytes}`);
-  }
-  return { batch: rebuilt };
-}
-
-/** Produce v0-2: a magic 0/1 message set, checked entry by entry, becomes one v2 batch. */
-function upConvertLegacy(records: Buffer | null, maxBatchBytes: number, partition: number): { batch: Buffer } | PartitionResult {
-  if (records === null || records.length === 0) {
-    return failed(partition, ErrorCode.INVALID_RECORD, 'empty message set');
-  }
-  let pos = 0;
-  while (pos < records.length) {
-    const v = validateLegacyEntry(records, pos);
-    if (!v.ok) return failed(partition, v.errorCode, v.message);
-    if (v.size > maxBatchBytes) {
-      return failed(partition, ErrorCode.MESSAGE_TOO_LARGE, `message of ${v.size} bytes exceeds max.message.bytes ${maxBatchBytes}`);
-    }
-    pos += v.size;
-  }
-  try {
-    const batch = upConvert(records);
-    if (batch.length > maxBatchBytes) {
-      return failed(partition, ErrorCode.MESSAGE_TOO_LARGE, `converted batch of ${batch.length} bytes exceeds max.message.bytes ${maxBatchBytes}`);
-    }
-    return { batch };
-  } catch (err) {
-    return failed(partition, ErrorCode.CORRUPT_MESSAGE, (err as Error).message);
   }
 }

@@ -9,11 +9,13 @@ import { ErrorCode, ZERO_UUID } from '../codec/index.js';
 import type { CommitRequest } from '../group/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorize, authorizedNames, Op, ResourceType } from './authorize.js';
+import { learnTopics } from './cluster-view.js';
 
 export const offsetCommitHandler: ApiHandler<OffsetCommitRequest, OffsetCommitResponse> = {
   ...schemaVersions(8),
   async handle(request, ctx) {
     const v = ctx.apiVersion;
+    await learnTopics(ctx, v >= 10 ? [] : request.topics.map((t) => t.name), v >= 10 ? request.topics.map((t) => t.topicId) : []);
     const cluster = ctx.broker.cluster;
     if (!authorize(ctx, Op.READ, ResourceType.GROUP, request.groupId)) return this.errorResponse!(request, ErrorCode.GROUP_AUTHORIZATION_FAILED, ctx);
     const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, request.topics.flatMap((t) => (v >= 10 ? (cluster.topicById(t.topicId)?.name ?? []) : t.name)));

@@ -1,4 +1,5 @@
-// FindCoordinator (key 10), v0-6. This single node coordinates every group and transactional id:
+// FindCoordinator (key 10), v0-6. A single node coordinates every group and transactional id; with
+// several brokers (identities, or postgres:// storage) the leader of the key's partition does:
 // v0-3 answer one key, v4+ answer each of the batched coordinator_keys (KIP-699). Key types 0
 // (group) and 1 (transaction) are served, any key (Kafka does not check it, an empty group id
 // included); share-group keys (2: no share coordinator here) and unknown types get INVALID_REQUEST.
@@ -18,8 +19,8 @@ function answer(keyType: number, key: string, ctx: RequestContext): { errorCode:
   }
   if (keyType === 0 && !authorize(ctx, Op.DESCRIBE, ResourceType.GROUP, key)) return unauthorized(ErrorCode.GROUP_AUTHORIZATION_FAILED, ctx);
   if (keyType === 1 && !authorize(ctx, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return unauthorized(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
-  if (ctx.broker.membership !== undefined) {
-    // Several identities: the leader of the key's internal-topic partition coordinates it.
+  if (ctx.broker.membership !== undefined || ctx.broker.pg !== undefined) {
+    // Several identities, or brokers sharing a database: the leader of the key's internal-topic partition coordinates it.
     const owner = brokerEndpoint(ctx, coordinatorNode(ctx, keyType === 0 ? { group: key } : { txn: key }));
     if (owner === undefined) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null, nodeId: -1, host: '', port: -1 };
     return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: owner.nodeId, host: owner.host, port: owner.port };

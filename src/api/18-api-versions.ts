@@ -5,7 +5,7 @@
 
 import type { ApiVersionsRequest, ApiVersionsResponse } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
-import { FEATURES, FINALIZED_FEATURES_EPOCH } from '../cluster/features.js';
+import { FEATURES, FINALIZED_FEATURES_EPOCH, PG_FEATURES } from '../cluster/features.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
@@ -23,14 +23,15 @@ export const apiVersionsHandler: ApiHandler<ApiVersionsRequest, ApiVersionsRespo
       }
       ctx.connection.attributes.set('clientSoftware', `${name}/${version}`);
     }
+    const features = ctx.broker.pg === undefined ? FEATURES : PG_FEATURES;
     return {
       errorCode: ErrorCode.NONE,
       apiKeys,
       throttleTimeMs: 0,
       // Before v4 a feature whose minimum is 0 broke older clients' parsing: Kafka leaves it out (KAFKA-17492).
-      supportedFeatures: FEATURES.filter((f) => ctx.apiVersion >= 4 || f.minVersion > 0).map((f) => ({ name: f.name, minVersion: f.minVersion, maxVersion: f.maxVersion })),
+      supportedFeatures: features.filter((f) => ctx.apiVersion >= 4 || f.minVersion > 0).map((f) => ({ name: f.name, minVersion: f.minVersion, maxVersion: f.maxVersion })),
       finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH,
-      finalizedFeatures: FEATURES.map((f) => ({ name: f.name, minVersionLevel: f.finalizedLevel, maxVersionLevel: f.finalizedLevel })),
+      finalizedFeatures: features.map((f) => ({ name: f.name, minVersionLevel: f.finalizedLevel, maxVersionLevel: f.finalizedLevel })),
       zkMigrationReady: false,
     };
   },

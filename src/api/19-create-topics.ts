@@ -11,6 +11,7 @@ import { describeTopicConfigs } from '../cluster/config-describe.js';
 import { manualAssignmentProblem } from '../cluster/manual-assignments.js';
 import { reservedTopicProblem, topicNameProblem } from '../cluster/topic-names.js';
 import { resolvedTopicConfigProblem, resolveTopicConfig, topicConfigProblem } from '../config/topic-configs.js';
+import type { ConfigValue } from '../config/types.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorize, authorizeCluster, Op, ResourceType } from './authorize.js';
@@ -56,6 +57,24 @@ function kafkaShapeProblem(t: CreatableTopic, registered: readonly number[]): { 
 
 function failed(name: string, errorCode: number, errorMessage: string | null): Result {
   return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: [] };
+}
+
+/** A created topic's effective configs as CreateTopics v5+ answers them (sensitive values hidden). */
+export function createdTopicConfigs(configs: Readonly<Record<string, ConfigValue>>, ctx: RequestContext): Result['configs'] {
+  return describeTopicConfigs(configs, ctx.broker.config).map((c) => ({
+    name: c.name,
+    value: c.isSensitive ? null : c.value,
+    readOnly: c.readOnly,
+    configSource: c.source,
+    isSensitive: c.isSensitive,
+  }));
+}
+
+/** Without DESCRIBE_CONFIGS on the topic, Kafka leaves out configs, partitions and replication factor. */
+export function hideConfigsUnlessDescribable(result: Result, topic: string, ctx: RequestContext): void {
+  if (!authorize(ctx, Op.DESCRIBE_CONFIGS, ResourceType.TOPIC, topic, { logIfDenied: false })) {
+    Object.assign(result, { numPartitions: -1, replicationFactor: -1, configs: [], topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+  }
 }
 
 export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<CreateTopicsResponse>> = {
@@ -128,17 +147,9 @@ export const createTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<Cr
         errorMessage: null,
         numPartitions: v.numPartitions,
         replicationFactor: v.replicationFactor,
-        configs: describeTopicConfigs(v.configs, ctx.broker.config).map((c) => ({
-          name: c.name,
-          value: c.isSensitive ? null : c.value,
-          readOnly: c.readOnly,
-          configSource: c.source,
-          isSensitive: c.isSensitive,
-        })),
+        configs: createdTopicConfigs(v.configs, ctx),
       };
-      if (!authorize(ctx, Op.DESCRIBE_CONFIGS, ResourceType.TOPIC, t.name, { logIfDenied: false })) {
-        Object.assign(result, { numPartitions: -1, replicationFactor: -1, configs: [], topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
-      }
+      hideConfigsUnlessDescribable(result, t.name, ctx);
       results.push(result);
       // Kafka's controller draws the new topic's id before validate-only stops it, and answers it.
       if (request.validateOnly) result.topicId = randomUuid();

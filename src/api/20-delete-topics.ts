@@ -6,6 +6,7 @@
 // POLICY_VIOLATION: Kafka's broker would delete them and its coordinators unload and recreate their
 // state; ours keep their logs open, so deleting them would break offset commits and transactions.
 // ACLs: DELETE on each topic (and DESCRIBE on a topic named by id), else TOPIC_AUTHORIZATION_FAILED.
+// On postgres:// storage the topic is deleted from the database (pg/topic-admin.ts).
 
 import type { DeletableTopicResult, DeleteTopicsRequest, DeleteTopicsResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode, ZERO_UUID } from '../codec/index.js';
@@ -24,7 +25,10 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, EncodeInput<De
   ...schemaVersions(20),
   async handle(request, ctx: RequestContext) {
     const v = ctx.apiVersion;
-    const { topics, config } = ctx.broker;
+    const { config, pg } = ctx.broker;
+    // postgres:// storage: the topics are the database's, read afresh (another broker may have just made one).
+    if (pg !== undefined) await pg.membership.refresh();
+    const topics = pg?.topicAdmin ?? ctx.broker.topics;
     const asked = requested(request, v);
     if (!config.bool('delete.topic.enable')) {
       const errorCode = v < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED;

@@ -3,7 +3,10 @@
 // handed to the group coordinator only when it commits; until then OffsetFetch with require_stable
 // answers UNSTABLE_OFFSET_COMMIT for them. v3+ carry the member and generation, checked as Kafka does
 // for classic groups. Partitions of unknown topics answer UNKNOWN_TOPIC_OR_PARTITION. v5 is transactions
-// V2 (KIP-890 part 2): the group joins the transaction here, with no AddOffsetsToTxn before.
+// V2 (KIP-890 part 2): the group joins the transaction here, with no AddOffsetsToTxn before. On
+// postgres:// storage the offsets are stored in the database by producer id and group until the
+// transaction coordinator (txn/pg-transactions.ts) ends the transaction; only transactions V1 is
+// finalised there, so v5 is not used.
 
 import { ErrorCode, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '../codec/index.js';
 import { ClassicGroup, type GroupCoordinator } from '../group/index.js';
@@ -39,7 +42,7 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
     if (!authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return all(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!authorize(ctx, Op.READ, ResourceType.GROUP, request.groupId)) return all(request, ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
-    const active = groups.checkActive();
+    const active = groups.checkActive(request.groupId);
     if (active !== ErrorCode.NONE) return all(request, active);
     if (request.groupId === '') return all(request, ErrorCode.INVALID_GROUP_ID);
     if (ctx.apiVersion >= 3) {
@@ -62,7 +65,14 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
         }
       }
     }
-    const code = offsets.length === 0 ? ErrorCode.NONE : await txn.txnOffsetCommit(
+    // postgres:// storage: the transaction's coordinator may be another broker; it takes them from the database when the transaction ends.
+    const pendingOffsets = ctx.broker.pg?.transactions?.pendingOffsets;
+    const code = offsets.length === 0 ? ErrorCode.NONE : pendingOffsets !== undefined
+      ? await pendingOffsets.store(request.producerId, request.groupId, offsets).then(() => ErrorCode.NONE, (err: unknown) => {
+        ctx.broker.logger.warn('storing transactional offsets in the database failed', { groupId: request.groupId, error: String(err) });
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      })
+      : await txn.txnOffsetCommit(
             request.transactionalId,
             request.groupId,
             request.producerId,

@@ -7,10 +7,14 @@ import { ConfigAdmin } from '../cluster/config-admin.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { configResourceRefusal, Op } from './authorize.js';
+import { learnTopics } from './cluster-view.js';
+
+const TOPIC_RESOURCE = 2;
 
 export const describeConfigsHandler: ApiHandler<DescribeConfigsRequest, EncodeInput<DescribeConfigsResponse>> = {
   ...schemaVersions(32),
-  handle(request, ctx: RequestContext) {
+  async handle(request, ctx: RequestContext) {
+    await learnTopics(ctx, request.resources.filter((r) => r.resourceType === TOPIC_RESOURCE).map((r) => r.resourceName));
     const admin = new ConfigAdmin(ctx.broker.topics, ctx.broker.cluster, ctx.broker.config);
     const v = ctx.apiVersion;
     const results = request.resources.map((r) => {

@@ -1,5 +1,5 @@
-// DescribeLogDirs (key 35), v0-5: the one log directory of this broker with the size of every
-// partition log in it (all of them when topics is null, else the partitions asked for that exist
+// DescribeLogDirs (key 35), v0-5: the one log directory of this broker (on postgres:// storage: the
+// database, holding every partition) with the size of every partition log in it (all of them when topics is null, else the partitions asked for that exist
 // here), offset lag 0 (the leader's own log) and, from v4, the volume's total and usable bytes
 // (-1 on memory storage, as Kafka answers when it cannot tell).
 
@@ -32,7 +32,13 @@ export const describeLogDirsHandler: ApiHandler<DescribeLogDirsRequest, EncodeIn
     const { topics, config } = ctx.broker;
     if (!authorizeCluster(ctx, Op.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     let logs: { topic: string; partition: number; size: number }[];
-    if (request.topics === null) {
+    const { pg } = ctx.broker;
+    if (pg !== undefined) {
+      // postgres:// storage: one "directory", the database, holding every partition (each live broker
+      // is a replica of each), the sizes its batches take there.
+      const asked = request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)]));
+      logs = (await pg.store.sizes(asked === null ? null : [...asked.keys()])).filter((l) => asked === null || asked.get(l.topic)?.has(l.partition) === true);
+    } else if (request.topics === null) {
       // Every partition, dormant ones too (see LogManager.sizes).
       logs = await ctx.broker.logs.sizes((topic) => topics.topic(topic) !== undefined);
     } else {
@@ -50,7 +56,7 @@ export const describeLogDirsHandler: ApiHandler<DescribeLogDirsRequest, EncodeIn
       list.push(l);
       byTopic.set(l.topic, list);
     }
-    const dir = logDirOf(config.storageUrl);
+    const dir = pg !== undefined ? { path: pg.location, onDisk: false } : logDirOf(config.storageUrl);
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,

@@ -1,7 +1,9 @@
 // CreatePartitions (key 37), v0-3: grows topics, following Kafka's ReplicationControlManager:
 // duplicate names INVALID_REQUEST, unknown topics UNKNOWN_TOPIC_OR_PARTITION, no increase
 // INVALID_PARTITIONS, and manual assignments checked as Kafka does (count, empty lists, unknown or
-// repeated brokers, replica count) against this single node. validate_only changes nothing.
+// repeated brokers, replica count) against this single node. validate_only changes nothing. On
+// postgres:// storage the partitions are added in the database (pg/topic-admin.ts): every live broker
+// is a replica, and a manual assignment's first live broker leads.
 
 import type { CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsTopicResult, EncodeInput } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
@@ -16,7 +18,10 @@ type Result = EncodeInput<CreatePartitionsTopicResult>;
 export const createPartitionsHandler: ApiHandler<CreatePartitionsRequest, EncodeInput<CreatePartitionsResponse>> = {
   ...schemaVersions(37),
   async handle(request, ctx: RequestContext) {
-    const { topics } = ctx.broker;
+    const { pg } = ctx.broker;
+    // postgres:// storage: the topics are the database's, read afresh (another broker may have just made one).
+    if (pg !== undefined) await pg.membership.refresh();
+    const topics = pg?.topicAdmin ?? ctx.broker.topics;
     const counts = new Map<string, number>();
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: Result[] = [];

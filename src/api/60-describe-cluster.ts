@@ -1,10 +1,10 @@
-// DescribeCluster (key 60), v0-2: this one broker, the cluster id, and (as a KRaft broker answers)
-// itself as the controller id. Only the broker endpoint type exists here: asking for controllers
+// DescribeCluster (key 60), v0-2: the live brokers (this one alone, or the cluster's), the cluster
+// id, and the controller id (a single broker names itself, as a KRaft broker answers). Only the broker endpoint type exists here: asking for controllers
 // is MISMATCHED_ENDPOINT_TYPE (INVALID_REQUEST at v0), an unknown type UNSUPPORTED_ENDPOINT_TYPE.
 
 import type { DescribeClusterRequest, DescribeClusterResponse, EncodeInput } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
-import { advertisedFor, type RequestContext } from './context.js';
+import type { RequestContext } from './context.js';
 import { controllerId, listedBrokers } from './cluster-view.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorizeCluster, authorizedOperations, CLUSTER_NAME, Op, ResourceType } from './authorize.js';
@@ -37,7 +37,6 @@ export const describeClusterHandler: ApiHandler<DescribeClusterRequest, EncodeIn
       };
     }
     const { cluster } = ctx.broker;
-    const advertised = advertisedFor(ctx);
     // KIP-430: the operations allowed on the cluster, 0 without DESCRIBE on it (as Kafka).
     let clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
     if (request.includeClusterAuthorizedOperations) {
@@ -50,9 +49,8 @@ export const describeClusterHandler: ApiHandler<DescribeClusterRequest, EncodeIn
       endpointType: BROKERS,
       clusterId: cluster.clusterId,
       controllerId: controllerId(ctx),
-      brokers: ctx.broker.membership
-        ? listedBrokers(ctx).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false }))
-        : [{ brokerId: cluster.nodeId, host: advertised.host, port: advertised.port, rack: null, isFenced: false }],
+      // The live brokers: this one alone, the in-process identities, or the database's members.
+      brokers: listedBrokers(ctx).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
       clusterAuthorizedOperations,
     };
   },

@@ -1,7 +1,9 @@
 // DescribeProducers (key 61), v0: the active producers of each partition from its log's producer
-// state (id, epoch, last sequence, last timestamp, coordinator epoch, open transaction's first offset).
+// state (id, epoch, last sequence, last timestamp, coordinator epoch, open transaction's first offset);
+// on postgres:// storage, the state the database keeps for the partition.
 
 import { ErrorCode, type DescribeProducersRequest, type DescribeProducersResponse } from '../codec/index.js';
+import type { ProducerEntry } from '../log/index.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { authorizedNames, Op, ResourceType } from './authorize.js';
 
@@ -9,7 +11,7 @@ export const describeProducersHandler: ApiHandler<DescribeProducersRequest, Desc
   ...schemaVersions(61),
 
   async handle(request, ctx) {
-    const { topics, cluster } = ctx.broker;
+    const { topics, cluster, pg } = ctx.broker;
     const readable = authorizedNames(ctx, Op.READ, ResourceType.TOPIC, request.topics.map((t) => t.name));
     return {
       throttleTimeMs: 0,
@@ -23,9 +25,16 @@ export const describeProducersHandler: ApiHandler<DescribeProducersRequest, Desc
               if (info === undefined || p < 0 || p >= info.partitions) {
                 return { partitionIndex: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
               }
-              const log = await topics.partitionLog(t.name, p);
-              if (log === undefined) return { partitionIndex: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
-              const activeProducers = [...log.producers.entries()].map((e) => ({
+              let entries: Iterable<ProducerEntry>;
+              if (pg !== undefined) {
+                // postgres:// storage: the producer state is the database's, read by any broker.
+                entries = await pg.store.producers(info.id, p);
+              } else {
+                const log = await topics.partitionLog(t.name, p);
+                if (log === undefined) return { partitionIndex: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
+                entries = log.producers.entries();
+              }
+              const activeProducers = [...entries].map((e) => ({
                 producerId: e.producerId,
                 producerEpoch: e.producerEpoch,
                 lastSequence: e.batches.length > 0 ? e.batches[e.batches.length - 1].lastSeq : -1,

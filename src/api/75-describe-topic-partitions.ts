@@ -2,7 +2,8 @@
 // response_partition_limit partitions (capped at 2000, Kafka's max.request.partition.size.limit)
 // per response, with Kafka's cursor paging: next_cursor names the topic and partition to resume at.
 // An empty topic list means every topic (unknown topics are then never reported).
-// With several identities (startCluster) each partition's replicas, ISR and leader are the cluster's.
+// With several identities (startCluster) each partition's replicas, ISR and leader are the cluster's;
+// on postgres:// storage the database's (its topics are mirrored into this broker's metadata).
 
 import type {
   DescribeTopicPartitionsRequest,
@@ -17,7 +18,7 @@ import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './acl-operations.js';
 import { authorize, authorizedOperations, Op, ResourceType } from './authorize.js';
-import { replicaState } from './cluster-view.js';
+import { pendingMetadata, replicaState } from './cluster-view.js';
 
 const MAX_PARTITION_LIMIT = 2000;
 const KAFKA_INTERNAL = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
@@ -31,8 +32,12 @@ function invalid(request: DescribeTopicPartitionsRequest): EncodeInput<DescribeT
 
 export const describeTopicPartitionsHandler: ApiHandler<DescribeTopicPartitionsRequest, EncodeInput<DescribeTopicPartitionsResponse>> = {
   ...schemaVersions(75),
-  handle(request, ctx: RequestContext) {
-    const { topics } = ctx.broker;
+  async handle(request, ctx: RequestContext) {
+    const pending = pendingMetadata(ctx);
+    if (pending !== undefined) await pending;
+    const { topics, pg } = ctx.broker;
+    // postgres:// storage: a topic another broker made since this one's last heartbeat is read afresh.
+    if (pg !== undefined && request.topics.some((t) => topics.topic(t.name) === undefined)) await pg.membership.refresh();
     const cursor = request.cursor;
     const cursorTopic = cursor?.topicName ?? '';
     const fetchAll = request.topics.length === 0;

@@ -34,6 +34,25 @@ export function listedBrokers(ctx: RequestContext): ListedBroker[] {
   return out;
 }
 
+/**
+ * postgres:// storage: when a request names a topic this broker's metadata lacks (made through another
+ * broker since its last heartbeat), the database is read first, so the broker's own handlers know it.
+ */
+export async function learnTopics(ctx: RequestContext, names: Iterable<string>, ids: Iterable<string> = []): Promise<void> {
+  const { pg, cluster } = ctx.broker;
+  if (pg === undefined) return;
+  for (const name of names) if (cluster.topic(name) === undefined) return pg.membership.catchUp();
+  for (const id of ids) if (cluster.topicById(id) === undefined) return pg.membership.catchUp();
+}
+
+/**
+ * postgres:// storage: the read of a metadata change already notified, to await before a listing so it
+ * shows the change; undefined when there is none (always on other storage: no await on the hot path).
+ */
+export function pendingMetadata(ctx: RequestContext): Promise<void> | undefined {
+  return ctx.broker.pg?.membership.pendingCatchUp()?.catch(() => {});
+}
+
 export function controllerId(ctx: RequestContext): number {
   if (ctx.broker.pg !== undefined) return ctx.broker.pg.membership.controllerId;
   return ctx.broker.membership?.controllerId ?? ctx.broker.cluster.nodeId;
@@ -51,7 +70,14 @@ export function brokerEndpoint(ctx: RequestContext, nodeId: number): ListedBroke
  */
 export function replicaState(ctx: RequestContext, t: TopicInfo, partition: number, logEpoch: number):
   { leaderId: number; leaderEpoch: number; replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[] } | undefined {
-  const { membership } = ctx.broker;
+  const { membership, pg } = ctx.broker;
+  if (pg !== undefined) {
+    // The database's leader and epoch; every live broker is a replica and in the ISR, as Metadata lists them.
+    const live = pg.membership.liveBrokers().map((b) => b.nodeId);
+    const l = pg.membership.leaderOf(t.id, partition);
+    const leaderId = l !== undefined && live.includes(l.leader) ? l.leader : -1;
+    return { leaderId, leaderEpoch: l?.leaderEpoch ?? -1, replicaNodes: live, isrNodes: live, offlineReplicas: [] };
+  }
   if (membership === undefined) return undefined;
   const replicas = membership.replicas(t, partition);
   const s = membership.state(t, partition);
@@ -94,7 +120,7 @@ export function misdirected(ctx: RequestContext, topic: string, partition: numbe
  * preferred read replica only for consumers).
  */
 export function followerFetchRack(ctx: RequestContext, request: { replicaId: number; replicaState: { replicaId: number }; rackId: string }): string | undefined {
-  if (ctx.broker.membership === undefined || ctx.apiVersion < 11) return undefined;
+  if ((ctx.broker.membership === undefined && ctx.broker.pg === undefined) || ctx.apiVersion < 11) return undefined;
   if (ctx.broker.config.get('replica.selector.class') !== RACK_AWARE_REPLICA_SELECTOR) return undefined;
   const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
   return replicaId >= 0 ? undefined : request.rackId;
@@ -114,11 +140,11 @@ export function preferredReplicaFor(ctx: RequestContext, topic: string, partitio
 
 /**
  * KIP-951 node_endpoints: the address (on this client's listener) of each leader named in current_leader
- * fields. `leaders` is called only with several identities: one node never redirects, and Produce and
- * Fetch need not collect anything for it.
+ * fields. `leaders` is called only with several brokers (identities, or a PostgreSQL cluster): one node
+ * never redirects, and Produce and Fetch need not collect anything for it.
  */
 export function leaderEndpoints(ctx: RequestContext, leaders: () => Iterable<number>): { nodeId: number; host: string; port: number; rack: string | null }[] {
-  if (ctx.broker.membership === undefined) return [];
+  if (ctx.broker.membership === undefined && ctx.broker.pg === undefined) return [];
   const wanted = new Set([...leaders()].filter((id) => id >= 0));
   if (wanted.size === 0) return [];
   return listedBrokers(ctx).filter((b) => wanted.has(b.nodeId));

@@ -7,6 +7,9 @@ import { type AlterResource, ConfigAdmin } from '../cluster/config-admin.js';
 import type { ApiHandler } from './registry.js';
 import { schemaVersions } from './registry.js';
 import { configResourceRefusal, Op } from './authorize.js';
+import { learnTopics } from './cluster-view.js';
+
+const TOPIC_RESOURCE = 2;
 
 interface AlterRequest {
   resources: readonly AlterResource[];
@@ -22,7 +25,9 @@ export function alterConfigsHandlerFor<Req extends AlterRequest, Res extends Alt
   return {
     ...schemaVersions(apiKey),
     async handle(request, ctx) {
-      const admin = new ConfigAdmin(ctx.broker.topics, ctx.broker.cluster, ctx.broker.config);
+      await learnTopics(ctx, request.resources.filter((r) => r.resourceType === TOPIC_RESOURCE).map((r) => r.resourceName));
+      const pg = ctx.broker.pg;
+      const admin = new ConfigAdmin(ctx.broker.topics, ctx.broker.cluster, ctx.broker.config, pg && ((topic, configs) => pg.topicAdmin.setTopicConfigs(topic, configs)));
       // ALTER_CONFIGS on the topic, group or cluster; refused resources are not handed on.
       const refusals = request.resources.map((r) => configResourceRefusal(ctx, Op.ALTER_CONFIGS, r.resourceType, r.resourceName));
       const results = await admin.alter(request.resources.filter((_, i) => refusals[i] === null), mode, request.validateOnly);

@@ -4,13 +4,12 @@
 // APIs sent to any other identity answer NOT_COORDINATOR, as Kafka's coordinators do, so clients
 // look it up again. On one node every request passes.
 
-import { groupConfigFrom, offsetsPartitionFor } from '../group/index.js';
+import { groupConfigFrom, OFFSETS_TOPIC, offsetsPartitionFor } from '../group/index.js';
 import { TRANSACTION_STATE_TOPIC, transactionStatePartitionFor } from '../txn/index.js';
 import { ErrorCode } from '../codec/index.js';
 import { localNodeId, type RequestContext } from './context.js';
 import type { ApiHandler, HandlerEntry } from './registry.js';
 
-const OFFSETS_TOPIC = '__consumer_offsets';
 
 /** The coordinator key of each gated API: a group id, or a transactional id. */
 type KeyOf = (request: any, version: number) => { group: string } | { txn: string } | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -34,9 +33,20 @@ const GATED: ReadonlyMap<number, KeyOf> = new Map<number, KeyOf>([
   [26, (r) => txn(r.transactionalId)], // EndTxn
 ]);
 
-/** The node id coordinating a group or transactional id; -1 when none is alive. On one node: this node. */
+/** The gated APIs keyed by a transactional id. */
+const TXN_APIS: ReadonlySet<number> = new Set([22, 24, 25, 26]);
+
+/**
+ * The node id coordinating a group or transactional id; -1 when none is alive. On one node: this
+ * node. On postgres:// storage: the leader of the group's __consumer_offsets partition, or of
+ * __transaction_state's one partition, in the database.
+ */
 export function coordinatorNode(ctx: RequestContext, key: { group: string } | { txn: string }): number {
-  const { membership, config } = ctx.broker;
+  const { membership, config, pg } = ctx.broker;
+  if (pg !== undefined) {
+    if ('group' in key) return pg.offsets.leaderOf(offsetsPartitionFor(key.group, pg.offsets.partitions));
+    return pg.transactions?.coordinatorNode() ?? -1;
+  }
   if (membership === undefined) return localNodeId(ctx);
   if ('group' in key) {
     const partitions = groupConfigFrom(config).offsetsTopicPartitions;
@@ -46,11 +56,14 @@ export function coordinatorNode(ctx: RequestContext, key: { group: string } | { 
   return membership.coordinatorOf(TRANSACTION_STATE_TOPIC, transactionStatePartitionFor(key.txn, partitions));
 }
 
-/** The handler entries with the coordinator check in front of the gated APIs. */
-export function withCoordinatorGate(entries: readonly HandlerEntry[]): HandlerEntry[] {
+/**
+ * The handler entries with the coordinator check in front of the gated APIs (`only: 'txn'`: the
+ * transaction APIs alone; postgres:// storage, whose group coordinator checks ownership itself).
+ */
+export function withCoordinatorGate(entries: readonly HandlerEntry[], options: { only?: 'txn' } = {}): HandlerEntry[] {
   return entries.map((entry) => {
     const keyOf = GATED.get(entry.apiKey);
-    if (keyOf === undefined) return entry;
+    if (keyOf === undefined || (options.only === 'txn' && TXN_APIS.has(entry.apiKey) === false)) return entry;
     return { ...entry, load: async () => gate(await entry.load(), keyOf) };
   });
 }

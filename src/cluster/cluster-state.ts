@@ -52,6 +52,10 @@ export interface DynamicBrokerConfigs {
   default: Record<string, string>;
 }
 
+/** What brokers sharing a database also share besides topics. */
+/** `broker:ID`: the dynamic configs of broker ID alone (kept in the database, read by that broker only). */
+export type SharedKind = 'acls' | 'scram' | 'quotas' | 'broker-defaults' | `broker:${number}`;
+
 export interface TopicInfo {
   name: string;
   /** Kafka's topic id (base64url string); never the zero UUID. */
@@ -85,6 +89,13 @@ export class ClusterState {
   private persistingScram: Promise<void> = Promise.resolve();
   /** Client quotas (AlterClientQuotas), persisted here; produce/fetch ask it for throttle times. */
   quotas: ClientQuotas = new ClientQuotas();
+  /**
+   * Where ACLs, SCRAM credentials and client quotas are also kept when brokers share them
+   * (postgres:// storage: the database, pg/shared-metadata.ts); a change is durable once it is there too.
+   */
+  sharedWith: ((kind: SharedKind, json: string) => Promise<void>) | null = null;
+  private readonly aclListeners: (() => void)[] = [];
+  private readonly brokerDefaultsListeners: (() => void)[] = [];
 
   private constructor(
     private readonly storage: Storage,
@@ -138,7 +149,10 @@ export class ClusterState {
   setDynamicBrokerConfigs(scope: 'broker' | 'default', configs: Record<string, string>): Promise<void> {
     this.dynamic = { ...this.dynamic, [scope]: { ...configs } };
     const data = Buffer.from(JSON.stringify(this.dynamic));
-    const write = () => this.storage.writeMeta(DYNAMIC_CONFIGS_PATH, data);
+    // The cluster-wide defaults ('' resource) are every broker's; a broker's own configs only its own.
+    const kind: SharedKind = scope === 'default' ? 'broker-defaults' : `broker:${this.nodeId}`;
+    const shared = JSON.stringify(this.dynamic[scope]);
+    const write = () => this.storage.writeMeta(DYNAMIC_CONFIGS_PATH, data).then(() => this.sharedWith?.(kind, shared));
     this.persistingDynamic = this.persistingDynamic.then(write, write);
     return this.persistingDynamic;
   }
@@ -154,10 +168,50 @@ export class ClusterState {
    */
   setAcls(acls: readonly StoredAcl[]): Promise<void> {
     this.aclList = acls.map((a) => ({ ...a }));
-    const data = Buffer.from(JSON.stringify(this.aclList));
-    const write = () => this.storage.writeMeta(ACLS_PATH, data);
+    const json = JSON.stringify(this.aclList);
+    const write = () => this.storage.writeMeta(ACLS_PATH, Buffer.from(json)).then(() => this.sharedWith?.('acls', json));
     this.persistingAcls = this.persistingAcls.then(write, write);
     return this.persistingAcls;
+  }
+
+  /** Called when the dynamic broker configs are replaced from elsewhere (applyShared): the broker applies them. */
+  onBrokerDefaultsReplaced(listener: () => void): void {
+    this.brokerDefaultsListeners.push(listener);
+  }
+
+  /** Called when the ACLs are replaced from elsewhere (applyShared): the authorizer reloads them. */
+  onAclsReplaced(listener: () => void): void {
+    this.aclListeners.push(listener);
+  }
+
+  /**
+   * Takes ACLs, SCRAM credentials or client quotas as another broker stored them (shared storage):
+   * in force at once, kept locally, not written back.
+   */
+  async applyShared(kind: SharedKind, json: string): Promise<void> {
+    switch (kind) {
+      case 'acls':
+        this.aclList = JSON.parse(json) as StoredAcl[];
+        for (const l of this.aclListeners) l();
+        await this.storage.writeMeta(ACLS_PATH, Buffer.from(json));
+        return;
+      case 'scram':
+        this.scramList = JSON.parse(json) as StoredScramCredential[];
+        await this.storage.writeMeta(SCRAM_PATH, Buffer.from(json));
+        return;
+      case 'quotas':
+        this.quotas.replaceAll(JSON.parse(json) as QuotaEntry[]);
+        await this.storage.writeMeta(CLIENT_QUOTAS_PATH, Buffer.from(json));
+        return;
+      default: {
+        // The cluster-wide defaults, or this broker's own configs (another broker's are not its business).
+        const scope = kind === 'broker-defaults' ? 'default' : kind === `broker:${this.nodeId}` ? 'broker' : null;
+        if (scope === null) return;
+        this.dynamic = { ...this.dynamic, [scope]: JSON.parse(json) as Record<string, string> };
+        for (const l of this.brokerDefaultsListeners) l();
+        await this.storage.writeMeta(DYNAMIC_CONFIGS_PATH, Buffer.from(JSON.stringify(this.dynamic)));
+      }
+    }
   }
 
   /** The SCRAM credentials, one per (user, mechanism). */
@@ -168,15 +222,15 @@ export class ClusterState {
   /** Replaces every SCRAM credential: in force at once, durable when the promise resolves (one file: all or nothing). */
   setScramCredentials(credentials: readonly StoredScramCredential[]): Promise<void> {
     this.scramList = credentials.map((c) => ({ ...c }));
-    const data = Buffer.from(JSON.stringify(this.scramList));
-    const write = () => this.storage.writeMeta(SCRAM_PATH, data);
+    const json = JSON.stringify(this.scramList);
+    const write = () => this.storage.writeMeta(SCRAM_PATH, Buffer.from(json)).then(() => this.sharedWith?.('scram', json));
     this.persistingScram = this.persistingScram.then(write, write);
     return this.persistingScram;
   }
 
   private persistQuotas(entries: QuotaEntry[]): Promise<void> {
-    const data = Buffer.from(JSON.stringify(entries));
-    const write = () => this.storage.writeMeta(CLIENT_QUOTAS_PATH, data);
+    const json = JSON.stringify(entries);
+    const write = () => this.storage.writeMeta(CLIENT_QUOTAS_PATH, Buffer.from(json)).then(() => this.sharedWith?.('quotas', json));
     this.persistingQuotas = this.persistingQuotas.then(write, write);
     return this.persistingQuotas;
   }
@@ -218,6 +272,24 @@ export class ClusterState {
     this.index(topic);
     this.topicCreations++;
     return { topic, durable: this.persist() };
+  }
+
+  /**
+   * Holds a topic as another source of truth has it, with its id (postgres:// storage mirrors the
+   * database's topics here, so the broker's own handlers, e.g. OffsetCommit, know them). Replaces a
+   * topic of the same name but another id.
+   */
+  mirrorTopic(info: { name: string; id: Uuid; partitions: number; configs: Record<string, ConfigValue>; internal: boolean }): void {
+    const current = this.byName.get(info.name);
+    if (current !== undefined && current.id === info.id) {
+      current.partitions = info.partitions;
+      current.configs = info.configs;
+      return;
+    }
+    if (current !== undefined) void this.deleteTopic(info.name).catch(() => {});
+    this.index({ ...info });
+    this.topicCreations++;
+    this.persist().catch(() => {});
   }
 
   deleteTopic(name: string): Promise<void> {

@@ -96,10 +96,15 @@ function requestedConfigs(
 }
 
 export class ConfigAdmin {
+  /**
+   * @param storeTopicConfigs where a topic's altered configs are kept besides this broker's metadata
+   * (postgres:// storage: the database, so every broker applies them), as Kafka's text values.
+   */
   constructor(
     private readonly topics: TopicManager,
     private readonly cluster: ClusterState,
     private readonly config: BrokerConfig,
+    private readonly storeTopicConfigs?: (topic: string, configs: Record<string, string>) => Promise<void>,
   ) {}
 
   // ---- describe --------------------------------------------------------------------------------
@@ -217,7 +222,10 @@ export class ConfigAdmin {
       return invalidConfig(`conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${formatValue(maxLag)})`);
     }
     if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
-    if (!validateOnly) await this.topics.setTopicConfigs(name, parsed);
+    if (!validateOnly) {
+      if (this.storeTopicConfigs) await this.storeTopicConfigs(name, Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, formatValue(v) ?? ''])));
+      await this.topics.setTopicConfigs(name, parsed);
+    }
     return OK;
   }
 

@@ -32,6 +32,13 @@ export const FEATURES: readonly FeatureLevel[] = [
 ];
 
 /**
+ * postgres:// storage: transaction.version 1 only. Transactions V2 adds a partition to the transaction
+ * with the produce itself, which there would need a call from the partition's leader to the
+ * coordinator, maybe another broker; clients seeing level 1 send AddPartitionsToTxn first.
+ */
+export const PG_FEATURES: readonly FeatureLevel[] = FEATURES.map((f) => (f.name === 'transaction.version' ? { ...f, maxVersion: 1, finalizedLevel: 1 } : f));
+
+/**
  * Kafka's epoch of the finalised features (the metadata offset that set them). Ours never change
  * while the broker runs, so one constant epoch; it must be >= 0 or clients ignore the levels.
  */

@@ -63,20 +63,28 @@ export class InternalTopicLog {
         const res = await log.read(offset, 1 << 20, { minOneBatch: true, upperBound: log.logEndOffset });
         if (res.bytes === 0) break;
         let next = offset;
-        for (const chunk of res.buffers) {
-          for (const span of iterateBatches(chunk)) {
-            if (span.status !== 'complete' || span.magic !== 2) break;
-            const { header, records } = readBatchRecords(chunk, span.position);
-            next = Math.max(next, header.baseOffset + header.lastOffsetDelta + 1);
-            if (header.isControl) continue;
-            for (const r of records) {
-              if (r.offset < offset || r.key === null) continue;
-              onRecord(r.key, r.value);
-            }
-          }
-        }
+        for (const chunk of res.buffers) next = Math.max(next, replayKeyedRecords(chunk, offset, onRecord));
         offset = Math.max(next, res.nextOffset);
       }
     }
   }
+}
+
+/**
+ * Calls onRecord for every keyed data record at or after `fromOffset` in whole v2 batches (control
+ * batches and a torn tail skipped); answers the offset after the last batch read.
+ */
+export function replayKeyedRecords(chunk: Buffer, fromOffset: number, onRecord: (key: Buffer, value: Buffer | null) => void): number {
+  let next = fromOffset;
+  for (const span of iterateBatches(chunk)) {
+    if (span.status !== 'complete' || span.magic !== 2) break;
+    const { header, records } = readBatchRecords(chunk, span.position);
+    next = Math.max(next, header.baseOffset + header.lastOffsetDelta + 1);
+    if (header.isControl) continue;
+    for (const r of records) {
+      if (r.offset < fromOffset || r.key === null) continue;
+      onRecord(r.key, r.value);
+    }
+  }
+  return next;
 }

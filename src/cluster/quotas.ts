@@ -127,6 +127,12 @@ export class ClientQuotas {
     for (const e of entries) this.entries.set(entityKey(e.entity), { entity: { ...e.entity }, quotas: { ...e.quotas } });
   }
 
+  /** Takes every entity's quotas as stored elsewhere (another broker's change), without persisting them again. */
+  replaceAll(entries: readonly QuotaEntry[]): void {
+    this.entries.clear();
+    for (const e of entries) this.entries.set(entityKey(e.entity), { entity: { ...e.entity }, quotas: { ...e.quotas } });
+  }
+
   /** Every stored entity and its quotas. */
   all(): QuotaEntry[] {
     return [...this.entries.values()].map((e) => ({ entity: { ...e.entity }, quotas: { ...e.quotas } }));

@@ -31,4 +31,6 @@ export function reservedTopicProblem(name: string): string | undefined {
 }
 
 /** Internal topics that clients may not produce to directly. */
-export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+/** The group coordinators' records (Kafka's internal compacted topic). */
+export const OFFSETS_TOPIC = '__consumer_offsets';
+export const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);

@@ -139,7 +139,7 @@ export class ConsumerGroupManager {
   // ---- ConsumerGroupHeartbeat -----------------------------------------------------------------
 
   heartbeat(req: ConsumerGroupHeartbeatRequest, client: ClientInfo): ConsumerGroupHeartbeatResponse {
-    const active = this.coordinator.checkActive();
+    const active = this.coordinator.checkActive(req.groupId);
     if (active !== ErrorCode.NONE) return heartbeatError(active);
     try {
       this.validate(req, client.apiVersion);
@@ -560,7 +560,6 @@ export class ConsumerGroupManager {
   // ---- ConsumerGroupDescribe --------------------------------------------------------------------
 
   describe(groupIds: readonly string[], apiVersion: number): ConsumerGroupDescribeResponseDescribedGroup[] {
-    const active = this.coordinator.checkActive();
     const named = (a: Assignment) => ({
       topicPartitions: toWire(a).map((tp) => ({ ...tp, topicName: this.topics?.topicById(tp.topicId)?.name ?? '' })),
     });
@@ -569,6 +568,7 @@ export class ConsumerGroupManager {
         errorCode: ErrorCode.NONE, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '',
         members: [], authorizedOperations: -2147483648,
       };
+      const active = this.coordinator.checkActive(groupId);
       if (active !== ErrorCode.NONE) return { ...base, errorCode: active };
       const g = this.coordinator.groups.get(groupId);
       if (g === undefined) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` };

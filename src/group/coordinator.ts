@@ -163,6 +163,13 @@ export class GroupCoordinator {
   private readonly appendChains = new Map<string, Promise<void>>();
   /** The transactions engine plugs in here (TxnOffsetCommit not yet committed or aborted). */
   pendingTransactionalOffsets: PendingTxnOffsets = () => false;
+  /**
+   * Whether this broker coordinates a group now (NONE), is loading its partition
+   * (COORDINATOR_LOAD_IN_PROGRESS) or not (NOT_COORDINATOR). Unset: every group is this broker's
+   * (one node, or identities sharing one coordinator). Set by a cluster whose brokers each
+   * coordinate the groups of the __consumer_offsets partitions they lead (src/pg/pg-group-partitions.ts).
+   */
+  ownership: ((groupId: string) => number) | null = null;
   readonly consumer: ConsumerGroupManager;
 
   constructor(opts: GroupCoordinatorOptions) {
@@ -189,40 +196,105 @@ export class GroupCoordinator {
     this.loading = true;
     try {
       if (this.log !== null) {
-        // The last record of each group id wins, whichever protocol wrote it.
-        const groupValues = new Map<string, { classic: GroupMetadataValue } | { consumer: Buffer } | null>();
-        let n = 0;
-        await this.log.replay((k, v) => {
-          n++;
-          const key = decodeKey(k);
-          if (key === null) return;
-          if (key.type === 'offset') {
-            if (v === null) this.deleteOffset(key.group, key.topic, key.partition);
-            else this.putOffset(key.group, key.topic, key.partition, decodeOffsetValue(v));
-          } else if (key.type === 'group') {
-            const cur = groupValues.get(key.group);
-            if (v !== null) groupValues.set(key.group, { classic: decodeGroupValue(v) });
-            else if (cur && 'classic' in cur) groupValues.set(key.group, null);
-          } else {
-            const cur = groupValues.get(key.group);
-            if (v !== null) groupValues.set(key.group, { consumer: Buffer.from(v) });
-            else if (cur && 'consumer' in cur) groupValues.set(key.group, null);
-          }
-        });
-        for (const [groupId, value] of groupValues) {
-          if (value === null) continue;
-          if ('classic' in value) this.restoreGroup(groupId, value.classic);
-          else this.consumer.restore(groupId, value.consumer);
-        }
-        for (const groupId of this.offsets.keys()) {
-          if (!this.groups.has(groupId)) this.groups.set(groupId, new ClassicGroup(groupId, this.clock.now()));
-        }
-        this.logger.info('groups loaded', { records: n, groups: this.groups.size });
+        const log = this.log;
+        const { records, groups } = await this.applyRecords((onRecord) => log.replay(onRecord));
+        this.logger.info('groups loaded', { records, groups });
       }
     } finally {
       this.loading = false;
     }
     if (!this.closed) this.retentionTimer = repeat(this.clock, this.config.offsetsRetentionCheckIntervalMs, () => this.closed || this.expireOffsets());
+  }
+
+  /**
+   * Takes over the groups of one __consumer_offsets partition this broker now leads (Kafka's
+   * onElection): replays its records into groups and offsets. The caller answers requests for those
+   * groups COORDINATOR_LOAD_IN_PROGRESS (ownership) until this resolves.
+   */
+  async loadGroups(replay: GroupLog['replay']): Promise<{ records: number; groups: number }> {
+    return this.applyRecords(replay);
+  }
+
+  /**
+   * Offsets a committed transaction's coordinator wrote to a partition of this coordinator (postgres://
+   * storage: another broker's): applied as TxnOffsetCommit's would be here (groupOffsetsSink); other
+   * records are left alone, since this coordinator's own state is newer than any log read.
+   */
+  async applyOffsetRecords(replay: GroupLog['replay']): Promise<void> {
+    await replay((k, v) => {
+      const key = decodeKey(k);
+      if (key === null || key.type !== 'offset') return;
+      if (v === null) return this.deleteOffset(key.group, key.topic, key.partition);
+      if (!this.groups.has(key.group)) this.groups.set(key.group, new ClassicGroup(key.group, this.clock.now()));
+      this.putOffset(key.group, key.topic, key.partition, decodeOffsetValue(v));
+    });
+  }
+
+  /** Replays records; the last record of each group id wins, whichever protocol wrote it. */
+  private async applyRecords(replay: GroupLog['replay']): Promise<{ records: number; groups: number }> {
+    const groupValues = new Map<string, { classic: GroupMetadataValue } | { consumer: Buffer } | null>();
+    const seen = new Set<string>();
+    let n = 0;
+    await replay((k, v) => {
+      n++;
+      const key = decodeKey(k);
+      if (key === null) return;
+      seen.add(key.group);
+      if (key.type === 'offset') {
+        if (v === null) this.deleteOffset(key.group, key.topic, key.partition);
+        else this.putOffset(key.group, key.topic, key.partition, decodeOffsetValue(v));
+      } else if (key.type === 'group') {
+        const cur = groupValues.get(key.group);
+        if (v !== null) groupValues.set(key.group, { classic: decodeGroupValue(v) });
+        else if (cur && 'classic' in cur) groupValues.set(key.group, null);
+      } else {
+        const cur = groupValues.get(key.group);
+        if (v !== null) groupValues.set(key.group, { consumer: Buffer.from(v) });
+        else if (cur && 'consumer' in cur) groupValues.set(key.group, null);
+      }
+    });
+    for (const [groupId, value] of groupValues) {
+      if (value === null) continue;
+      if ('classic' in value) this.restoreGroup(groupId, value.classic);
+      else this.consumer.restore(groupId, value.consumer);
+    }
+    for (const groupId of seen) {
+      if (this.offsets.has(groupId) && !this.groups.has(groupId)) this.groups.set(groupId, new ClassicGroup(groupId, this.clock.now()));
+    }
+    return { records: n, groups: [...seen].filter((g) => this.groups.has(g)).length };
+  }
+
+  /**
+   * Gives up the groups `owned` names (Kafka's onResignation: this broker no longer leads their
+   * __consumer_offsets partition): members waiting in a join or sync are answered NOT_COORDINATOR,
+   * timers stop, and the groups and their offsets leave memory (the new coordinator loads them).
+   */
+  unloadGroups(owned: (groupId: string) => boolean): number {
+    let n = 0;
+    for (const [groupId, g] of [...this.groups]) {
+      if (!owned(groupId)) continue;
+      this.stopGroup(g);
+      this.groups.delete(groupId);
+      n++;
+    }
+    for (const groupId of [...this.offsets.keys()]) if (owned(groupId)) this.offsets.delete(groupId);
+    return n;
+  }
+
+  /** Cancels a group's timers and answers its waiting members NOT_COORDINATOR. */
+  private stopGroup(g: AnyGroup): void {
+    if (g instanceof ClassicGroup) {
+      g.joinTimer?.cancel();
+      g.syncTimer?.cancel();
+      for (const t of g.pendingMemberTimers.values()) t.cancel();
+      for (const m of g.members.values()) {
+        m.heartbeatTimer?.cancel();
+        g.completeJoin(m, joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
+        g.completeSync(m, syncError(ErrorCode.NOT_COORDINATOR));
+      }
+    } else {
+      this.consumer.cancelTimers(g);
+    }
   }
 
   private restoreGroup(groupId: string, v: GroupMetadataValue): void {
@@ -255,27 +327,18 @@ export class GroupCoordinator {
     this.retentionTimer?.cancel();
     this.retentionTimer = null;
     if (this.loaded !== null) await this.loaded.catch(() => {});
-    for (const g of this.groups.values()) {
-      if (g instanceof ClassicGroup) {
-        g.joinTimer?.cancel();
-        g.syncTimer?.cancel();
-        for (const t of g.pendingMemberTimers.values()) t.cancel();
-        for (const m of g.members.values()) {
-          m.heartbeatTimer?.cancel();
-          g.completeJoin(m, joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
-          g.completeSync(m, syncError(ErrorCode.NOT_COORDINATOR));
-        }
-      } else {
-        this.consumer.cancelTimers(g);
-      }
-    }
+    for (const g of this.groups.values()) this.stopGroup(g);
     await Promise.allSettled([...this.appendChains.values()]);
   }
 
-  /** Throws COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR while the coordinator cannot serve. */
-  checkActive(): number {
+  /**
+   * COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR while the coordinator cannot serve (a group id:
+   * that group, see ownership), else NONE.
+   */
+  checkActive(groupId?: string): number {
     if (this.loading || this.loaded === null) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (groupId !== undefined && this.ownership !== null) return this.ownership(groupId);
     return ErrorCode.NONE;
   }
 
@@ -333,7 +396,7 @@ export class GroupCoordinator {
   // ---- classic groups: JoinGroup ----------------------------------------------------------------
 
   joinGroup(req: JoinGroupRequest, client: ClientInfo): Promise<JoinGroupResponse> {
-    const active = this.checkActive();
+    const active = this.checkActive(req.groupId);
     if (active !== ErrorCode.NONE) return Promise.resolve(joinError(req.memberId, active));
     if (req.groupId === '' || groupIdTooLong(req.groupId)) return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_GROUP_ID));
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
@@ -724,7 +787,7 @@ export class GroupCoordinator {
 
   syncGroup(req: SyncGroupRequest, client: ClientInfo): Promise<SyncGroupResponse> {
     void client;
-    const active = this.checkActive();
+    const active = this.checkActive(req.groupId);
     if (active !== ErrorCode.NONE) return Promise.resolve(syncError(active));
     if (req.groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
     const group = this.groups.get(req.groupId);
@@ -785,7 +848,7 @@ export class GroupCoordinator {
   }
 
   heartbeat(req: HeartbeatRequest): number {
-    const active = this.checkActive();
+    const active = this.checkActive(req.groupId);
     if (active === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return ErrorCode.NONE; // Kafka answers blindly while loading
     if (active !== ErrorCode.NONE) return active;
     if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
@@ -810,7 +873,7 @@ export class GroupCoordinator {
 
   /** LeaveGroup v3+ (v0-2 send one member: the handler wraps it). */
   leaveGroup(groupId: string, members: readonly MemberIdentity[]): { errorCode: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] } {
-    const active = this.checkActive();
+    const active = this.checkActive(groupId);
     if (active !== ErrorCode.NONE) return { errorCode: active, members: [] };
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     const group = this.groups.get(groupId);
@@ -917,7 +980,7 @@ export class GroupCoordinator {
     const fail = (code: number): CommitResult => ({
       topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })),
     });
-    const active = this.checkActive();
+    const active = this.checkActive(req.groupId);
     if (active !== ErrorCode.NONE) return fail(active);
     if (req.groupId === '' || groupIdTooLong(req.groupId)) return fail(ErrorCode.INVALID_GROUP_ID);
     let group = this.groups.get(req.groupId);
@@ -1002,7 +1065,7 @@ export class GroupCoordinator {
     topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null,
     opts: { requireStable: boolean; memberId?: string | null; memberEpoch?: number },
   ): FetchResult {
-    const active = this.checkActive();
+    const active = this.checkActive(groupId);
     if (active !== ErrorCode.NONE) return { errorCode: active, topics: [] };
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     const group = this.groups.get(groupId);
@@ -1038,7 +1101,7 @@ export class GroupCoordinator {
 
   /** OffsetDelete: only for topics the group does not subscribe to (or any topic of an empty group). */
   async deleteOffsets(groupId: string, topics: readonly { name: string; partitions: readonly number[] }[]): Promise<{ errorCode: number; topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }> {
-    const active = this.checkActive();
+    const active = this.checkActive(groupId);
     if (active !== ErrorCode.NONE) return { errorCode: active, topics: [] };
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     const group = this.groups.get(groupId);
@@ -1073,8 +1136,8 @@ export class GroupCoordinator {
   // ---- describe, list, delete -------------------------------------------------------------------
 
   describeGroups(groupIds: readonly string[], apiVersion: number): DescribeGroupsResponseDescribedGroup[] {
-    const active = this.checkActive();
     return groupIds.map((groupId) => {
+      const active = this.checkActive(groupId);
       const base: DescribeGroupsResponseDescribedGroup = {
         errorCode: ErrorCode.NONE, errorMessage: null, groupId, groupState: 'Dead', protocolType: '', protocolData: '',
         members: [], authorizedOperations: -2147483648,
@@ -1127,8 +1190,8 @@ export class GroupCoordinator {
 
   /** DeleteGroups: empty (or simple) groups only; their offsets go with them. */
   async deleteGroups(groupIds: readonly string[]): Promise<{ groupId: string; errorCode: number }[]> {
-    const active = this.checkActive();
     return Promise.all(groupIds.map(async (groupId) => {
+      const active = this.checkActive(groupId);
       if (active !== ErrorCode.NONE) return { groupId, errorCode: active };
       if (groupId === '') return { groupId, errorCode: ErrorCode.INVALID_GROUP_ID };
       const g = this.groups.get(groupId);

@@ -4,10 +4,11 @@
 
 import type { ClusterState } from '../cluster/cluster-state.js';
 import { InternalTopicLog } from '../cluster/internal-topic.js';
+import { OFFSETS_TOPIC } from '../cluster/topic-names.js';
 import type { LogManager } from '../log/index.js';
 import { offsetsPartitionFor } from './records.js';
 
-export const OFFSETS_TOPIC = '__consumer_offsets';
+export { OFFSETS_TOPIC };
 
 export interface GroupLogRecord {
   key: Buffer;

@@ -20,7 +20,7 @@ export { ConsumerGroup, ConsumerMember, type ConsumerGroupState } from './consum
 export { type TopicDirectory } from './consumer-protocol.js';
 export { type GroupLog, type GroupLogRecord, LogGroupLog, MemoryGroupLog, OFFSETS_TOPIC } from './group-log.js';
 export { offsetsPartitionFor } from './records.js';
-export { groupOffsetsSink } from './txn-offsets.js';
+export { groupOffsetsSink, transactionalOffsetRecords } from './txn-offsets.js';
 
 import type { ClientInfo } from './coordinator.js';
 

@@ -8,8 +8,8 @@
 // kept whole with a log line.
 
 import { createHash } from 'node:crypto';
-import { readBatchRecords, rebuildBatch } from '../codec/records/record.js';
-import { hasDeleteHorizon, readBaseTimestamp } from '../codec/records/record-batch.js';
+import { readBatchRecords } from '../codec/records/record.js';
+import { compactBatch } from './compact-batch.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { PartitionLog } from './partition-log.js';
@@ -226,43 +226,19 @@ export class LogCleaner {
 
   /** The batch to keep (the same Buffer when unchanged, a rebuilt one, or null to drop it). */
   private filterBatch(log: PartitionLog, bytes: Buffer, map: KeyOffsetMap, now: number, stats: CleanStats, skipped: Set<number>, seg: Segment): Buffer | null {
-    let parsed;
-    try {
-      parsed = readBatchRecords(bytes, 0);
-    } catch (err) {
-      const code = (err as { compression?: number }).compression;
-      skipped.add(code ?? -1);
+    const r = compactBatch(bytes, {
+      latestOffset: (key) => map.get(key),
+      isAborted: (h) => this.isAborted(log, h),
+      isProducersLast: (h) => log.producers.get(h.producerId)?.batches.at(-1)?.lastOffset === h.lastOffset,
+      now,
+      deleteRetentionMs: log.config.deleteRetentionMs,
+    });
+    if ('undecodable' in r) {
+      skipped.add(r.undecodable);
       return bytes;
     }
-    const { header, records } = parsed;
-    if (header.isControl) return bytes; // transaction markers are kept
-    const producerLast = header.producerId >= 0 ? log.producers.get(header.producerId)?.batches.at(-1)?.lastOffset : undefined;
-    const keepEmpty = producerLast !== undefined && producerLast === header.lastOffset;
-    if (this.isAborted(log, header)) {
-      stats.recordsRemoved += records.length;
-      return keepEmpty ? rebuildBatch(header, []) : null;
-    }
-    const horizon = hasDeleteHorizon(bytes, 0) ? readBaseTimestamp(bytes, 0) : -1;
-    const kept = [];
-    let tombstones = 0;
-    for (const r of records) {
-      if (r.key !== null) {
-        const latest = map.get(r.key);
-        if (latest > r.offset) continue; // superseded by a later record with the same key
-        if (r.value === null) {
-          if (horizon >= 0 && now >= horizon) continue; // tombstone past delete.retention.ms
-          tombstones++;
-        }
-      }
-      kept.push(r);
-    }
-    stats.recordsRemoved += records.length - kept.length;
-    let newHorizon = horizon;
-    if (tombstones > 0 && horizon < 0) newHorizon = now + log.config.deleteRetentionMs;
-    if (tombstones > 0) seg.deleteHorizon = seg.deleteHorizon < 0 ? newHorizon : Math.min(seg.deleteHorizon, newHorizon);
-    if (kept.length === records.length && newHorizon === horizon) return bytes;
-    if (kept.length === 0 && !keepEmpty) return null;
-    return rebuildBatch(header, kept, { deleteHorizonMs: tombstones > 0 ? newHorizon : -1 });
+    stats.recordsRemoved += r.removed;
+    if (r.horizon >= 0) seg.deleteHorizon = seg.deleteHorizon < 0 ? r.horizon : Math.min(seg.deleteHorizon, r.horizon);
+    return r.batch;
   }
-
 }

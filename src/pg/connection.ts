@@ -35,7 +35,7 @@ export class PgUnavailableError extends Error {
  * variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE), as with libpq: a bare
  * `postgres://` uses them all.
  */
-export async function openPool(url: string, options: { max?: number; applicationName?: string } = {}): Promise<Pool> {
+export async function openPool(url: string, options: { max?: number; applicationName?: string; idleInTransactionTimeoutMs?: number } = {}): Promise<Pool> {
   if (!isPostgresUrl(url)) throw new Error(`not a PostgreSQL URL: ${url}`);
   let pg: typeof import('pg').default;
   try {
@@ -51,6 +51,11 @@ export async function openPool(url: string, options: { max?: number; application
     connectionTimeoutMillis: 10_000,
     // A broker keeps running through a database restart: a dropped idle connection is replaced.
     idleTimeoutMillis: 30_000,
+    // A broker paused (SIGSTOP, a VM freeze) or cut off in the middle of a transaction keeps its row
+    // locks until the server ends its session: without this, the live brokers could not take its
+    // leaderships over until it woke up. A transaction waiting on a lock or running a statement is
+    // not idle and is not ended.
+    ...(options.idleInTransactionTimeoutMs !== undefined ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs } : {}),
   };
   const pool = new pg.Pool(config);
   // An idle client's connection error (database restart) must not crash the broker: the pool drops it.

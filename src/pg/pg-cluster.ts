@@ -2,24 +2,44 @@
 // (registration, lease, leaderships) and the partition data store. Built before the broker's
 // listeners exist: the broker registers with its advertised endpoints once they are bound.
 
-import { openPool, type Pool } from './connection.js';
+import type { Logger } from '../util/logger.js';
+import { openPool, redactPostgresUrl, type Pool } from './connection.js';
+import { OFFSETS_TOPIC } from '../cluster/topic-names.js';
+import { PgCoordinatorPartitions } from './coordinator-partitions.js';
 import { PgMembership, type PgMembershipOptions } from './pg-membership.js';
 import { PgPartitionStore } from './partition-store.js';
+import { PgSharedMetadata } from './shared-metadata.js';
+import { PgTopicAdmin } from './topic-admin.js';
+import type { PgTxnOffsets } from './txn-offsets.js';
 import { migrate } from './schema.js';
 import { randomBytes } from 'node:crypto';
 
 export interface PgCluster {
   /** The cluster id, created by the first broker and kept in the database: every broker answers it. */
   readonly clusterId: string;
+  /** The database's URL with its password replaced, for logs and answers (DescribeLogDirs). */
+  readonly location: string;
   readonly pool: Pool;
   readonly membership: PgMembership;
   readonly store: PgPartitionStore;
+  /** __consumer_offsets in the database: the group coordinators' partitions (coordinator-partitions.ts). */
+  readonly offsets: PgCoordinatorPartitions;
+  /** Deleting and growing topics (DeleteTopics, CreatePartitions). */
+  readonly topicAdmin: PgTopicAdmin;
+  /** ACLs, SCRAM credentials and client quotas every broker shares (shared-metadata.ts). */
+  readonly shared: PgSharedMetadata;
+  /** The transaction coordinator's place in the database (txn/pg-transactions.ts); set once the broker runs. */
+  transactions?: { coordinatorNode(): number; readonly pendingOffsets: PgTxnOffsets };
   close(options?: { deregister: boolean }): Promise<void>;
 }
 
 /** Connects, migrates the schema (refusing a newer one) and prepares the membership (not yet registered). */
-export async function openPgCluster(url: string, options: PgMembershipOptions & { poolSize?: number }): Promise<PgCluster> {
-  const pool = await openPool(url, { max: options.poolSize ?? 10 });
+export async function openPgCluster(
+  url: string,
+  options: PgMembershipOptions & { poolSize?: number; offsetsTopicPartitions: number; logger: Logger },
+): Promise<PgCluster> {
+  // A transaction left idle longer than the session is one of a broker presumed dead: the server ends it.
+  const pool = await openPool(url, { max: options.poolSize ?? 10, idleInTransactionTimeoutMs: options.sessionTimeoutMs });
   let clusterId: string;
   try {
     await migrate(pool);
@@ -31,12 +51,24 @@ export async function openPgCluster(url: string, options: PgMembershipOptions & 
   const membership = new PgMembership(pool, options);
   const store = new PgPartitionStore(pool);
   await store.notifier.listen(pool);
+  const shared = new PgSharedMetadata(pool, options.logger.child('shared'));
+  // Another broker changed topics, leaders, ACLs, users or quotas: read them now, not at the next heartbeat.
+  store.notifier.onMetadata = () => {
+    void membership.catchUp().catch(() => {});
+    void shared.refresh();
+  };
+  membership.onRefresh(() => void shared.refresh());
+  const offsets = new PgCoordinatorPartitions(membership, store, OFFSETS_TOPIC, options.offsetsTopicPartitions, options.logger.child('coordinators'));
   let closed: Promise<void> | undefined;
   return {
     clusterId,
+    location: redactPostgresUrl(url),
     pool,
     membership,
     store,
+    offsets,
+    topicAdmin: new PgTopicAdmin(membership, store),
+    shared,
     close(o = { deregister: true }) {
       closed ??= (async () => {
         await membership.stop(o).catch(() => {});

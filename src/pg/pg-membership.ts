@@ -7,7 +7,7 @@
 import type { Uuid } from '../codec/uuid.js';
 import { BrokerRegistry, type Endpoint, type RegisteredBroker } from './broker-registry.js';
 import type { Pool } from './connection.js';
-import { PgLeadership, type PartitionLeader, type PgTopic } from './leadership.js';
+import { PgLeadership, rackAlternated, type PartitionLeader, type PgTopic } from './leadership.js';
 
 export interface PgMembershipOptions {
   nodeId?: number;
@@ -30,6 +30,7 @@ export class PgMembership {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly refreshListeners: (() => void)[] = [];
 
   constructor(readonly pool: Pool, private readonly options: PgMembershipOptions) {
     this.registry = new BrokerRegistry(pool);
@@ -78,11 +79,54 @@ export class PgMembership {
     this.live = live;
     if (options.rebalance && live.length > 0) {
       const ids = live.map((b) => b.nodeId);
-      await this.leadership.rebalance(ids, { balance: ids[0] === this.nodeId });
+      const racks = new Map(live.map((b) => [b.nodeId, b.rack]));
+      await this.leadership.rebalance(ids, { balance: ids[0] === this.nodeId, rackOf: (id) => racks.get(id) ?? null, lockTimeoutMs: this.options.heartbeatIntervalMs });
     }
+    // Refreshes overlap (heartbeat, notifications, this broker's own changes): one whose read began
+    // before another's must not replace the newer snapshot, or a deleted topic would come back.
+    const started = ++this.readsStarted;
     const [topics, leaders] = await Promise.all([this.leadership.topics(), this.leadership.leaders()]);
+    if (started < this.readApplied) return;
+    this.readApplied = started;
     this.topicsByName = new Map(topics.map((t) => [t.name, t]));
     this.leaders = new Map(leaders.map((l) => [`${l.topicId}/${l.partition}`, l]));
+    for (const listener of this.refreshListeners) listener();
+  }
+
+  private readsStarted = 0;
+  private readApplied = 0;
+  private reading: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
+
+  /**
+   * Reads the snapshot again in a read that starts after this call (a request naming a topic made
+   * through another broker since the last heartbeat, or a metadata notification): a read already
+   * under way may have missed the change, so callers meanwhile share one read after it.
+   */
+  catchUp(): Promise<void> {
+    if (this.reading === undefined) {
+      this.reading = this.refresh().finally(() => (this.reading = undefined));
+      return this.reading;
+    }
+    this.next ??= this.reading.catch(() => {}).then(() => {
+      this.next = undefined;
+      return this.catchUp();
+    });
+    return this.next;
+  }
+
+  /**
+   * The read of the snapshot under way for a metadata notification, if any: a Metadata request
+   * answered meanwhile would list a topic another broker has just deleted (or miss one it created),
+   * although the client may already hold that broker's answer.
+   */
+  pendingCatchUp(): Promise<void> | undefined {
+    return this.next ?? this.reading;
+  }
+
+  /** Called after every refresh of the snapshot (heartbeats, and this broker's own changes). */
+  onRefresh(listener: () => void): void {
+    this.refreshListeners.push(listener);
   }
 
   /** The live brokers, by node id, as of the last heartbeat. */
@@ -117,9 +161,21 @@ export class PgMembership {
   async createTopic(name: string, partitions: number, configs: Record<string, string> = {}): Promise<PgTopic> {
     // The live brokers now, not as of the last heartbeat: a broker that just joined gets its share.
     const live = await this.registry.live();
-    const t = await this.leadership.createTopic(name, partitions, configs, live.map((b) => b.nodeId));
+    const t = await this.leadership.createTopic(name, partitions, configs, rackAlternated(live));
     await this.refresh();
     return t;
+  }
+
+  /**
+   * A clean shutdown's first step (Kafka's controlled shutdown): this broker's leaderships go to the
+   * other live brokers now, with an epoch bump and a notification, instead of after its lease ends.
+   */
+  async handOver(): Promise<number> {
+    const others = (await this.registry.live()).filter((b) => b.nodeId !== this.nodeId);
+    if (others.length === 0) return 0;
+    const racks = new Map(others.map((b) => [b.nodeId, b.rack]));
+    const moves = await this.leadership.rebalance(others.map((b) => b.nodeId), { balance: false, rackOf: (id) => racks.get(id) ?? null });
+    return moves.length;
   }
 
   /** Stops the heartbeat; with `deregister` (a clean shutdown) the lease ends at once. */

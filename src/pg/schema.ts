@@ -61,6 +61,41 @@ export const MIGRATIONS: readonly string[][] = [
        entry text not null,
        primary key (topic_id, partition, producer_id))`,
   ],
+  [
+    // What every broker shares besides topics: ACLs, SCRAM credentials (salted hashes), client quotas,
+    // each kind one JSON document with a version that grows with every change.
+    `create table tributary_shared_metadata (
+       kind text primary key,
+       data text not null,
+       version bigint not null)`,
+  ],
+  [
+    // Transactions: the first offset of each producer's open transaction on a partition (-1: none),
+    // the partition's last stable offset bound (the least of them, -1: none; read under the append
+    // lock, so the leader knows it without another query), and the aborted transactions that read_committed
+    // consumers skip (Kafka's .txnindex).
+    'alter table tributary_producers add column txn_first_offset bigint not null default -1',
+    'alter table tributary_partitions add column first_unstable_offset bigint not null default -1',
+    `create table tributary_aborted_txns (
+       topic_id text not null,
+       partition int not null,
+       producer_id bigint not null,
+       first_offset bigint not null,
+       last_offset bigint not null,
+       primary key (topic_id, partition, last_offset, producer_id))`,
+    // Offsets a transactional producer committed (TxnOffsetCommit, answered by the group's
+    // coordinator) until its transaction ends: the transaction coordinator, on another broker maybe,
+    // then commits them to the group or drops them.
+    `create table tributary_txn_offsets (
+       producer_id bigint not null,
+       group_id text not null,
+       topic text not null,
+       partition int not null,
+       committed_offset bigint not null,
+       leader_epoch int not null,
+       metadata text not null,
+       primary key (producer_id, group_id, topic, partition))`,
+  ],
 ];
 
 /** The schema version this code reads and writes. */

@@ -44,6 +44,8 @@ export class Authorizer {
   ) {
     this.decisions = new AclAuthorizer(options);
     this.decisions.load(cluster.acls);
+    // ACLs another broker stored (shared storage) are in force here at once too.
+    cluster.onAclsReplaced(() => this.decisions.load(cluster.acls));
   }
 
   /** The authorizer `authorizer.class.name` asks for, or null when it is empty (no authorization). */

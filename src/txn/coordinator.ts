@@ -59,12 +59,26 @@ export const DEFAULT_TXN_CONFIG: TxnCoordinatorConfig = {
   producerIdBlockSize: 1000,
 };
 
+/**
+ * Transactional offsets kept outside the coordinator (postgres:// storage: the group's coordinator,
+ * maybe another broker, stores what TxnOffsetCommit sent): read for each group of a transaction when
+ * it completes, handed to the OffsetsSink on commit, then cleared, committed or aborted.
+ */
+export interface ExternalOffsets {
+  pending(producerId: number, groupId: string): Promise<PendingOffset[]>;
+  /** Forgets every offset the producer sent, for any group: its transaction ended. */
+  clear(producerId: number): Promise<void>;
+}
+
 export interface TxnCoordinatorOptions {
   clock: Clock;
   logger: Logger;
   log: TxnLog;
   markers: MarkerWriter;
   offsets?: OffsetsSink;
+  externalOffsets?: ExternalOffsets;
+  /** Producer ids from elsewhere (postgres:// storage: the database's, shared with idempotent producers) instead of blocks in the log. */
+  allocateProducerId?: () => Promise<number>;
   config?: Partial<TxnCoordinatorConfig>;
   /** Timers for timeouts and expiry (default true). */
   background?: boolean;
@@ -117,6 +131,8 @@ export class TransactionCoordinator {
   private readonly log: TxnLog;
   private readonly markers: MarkerWriter;
   private readonly offsetsSink: OffsetsSink | null;
+  private readonly externalOffsets: ExternalOffsets | null;
+  private readonly allocateProducerId: (() => Promise<number>) | null;
   private readonly background: boolean;
   private readonly txns = new Map<string, TxnMetadata>();
   /** producer id → transactional id, for the produce path's checks. */
@@ -147,6 +163,8 @@ export class TransactionCoordinator {
     this.log = opts.log;
     this.markers = opts.markers;
     this.offsetsSink = opts.offsets ?? null;
+    this.externalOffsets = opts.externalOffsets ?? null;
+    this.allocateProducerId = opts.allocateProducerId ?? null;
     this.background = opts.background ?? true;
   }
 
@@ -233,6 +251,7 @@ export class TransactionCoordinator {
 
   /** A fresh producer id; a new block is reserved durably before any id of it is handed out. */
   generateProducerId(): Promise<number> {
+    if (this.allocateProducerId !== null) return this.allocateProducerId();
     const next = this.idChain.then(async () => {
       // Ids of blocks reserved before a restart are known only once the log has been replayed.
       if (this.loaded !== null) await this.loaded.catch(() => {});
@@ -643,6 +662,14 @@ export class TransactionCoordinator {
       for (const [group, os] of m.pendingOffsets) {
         if (os.size > 0) await this.offsetsSink(group, [...os.values()]);
       }
+    }
+    if (this.externalOffsets !== null) {
+      for (const group of m.groups) {
+        const os = await this.externalOffsets.pending(m.producerId, group);
+        if (commit && this.offsetsSink && os.length > 0) await this.offsetsSink(group, os);
+      }
+      // Groups never added to the transaction (TxnOffsetCommit without AddOffsetsToTxn) included: their offsets are not applied.
+      await this.externalOffsets.clear(m.producerId);
     }
     const next = cloneTxn(m);
     next.state = commit ? 'CompleteCommit' : 'CompleteAbort';

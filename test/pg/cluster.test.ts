@@ -4,10 +4,12 @@
 // no acknowledged record is lost; a leader whose heartbeat stopped (as a paused process) is fenced.
 
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startPgBroker, type RunningPgBroker } from '../../src/pg-broker.js';
 import { HAVE_KCAT, requireTool, run } from '../helpers/tools.js';
-import { pgUnavailable, startPgServer, type PgServer } from './pg-server.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { pgUnavailable } from './pg-server.js';
+import { pgSuite } from './suite.js';
 
 const unavailable = pgUnavailable();
 if (unavailable !== undefined) console.warn(`skipping PostgreSQL tests: ${unavailable}`);
@@ -15,32 +17,21 @@ const HEARTBEAT = 200;
 const SESSION = 1500;
 
 describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL, with real clients', () => {
-  let server: PgServer;
-  let n = 0;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  beforeAll(async () => {
-    server = await startPgServer();
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const pg = pgSuite();
 
   async function broker(url: string, nodeId?: number): Promise<RunningPgBroker> {
     const b = await startPgBroker({
       storage: url,
       config: { ...(nodeId !== undefined && { 'node.id': nodeId }), 'broker.heartbeat.interval.ms': HEARTBEAT, 'broker.session.timeout.ms': SESSION, 'num.partitions': 2 },
     });
-    cleanups.push(() => b.close());
+    pg.cleanup(() => b.close());
     return b;
   }
   async function producer(bootstrap: string): Promise<Producer> {
     const kafka = new Kafka({ clientId: 'pg-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
     const p = kafka.producer({ allowAutoTopicCreation: true });
     await p.connect();
-    cleanups.push(() => p.disconnect());
+    pg.cleanup(() => p.disconnect());
     return p;
   }
   /** Every record of the topic as "partition offset value", read with kcat through `bootstrap`. */
@@ -59,7 +50,7 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
   };
 
   it.skipIf(!requireTool(HAVE_KCAT, 'kcat'))('kafkajs produces through one broker, kcat consumes through the other; both list both brokers', async () => {
-    const url = await server.createDatabase(`c${++n}`);
+    const url = await pg.database('c');
     const a = await broker(url);
     const b = await broker(url);
     expect([a.nodeId, b.nodeId]).toEqual([0, 1]);
@@ -69,9 +60,30 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     check(await consumeAll(b.bootstrap, 'orders'), values);
     const admin = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
-    cleanups.push(() => admin.disconnect());
+    pg.cleanup(() => admin.disconnect());
     const cluster = await admin.describeCluster();
     expect(cluster.brokers.map((x) => x.nodeId).sort()).toEqual([0, 1]);
+    // kafkajs asks Metadata; the Java Admin asks DescribeCluster (and names a partition's leader only
+    // if it is among the brokers that lists): the same live brokers.
+    const raw = await RawClient.connect(b.port);
+    const described = await raw.request(60, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+    raw.socket.destroy();
+    expect(described.brokers.map((x: { brokerId: number; port: number }) => [x.brokerId, x.port])).toEqual([[0, a.port], [1, b.port]]);
+    expect(described.clusterId).toBe(a.services.cluster.clusterId);
+    // DescribeLogDirs: the database is the one log directory of every broker, with each partition's bytes there.
+    const dirs = await Promise.all([a, b].map(async (x) => {
+      const c = await RawClient.connect(x.port);
+      const r = await c.request(35, 4, { topics: [{ topic: 'orders', partitions: [0, 1] }] });
+      c.socket.destroy();
+      return r.results;
+    }));
+    expect(dirs[0]).toEqual(dirs[1]);
+    expect(dirs[0]).toHaveLength(1);
+    expect(dirs[0][0].logDir).toMatch(/^postgres:\/\/postgres@/);
+    const sizes = dirs[0][0].topics[0].partitions.map((p: { partitionIndex: number; partitionSize: bigint | number }) => Number(p.partitionSize));
+    const { rows } = await a.pg.pool.query(`select sum(octet_length(data))::int as n from tributary_batches b join tributary_topics t on t.topic_id = b.topic_id where t.name = 'orders'`);
+    expect(sizes.reduce((x: number, y: number) => x + y, 0)).toBe(rows[0].n);
+    expect(sizes.every((n: number) => n > 0)).toBe(true);
     // One cluster id, kept in the database, answered by every broker.
     expect(cluster.clusterId).toBe(a.services.cluster.clusterId);
     expect(b.services.cluster.clusterId).toBe(a.services.cluster.clusterId);
@@ -97,7 +109,7 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
   });
 
   it.skipIf(!requireTool(HAVE_KCAT, 'kcat'))('a crashed leader’s partitions move to the live broker with an epoch bump; nothing acknowledged is lost', async () => {
-    const url = await server.createDatabase(`c${++n}`);
+    const url = await pg.database('c');
     const a = await broker(url);
     const b = await broker(url);
     await a.pg.membership.createTopic('events', 2);
@@ -127,14 +139,16 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
   });
 
   it('a leader whose heartbeat stopped (a paused process) is fenced once replaced: its client is redirected, nothing is written twice', async () => {
-    const url = await server.createDatabase(`c${++n}`);
+    const url = await pg.database('c');
     const a = await broker(url);
     const b = await broker(url);
     await a.pg.membership.createTopic('jobs', 2);
     const t = a.pg.membership.topic('jobs')!;
     const ledByA = [0, 1].find((p) => a.pg.membership.leaderOf(t.id, p)!.leader === a.nodeId)!;
     const epoch = a.pg.membership.leaderOf(t.id, ledByA)!.leaderEpoch;
-    await a.pg.membership.stop({ deregister: false }); // no more heartbeats; a still serves and believes it leads
+    // As a paused or cut-off process: no more heartbeats, no metadata notifications; a still serves and believes it leads.
+    a.pg.store.notifier.onMetadata = undefined;
+    await a.pg.membership.stop({ deregister: false });
     await vi.waitFor(async () => {
       await b.pg.membership.refresh();
       expect(b.pg.membership.leaderOf(t.id, ledByA)!.leader).toBe(b.nodeId);
@@ -149,11 +163,11 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     const [r] = await p.send({ topic: 'jobs', acks: -1, messages: [{ partition: ledByA, value: 'redirected' }] });
     expect(r.errorCode).toBe(0);
     expect(Number(r.baseOffset)).toBe(0);
-    expect(await b.pg.store.offsets(t.id, ledByA)).toEqual({ logStartOffset: 0, highWatermark: 1 });
+    expect(await b.pg.store.offsets(t.id, ledByA)).toEqual({ logStartOffset: 0, highWatermark: 1, lastStableOffset: 1 });
   });
 
   it.skipIf(!requireTool(HAVE_KCAT, 'kcat'))('idempotent producers (kafkajs, librdkafka) across a leader crash: every record once', async () => {
-    const url = await server.createDatabase(`c${++n}`);
+    const url = await pg.database('c');
     const a = await broker(url);
     const b = await broker(url);
     await a.pg.membership.createTopic('idem', 1);
@@ -164,7 +178,7 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     const kafka = new Kafka({ brokers: [a.bootstrap, b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 500 } });
     const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await p.connect();
-    cleanups.push(() => p.disconnect());
+    pg.cleanup(() => p.disconnect());
     const acked: string[] = [];
     for (let i = 0; i < 5; i++) {
       await p.send({ topic: 'idem', acks: -1, messages: [{ value: `js-${i}` }] });
@@ -188,7 +202,7 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
   });
 
   it('a broker asked for a topic another broker just created reads the database instead of answering unknown', async () => {
-    const url = await server.createDatabase(`c${++n}`);
+    const url = await pg.database('c');
     const a = await broker(url);
     const b = await broker(url);
     await b.pg.membership.stop({ deregister: false }); // no heartbeat (no refresh) on b from now on; its lease is still live
@@ -196,8 +210,33 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     expect(b.pg.membership.topic('late')).toBeUndefined();
     const admin = new Kafka({ brokers: [b.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
-    cleanups.push(() => admin.disconnect());
+    pg.cleanup(() => admin.disconnect());
     const [late] = (await admin.fetchTopicMetadata({ topics: ['late'] })).topics;
     expect(late.partitions).toHaveLength(2);
+  });
+
+  it('a clean shutdown hands its leaderships over at once (controlled shutdown), with an epoch bump', async () => {
+    const url = await pg.database('c');
+    const a = await broker(url);
+    const b = await broker(url);
+    await a.pg.membership.createTopic('handed', 2);
+    const t = a.pg.membership.topic('handed')!;
+    const before = [0, 1].map((p) => a.pg.membership.leaderOf(t.id, p)!);
+    const closing = before.some((l) => l.leader === a.nodeId) ? a : b;
+    const staying = closing === a ? b : a;
+    await closing.close();
+    // At once, not after the session timeout: the database names the other broker, each moved partition at a new epoch.
+    const { rows } = await staying.pg.pool.query('select partition, leader, leader_epoch from tributary_partitions where topic_id = $1 order by partition', [t.id]);
+    for (const r of rows) {
+      expect(r.leader).toBe(staying.nodeId);
+      const was = before[r.partition];
+      expect(r.leader_epoch).toBe(was.leader === closing.nodeId ? was.leaderEpoch + 1 : was.leaderEpoch);
+    }
+    const producer = new Kafka({ clientId: 'pg-test', brokers: [staying.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } }).producer();
+    await producer.connect();
+    pg.cleanup(() => producer.disconnect());
+    const started = Date.now();
+    for (const partition of [0, 1]) expect((await producer.send({ topic: 'handed', acks: -1, messages: [{ partition, value: 'after' }] }))[0].errorCode).toBe(0);
+    expect(Date.now() - started).toBeLessThan(SESSION);
   });
 });

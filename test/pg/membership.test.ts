@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NodeIdInUseError, RegistrationLostError } from '../../src/pg/broker-registry.js';
 import { openPool, type Pool } from '../../src/pg/connection.js';
-import { plan, TopicExistsError } from '../../src/pg/leadership.js';
+import { plan, rackAlternated, TopicExistsError } from '../../src/pg/leadership.js';
 import { PgMembership } from '../../src/pg/pg-membership.js';
 import { migrate } from '../../src/pg/schema.js';
 import { pgUnavailable, startPgServer, type PgServer } from './pg-server.js';
@@ -28,6 +28,22 @@ describe('leadership plan', () => {
     expect(moves).toHaveLength(2);
     expect(moves.every((m) => m.leader === 2 && m.leaderEpoch === 1)).toBe(true);
     expect(plan([p(0, 1), p(1, 1), p(2, 2)], [1, 2], true)).toEqual([]);
+  });
+  it('balances each topic on its own, and a tie goes to the rack leading fewer of the topic\'s partitions', () => {
+    const racks: Record<number, string> = { 1: 'a', 2: 'a', 3: 'b', 4: 'b' };
+    // Broker 3 (rack b) died leading two of four partitions: one goes to 4, and the other too
+    // (brokers 1, 2 and 4 tie at one each; rack b leads one of the topic's partitions, rack a two).
+    const moves = plan([p(0, 1), p(1, 2), p(2, 3), p(3, 3)], [1, 2, 4], false, (id) => racks[id]);
+    expect(moves.map((m) => m.leader)).toEqual([4, 4]);
+    // Without racks, the tie goes to the lowest node id.
+    expect(plan([p(0, 1), p(1, 2), p(2, 3), p(3, 3)], [1, 2, 4], false).map((m) => m.leader)).toEqual([4, 1]);
+    // Another topic's partitions do not count against this one's spread.
+    const other = (partition: number, leader: number) => ({ topicId: 'u', partition, leader, leaderEpoch: 0 });
+    expect(plan([p(0, 1), p(1, 2), other(0, 1), other(1, 1), other(2, 1)], [1, 2], false)).toEqual([]);
+  });
+  it('leads round robin over the brokers with racks alternating', () => {
+    expect(rackAlternated([{ nodeId: 1, rack: 'a' }, { nodeId: 2, rack: 'a' }, { nodeId: 3, rack: 'b' }, { nodeId: 4, rack: 'c' }, { nodeId: 5, rack: 'b' }])).toEqual([1, 3, 4, 2, 5]);
+    expect(rackAlternated([{ nodeId: 2, rack: null }, { nodeId: 1, rack: null }])).toEqual([1, 2]);
   });
 });
 
@@ -53,7 +69,8 @@ describe.skipIf(unavailable !== undefined)('membership and leadership in Postgre
     return url;
   }
   async function pool(url: string): Promise<Pool> {
-    const p = await openPool(url, { max: 4 });
+    // As openPgCluster opens a broker's pool: a transaction idle past the session is ended by the server.
+    const p = await openPool(url, { max: 4, idleInTransactionTimeoutMs: SESSION });
     cleanups.push(() => p.end());
     return p;
   }
@@ -127,6 +144,30 @@ describe.skipIf(unavailable !== undefined)('membership and leadership in Postgre
     await vi.waitFor(() => expect(counts(a, t.id, 4)).toEqual({ 0: 2, 1: 2 }), { timeout: SESSION * 5, interval: 20 });
     await b2.refresh();
     expect(b2.endpoint(1, 'PLAINTEXT')?.port).toBe(9012);
+  });
+
+  it('a broker paused in the middle of a transaction holding partition rows: the live one takes over once the server ends it, keeping its own lease meanwhile', async () => {
+    const url = await database();
+    const a = await broker(url, 9001);
+    const b = await broker(url, 9002);
+    const t = await a.createTopic('locked', 4);
+    // b is frozen (SIGSTOP, a VM pause) half-way through an append: its transaction holds every row it locked.
+    const frozen = await b.pool.connect();
+    frozen.on('error', () => {}); // the server ends this session: expected
+    await frozen.query('begin');
+    await frozen.query('select * from tributary_partitions where topic_id = $1 for update', [t.id]);
+    await b.stop({ deregister: false });
+    const paused = Date.now();
+    let aLostItself = false;
+    await vi.waitFor(() => {
+      if (!a.liveBrokers().some((x) => x.nodeId === 0)) aLostItself = true;
+      expect(counts(a, t.id, 4)).toEqual({ 0: 4 });
+    }, { timeout: SESSION * 8, interval: 20 });
+    console.log(`took over ${Date.now() - paused} ms after the pause (session ${SESSION} ms)`);
+    expect(aLostItself).toBe(false);
+    // The frozen broker's transaction is gone: waking up, it cannot commit what it held.
+    await expect(frozen.query('commit')).rejects.toThrow();
+    frozen.release(true);
   });
 
   it('a clean stop hands over at once; an old process whose node id was taken cannot renew', async () => {

@@ -45,9 +45,9 @@ describe.skipIf(unavailable !== undefined)('partition data in PostgreSQL', () =>
     const leader = leaderOf(0);
     const b1 = batch('a', 'b', 'c');
     const r1 = await a.append(t.id, 0, leader, 0, [b1]);
-    expect(r1).toEqual({ baseOffset: 0, highWatermark: 3, logStartOffset: 0 });
+    expect(r1).toEqual({ baseOffset: 0, highWatermark: 3, logStartOffset: 0, lastStableOffset: 3 });
     const r2 = await a.append(t.id, 0, leader, 0, [batch('d'), batch('e', 'f')]);
-    expect(r2).toEqual({ baseOffset: 3, highWatermark: 6, logStartOffset: 0 });
+    expect(r2).toEqual({ baseOffset: 3, highWatermark: 6, logStartOffset: 0, lastStableOffset: 6 });
     const read = await b.read(t.id, 0, 4, 1 << 20); // the batch holding offset 4 begins at 4
     expect(read.highWatermark).toBe(6);
     expect(read.batches.map((x) => readBaseOffset(x, 0))).toEqual([4]);
@@ -60,7 +60,7 @@ describe.skipIf(unavailable !== undefined)('partition data in PostgreSQL', () =>
     // maxBytes smaller than a batch: still one whole batch, as Kafka answers.
     expect((await b.read(t.id, 0, 0, 1)).batches).toHaveLength(1);
     expect((await b.read(t.id, 0, 6, 1 << 20)).batches).toEqual([]);
-    expect(await b.offsets(t.id, 1)).toEqual({ logStartOffset: 0, highWatermark: 0 });
+    expect(await b.offsets(t.id, 1)).toEqual({ logStartOffset: 0, highWatermark: 0, lastStableOffset: 0 });
   });
 
   it('a replaced leader can never append: its epoch is stale, or it is not the leader', async () => {
@@ -91,8 +91,10 @@ describe.skipIf(unavailable !== undefined)('partition data in PostgreSQL', () =>
         if (!(e instanceof FencedLeaderError)) throw e;
       }),
     );
-    setTimeout(() => void pool.query('update tributary_partitions set leader = $1, leader_epoch = 1 where topic_id = $2 and partition = 1', [other, t.id]), 5);
-    await Promise.all(attempts);
+    // The takeover lands a moment after the appends began, and before the new leader appends.
+    const takeover = new Promise((r) => setTimeout(r, 5))
+      .then(() => pool.query('update tributary_partitions set leader = $1, leader_epoch = 1 where topic_id = $2 and partition = 1', [other, t.id]));
+    await Promise.all([...attempts, takeover]);
     const after = await b.append(t.id, 1, other, 1, [batch('new leader')]);
     const read = await b.read(t.id, 1, 0, 1 << 24);
     const bases = read.batches.map((x) => readBaseOffset(x, 0));
@@ -104,18 +106,31 @@ describe.skipIf(unavailable !== undefined)('partition data in PostgreSQL', () =>
     expect(a.committer.stats.transactions).toBeLessThan(40);
   });
 
-  it('in one group commit, a fenced append fails alone and the others commit', async () => {
+  it('in one group commit, a fenced append fails alone and the others commit; other partitions commit meanwhile', async () => {
     const { a, t, leaderOf } = await setup();
     const [p0, p1] = [leaderOf(0), leaderOf(1)];
     const results = await Promise.allSettled([
-      a.append(t.id, 0, p0, 0, [batch('first')]), // a transaction of its own; the next three wait and go together
-      a.append(t.id, 0, p0, 0, [batch('x', 'y')]),
+      a.append(t.id, 1, p1, 0, [batch('first')]), // a transaction of its own; the next two (same partition) wait and go together
       a.append(t.id, 1, p1, 7, [batch('stale epoch')]),
-      a.append(t.id, 1, p1, 0, [batch('z')]),
+      a.append(t.id, 1, p1, 0, [batch('x', 'y')]),
+      a.append(t.id, 0, p0, 0, [batch('z')]), // another partition: a transaction of its own at once
     ]);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.baseOffset : (r.reason as Error).name))).toEqual([0, 1, 'FencedLeaderError', 0]);
-    expect(a.committer.stats).toEqual({ transactions: 2, appends: 4 });
-    expect((results[1] as PromiseFulfilledResult<{ highWatermark: number }>).value.highWatermark).toBe(3);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.baseOffset : (r.reason as Error).name))).toEqual([0, 'FencedLeaderError', 1, 0]);
+    expect(a.committer.stats).toEqual({ transactions: 3, appends: 4 });
+    expect((results[2] as PromiseFulfilledResult<{ highWatermark: number }>).value.highWatermark).toBe(3);
+  });
+
+  it('a partition\'s appends commit in the order they came, with transactions of other partitions in flight', async () => {
+    const { a, b, t, leaderOf } = await setup();
+    const [p0, p1] = [leaderOf(0), leaderOf(1)];
+    const appends = Array.from({ length: 60 }, (_, i) => a.append(t.id, i % 2, i % 2 === 0 ? p0 : p1, 0, [batch(`v${i}`)]));
+    const offsets = (await Promise.all(appends)).map((r) => r.baseOffset);
+    // Each partition numbered its appends in arrival order.
+    expect(offsets).toEqual(Array.from({ length: 60 }, (_, i) => Math.floor(i / 2)));
+    for (const p of [0, 1]) {
+      const read = await b.read(t.id, p, 0, 1 << 24);
+      expect(read.batches.map((x) => readBaseOffset(x, 0))).toEqual(Array.from({ length: 30 }, (_, k) => k));
+    }
   });
 
   it('idempotent producers: a retried batch gets its original offsets, a gap or an old epoch is refused, and the state moves with the leadership', async () => {

@@ -4,7 +4,7 @@
 // developer machine and fail it in CI (CI=true), where .ci/run installs PostgreSQL.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,7 +67,12 @@ function runAs(): { uid: number; gid: number } | undefined {
   }
 }
 
-export async function startPgServer(): Promise<PgServer> {
+export interface PgServerOptions {
+  /** TLS: the server certificate and key (PEM files), served with `ssl = on` (clients choose with sslmode). */
+  tls?: { certFile: string; keyFile: string };
+}
+
+export async function startPgServer(options: PgServerOptions = {}): Promise<PgServer> {
   const bin = findPgBin();
   if (bin === undefined) throw new Error(pgUnavailable() ?? 'no PostgreSQL');
   const user = runAs();
@@ -80,7 +85,18 @@ export async function startPgServer(): Promise<PgServer> {
   const asUser = user === undefined ? {} : { uid: user.uid, gid: user.gid };
   execFileSync(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { ...asUser, stdio: 'pipe', cwd: dir });
   // Small and fast: the tests want a server, not durability across a machine crash.
-  writeFileSync(path.join(data, 'postgresql.auto.conf'), ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200', 'shared_buffers = 32MB', ''].join('\n'));
+  const conf = ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200', 'shared_buffers = 32MB'];
+  if (options.tls !== undefined) {
+    // The server reads its key only if no one else can: copies owned by the server's user, mode 0600.
+    const cert = path.join(dir, 'server.crt');
+    const key = path.join(dir, 'server.key');
+    copyFileSync(options.tls.certFile, cert);
+    copyFileSync(options.tls.keyFile, key);
+    chmodSync(key, 0o600);
+    if (user !== undefined) for (const f of [cert, key]) chownSync(f, user.uid, user.gid);
+    conf.push('ssl = on', `ssl_cert_file = '${cert}'`, `ssl_key_file = '${key}'`);
+  }
+  writeFileSync(path.join(data, 'postgresql.auto.conf'), [...conf, ''].join('\n'));
   // Several attempts: the free port may be taken between the probe and postgres binding it.
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();

@@ -47,7 +47,7 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL connection and schema', (
     expect(await schemaVersion(p)).toBe(SCHEMA_VERSION);
     expect(await migrate(p)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
     const { rows } = await p.query("select table_name from information_schema.tables where table_name like 'tributary_%' order by 1");
-    expect(rows.map((r) => r.table_name)).toEqual(['tributary_batches', 'tributary_brokers', 'tributary_cluster', 'tributary_partitions', 'tributary_producer_ids', 'tributary_producers', 'tributary_schema', 'tributary_topics']);
+    expect(rows.map((r) => r.table_name)).toEqual(['tributary_aborted_txns', 'tributary_batches', 'tributary_brokers', 'tributary_cluster', 'tributary_partitions', 'tributary_producer_ids', 'tributary_producers', 'tributary_schema', 'tributary_shared_metadata', 'tributary_topics', 'tributary_txn_offsets']);
   });
 
   it('migrates a database of an older version step by step, keeping its data', async () => {

@@ -75,15 +75,14 @@ describe('SSL listener', () => {
     for (const bytes of [
       // An ApiVersions v3 request, as a plaintext client would send it.
       Buffer.from('0000001d0012000300000001000974726962757461727900047465737405302e302e3100', 'hex'),
-      // Garbage that cannot start a TLS record (an HTTP request line first). Random bytes alone may: one
-      // starting 0x16 0x03 with a length past TLS's maximum leaves Node's TLS socket open after its
-      // error (a known gap, README Security), and the test would wait for a close that never comes.
+      // Garbage that cannot start a TLS record (an HTTP request line first).
       Buffer.concat([Buffer.from('GET / HTTP/1.1\r\n'), randomBytes(4096)]),
     ]) {
       const socket = net.connect(listener('SSL').port, '127.0.0.1');
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       socket.on('error', () => {});
+      socket.resume(); // read to the end: a FIN from the broker then shows as 'close'
       socket.write(bytes);
       await closed;
     }
@@ -103,6 +102,20 @@ describe('SSL listener', () => {
     socket.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x10, 0x00]), Buffer.alloc(200, 7)])); // 200 of 4096 bytes
     await closed;
     expect(log.lines.some((l) => l.includes('TLS handshake failed') && l.includes('no handshake within 10000 ms'))).toBe(true);
+  }, 20_000);
+
+  it('a TLS record header announcing a record longer than TLS allows closes that socket at once, with a log line', async () => {
+    const socket = net.connect(listener('SSL').port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const started = Date.now();
+    socket.resume(); // read to the end: the broker's FIN then shows as 'close'
+    socket.write(Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0xff, 0xff]), Buffer.alloc(64, 7)])); // 65535 > 2^14 + 2048
+    await closed;
+    // Closed by the refusal, not by the 10 s handshake deadline.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(log.lines.some((l) => l.includes('TLS handshake failed') && !l.includes('no handshake within'))).toBe(true);
   }, 20_000);
 
   it('a TCP probe that connects and hangs up logs no warning', async () => {

@@ -1,11 +1,18 @@
-// Produce (key 0), v3+, on postgres:// storage: each partition's batches are appended by its leader
+// Produce (key 0), v0-13, on postgres:// storage: each partition's batches are appended by its leader
 // in one database transaction conditional on the leader's epoch (pg/partition-store.ts) and
 // answered once it committed, for acks=1 and acks=-1 alike (acks=0: no answer, as always). A broker
 // that is not the leader, or was replaced since its last heartbeat, answers NOT_LEADER_OR_FOLLOWER
 // with the leader it knows; a database error answers KAFKA_STORAGE_ERROR (retriable). Idempotent
 // batches get the one-node path's producer checks (txn/produce-check.ts) against the producer state
-// kept in the database, in the append's transaction. Not yet on this storage: transactional
-// batches (refused with INVALID_RECORD), message format v0/v1 (Produce v0-2), LogAppendTime, and
+// kept in the database, in the append's transaction. A transactional batch opens the producer's
+// transaction on the partition (the last stable offset stays at its first offset until the
+// coordinator's marker); the leader does not ask the coordinator, which may be another broker,
+// whether the partition was added (Kafka's transaction.partition.verification.enable=false), and
+// transactions V2 (KIP-890 part 2: partitions added by the produce itself) is not finalised on this
+// storage (ApiVersions), so clients add partitions with AddPartitionsToTxn first. Produce v0-2's
+// magic 0/1 message sets become one v2 batch, as on one node (api/produce-legacy.ts); zstd needs v7+.
+// The topic's rules are the one-node path's (produce-topic-rules.ts: compression.type, keys on compacted
+// topics, timestamp bounds), and LogAppendTime is stamped by the leader's clock. Not on this storage:
 // min.insync.replicas (the database is the replication).
 
 import {
@@ -15,11 +22,16 @@ import {
   type ProduceResponse,
   ZERO_UUID,
 } from '../../codec/index.js';
-import { isTransactional, readProducerId, splitBatches, validateBatch } from '../../codec/records/index.js';
+import { CompressionType, readCompression, readProducerId, setLogAppendTime, splitBatches, validateBatch } from '../../codec/records/index.js';
+import type { BrokerConfig } from '../../config/load.js';
+import { parseTopicConfig, resolveTopicConfig, type TopicConfig } from '../../config/topic-configs.js';
+import { upConvertLegacy } from '../produce-legacy.js';
+import { applyTopicRules } from '../produce-topic-rules.js';
 import type { ProducerStateManager } from '../../log/index.js';
 import { checkProducerBatch } from '../../txn/produce-check.js';
 import { FencedLeaderError, ProducerStateError } from '../../pg/partition-store.js';
 import type { PgTopic } from '../../pg/leadership.js';
+import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { authorizedNames, Op, ResourceType } from '../authorize.js';
 import { leaderEndpoints } from '../cluster-view.js';
 import { CLOSE_CONNECTION, localNodeId, NO_RESPONSE, type RequestContext } from '../context.js';
@@ -34,11 +46,12 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 
 export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   ...schemaVersions(0),
-  minVersion: 3,
 
   async handle(request, ctx) {
     const m = ctx.broker.pg!.membership;
     const topicOf = (t: ProduceRequest['topicData'][number]) => (ctx.apiVersion >= 13 ? m.topics().find((x) => x.id === t.topicId) : m.topic(t.name));
+    // A topic made through another broker since this one's last heartbeat: read the database once more.
+    if (request.topicData.some((t) => topicOf(t) === undefined)) await m.catchUp();
     const writable = authorizedNames(ctx, Op.WRITE, ResourceType.TOPIC, request.topicData.map((t) => topicOf(t)?.name ?? t.name));
     const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1;
     const results = await Promise.all(request.topicData.map((td) => {
@@ -47,6 +60,7 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
         if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
         if (topic === undefined) return failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (!writable.has(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        if (INTERNAL_TOPICS.has(topic.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
         return appendToPartition(topic, p.index, p.records, ctx);
       }));
     }));
@@ -71,25 +85,57 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   },
 };
 
+/** Resolved configs by the topic's stored overrides (strings; a new object after each refresh of the snapshot). */
+const resolvedConfigs = new WeakMap<Record<string, string>, TopicConfig>();
+
+/** The topic's configs over the broker's defaults, parsed as on one node. */
+function topicConfigOf(topic: PgTopic, broker: BrokerConfig): TopicConfig {
+  let resolved = resolvedConfigs.get(topic.configs);
+  if (resolved === undefined) {
+    const overrides = Object.fromEntries(Object.entries(topic.configs).map(([name, value]) => [name, parseTopicConfig(name, value)]));
+    resolved = resolveTopicConfig(overrides, broker);
+    resolvedConfigs.set(topic.configs, resolved);
+  }
+  return resolved;
+}
+
 async function appendToPartition(topic: PgTopic, partition: number, records: Buffer | null, ctx: RequestContext): Promise<PartitionResult> {
   const pg = ctx.broker.pg!;
   const me = localNodeId(ctx);
   const leader = pg.membership.leaderOf(topic.id, partition);
   if (leader === undefined) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (leader.leader !== me) return failed(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, { leaderId: leader.leader, leaderEpoch: leader.leaderEpoch });
-  if (records === null || records.length === 0) return failed(partition, ErrorCode.INVALID_RECORD, 'no record batch');
-  const { batches, trailing } = splitBatches(records);
-  if (trailing !== null || batches.length !== 1) return failed(partition, ErrorCode.INVALID_RECORD, 'a produce request carries exactly one record batch per partition');
-  const batch = batches[0];
-  const maxBatchBytes = Number(topic.configs['max.message.bytes'] ?? ctx.broker.config.int('message.max.bytes'));
-  const valid = validateBatch(batch, 0, batch.length, { fromClient: true, maxBatchBytes });
-  if (!valid.ok) return failed(partition, valid.errorCode, valid.message);
-  if (isTransactional(batch, 0)) return failed(partition, ErrorCode.INVALID_RECORD, 'transactional producers are not supported on postgres:// storage yet');
+  const config = topicConfigOf(topic, ctx.broker.config);
+  const maxBatchBytes = config['max.message.bytes'] as number;
+  let batch: Buffer;
+  if (ctx.apiVersion < 3) {
+    const converted = upConvertLegacy(records, maxBatchBytes);
+    if ('errorCode' in converted) return failed(partition, converted.errorCode, converted.message);
+    batch = converted.batch;
+  } else {
+    if (records === null || records.length === 0) return failed(partition, ErrorCode.INVALID_RECORD, 'no record batch');
+    const { batches, trailing } = splitBatches(records);
+    if (trailing !== null || batches.length !== 1) return failed(partition, ErrorCode.INVALID_RECORD, 'a produce request carries exactly one record batch per partition');
+    batch = batches[0];
+    const valid = validateBatch(batch, 0, batch.length, { fromClient: true, maxBatchBytes });
+    if (!valid.ok) return failed(partition, valid.errorCode, valid.message);
+    if (ctx.apiVersion < 7 && readCompression(batch, 0) === CompressionType.zstd) return failed(partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
+  }
+  // compression.type, keys on compacted topics, timestamp bounds: as on one node (produce-topic-rules.ts).
+  const now = Date.now();
+  const ruled = applyTopicRules(batch, {
+    config, topicPartition: `${topic.name}-${partition}`, maxDecompressedBytes: ctx.broker.config.int('socket.request.max.bytes'), now,
+  });
+  if ('errorCode' in ruled) return { ...failed(partition, ruled.errorCode, ruled.errorMessage), recordErrors: ruled.recordErrors };
+  batch = ruled.batch;
+  // message.timestamp.type=LogAppendTime: the leader's clock stamps the batch, as Kafka's leader does.
+  const logAppendTimeMs = config['message.timestamp.type'] === 'LogAppendTime' ? now : -1;
+  if (logAppendTimeMs >= 0) setLogAppendTime(batch, 0, logAppendTimeMs);
   try {
     // Idempotent producers: the checks of the one-node path, against the producer state in the database.
-    const check = readProducerId(batch, 0) >= 0 ? (producers: ProducerStateManager, b: Buffer) => checkProducerBatch(producers, b, () => ErrorCode.INVALID_TXN_STATE) : undefined;
+    const check = readProducerId(batch, 0) >= 0 ? (producers: ProducerStateManager, b: Buffer) => checkProducerBatch(producers, b, () => ErrorCode.NONE) : undefined;
     const r = await pg.store.append(topic.id, partition, me, leader.leaderEpoch, [batch], check);
-    return { index: partition, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs: -1, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER };
+    return { index: partition, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER };
   } catch (err) {
     if (err instanceof ProducerStateError) return failed(partition, err.errorCode, err.message);
     if (err instanceof FencedLeaderError) {

@@ -1,6 +1,5 @@
-// ListOffsets (key 2), v1+, on postgres:// storage, served by any live broker from the database:
-// -2 (and -4) the log start offset, -1 the high watermark (also the last stable offset: no
-// transactions on this storage yet), -3 the record with the largest timestamp, any other timestamp
+// ListOffsets (key 2), v0-11, on postgres:// storage (v0: the old list-of-offsets form, one offset), served by any live broker from the database:
+// -2 (and -4) the log start offset, -1 the high watermark (read_committed: the last stable offset), -3 the record with the largest timestamp, any other timestamp
 // the first record at or after it (the batch found by its max timestamp, then its records decoded).
 
 import { ErrorCode, type ListOffsetsPartitionResponse, type ListOffsetsRequest, type ListOffsetsResponse } from '../../codec/index.js';
@@ -19,14 +18,16 @@ function result(partitionIndex: number, errorCode: number, offset = -1, timestam
 
 export const pgListOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = {
   ...schemaVersions(2),
-  minVersion: 1,
 
   async handle(request, ctx) {
+    const m = ctx.broker.pg!.membership;
+    // A topic made through another broker since this one's last heartbeat: read the database once more.
+    if (request.topics.some((t) => m.topic(t.name) === undefined)) await m.catchUp();
     const describable = authorizedNames(ctx, Op.DESCRIBE, ResourceType.TOPIC, request.topics.map((t) => t.name));
     const topics = await Promise.all(request.topics.map(async (t) => ({
       name: t.name,
       partitions: await Promise.all(t.partitions.map((p) =>
-        describable.has(t.name) ? listOffset(t.name, p.partitionIndex, p.timestamp, ctx) : result(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED))),
+        describable.has(t.name) ? listOffset(t.name, p.partitionIndex, p.timestamp, request.isolationLevel === 1, ctx) : result(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED))),
     })));
     return { throttleTimeMs: 0, topics };
   },
@@ -36,7 +37,7 @@ export const pgListOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsRes
   },
 };
 
-async function listOffset(topicName: string, partition: number, timestamp: number, ctx: RequestContext): Promise<PartitionResult> {
+async function listOffset(topicName: string, partition: number, timestamp: number, readCommitted: boolean, ctx: RequestContext): Promise<PartitionResult> {
   const pg = ctx.broker.pg!;
   const topic = pg.membership.topic(topicName);
   const leader = topic && pg.membership.leaderOf(topic.id, partition);
@@ -46,8 +47,10 @@ async function listOffset(topicName: string, partition: number, timestamp: numbe
       case EARLIEST_TIMESTAMP:
       case EARLIEST_LOCAL_TIMESTAMP:
         return result(partition, ErrorCode.NONE, (await pg.store.offsets(topic.id, partition)).logStartOffset, -1, leader.leaderEpoch);
-      case LATEST_TIMESTAMP:
-        return result(partition, ErrorCode.NONE, (await pg.store.offsets(topic.id, partition)).highWatermark, -1, leader.leaderEpoch);
+      case LATEST_TIMESTAMP: {
+        const offsets = await pg.store.offsets(topic.id, partition);
+        return result(partition, ErrorCode.NONE, readCommitted ? offsets.lastStableOffset : offsets.highWatermark, -1, leader.leaderEpoch);
+      }
       case LATEST_TIERED_TIMESTAMP:
       case EARLIEST_PENDING_UPLOAD_TIMESTAMP:
         return result(partition, ErrorCode.NONE); // no tiered storage: -1, as Kafka answers

@@ -6,12 +6,12 @@
 // the database when auto.create.topics.enable and the request allow it, with num.partitions.
 
 import { ErrorCode, type MetadataRequest, type MetadataResponse, type MetadataResponseTopic, ZERO_UUID } from '../../codec/index.js';
-import { topicNameProblem } from '../../cluster/topic-names.js';
+import { INTERNAL_TOPICS, topicNameProblem } from '../../cluster/topic-names.js';
 import { TopicExistsError, type PgTopic } from '../../pg/leadership.js';
 import type { PgMembership } from '../../pg/pg-membership.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from '../acl-operations.js';
 import { authorize, authorizeCluster, Op, ResourceType } from '../authorize.js';
-import { controllerId, listedBrokers } from '../cluster-view.js';
+import { controllerId, listedBrokers, pendingMetadata } from '../cluster-view.js';
 import { type ApiHandler, schemaVersions } from '../registry.js';
 
 type TopicEntry = Omit<MetadataResponseTopic, '_unknownTaggedFields'>;
@@ -22,6 +22,8 @@ export const pgMetadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = 
     const pg = ctx.broker.pg!;
     const m = pg.membership;
     const v = ctx.apiVersion;
+    const pending = pendingMetadata(ctx);
+    if (pending !== undefined) await pending;
     const describable = (name: string, logIfDenied = true) => authorize(ctx, Op.DESCRIBE, ResourceType.TOPIC, name, { logIfDenied });
     const all = request.topics === null || (v === 0 && request.topics.length === 0);
     let entries: TopicEntry[];
@@ -83,7 +85,7 @@ function describeTopic(t: PgTopic, m: PgMembership): TopicEntry {
       offlineReplicas: [],
     });
   }
-  return { errorCode: ErrorCode.NONE, name: t.name, topicId: t.id, isInternal: false, partitions, topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+  return { errorCode: ErrorCode.NONE, name: t.name, topicId: t.id, isInternal: INTERNAL_TOPICS.has(t.name), partitions, topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
 }
 
 function errorTopic(name: string | null, topicId: string, errorCode: number): TopicEntry {

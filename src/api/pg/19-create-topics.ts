@@ -2,15 +2,17 @@
 // partitions led round robin by the live brokers. The replication factor is the data's, which the
 // database keeps: -1 or up to the number of live brokers is accepted (every live broker is a replica),
 // more is INVALID_REPLICATION_FACTOR as on Kafka. Manual assignments are refused (INVALID_REQUEST):
-// leaders are the database's to place. Configs are checked as on one node and kept with the topic.
+// leaders are the database's to place. Configs are checked as on one node, kept with the topic, and
+// answered (v5+) as the topic's effective configs.
 // ACLs: CREATE on the cluster or the topic.
 
 import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse, EncodeInput } from '../../codec/index.js';
 import { ErrorCode, randomUuid, ZERO_UUID } from '../../codec/index.js';
 import { reservedTopicProblem, topicNameProblem } from '../../cluster/topic-names.js';
-import { topicConfigProblem } from '../../config/topic-configs.js';
+import { parseTopicConfig, resolvedTopicConfigProblem, resolveTopicConfig, topicConfigProblem } from '../../config/topic-configs.js';
 import { TopicExistsError } from '../../pg/leadership.js';
 import { authorize, authorizeCluster, Op, ResourceType } from '../authorize.js';
+import { createdTopicConfigs, hideConfigsUnlessDescribable } from '../19-create-topics.js';
 import { type ApiHandler, schemaVersions } from '../registry.js';
 
 type Result = EncodeInput<CreatableTopicResult>;
@@ -29,7 +31,9 @@ export const pgCreateTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<
     const counts = new Map<string, number>();
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const live = m.liveBrokers().length;
-    const results = await Promise.all(request.topics.map(async (t): Promise<Result> => {
+    // A name given twice is answered once, INVALID_REQUEST (Kafka's response has one entry per name).
+    const once = [...new Map(request.topics.map((t) => [t.name, t])).values()];
+    const results = await Promise.all(once.map(async (t): Promise<Result> => {
       if (counts.get(t.name)! > 1) return failed(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
       if (!mayCreateAny && !authorize(ctx, Op.CREATE, ResourceType.TOPIC, t.name)) return failed(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
       const reserved = reservedTopicProblem(t.name);
@@ -53,8 +57,16 @@ export const pgCreateTopicsHandler: ApiHandler<CreateTopicsRequest, EncodeInput<
       const configProblem = t.configs.map((c) => topicConfigProblem(c.name, c.value!)).find((p) => p !== undefined);
       if (configProblem !== undefined) return failed(t.name, ErrorCode.INVALID_CONFIG, configProblem);
       const partitions = t.numPartitions === -1 ? ctx.broker.config.int('num.partitions') : t.numPartitions;
+      // A config given twice: the last one wins, as in Kafka.
       const configs = Object.fromEntries(t.configs.map((c) => [c.name, c.value!]));
-      const ok = (topicId: string): Result => ({ name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: partitions, replicationFactor, configs: [] });
+      const parsed = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, parseTopicConfig(k, v)]));
+      const conflict = resolvedTopicConfigProblem(resolveTopicConfig(parsed, ctx.broker.config));
+      if (conflict !== undefined) return failed(t.name, ErrorCode.INVALID_CONFIG, conflict);
+      const ok = (topicId: string): Result => {
+        const result: Result = { name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: partitions, replicationFactor, configs: createdTopicConfigs(parsed, ctx) };
+        hideConfigsUnlessDescribable(result, t.name, ctx);
+        return result;
+      };
       if (request.validateOnly) return ok(randomUuid());
       try {
         return ok((await m.createTopic(t.name, partitions, configs)).id);

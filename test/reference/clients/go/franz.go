@@ -259,7 +259,7 @@ func franzTransactions(ctx context.Context, bootstrap, prefix string) (any, erro
 	// with transaction.version 2 (KIP-890), partitions and offsets join a transaction implicitly, so
 	// no AddPartitionsToTxn nor AddOffsetsToTxn is sent.
 	keys := &requestKeys{keys: map[int16]bool{}}
-	sess, err := kgo.NewGroupTransactSession(kgo.SeedBrokers(bootstrap), kgo.TransactionalID(prefix+"-ctp"), kgo.WithHooks(keys),
+	sess, err := kgo.NewGroupTransactSession(kgo.SeedBrokers(strings.Split(bootstrap, ",")...), kgo.TransactionalID(prefix+"-ctp"), kgo.WithHooks(keys),
 		kgo.ConsumerGroup(group), kgo.ConsumeTopics(in), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.RequireStableFetchOffsets(), kgo.DefaultProduceTopic(out))
 	if err != nil {
@@ -540,9 +540,10 @@ func franzAdmin(ctx context.Context, bootstrap, prefix string) (any, error) {
 	res["deleteTopicsErrors"] = []string{errName(dts[a].Err), errName(dts[b].Err)}
 	// Kafka answers DeleteTopics once its controller committed the deletion; its broker's metadata
 	// follows a moment later, so a Metadata request right after may still list the topics. Ask
-	// again for up to 5 s: the outcome compared is whether they are gone, not how fast.
+	// again for up to 15 s (a loaded CI machine has taken Kafka more than 5): the outcome compared
+	// is whether they are gone, not how fast.
 	stillListed := true
-	for attempt := 0; attempt < 50 && stillListed; attempt++ {
+	for attempt := 0; attempt < 150 && stillListed; attempt++ {
 		if attempt > 0 {
 			time.Sleep(100 * time.Millisecond)
 		}

@@ -2,8 +2,7 @@
 // (kafkago.go), the same expected results.
 
 import { describeScenarios, scenarioList } from '../scenario-runner.js';
+import { KAFKA_GO_EXPECTED } from './expected.js';
 import { GO_FOLDER, goUnavailable, runGoScenario } from './go-scenarios.js';
 
-describeScenarios(scenarioList(GO_FOLDER, 'kafka-go'), goUnavailable, {
-  'kafkago-group': { firstMemberExactly: true, resumedExactly: true, inOffsetOrder: true, committedOffsetSum: 30 },
-}, runGoScenario);
+describeScenarios(scenarioList(GO_FOLDER, 'kafka-go'), goUnavailable, KAFKA_GO_EXPECTED, runGoScenario);

@@ -2,8 +2,7 @@
 // same expected results.
 
 import { describeScenarios, scenarioList } from '../scenario-runner.js';
+import { SARAMA_EXPECTED } from './expected.js';
 import { GO_FOLDER, goUnavailable, runGoScenario } from './go-scenarios.js';
 
-describeScenarios(scenarioList(GO_FOLDER, 'sarama'), goUnavailable, {
-  'sarama-group': { firstMemberExactly: true, resumedExactly: true, inOffsetOrder: true, committedOffsetSum: 30 },
-}, runGoScenario);
+describeScenarios(scenarioList(GO_FOLDER, 'sarama'), goUnavailable, SARAMA_EXPECTED, runGoScenario);

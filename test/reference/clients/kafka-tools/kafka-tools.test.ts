@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerUnderTest, describeAgainstBoth, referenceKafka, tributary } from '../../brokers.js';
 import { compiledProgramsMissing, type JvmRun, readScenarios, runJvm } from '../jvm.js';
+import { type Call, EXPECTATIONS, exits } from './expected.js';
 
 const JVM_TIMEOUT_MS = 300_000;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -16,7 +17,6 @@ const { scenarios } = readScenarios(HERE);
 const missing = compiledProgramsMissing(HERE);
 if (missing && process.env.CI) throw new Error(`Kafka tool scenarios unavailable in CI: ${missing}`);
 
-interface Call { tool: string; args: string; exit: number; stdout: string; stderr: string }
 
 /** Same-length prefixes on both brokers, so that the tools' column padding is the same. */
 const suffix = randomUUID().slice(0, 8);
@@ -58,67 +58,6 @@ function normalise(call: Call, broker: BrokerUnderTest): string {
   if (call.tool === 'ConsumerPerformance') lines = lines.map((l) => (/^\d{4}-/.test(l) ? `nMsg=${l.split(', ')[4]}` : l));
   return lines.filter((l) => l !== '').join('\n');
 }
-
-type Check = (calls: Call[]) => void;
-const exits = (calls: Call[]) => calls.map((c) => `${c.tool} ${c.args.split(' ').filter((a) => a.startsWith('--') && a !== '--bootstrap-server' && a !== '--topic' && a !== '--group').join(' ')} => ${c.exit}`);
-const out = (c: Call) => c.stdout;
-
-/** The outcomes each scenario must show on both brokers. */
-const EXPECTATIONS: Record<string, Check> = {
-  'kafka-topics': (calls) => {
-    expect(calls.map((c) => c.exit)).toEqual([0, 1, 0, 0, 0, 0, 1, 0, 0, 1]);
-    expect(out(calls[0])).toMatch(/^Created topic /);
-    expect(out(calls[1])).toMatch(/already exists/);
-    expect(out(calls[4])).toMatch(/PartitionCount: 2\tReplicationFactor: 1\tConfigs: .*retention.ms=86400000/);
-    expect(out(calls[6])).toMatch(/currently has 3 partition\(s\); 1 would not be an increase/);
-    expect(out(calls[7])).toMatch(/PartitionCount: 3/);
-    expect(out(calls[9])).toMatch(/does not exist as expected/);
-  },
-  'console-producer-consumer': (calls) => {
-    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0]);
-    expect(out(calls[2])).toBe('Partition:0\tOffset:0\tk1\tone\nPartition:0\tOffset:1\tk2\ttwo\nPartition:0\tOffset:2\tk3\tthree\n');
-    expect(calls[2].stderr).toMatch(/Processed a total of 3 messages/);
-    expect(out(calls[3])).toBe('');
-    expect(calls[3].stderr).toMatch(/Processed a total of 0 messages/);
-  },
-  'kafka-consumer-groups': (calls) => {
-    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(out(calls[2]).split('\n').filter(Boolean).sort()).toEqual(['1', '2', '3', '4']);
-    expect(out(calls[3])).toMatch(/-kafka-consumer-groups-group\n/);
-    // Four records committed over two partitions, then reset to the earliest offset: lag 4.
-    const lag = (c: Call) => out(c).split('\n').filter((l) => l.includes('-topic ')).map((l) => l.split(/\s+/).slice(2, 6).join(' ')).sort();
-    const before = lag(calls[4]);
-    expect(before.map((l) => l.split(' ')[3])).toEqual(['0', '0']);
-    expect(out(calls[5])).toMatch(/uniform\s+Empty\s+0/);
-    expect(out(calls[7])).toMatch(/NEW-OFFSET/);
-    expect(lag(calls[8]).map((l) => l.split(' ')[1])).toEqual(['0', '0']);
-    expect(out(calls[9])).toMatch(/GroupIdNotFoundException/);
-    expect(out(calls[10])).toMatch(/was successful/);
-  },
-  'kafka-configs': (calls) => {
-    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0, 0, 1]);
-    expect(out(calls[2])).toMatch(/cleanup.policy=compact,delete sensitive=false synonyms=\{DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete, DEFAULT_CONFIG:log.cleanup.policy=delete\}/);
-    expect(out(calls[4])).not.toMatch(/cleanup.policy/);
-    expect(calls[5].stderr).toMatch(/InvalidConfigurationException/);
-  },
-  'kafka-get-offsets': (calls) => {
-    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0, 0, 0]);
-    const total = (c: Call) => out(c).split('\n').filter(Boolean).reduce((n, l) => n + Number(l.split(':').pop()), 0);
-    expect(total(calls[2])).toBe(3);
-    expect(total(calls[3])).toBe(0);
-  },
-  'kafka-transactions': (calls) => {
-    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0, 0, 1]);
-    expect(out(calls[1])).toMatch(/-kafka-transactions-txn\s+\d+\s+\d+\s+CompleteCommit/);
-    expect(out(calls[2])).toMatch(/CompleteCommit/);
-    expect(calls[4].stderr).toMatch(/could not be found/);
-  },
-  'perf-tests': (calls) => {
-    expect(calls.map((c) => c.exit)).toEqual([0, 0, 0]);
-    expect(out(calls[1])).toMatch(/^2000 records sent/m);
-    expect(out(calls[2])).toMatch(/, 2000, /);
-  },
-};
 
 const runs = new Map<string, Promise<JvmRun>>();
 

@@ -29,6 +29,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 
 final class AdminScenario {
+    /**
+     * The produced records' timestamps start here: a minute ago, whole seconds. Recent, so that a
+     * retention pass of either broker during the scenario (retention.ms is 654321 then) keeps them;
+     * timestamps are reported relative to it ("+40"), the same on both brokers.
+     */
+    private static final long BASE_TIMESTAMP = System.currentTimeMillis() / 1000 * 1000 - 60_000;
+
     static Map<String, Object> run(Env env) throws Exception {
         String topic = env.name("topic");
         String group = env.name("group");
@@ -70,7 +77,7 @@ final class AdminScenario {
                 new AlterConfigOp(new ConfigEntry("retention.ms", "not-a-number"), AlterConfigOp.OpType.SET)))).all().get()));
 
             try (KafkaProducer<String, String> producer = env.producer(Map.of())) {
-                for (int i = 0; i < 5; i++) producer.send(new ProducerRecord<>(topic, 0, 1_000_000L + i * 10, "k", "v" + i)).get();
+                for (int i = 0; i < 5; i++) producer.send(new ProducerRecord<>(topic, 0, BASE_TIMESTAMP + i * 10, "k", "v" + i)).get();
             }
             r.put("offsetsAfterProduce", offsets(admin, p0));
             r.put("deleteRecordsLowWatermark", admin.deleteRecords(Map.of(p0, RecordsToDelete.beforeOffset(2))).lowWatermarks().get(p0).get().lowWatermark());
@@ -162,10 +169,10 @@ final class AdminScenario {
         specs.put("earliest", OffsetSpec.earliest());
         specs.put("latest", OffsetSpec.latest());
         specs.put("maxTimestamp", OffsetSpec.maxTimestamp());
-        specs.put("forTimestamp", OffsetSpec.forTimestamp(1_000_015L));
+        specs.put("forTimestamp", OffsetSpec.forTimestamp(BASE_TIMESTAMP + 15));
         for (Map.Entry<String, OffsetSpec> s : specs.entrySet()) {
             ListOffsetsResult.ListOffsetsResultInfo info = admin.listOffsets(Map.of(tp, s.getValue())).partitionResult(tp).get();
-            out.put(s.getKey(), info.offset() + "@" + info.timestamp());
+            out.put(s.getKey(), info.offset() + "@" + (info.timestamp() < 0 ? String.valueOf(info.timestamp()) : "+" + (info.timestamp() - BASE_TIMESTAMP)));
         }
         return out;
     }

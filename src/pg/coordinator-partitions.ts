@@ -1,0 +1,291 @@
+// The partitions of an internal topic (__consumer_offsets) kept in the database, as a coordinator
+// uses them: the broker that leads partition p coordinates the keys hashed to p, as in Kafka. After
+// each refresh of the membership snapshot this broker loads the partitions it now leads (replaying
+// their records, Kafka's onElection) and gives up those it lost (onResignation). Its writes are
+// appends fenced by the leader epoch it loaded at, so a coordinator that was replaced (paused past
+// its lease, cut off) can no longer write: its append fails and it gives the partition up. Knows
+// nothing of groups: the coordinator plugs in through `load`, `unload` and the record codec.
+
+import { ErrorCode } from '../codec/index.js';
+import { buildRecordBatch, readBaseOffset } from '../codec/records/index.js';
+import { replayKeyedRecords } from '../cluster/internal-topic.js';
+import type { Logger } from '../util/logger.js';
+import { TopicExistsError, type PgTopic } from './leadership.js';
+import { compactPartition, partitionSpan } from './coordinator-compaction.js';
+import { FencedLeaderError, type PgPartitionStore } from './partition-store.js';
+import type { PgMembership } from './pg-membership.js';
+
+export type Replay = (onRecord: (key: Buffer, value: Buffer | null) => void) => Promise<void>;
+
+export interface CoordinatorHandlers {
+  /** This broker now leads `partition`: take over its keys from its records. */
+  load(partition: number, replay: Replay): Promise<void>;
+  /** This broker no longer leads `partition`: drop what it held of it. */
+  unload(partition: number): void;
+  /**
+   * Records another broker's transaction coordinator appended to a partition this broker leads (a
+   * committed transaction's offsets): apply them as if replayed.
+   */
+  applyForeign?(partition: number, replay: Replay): Promise<void>;
+}
+
+/** A write the coordinator must answer with `kafkaErrorCode` (the group coordinator maps it). */
+export class CoordinatorWriteError extends Error {
+  constructor(readonly kafkaErrorCode: number, message: string) {
+    super(message);
+    this.name = 'CoordinatorWriteError';
+  }
+}
+
+interface Led {
+  /** The leader epoch this broker loaded the partition at: its appends are fenced by it. */
+  readonly epoch: number;
+  loaded: boolean;
+  /** Foreign batches (their offsets) heard of while loading: applied once loaded. */
+  waiting: number[];
+  /** This broker's appends to the partition not finished yet. */
+  inFlight: number;
+  /** To be loaded again from the database once the appends in flight finish (reloadLoaded). */
+  reload: boolean;
+}
+
+/** How often the leader looks for partitions to compact, and how many records make one worth it. */
+const COMPACTION_CHECK_MS = 30_000;
+const COMPACTION_MIN_RECORDS = 1000;
+
+export class PgCoordinatorPartitions {
+  private readonly led = new Map<number, Led>();
+  private handlers: CoordinatorHandlers | null = null;
+  private compactionTimer: NodeJS.Timeout | undefined;
+  private compacting: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly membership: PgMembership,
+    private readonly store: PgPartitionStore,
+    readonly topicName: string,
+    private readonly defaultPartitions: number,
+    private readonly logger: Logger,
+  ) {
+    store.notifier.onForeignAppend((a) => {
+      const topic = this.membership.topic(this.topicName);
+      if (topic === undefined || a.topicId !== topic.id) return;
+      const led = this.led.get(a.partition);
+      if (led === undefined) return; // the leader applies it (a broker loading later replays it)
+      if (!led.loaded) led.waiting.push(a.baseOffset);
+      else void this.applyForeign(topic, a.partition, a.baseOffset);
+    });
+    store.notifier.onRelisten(() => this.reloadLoaded());
+  }
+
+  /**
+   * Notifications were lost while this broker's listening connection was down (a database restart):
+   * a committed transaction's offsets another broker wrote meanwhile would never reach this
+   * coordinator's memory (the database has them). So every loaded partition that takes such writes
+   * is loaded again from the database, once this broker's appends in flight on it have finished
+   * (meanwhile, as during any load, it answers COORDINATOR_LOAD_IN_PROGRESS).
+   */
+  reloadLoaded(): void {
+    if (this.handlers?.applyForeign === undefined) return;
+    for (const [partition, led] of this.led) {
+      if (!led.loaded || led.reload) continue;
+      led.reload = true;
+      this.reloadWhenIdle(partition, led);
+    }
+  }
+
+  private reloadWhenIdle(partition: number, led: Led): void {
+    if (this.led.get(partition) !== led || led.inFlight > 0) return; // lost meanwhile, or the last append to finish calls again
+    const topic = this.membership.topic(this.topicName);
+    if (topic === undefined || this.handlers === null) return;
+    this.resign(partition);
+    this.elect(topic, partition, led.epoch);
+    this.logger.info('coordinator partition loaded again: notifications may have been missed', { topic: this.topicName, partition, leaderEpoch: led.epoch });
+  }
+
+  /** Reads the batch at baseOffset and hands its records to the coordinator. */
+  private async applyForeign(topic: PgTopic, partition: number, baseOffset: number): Promise<void> {
+    const apply = this.handlers?.applyForeign;
+    if (apply === undefined) return;
+    try {
+      const read = await this.store.read(topic.id, partition, baseOffset, 1 << 20);
+      const batch = read.batches.find((b) => readBaseOffset(b, 0) === baseOffset);
+      if (batch === undefined) return; // compacted or deleted since: a reload replays what is left
+      await apply(partition, async (onRecord) => {
+        replayKeyedRecords(batch, baseOffset, onRecord);
+      });
+    } catch (err) {
+      this.logger.warn('applying records another broker appended failed', { topic: this.topicName, partition, baseOffset, error: String(err) });
+    }
+  }
+
+  /** The coordinator to load into and unload from; partitions are taken over only once it is set. */
+  attach(handlers: CoordinatorHandlers): void {
+    this.handlers = handlers;
+    this.sync();
+  }
+
+  /** The topic's partition count once it exists in the database (the first broker's setting wins, as in Kafka). */
+  get partitions(): number {
+    return this.membership.topic(this.topicName)?.partitions ?? this.defaultPartitions;
+  }
+
+  /** Creates the topic in the database unless a broker did; its partitions are led like any other's. */
+  async ensureTopic(): Promise<void> {
+    if (this.membership.topic(this.topicName) !== undefined) return;
+    try {
+      await this.membership.createTopic(this.topicName, this.defaultPartitions, { 'cleanup.policy': 'compact' });
+    } catch (err) {
+      if (!(err instanceof TopicExistsError)) throw err;
+      await this.membership.refresh();
+    }
+  }
+
+  /** The node leading `partition` as of the last refresh, if it is live; else -1. */
+  leaderOf(partition: number): number {
+    const topic = this.membership.topic(this.topicName);
+    const leader = topic && this.membership.leaderOf(topic.id, partition)?.leader;
+    if (leader === undefined || !this.membership.liveBrokers().some((b) => b.nodeId === leader)) return -1;
+    return leader;
+  }
+
+  /** NONE when this broker coordinates `partition` now, COORDINATOR_LOAD_IN_PROGRESS while loading it, else NOT_COORDINATOR. */
+  status(partition: number): number {
+    const led = this.led.get(partition);
+    if (led === undefined) return ErrorCode.NOT_COORDINATOR;
+    return led.loaded && !led.reload ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+  }
+
+  /** Loads the partitions this broker leads now and gives up the others; call after every refresh. */
+  sync(): void {
+    const topic = this.membership.topic(this.topicName);
+    if (this.handlers === null || topic === undefined) return;
+    for (let p = 0; p < topic.partitions; p++) {
+      const leader = this.membership.leaderOf(topic.id, p);
+      const current = this.led.get(p);
+      if (leader !== undefined && leader.leader === this.membership.nodeId) {
+        if (current?.epoch === leader.leaderEpoch) continue;
+        if (current !== undefined) this.resign(p);
+        this.elect(topic, p, leader.leaderEpoch);
+      } else if (current !== undefined) {
+        this.resign(p);
+      }
+    }
+  }
+
+  /** Gives up every partition (shutdown). */
+  resignAll(): void {
+    for (const p of [...this.led.keys()]) this.resign(p);
+  }
+
+  /** Shutting down: no partition is taken over or loaded any more (the coordinator is closing too). */
+  detach(): void {
+    this.handlers = null;
+    this.led.clear();
+  }
+
+  /** Compacts, every check interval, the loaded partitions holding more than COMPACTION_MIN_RECORDS records. */
+  startCompaction(intervalMs = COMPACTION_CHECK_MS): void {
+    this.compactionTimer = setInterval(() => {
+      this.compacting ??= this.compactLedPartitions(COMPACTION_MIN_RECORDS)
+        .catch((err: unknown) => this.logger.warn('compacting a coordinator partition failed', { topic: this.topicName, error: String(err) }))
+        .finally(() => (this.compacting = undefined));
+    }, intervalMs);
+    this.compactionTimer.unref();
+  }
+
+  async stopCompaction(): Promise<void> {
+    clearInterval(this.compactionTimer);
+    await this.compacting;
+  }
+
+  /** Compacts each partition this broker has loaded that holds more than `minRecords` records; answers how many. */
+  async compactLedPartitions(minRecords: number, now = Date.now()): Promise<number> {
+    const topic = this.membership.topic(this.topicName);
+    if (topic === undefined) return 0;
+    let n = 0;
+    for (const [partition, led] of [...this.led]) {
+      if (!led.loaded || (await partitionSpan(this.membership.pool, topic.id, partition)) <= minRecords) continue;
+      try {
+        const r = await compactPartition(this.membership.pool, topic.id, partition, this.membership.nodeId, led.epoch, now);
+        this.store.cache.invalidate(topic.id, partition);
+        n++;
+        this.logger.info('coordinator partition compacted', { topic: this.topicName, partition, records: r.before, kept: r.after });
+      } catch (err) {
+        if (!(err instanceof FencedLeaderError)) throw err;
+        if (this.led.get(partition) === led) this.resign(partition); // replaced: as a fenced append
+      }
+    }
+    return n;
+  }
+
+  /** Appends records to `partition` as its leader at the loaded epoch; resolves once committed. */
+  async append(partition: number, records: readonly { key: Buffer; value: Buffer | null }[], now: number): Promise<void> {
+    const led = this.led.get(partition);
+    const topic = this.membership.topic(this.topicName);
+    if (led === undefined || !led.loaded || topic === undefined) {
+      throw new CoordinatorWriteError(ErrorCode.NOT_COORDINATOR, `broker ${this.membership.nodeId} does not coordinate ${this.topicName}-${partition}`);
+    }
+    if (led.reload) throw new CoordinatorWriteError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `${this.topicName}-${partition} is being loaded again`);
+    const batch = buildRecordBatch({ now, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
+    led.inFlight++;
+    try {
+      await this.store.append(topic.id, partition, this.membership.nodeId, led.epoch, [batch]);
+    } catch (err) {
+      if (err instanceof FencedLeaderError) {
+        // Replaced meanwhile (this broker was paused or cut off past its lease): never write again at this epoch.
+        if (this.led.get(partition) === led) this.resign(partition);
+        this.logger.warn('coordinator fenced: another broker leads its partition now', { topic: this.topicName, partition, leader: err.leader, leaderEpoch: err.leaderEpoch });
+        throw new CoordinatorWriteError(ErrorCode.NOT_COORDINATOR, err.message);
+      }
+      // The database is unreachable or failed: retriable for the client, which finds the coordinator again.
+      throw new CoordinatorWriteError(ErrorCode.REQUEST_TIMED_OUT, `writing ${this.topicName}-${partition} failed: ${String(err)}`);
+    } finally {
+      led.inFlight--;
+      if (led.reload) this.reloadWhenIdle(partition, led);
+    }
+  }
+
+  private elect(topic: PgTopic, partition: number, epoch: number): void {
+    const led: Led = { epoch, loaded: false, waiting: [], inFlight: 0, reload: false };
+    this.led.set(partition, led);
+    const started = Date.now();
+    let records = 0;
+    const replay: Replay = async (onRecord) => {
+      let offset = 0;
+      for (;;) {
+        const read = await this.store.read(topic.id, partition, offset, 1 << 20);
+        if (offset === 0) offset = read.logStartOffset;
+        if (read.batches.length === 0 || offset >= read.highWatermark) return;
+        for (const batch of read.batches) {
+          offset = replayKeyedRecords(batch, offset, (k, v) => {
+            records++;
+            onRecord(k, v);
+          });
+        }
+      }
+    };
+    this.handlers!.load(partition, replay).then(
+      () => {
+        if (this.led.get(partition) !== led) {
+          this.handlers?.unload(partition); // lost while loading
+          return;
+        }
+        led.loaded = true;
+        for (const offset of led.waiting.splice(0)) void this.applyForeign(topic, partition, offset);
+        this.logger.info('coordinator partition loaded', { topic: this.topicName, partition, leaderEpoch: epoch, records, ms: Date.now() - started });
+      },
+      (err: unknown) => {
+        // Not loaded: give it up here; the next refresh tries again while this broker still leads it.
+        if (this.led.get(partition) === led) this.led.delete(partition);
+        if (this.handlers === null) return; // shutting down
+        this.handlers.unload(partition);
+        this.logger.warn('loading a coordinator partition failed', { topic: this.topicName, partition, error: String(err) });
+      },
+    );
+  }
+
+  private resign(partition: number): void {
+    this.led.delete(partition);
+    this.handlers?.unload(partition);
+  }
+}

@@ -1,0 +1,123 @@
+// The client scenarios run against Apache Kafka and Tributary in test/reference (same programs, same
+// expected results) run here against three broker processes sharing one PostgreSQL database, topics
+// created with replication factor 3: confluent-kafka-python 2.16 (librdkafka 2.16, KIP-848 groups),
+// franz-go with kadm, sarama and kafka-go, the Java client 4.3.1 (transactions included), Kafka's
+// command-line tools 4.3.1, and kafka-python 2.0.2's interop run.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { FRANZ_GO_EXPECTED, KAFKA_GO_EXPECTED, SARAMA_EXPECTED } from '../reference/clients/go/expected.js';
+import { goUnavailable, runGoScenario } from '../reference/clients/go/go-scenarios.js';
+import { CONFLUENT_KAFKA_EXPECTED } from '../reference/clients/python/expected.js';
+import { artifactUnavailable, runScenario } from '../reference/clients/scenario-runner.js';
+import { javaExpectations } from '../reference/clients/java/expected.js';
+import { type Call as ToolCall, EXPECTATIONS as TOOLS_EXPECTED } from '../reference/clients/kafka-tools/expected.js';
+import { compiledProgramsMissing, type JvmRun, readScenarios, runJvm } from '../reference/clients/jvm.js';
+import { runClient } from '../e2e/interop-common.js';
+import { HAVE_KAFKA_PYTHON, PYTHON as SYSTEM_PYTHON, requireTool } from '../helpers/tools.js';
+import { pgUnavailable, startPgServer, type PgServer } from './pg-server.js';
+
+const unavailable = pgUnavailable();
+if (unavailable !== undefined) console.warn(`skipping PostgreSQL tests: ${unavailable}`);
+const PY_FOLDER = fileURLToPath(new URL('../reference/clients/python', import.meta.url));
+const PYTHON = path.join(PY_FOLDER, 'venv', 'bin', 'python');
+const JAVA_FOLDER = fileURLToPath(new URL('../reference/clients/java', import.meta.url));
+const javaUnavailable = compiledProgramsMissing(JAVA_FOLDER);
+const TOOLS_FOLDER = fileURLToPath(new URL('../reference/clients/kafka-tools', import.meta.url));
+const toolsUnavailable = compiledProgramsMissing(TOOLS_FOLDER);
+const pythonUnavailable = artifactUnavailable(PY_FOLDER, path.join(PY_FOLDER, 'venv', '.complete'), ['requirements.txt'], 'test/reference/clients/python/install.sh');
+
+/**
+ * What differs on three brokers over PostgreSQL: the cluster's size, as AdminClient describes it;
+ * and transaction.version 1 (README: transactions V2 is not offered on this storage), so franz-go
+ * adds partitions and offsets to its transactions with AddPartitionsToTxn and AddOffsetsToTxn.
+ */
+const ON_THREE_BROKERS: Record<string, Record<string, unknown>> = {
+  admin: { clusterNodes: 3 },
+  'franz-transactions': { sentAddOffsetsToTxn: true, sentAddPartitionsToTxn: true },
+};
+
+describe.skipIf(unavailable !== undefined)('client scenarios against three brokers over PostgreSQL', () => {
+  let server: PgServer;
+  const brokers: BrokerProcess[] = [];
+  let bootstrap = '';
+  beforeAll(async () => {
+    server = await startPgServer();
+    const url = await server.createDatabase('clients');
+    for (const id of [1, 2, 3]) {
+      brokers.push(await startBrokerProcess(['--storage', url, '--port', '0', '--node-id', String(id), '--default.replication.factor', '3', '--group.initial.rebalance.delay.ms', '0'], {
+        TRIBUTARY_BROKER_HEARTBEAT_INTERVAL_MS: '250',
+      }));
+    }
+    bootstrap = brokers.map((b) => b.bootstrap).join(',');
+    // Every broker knows the others before the clients start (one heartbeat).
+    await new Promise((r) => setTimeout(r, 600));
+  }, 60_000);
+  afterAll(async () => {
+    for (const b of brokers) b.child.kill('SIGTERM');
+    await Promise.all(brokers.map((b) => b.exited));
+    await server?.stop();
+  });
+
+  // librdkafka and franz-go take the three brokers; sarama and kafka-go one address, and find the others.
+  const cases: [string, string | null, Record<string, Record<string, unknown>>, (id: string) => Promise<unknown>][] = [
+    ['confluent-kafka-python', pythonUnavailable, CONFLUENT_KAFKA_EXPECTED, (id) => runScenario(PYTHON, [path.join(PY_FOLDER, 'scenarios.py')], id, bootstrap)],
+    ['franz-go', goUnavailable, FRANZ_GO_EXPECTED, (id) => runGoScenario(id, bootstrap)],
+    ['sarama', goUnavailable, SARAMA_EXPECTED, (id) => runGoScenario(id, brokers[0].bootstrap)],
+    ['kafka-go', goUnavailable, KAFKA_GO_EXPECTED, (id) => runGoScenario(id, brokers[0].bootstrap)],
+  ];
+  for (const [client, missing, expected, runOne] of cases) {
+    for (const [id, result] of Object.entries(expected)) {
+      it.skipIf(missing !== null)(`${client} ${id}${missing ? ` (skipped: ${missing})` : ''}`, async () => {
+        expect(await runOne(id)).toEqual({ ...result, ...ON_THREE_BROKERS[id] });
+      }, 120_000);
+    }
+  }
+
+  // The Java client 4.3.1's scenarios in one JVM, as against Kafka; transaction.version is 1 here, so
+  // its transactions keep epoch 0 and Admin reads level 1.
+  const JAVA_EXPECTED = javaExpectations({ transactionVersion: 1 });
+  let java: Promise<JvmRun> | undefined;
+  const javaRun = () => (java ??= runJvm(JAVA_FOLDER, 'Scenarios', [bootstrap, `java-pg-${Date.now()}`, ...readScenarios(JAVA_FOLDER).scenarios.map((x) => x.id)]));
+  for (const scenario of readScenarios(JAVA_FOLDER).scenarios) {
+    it.skipIf(javaUnavailable !== null)(`Java client 4.3.1 ${scenario.id}${javaUnavailable ? ` (skipped: ${javaUnavailable})` : ''}`, async () => {
+      const run = await javaRun();
+      const line = run.lines.get(scenario.id);
+      if (!line || line.error) throw new Error(`scenario ${scenario.id}: ${String(line?.error ?? 'no result line')}\nexit ${run.exitCode}, stderr:\n${run.stderr.slice(-4000)}`);
+      JAVA_EXPECTED[scenario.id](line.result as Record<string, unknown>);
+    }, 300_000);
+  }
+
+  // Kafka's command-line tools 4.3.1 (kafka-topics, console producer and consumer, consumer groups,
+  // configs, get-offsets, kafka-transactions, the perf tests) in one JVM, with the outcomes they show on Kafka.
+  let tools: Promise<JvmRun> | undefined;
+  const toolsRun = () => (tools ??= runJvm(TOOLS_FOLDER, 'Tools', [bootstrap, `tools-pg-${Date.now()}`, ...readScenarios(TOOLS_FOLDER).scenarios.map((x) => x.id)]));
+  for (const scenario of readScenarios(TOOLS_FOLDER).scenarios) {
+    it.skipIf(toolsUnavailable !== null)(`Kafka tools 4.3.1 ${scenario.id}${toolsUnavailable ? ` (skipped: ${toolsUnavailable})` : ''}`, async () => {
+      const run = await toolsRun();
+      const line = run.lines.get(scenario.id);
+      if (!line || line.error) throw new Error(`scenario ${scenario.id}: ${String(line?.error ?? 'no result line')}\nexit ${run.exitCode}, stderr:\n${run.stderr.slice(-4000)}`);
+      // What differs on three brokers over PostgreSQL (README): every live broker is a replica of every
+      // partition, so kafka-topics describes a topic created with --replication-factor 1 as 3.
+      const calls = (line.calls as ToolCall[]).map((c) => ({ ...c, stdout: c.stdout.replaceAll('ReplicationFactor: 3', 'ReplicationFactor: 1') }));
+      TOOLS_EXPECTED[scenario.id](calls);
+    }, 300_000);
+  }
+
+  // 'auto' speaks the newest protocol kafka-python knows; 0.10.1 an old one: Produce v2 and Fetch v3
+  // with magic 1 message sets (stored up-converted to v2 batches, read down-converted).
+  for (const row of [
+    { version: 'auto', headers: true, createdBy: 'CreateTopics' },
+    { version: '0.10.1', headers: false, createdBy: 'CreateTopics' },
+  ]) {
+    it.runIf(requireTool(HAVE_KAFKA_PYTHON, 'python3-kafka (kafka-python)'))(`kafka-python 2.0.2 as ${row.version}: create a topic, keyed produce across partitions, group commit and resume`, async () => {
+      const script = fileURLToPath(new URL('../e2e/py/interop_kafka_python.py', import.meta.url));
+      const r = await runClient<{ createdBy: string; partitions: number; headers: boolean; partitionsUsed: number[]; resumed: number }>(
+        SYSTEM_PYTHON, [script, brokers[0].bootstrap, 'matrix', row.version, `kp-pg-${row.version}`, `kp-pg-group-${row.version}`], 60_000,
+      );
+      expect(r).toMatchObject({ createdBy: row.createdBy, partitions: 3, headers: row.headers, partitionsUsed: [0, 1, 2], resumed: 30 });
+    }, 90_000);
+  }
+});

@@ -1,0 +1,193 @@
+// Transactions on postgres:// storage, with three brokers sharing one database. The transaction
+// coordinator (the leader of __transaction_state's one partition) and the consumer group's
+// coordinator are different brokers, so the committed transaction's offsets travel through the
+// database to the group's coordinator. read_committed consumers stop at the last stable offset while
+// a transaction is open and skip aborted ones; the coordinator's broker is lost (crash: its lease runs
+// out), another takes the coordinator over, and a new producer with the same transactional id fences
+// the old one and aborts its open transaction, so the partition becomes stable again.
+
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
+import { offsetsPartitionFor } from '../../src/group/index.js';
+import { startPgBroker, type RunningPgBroker } from '../../src/pg-broker.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { pgUnavailable } from './pg-server.js';
+import { pgSuite } from './suite.js';
+
+const unavailable = pgUnavailable();
+if (unavailable !== undefined) console.warn(`skipping PostgreSQL tests: ${unavailable}`);
+
+describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () => {
+  const suite = pgSuite();
+
+  async function threeBrokers() {
+    const url = await suite.database('txn');
+    const brokers: RunningPgBroker[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = await startPgBroker({ storage: url, config: { 'broker.heartbeat.interval.ms': 200, 'broker.session.timeout.ms': 1500 } });
+      suite.cleanup(() => b.close());
+      brokers.push(b);
+    }
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    db.on('error', () => {});
+    suite.cleanup(() => db.end());
+    const leaderOf = async (topic: string, partition: number) => {
+      const { rows } = await db.query<{ leader: number }>(
+        'select p.leader from tributary_partitions p join tributary_topics t on t.topic_id = p.topic_id where t.name = $1 and p.partition = $2', [topic, partition],
+      );
+      return rows[0].leader;
+    };
+    const kafka = new Kafka({
+      clientId: 'pg-txn', brokers: brokers.map((b) => b.bootstrap), logLevel: logLevel.NOTHING,
+      retry: { retries: 40, initialRetryTime: 100, maxRetryTime: 500 },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    suite.cleanup(() => admin.disconnect());
+    return { brokers, kafka, admin, leaderOf, db };
+  }
+
+  /** What a read_committed (or read_uncommitted) consumer reads of `topic` from the start, until `want` values or 10 s. */
+  async function readAll(kafka: Kafka, topic: string, groupId: string, want: number, readUncommitted = false): Promise<string[]> {
+    const consumer = kafka.consumer({ groupId, readUncommitted, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const got: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+    const deadline = Date.now() + 10_000;
+    while (got.length < want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await consumer.disconnect();
+    return got.sort();
+  }
+
+  it('offers transaction.version 1 only: clients add partitions and groups with AddPartitionsToTxn and AddOffsetsToTxn', async () => {
+    const { brokers } = await threeBrokers();
+    const raw = await RawClient.connect(brokers[0].port);
+    const v = await raw.request(18, 4, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
+    raw.socket.destroy();
+    expect(v.supportedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', minVersion: 0, maxVersion: 1 }));
+    expect(v.finalizedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', minVersionLevel: 1, maxVersionLevel: 1 }));
+  });
+
+  it('offsets sent for a group never added to the transaction are not applied, and the database forgets them when it ends', async () => {
+    const { brokers, admin, leaderOf, db } = await threeBrokers();
+    await admin.createTopics({ topics: [{ topic: 'stray', numPartitions: 1 }] });
+    const port = async (topic: string, partition: number) => {
+      const node = await leaderOf(topic, partition);
+      return brokers.find((b) => b.nodeId === node)!.port;
+    };
+    const txn = await RawClient.connect(await port('__transaction_state', 0));
+    suite.cleanup(async () => txn.socket.destroy());
+    const init = await txn.request(22, 0, { transactionalId: 'stray', transactionTimeoutMs: 60_000 });
+    expect(init.errorCode).toBe(0);
+    const ids = { transactionalId: 'stray', producerId: init.producerId, producerEpoch: init.producerEpoch };
+    expect((await txn.request(25, 0, { ...ids, groupId: 'added' })).errorCode).toBe(0);
+    for (const groupId of ['added', 'never-added']) {
+      const gc = await RawClient.connect(await port('__consumer_offsets', offsetsPartitionFor(groupId, 50)));
+      const r = await gc.request(28, 0, { ...ids, groupId, topics: [{ name: 'stray', partitions: [{ partitionIndex: 0, committedOffset: 3, committedMetadata: '' }] }] });
+      gc.socket.destroy();
+      expect(r.topics[0].partitions[0].errorCode).toBe(0);
+    }
+    expect((await db.query('select count(*)::int as n from tributary_txn_offsets')).rows).toEqual([{ n: 2 }]);
+    expect((await txn.request(26, 0, { ...ids, committed: true })).errorCode).toBe(0);
+    await vi.waitFor(async () => {
+      const [o] = await admin.fetchOffsets({ groupId: 'added', topics: ['stray'] });
+      expect(o.partitions[0].offset).toBe('3');
+    }, { timeout: 5000, interval: 50 });
+    expect((await admin.fetchOffsets({ groupId: 'never-added', topics: ['stray'] }))[0].partitions[0].offset).toBe('-1');
+    expect((await db.query('select count(*)::int as n from tributary_txn_offsets')).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('a commit while brokers are not listening (their connection broke): its offsets reach the group, and its marker the leader\'s reads, once they listen again', async () => {
+    const { brokers, kafka, admin, leaderOf, db } = await threeBrokers();
+    await admin.createTopics({ topics: [{ topic: 'src', numPartitions: 1 }, { topic: 'dst', numPartitions: 1 }] });
+    const txnNode = await leaderOf('__transaction_state', 0);
+    let group = '';
+    for (let i = 0; group === ''; i++) {
+      if ((await leaderOf('__consumer_offsets', offsetsPartitionFor(`deaf-${i}`, 50))) !== txnNode) group = `deaf-${i}`;
+    }
+    const groupNode = await leaderOf('__consumer_offsets', offsetsPartitionFor(group, 50));
+    const deaf = brokers.find((b) => b.nodeId === groupNode)!;
+    const producer = kafka.producer({ transactionalId: 'deaf', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    suite.cleanup(() => producer.disconnect());
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'dst', messages: [{ value: 'x' }] });
+    await txn.sendOffsets({ consumerGroupId: group, topics: [{ topic: 'src', partitions: [{ partition: 0, offset: '42' }] }] });
+    // The listening connections of the brokers other than the transaction coordinator are cut (as in a
+    // database restart): the group's coordinator and dst's leader miss the commit's notifications
+    // (offsets, marker), and listen again a second later.
+    const deafened = brokers.filter((b) => b.nodeId !== txnNode).map((b) => b.pg.store.notifier);
+    for (const n of deafened) expect((await db.query('select pg_terminate_backend($1) as ok', [n.backendPid])).rows).toEqual([{ ok: true }]);
+    await vi.waitFor(() => expect(deafened.map((n) => n.listening)).toEqual([false, false]), { timeout: 5000, interval: 5 });
+    await txn.commit();
+    const notifier = deaf.pg.store.notifier;
+    console.log(`the commit's notifications ${!notifier.listening ? 'were missed' : 'arrived (the commit took longer than the relisten)'} by the group coordinator; dst is led by ${await leaderOf('dst', 0)}, transactions by ${txnNode}`);
+    await vi.waitFor(async () => {
+      const [o] = await admin.fetchOffsets({ groupId: group, topics: ['src'] });
+      expect(o.partitions[0].offset).toBe('42');
+    }, { timeout: 10_000, interval: 100 });
+    expect(notifier.listening).toBe(true);
+    // dst's leader forgot what it cached: its last stable offset includes the commit marker another broker wrote.
+    expect(await readAll(kafka, 'dst', 'deaf-reader', 1)).toEqual(['x']);
+  });
+
+  it('a transaction commits its records and its consumer offsets across brokers; an open one holds read_committed back; a lost coordinator is taken over', async () => {
+    const { brokers, kafka, admin, leaderOf } = await threeBrokers();
+    await admin.createTopics({ topics: [{ topic: 'in', numPartitions: 1 }, { topic: 'out', numPartitions: 1 }] });
+    const txnNode = await leaderOf('__transaction_state', 0);
+    // A group coordinated by another broker than the transactions: its offsets go through the database.
+    let group = '';
+    for (let i = 0; group === ''; i++) {
+      if ((await leaderOf('__consumer_offsets', offsetsPartitionFor(`ctp-${i}`, 50))) !== txnNode) group = `ctp-${i}`;
+    }
+
+    const producer = kafka.producer({ transactionalId: 'ctp', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const committed = await producer.transaction();
+    await committed.send({ topic: 'out', messages: [0, 1, 2, 3, 4].map((i) => ({ value: `committed-${i}` })) });
+    await committed.sendOffsets({ consumerGroupId: group, topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '5' }] }] });
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: 'out', messages: [{ value: 'aborted-0' }, { value: 'aborted-1' }] });
+    await aborted.sendOffsets({ consumerGroupId: group, topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '7' }] }] });
+    await aborted.abort();
+    // The group's coordinator has the committed transaction's offset, not the aborted one's.
+    await vi.waitFor(async () => {
+      const [o] = await admin.fetchOffsets({ groupId: group, topics: ['in'] });
+      expect(o.partitions[0].offset).toBe('5');
+    }, { timeout: 5000, interval: 50 });
+    expect(await readAll(kafka, 'out', 'reader-1', 5)).toEqual(['committed-0', 'committed-1', 'committed-2', 'committed-3', 'committed-4']);
+
+    // An open transaction: read_committed stops before its first record (the last stable offset).
+    const open = await producer.transaction();
+    await open.send({ topic: 'out', messages: [{ value: 'open-0' }] });
+    expect(await readAll(kafka, 'out', 'reader-2', 6, true)).toContain('open-0');
+    // DescribeProducers, through a broker that neither leads the partition nor coordinates: the open
+    // transaction starts at 'open-0' (5 committed + marker, 2 aborted + marker before it).
+    const raw = await RawClient.connect(brokers.find((b) => b.nodeId !== txnNode)!.port);
+    const described = await raw.request(61, 0, { topics: [{ name: 'out', partitionIndexes: [0] }] });
+    raw.socket.destroy();
+    expect(described.topics[0].partitions[0].activeProducers).toEqual([expect.objectContaining({ currentTxnStartOffset: 9 })]);
+    expect(await readAll(kafka, 'out', 'reader-3', 6)).toHaveLength(5);
+
+    // The coordinator's broker is lost with the transaction open: another broker coordinates after the
+    // lease (1.5 s), and a new producer with the same id fences the old one, aborting its transaction.
+    const lost = brokers.find((b) => b.nodeId === txnNode)!;
+    await lost.crash();
+    await vi.waitFor(async () => expect(await leaderOf('__transaction_state', 0)).not.toBe(txnNode), { timeout: 10_000, interval: 100 });
+    const survivors = brokers.filter((b) => b !== lost);
+    const again = new Kafka({ clientId: 'pg-txn-2', brokers: survivors.map((b) => b.bootstrap), logLevel: logLevel.NOTHING, retry: { retries: 40, initialRetryTime: 100, maxRetryTime: 500 } });
+    const successor = again.producer({ transactionalId: 'ctp', idempotent: true, maxInFlightRequests: 1 });
+    await successor.connect();
+    const last = await successor.transaction();
+    await last.send({ topic: 'out', messages: [{ value: 'after-0' }] });
+    await last.commit();
+    await successor.disconnect();
+    await producer.disconnect().catch(() => {});
+    expect(await readAll(again, 'out', 'reader-4', 6)).toEqual(['after-0', 'committed-0', 'committed-1', 'committed-2', 'committed-3', 'committed-4']);
+    expect(await readAll(again, 'out', 'reader-5', 9, true)).toEqual(['aborted-0', 'aborted-1', 'after-0', 'committed-0', 'committed-1', 'committed-2', 'committed-3', 'committed-4', 'open-0']);
+  }, 90_000);
+});
