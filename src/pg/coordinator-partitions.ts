@@ -7,7 +7,7 @@
 // nothing of groups: the coordinator plugs in through `load`, `unload` and the record codec.
 
 import { ErrorCode } from '../codec/index.js';
-import { buildRecordBatch, readBaseOffset } from '../codec/records/index.js';
+import { buildRecordBatch, readBaseOffset, readLastOffset } from '../codec/records/index.js';
 import { replayKeyedRecords } from '../cluster/internal-topic.js';
 import type { Logger } from '../util/logger.js';
 import { TopicExistsError, type PgTopic } from './leadership.js';
@@ -47,6 +47,43 @@ interface Led {
   inFlight: number;
   /** To be loaded again from the database once the appends in flight finish (reloadLoaded). */
   reload: boolean;
+  /** What of the partition's log the coordinator holds in memory: see OffsetCoverage. */
+  coverage: OffsetCoverage;
+}
+
+/**
+ * Which offsets of a partition the coordinator has applied: everything below `end` (its replay at
+ * load, then its own appends and other brokers' batches as they come), and batches past a gap (a
+ * batch notified but not applied yet) by base offset until the gap closes. So a reader can tell
+ * whether a batch another broker appended has reached memory, and each batch is applied once.
+ */
+class OffsetCoverage {
+  private readonly ahead = new Map<number, number>();
+  constructor(public end: number) {}
+
+  covers(baseOffset: number): boolean {
+    return baseOffset < this.end || this.ahead.has(baseOffset);
+  }
+
+  /** The batch [baseOffset, endOffset) is applied. */
+  add(baseOffset: number, endOffset: number): void {
+    if (endOffset <= this.end) return;
+    if (baseOffset > this.end) {
+      this.ahead.set(baseOffset, endOffset);
+      return;
+    }
+    this.end = endOffset;
+    for (let next = this.ahead.get(this.end); next !== undefined; next = this.ahead.get(this.end)) {
+      this.ahead.delete(this.end);
+      this.end = next;
+    }
+  }
+
+  /** Everything below `offset` is applied or gone (read through in order). */
+  skipTo(offset: number): void {
+    for (const base of this.ahead.keys()) if (base < offset) this.ahead.delete(base);
+    this.add(this.end, offset);
+  }
 }
 
 /** How often the leader looks for partitions to compact, and how many records make one worth it. */
@@ -104,18 +141,49 @@ export class PgCoordinatorPartitions {
 
   /** Reads the batch at baseOffset and hands its records to the coordinator. */
   private async applyForeign(topic: PgTopic, partition: number, baseOffset: number): Promise<void> {
-    const apply = this.handlers?.applyForeign;
-    if (apply === undefined) return;
+    const led = this.led.get(partition);
+    if (this.handlers?.applyForeign === undefined || led === undefined || led.coverage.covers(baseOffset)) return;
     try {
       const read = await this.store.read(topic.id, partition, baseOffset, 1 << 20);
       const batch = read.batches.find((b) => readBaseOffset(b, 0) === baseOffset);
       if (batch === undefined) return; // compacted or deleted since: a reload replays what is left
-      await apply(partition, async (onRecord) => {
-        replayKeyedRecords(batch, baseOffset, onRecord);
-      });
+      await this.applyBatch(partition, led, batch);
     } catch (err) {
       this.logger.warn('applying records another broker appended failed', { topic: this.topicName, partition, baseOffset, error: String(err) });
     }
+  }
+
+  /** Hands a batch another broker appended to the coordinator, once (the notification and catchUp may both bring it). */
+  private async applyBatch(partition: number, led: Led, batch: Buffer): Promise<void> {
+    const apply = this.handlers?.applyForeign;
+    const baseOffset = readBaseOffset(batch, 0);
+    if (apply === undefined || this.led.get(partition) !== led || led.coverage.covers(baseOffset)) return;
+    led.coverage.add(baseOffset, readLastOffset(batch, 0) + 1);
+    await apply(partition, async (onRecord) => {
+      replayKeyedRecords(batch, baseOffset, onRecord);
+    });
+  }
+
+  /**
+   * Makes sure the coordinator of `partition` holds every batch below `endOffset` (the partition's
+   * end as read from the database): batches other brokers appended whose notification has not been
+   * applied yet are read and applied now. A reader that must not see an older state than the
+   * database's (OffsetFetch with require_stable after a transaction's commit) calls it first.
+   */
+  async catchUp(partition: number, endOffset: number): Promise<void> {
+    const led = this.led.get(partition);
+    const topic = this.membership.topic(this.topicName);
+    if (led === undefined || !led.loaded || topic === undefined) return;
+    while (led.coverage.end < endOffset && this.led.get(partition) === led) {
+      const read = await this.store.read(topic.id, partition, led.coverage.end, 1 << 20);
+      if (read.batches.length === 0) break;
+      for (const batch of read.batches) {
+        await this.applyBatch(partition, led, batch);
+        led.coverage.skipTo(readLastOffset(batch, 0) + 1);
+      }
+    }
+    // Nothing more to read below endOffset: deleted or compacted away.
+    if (this.led.get(partition) === led) led.coverage.skipTo(endOffset);
   }
 
   /** The coordinator to load into and unload from; partitions are taken over only once it is set. */
@@ -229,7 +297,8 @@ export class PgCoordinatorPartitions {
     const batch = buildRecordBatch({ now, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
     led.inFlight++;
     try {
-      await this.store.append(topic.id, partition, this.membership.nodeId, led.epoch, [batch]);
+      const r = await this.store.append(topic.id, partition, this.membership.nodeId, led.epoch, [batch]);
+      led.coverage.add(r.baseOffset, r.baseOffset + records.length);
     } catch (err) {
       if (err instanceof FencedLeaderError) {
         // Replaced meanwhile (this broker was paused or cut off past its lease): never write again at this epoch.
@@ -246,7 +315,7 @@ export class PgCoordinatorPartitions {
   }
 
   private elect(topic: PgTopic, partition: number, epoch: number): void {
-    const led: Led = { epoch, loaded: false, waiting: [], inFlight: 0, reload: false };
+    const led: Led = { epoch, loaded: false, waiting: [], inFlight: 0, reload: false, coverage: new OffsetCoverage(0) };
     this.led.set(partition, led);
     const started = Date.now();
     let records = 0;
@@ -262,6 +331,7 @@ export class PgCoordinatorPartitions {
             onRecord(k, v);
           });
         }
+        led.coverage.skipTo(offset);
       }
     };
     this.handlers!.load(partition, replay).then(

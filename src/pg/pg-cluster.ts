@@ -29,7 +29,12 @@ export interface PgCluster {
   /** ACLs, SCRAM credentials and client quotas every broker shares (shared-metadata.ts). */
   readonly shared: PgSharedMetadata;
   /** The transaction coordinator's place in the database (txn/pg-transactions.ts); set once the broker runs. */
-  transactions?: { coordinatorNode(): number; readonly pendingOffsets: PgTxnOffsets };
+  transactions?: {
+    coordinatorNode(): number;
+    readonly pendingOffsets: PgTxnOffsets;
+    /** The group's partitions with a transaction's offsets pending (OffsetFetch with require_stable). */
+    unstableOffsets(groupId: string): Promise<ReadonlySet<string>>;
+  };
   close(options?: { deregister: boolean }): Promise<void>;
 }
 

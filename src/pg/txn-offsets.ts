@@ -39,6 +39,24 @@ export class PgTxnOffsets {
     return rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: Number(r.committed_offset), leaderEpoch: r.leader_epoch, metadata: r.metadata, commitTimestamp: now }));
   }
 
+  /**
+   * The partitions of `groupId` with offsets of a transaction not ended yet (topic and partition
+   * joined by a NUL), and the end offset of `offsetsPartition` (the group's __consumer_offsets
+   * partition) read in the same statement: a transaction's end writes the offsets there before it
+   * deletes them here, so whatever is no longer pending is below that end.
+   */
+  async pendingPartitions(groupId: string, offsetsTopicId: string, offsetsPartition: number): Promise<{ pending: Set<string>; offsetsEnd: number }> {
+    const { rows } = await this.pool.query<{ next_offset: string; topic: string | null; partition: number | null }>(
+      `select p.next_offset, t.topic, t.partition from tributary_partitions p
+         left join tributary_txn_offsets t on t.group_id = $3
+       where p.topic_id = $1 and p.partition = $2`,
+      [offsetsTopicId, offsetsPartition, groupId],
+    );
+    const pending = new Set<string>();
+    for (const r of rows) if (r.topic !== null) pending.add(`${r.topic}\0${r.partition}`);
+    return { pending, offsetsEnd: rows.length === 0 ? 0 : Number(rows[0].next_offset) };
+  }
+
   /** Every group's offsets of the producer's transaction, once it ended (groups it never added included). */
   async clear(producerId: number): Promise<void> {
     await this.pool.query('delete from tributary_txn_offsets where producer_id = $1', [String(producerId)]);

@@ -58,6 +58,23 @@ export class PgTransactions {
     return this.partitions.leaderOf(0);
   }
 
+  /**
+   * For OffsetFetch with require_stable on the group's coordinator: the group's partitions whose
+   * offsets belong to a transaction not ended yet (answered UNSTABLE_OFFSET_COMMIT, as Kafka does
+   * until the markers are written). A transaction that ended meanwhile has written its offsets to
+   * the group's __consumer_offsets partition; this broker applies what it has not yet heard of
+   * before answering, so a client never reads an offset older than a commit it was told of.
+   */
+  async unstableOffsets(groupId: string): Promise<ReadonlySet<string>> {
+    const { offsets } = this.options;
+    const partition = offsetsPartitionFor(groupId, offsets.partitions);
+    const topic = this.membership.topic(OFFSETS_TOPIC);
+    if (topic === undefined || offsets.status(partition) !== ErrorCode.NONE) return new Set(); // the fetch answers the coordinator error
+    const { pending, offsetsEnd } = await this.pendingOffsets.pendingPartitions(groupId, topic.id, partition);
+    await offsets.catchUp(partition, offsetsEnd);
+    return pending;
+  }
+
   ensureTopic(): Promise<void> {
     return this.partitions.ensureTopic();
   }

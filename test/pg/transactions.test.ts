@@ -100,6 +100,55 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
     expect((await db.query('select count(*)::int as n from tributary_txn_offsets')).rows).toEqual([{ n: 0 }]);
   });
 
+  it('a require_stable OffsetFetch answers UNSTABLE_OFFSET_COMMIT while a transaction\'s offsets are pending, then the commit\'s offset, never an older one', async () => {
+    const { brokers, admin, leaderOf, db } = await threeBrokers();
+    await admin.createTopics({ topics: [{ topic: 'stable', numPartitions: 1 }] });
+    // The group's coordinator is not the transaction coordinator: the commit's offsets reach it through the database.
+    const txnNode = await leaderOf('__transaction_state', 0);
+    let group = '';
+    for (let i = 0; group === ''; i++) {
+      if ((await leaderOf('__consumer_offsets', offsetsPartitionFor(`stable-${i}`, 50))) !== txnNode) group = `stable-${i}`;
+    }
+    const groupNode = await leaderOf('__consumer_offsets', offsetsPartitionFor(group, 50));
+    const txn = await RawClient.connect(brokers.find((b) => b.nodeId === txnNode)!.port);
+    const gc = await RawClient.connect(brokers.find((b) => b.nodeId === groupNode)!.port);
+    suite.cleanup(async () => {
+      txn.socket.destroy();
+      gc.socket.destroy();
+    });
+    const init = await txn.request(22, 0, { transactionalId: 'stable', transactionTimeoutMs: 60_000 });
+    const ids = { transactionalId: 'stable', producerId: init.producerId, producerEpoch: init.producerEpoch };
+    const fetchStable = async () =>
+      (await gc.request(9, 7, { groupId: group, topics: [{ name: 'stable', partitionIndexes: [0] }], requireStable: true })).topics[0].partitions[0];
+    /** As a client: the first answer other than UNSTABLE_OFFSET_COMMIT (88), which Kafka's clients retry. */
+    const fetchOnceStable = async () => {
+      for (;;) {
+        const p = await fetchStable();
+        if (p.errorCode !== 88) return p;
+      }
+    };
+    let committed = -1;
+    for (const [round, commit] of [[1, true], [2, true], [3, false], [4, true], [5, true]] as const) {
+      // The previous transaction's end may still be completing: CONCURRENT_TRANSACTIONS (51), retried as clients do.
+      await vi.waitFor(async () => expect((await txn.request(25, 0, { ...ids, groupId: group })).errorCode).toBe(0), { timeout: 5000, interval: 10 });
+      const sent = await gc.request(28, 0, { ...ids, groupId: group, topics: [{ name: 'stable', partitions: [{ partitionIndex: 0, committedOffset: round * 10, committedMetadata: '' }] }] });
+      expect(sent.topics[0].partitions[0].errorCode).toBe(0);
+      expect(await fetchStable()).toMatchObject({ errorCode: 88, committedOffset: -1 });
+      expect((await txn.request(26, 0, { ...ids, committed: commit })).errorCode).toBe(0);
+      if (commit) committed = round * 10;
+      expect(await fetchOnceStable()).toMatchObject({ errorCode: 0, committedOffset: committed });
+    }
+    // The group coordinator does not hear of the commit (its listening connection is cut, as in a
+    // database restart): it reads the commit's offsets from the database before answering.
+    await vi.waitFor(async () => expect((await txn.request(25, 0, { ...ids, groupId: group })).errorCode).toBe(0), { timeout: 5000, interval: 10 });
+    await gc.request(28, 0, { ...ids, groupId: group, topics: [{ name: 'stable', partitions: [{ partitionIndex: 0, committedOffset: 60, committedMetadata: '' }] }] });
+    const notifier = brokers.find((b) => b.nodeId === groupNode)!.pg.store.notifier;
+    expect((await db.query('select pg_terminate_backend($1) as ok', [notifier.backendPid])).rows).toEqual([{ ok: true }]);
+    await vi.waitFor(() => expect(notifier.listening).toBe(false), { timeout: 5000, interval: 5 });
+    expect((await txn.request(26, 0, { ...ids, committed: true })).errorCode).toBe(0);
+    expect(await fetchOnceStable()).toMatchObject({ errorCode: 0, committedOffset: 60 });
+  });
+
   it('a commit while brokers are not listening (their connection broke): its offsets reach the group, and its marker the leader\'s reads, once they listen again', async () => {
     const { brokers, kafka, admin, leaderOf, db } = await threeBrokers();
     await admin.createTopics({ topics: [{ topic: 'src', numPartitions: 1 }, { topic: 'dst', numPartitions: 1 }] });
