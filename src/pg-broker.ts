@@ -12,7 +12,6 @@
 import { embeddedSetup, type BrokerOptions, type GroupCoordination, type RunningBroker, startBrokerWithConfig } from './broker.js';
 import type { ClusterState } from './cluster/cluster-state.js';
 import { INTERNAL_TOPICS } from './cluster/topic-names.js';
-import { logConfigFromCluster } from './cluster/topics.js';
 import { parseLogConfig } from './log/config.js';
 import { PgRetention } from './pg/retention.js';
 import { groupConfigFrom, groupOffsetsSink, offsetsPartitionFor } from './group/index.js';
@@ -120,14 +119,19 @@ export async function startPgBrokerWithConfig(
     throw err;
   }
   // Retention and compaction of the partitions this broker leads, with the topics' configs over the broker's defaults.
-  const retention = new PgRetention(pg.membership, (topic) => {
-    const c = parseLogConfig(logConfigFromCluster(broker.services.cluster, config, topic));
-    return {
-      retentionMs: c.retentionMs, retentionBytes: c.retentionBytes, deletes: c.cleanupPolicy.delete,
-      compacts: c.cleanupPolicy.compact, deleteRetentionMs: c.deleteRetentionMs, minCompactionLagMs: c.minCompactionLagMs,
-    };
-  }, log.child('retention'), () => deps.clock?.now() ?? Date.now(), (topicId, partition) => pg.store.cache.invalidate(topicId, partition),
-  () => config.int('producer.id.expiration.ms'));
+  const retention = new PgRetention(pg.membership, {
+    configFor: (topic) => {
+      const c = parseLogConfig(broker.services.topics.logConfig(topic));
+      return {
+        retentionMs: c.retentionMs, retentionBytes: c.retentionBytes, deletes: c.cleanupPolicy.delete,
+        compacts: c.cleanupPolicy.compact, deleteRetentionMs: c.deleteRetentionMs, minCompactionLagMs: c.minCompactionLagMs,
+      };
+    },
+    logger: log.child('retention'),
+    now: () => deps.clock?.now() ?? Date.now(),
+    onLogStartMoved: (topicId, partition) => pg.store.cache.invalidate(topicId, partition),
+    producerExpirationMs: () => config.int('producer.id.expiration.ms'),
+  });
   retention.start(config.int('log.retention.check.interval.ms'));
   offsets.startCompaction();
   transactions?.partitions.startCompaction();
@@ -175,7 +179,7 @@ function mirrorTopics(pg: PgCluster, cluster: ClusterState): void {
   const names = new Set<string>();
   for (const t of pg.membership.topics()) {
     names.add(t.name);
-    cluster.mirrorTopic({ name: t.name, id: t.id, partitions: t.partitions, configs: t.configs, internal: INTERNAL_TOPICS.has(t.name) });
+    cluster.mirrorTopic({ name: t.name, id: t.id, partitions: t.partitions, configs: t.parsedConfigs, internal: INTERNAL_TOPICS.has(t.name) });
   }
   for (const name of previous) if (!names.has(name)) void cluster.deleteTopic(name).catch(() => {});
   mirrored.set(cluster, names);

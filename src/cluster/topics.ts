@@ -33,8 +33,12 @@ export interface CreateTopicSpec {
 
 export const MAX_PARTITIONS = 100_000;
 
+/** The overrides of a topic that has none (or is unknown): one object, so that its resolved config is cached too. */
+const NO_OVERRIDES: Record<string, ConfigValue> = Object.freeze({});
+
 export class TopicManager {
-  private readonly resolved = new Map<string, TopicConfig>();
+  /** Each topic's overrides over the broker's defaults, with the overrides object they were resolved from. */
+  private readonly resolved = new Map<string, { overrides: Record<string, ConfigValue>; config: TopicConfig }>();
 
   constructor(
     private readonly cluster: ClusterState,
@@ -63,13 +67,14 @@ export class TopicManager {
 
   /** The topic's configs: its overrides over the broker's defaults, by Kafka key. */
   topicConfig(name: string): TopicConfig {
+    const overrides = this.cluster.topic(name)?.configs ?? NO_OVERRIDES;
     let c = this.resolved.get(name);
-    if (c === undefined) {
-      const t = this.cluster.topic(name);
-      c = resolveTopicConfig(t?.configs ?? {}, this.config);
+    // New overrides object: changed through this broker, or mirrored from another's change (postgres:// storage).
+    if (c === undefined || c.overrides !== overrides) {
+      c = { overrides, config: resolveTopicConfig(overrides, this.config) };
       this.resolved.set(name, c);
     }
-    return c;
+    return c.config;
   }
 
   /** What the log engine needs of a topic's config (LogManager's configFor). */

@@ -5,6 +5,7 @@
 // are taken over by the least loaded live brokers, and a broker that joins receives its share.
 
 import { randomUuid, type Uuid } from '../codec/uuid.js';
+import { parseTopicConfig, type TopicConfig } from '../config/topic-configs.js';
 import { notifyMetadataChange } from './append-notifier.js';
 import { inTransaction, type Pool, type PoolClient } from './connection.js';
 
@@ -12,7 +13,23 @@ export interface PgTopic {
   name: string;
   id: Uuid;
   partitions: number;
+  /** The overrides as stored: text, as AlterConfigs and CreateTopics took them. */
   configs: Record<string, string>;
+  /** The same overrides parsed (as the one-node broker keeps them); the same object while they do not change. */
+  parsedConfigs: TopicConfig;
+}
+
+/** The stored overrides parsed; a value that no longer parses (a config this version dropped) stays text. */
+function parseStoredConfigs(configs: Record<string, string>): TopicConfig {
+  const out: TopicConfig = {};
+  for (const [key, text] of Object.entries(configs)) {
+    try {
+      out[key] = parseTopicConfig(key, text);
+    } catch {
+      out[key] = text;
+    }
+  }
+  return out;
 }
 
 export interface PartitionLeader {
@@ -46,6 +63,9 @@ export function rackAlternated(brokers: readonly { nodeId: number; rack: string 
 }
 
 export class PgLeadership {
+  /** Each topic's configs as last read, by topic id: kept while their text is unchanged, so that caches keyed by them hold. */
+  private configsById = new Map<Uuid, { text: string; configs: Record<string, string>; parsed: TopicConfig }>();
+
   constructor(private readonly pool: Pool) {}
 
   /**
@@ -72,14 +92,25 @@ export class PgLeadership {
       if ((err as { code?: string }).code === '23505') throw new TopicExistsError(name);
       throw err;
     }
-    return { name, id, partitions, configs };
+    return { name, id, partitions, configs, parsedConfigs: parseStoredConfigs(configs) };
   }
 
   async topics(): Promise<PgTopic[]> {
     const { rows } = await this.pool.query<{ name: string; topic_id: string; partitions: number; configs: string }>(
       'select name, topic_id, partitions, configs from tributary_topics order by name',
     );
-    return rows.map((r) => ({ name: r.name, id: r.topic_id, partitions: r.partitions, configs: JSON.parse(r.configs) as Record<string, string> }));
+    const read = new Map<Uuid, { text: string; configs: Record<string, string>; parsed: TopicConfig }>();
+    const topics = rows.map((r) => {
+      let c = this.configsById.get(r.topic_id);
+      if (c === undefined || c.text !== r.configs) {
+        const configs = JSON.parse(r.configs) as Record<string, string>;
+        c = { text: r.configs, configs, parsed: parseStoredConfigs(configs) };
+      }
+      read.set(r.topic_id, c);
+      return { name: r.name, id: r.topic_id, partitions: r.partitions, configs: c.configs, parsedConfigs: c.parsed };
+    });
+    this.configsById = read;
+    return topics;
   }
 
   async leaders(): Promise<PartitionLeader[]> {

@@ -81,6 +81,17 @@ export async function expireIdleProducers(pool: Pool, nodeId: number, cutoff: nu
   return rowCount ?? 0;
 }
 
+export interface PgRetentionOptions {
+  /** A topic's retention and cleanup settings: its configs over the broker's defaults. */
+  configFor(topic: string): RetentionConfig;
+  logger: Logger;
+  now?: () => number;
+  /** Told when a partition's log start moved or its batches were compacted (the leader's batch cache forgets it). */
+  onLogStartMoved?(topicId: Uuid, partition: number): void;
+  /** producer.id.expiration.ms, read each pass (a dynamic broker config). */
+  producerExpirationMs?(): number;
+}
+
 /** Runs retention over the partitions this broker leads, each check interval. */
 export class PgRetention {
   private timer: NodeJS.Timeout | undefined;
@@ -91,16 +102,19 @@ export class PgRetention {
    */
   private readonly compacted = new Map<string, { leaderEpoch: number; cleanedEnd: number; horizon: number }>();
 
-  constructor(
-    private readonly membership: PgMembership,
-    private readonly configFor: (topic: string) => RetentionConfig,
-    private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-    /** Told when a partition's log start moved or its batches were compacted (the leader's batch cache forgets it). */
-    private readonly onLogStartMoved: (topicId: Uuid, partition: number) => void = () => {},
-    /** producer.id.expiration.ms, read each pass (a dynamic broker config). */
-    private readonly producerExpirationMs: () => number = () => 86_400_000,
-  ) {}
+  private readonly configFor: (topic: string) => RetentionConfig;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly onLogStartMoved: (topicId: Uuid, partition: number) => void;
+  private readonly producerExpirationMs: () => number;
+
+  constructor(private readonly membership: PgMembership, options: PgRetentionOptions) {
+    this.configFor = options.configFor;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.onLogStartMoved = options.onLogStartMoved ?? (() => {});
+    this.producerExpirationMs = options.producerExpirationMs ?? (() => 86_400_000);
+  }
 
   start(intervalMs: number): void {
     this.timer = setInterval(() => {

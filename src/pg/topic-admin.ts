@@ -83,5 +83,5 @@ export class PgTopicAdmin {
 }
 
 function info(t: PgTopic): TopicInfo {
-  return { name: t.name, id: t.id, partitions: t.partitions, configs: t.configs, internal: INTERNAL_TOPICS.has(t.name) };
+  return { name: t.name, id: t.id, partitions: t.partitions, configs: t.parsedConfigs, internal: INTERNAL_TOPICS.has(t.name) };
 }

@@ -55,13 +55,16 @@ describe.skipIf(unavailable !== undefined)('topic and log administration over Po
     await expect(viaA.createPartitions({ topicPartitions: [{ topic: 'grows', count: 3 }] })).rejects.toThrow(/partitions is invalid/) // INVALID_PARTITIONS, as kafkajs words it;
 
     // A config altered through one broker is the database's: the other describes it within a heartbeat.
+    // B has resolved the topic's configs before the change (its produce and retention use them): they follow too.
+    expect(b.services.topics.topicConfig('grows')['retention.ms']).toBe(604_800_000);
     await viaA.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'grows', configEntries: [{ name: 'retention.ms', value: '3600000' }] }] });
     await vi.waitFor(async () => {
       const d = await viaB.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'grows', configNames: ['retention.ms'] }] });
       expect(d.resources[0].configEntries[0]).toMatchObject({ configName: 'retention.ms', configValue: '3600000', isDefault: false });
     }, { timeout: 5000, interval: 50 });
     // kafkajs may ask either broker: B's own view, and the retention it applies, follow at its next refresh.
-    await vi.waitFor(() => expect(b.services.cluster.topic('grows')!.configs).toEqual({ 'retention.ms': '3600000' }), { timeout: 5000, interval: 50 });
+    await vi.waitFor(() => expect(b.services.cluster.topic('grows')!.configs).toEqual({ 'retention.ms': 3_600_000 }), { timeout: 5000, interval: 50 });
+    expect(b.services.topics.topicConfig('grows')['retention.ms']).toBe(3_600_000);
 
     await viaB.deleteTopics({ topics: ['goes'] });
     await vi.waitFor(async () => expect(await viaA.listTopics()).not.toContain('goes'), { timeout: 5000, interval: 50 });
@@ -349,7 +352,7 @@ describe.skipIf(unavailable !== undefined)('topic and log administration over Po
     await a.pg.topicAdmin.setPartitionCount('told', 3);
     await vi.waitFor(() => expect(b.pg.membership.topic('told')?.partitions).toBe(3), soon);
     await a.pg.topicAdmin.setTopicConfigs('told', { 'retention.ms': '1000' });
-    await vi.waitFor(() => expect(b.services.cluster.topic('told')?.configs).toEqual({ 'retention.ms': '1000' }), soon);
+    await vi.waitFor(() => expect(b.services.cluster.topic('told')?.configs).toEqual({ 'retention.ms': 1000 }), soon);
     await a.pg.topicAdmin.deleteTopic('told');
     await vi.waitFor(() => expect(b.pg.membership.topic('told')).toBeUndefined(), soon);
   });

@@ -117,7 +117,7 @@ describe.skipIf(unavailable !== undefined)('membership and leadership in Postgre
     const t = await a.createTopic('orders', 6, { 'retention.ms': '1000' });
     await expect(b.createTopic('orders', 1)).rejects.toBeInstanceOf(TopicExistsError);
     await b.refresh();
-    expect(b.topic('orders')).toEqual({ name: 'orders', id: t.id, partitions: 6, configs: { 'retention.ms': '1000' } });
+    expect(b.topic('orders')).toEqual({ name: 'orders', id: t.id, partitions: 6, configs: { 'retention.ms': '1000' }, parsedConfigs: { 'retention.ms': 1000 } });
     expect(counts(b, t.id, 6)).toEqual({ 0: 3, 1: 3 });
     for (let p = 0; p < 6; p++) expect(b.leaderOf(t.id, p)!.leaderEpoch).toBe(0);
   });

@@ -23,8 +23,6 @@ import {
   ZERO_UUID,
 } from '../../codec/index.js';
 import { CompressionType, readCompression, readProducerId, setLogAppendTime, splitBatches, validateBatch } from '../../codec/records/index.js';
-import type { BrokerConfig } from '../../config/load.js';
-import { parseTopicConfig, resolveTopicConfig, type TopicConfig } from '../../config/topic-configs.js';
 import { upConvertLegacy } from '../produce-legacy.js';
 import { applyTopicRules } from '../produce-topic-rules.js';
 import type { ProducerStateManager } from '../../log/index.js';
@@ -85,27 +83,13 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   },
 };
 
-/** Resolved configs by the topic's stored overrides (strings; a new object after each refresh of the snapshot). */
-const resolvedConfigs = new WeakMap<Record<string, string>, TopicConfig>();
-
-/** The topic's configs over the broker's defaults, parsed as on one node. */
-function topicConfigOf(topic: PgTopic, broker: BrokerConfig): TopicConfig {
-  let resolved = resolvedConfigs.get(topic.configs);
-  if (resolved === undefined) {
-    const overrides = Object.fromEntries(Object.entries(topic.configs).map(([name, value]) => [name, parseTopicConfig(name, value)]));
-    resolved = resolveTopicConfig(overrides, broker);
-    resolvedConfigs.set(topic.configs, resolved);
-  }
-  return resolved;
-}
-
 async function appendToPartition(topic: PgTopic, partition: number, records: Buffer | null, ctx: RequestContext): Promise<PartitionResult> {
   const pg = ctx.broker.pg!;
   const me = localNodeId(ctx);
   const leader = pg.membership.leaderOf(topic.id, partition);
   if (leader === undefined) return failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (leader.leader !== me) return failed(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, { leaderId: leader.leader, leaderEpoch: leader.leaderEpoch });
-  const config = topicConfigOf(topic, ctx.broker.config);
+  const config = ctx.broker.topics.topicConfig(topic.name);
   const maxBatchBytes = config['max.message.bytes'] as number;
   let batch: Buffer;
   if (ctx.apiVersion < 3) {

@@ -33,8 +33,7 @@ export const pgDeleteRecordsHandler: ApiHandler<DeleteRecordsRequest, EncodeInpu
         const leader = topic && m.leaderOf(topic.id, p.partitionIndex);
         if (topic === undefined || leader === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (leader.leader !== localNodeId(ctx)) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-        const policy = topic.configs['cleanup.policy'] ?? String(ctx.broker.config.get('log.cleanup.policy'));
-        if (!policy.split(',').map((x) => x.trim()).includes('delete')) return fail(ErrorCode.POLICY_VIOLATION);
+        if (!(ctx.broker.topics.topicConfig(t.name)['cleanup.policy'] as string[]).includes('delete')) return fail(ErrorCode.POLICY_VIOLATION);
         if (p.offset < 0 && p.offset !== HIGH_WATERMARK) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
         try {
           const lowWatermark = await deleteRecordsBefore(pg.pool, topic.id, p.partitionIndex, leader.leader, leader.leaderEpoch, p.offset);
