@@ -60,6 +60,10 @@ export async function openPool(url: string, options: { max?: number; application
   const pool = new pg.Pool(config);
   // An idle client's connection error (database restart) must not crash the broker: the pool drops it.
   pool.on('error', () => {});
+  // Nor a checked-out client's: node-postgres emits 'error' on a client whose connection ends while
+  // it is in use (in a transaction, between two statements), and the pool listens only to idle ones.
+  // Its statements fail with the error, which their callers handle; the event needs a listener.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

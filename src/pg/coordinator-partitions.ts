@@ -43,12 +43,13 @@ interface Led {
   loaded: boolean;
   /** Foreign batches (their offsets) heard of while loading: applied once loaded. */
   waiting: number[];
-  /** This broker's appends to the partition not finished yet. */
-  inFlight: number;
-  /** To be loaded again from the database once the appends in flight finish (reloadLoaded). */
-  reload: boolean;
   /** What of the partition's log the coordinator holds in memory: see OffsetCoverage. */
   coverage: OffsetCoverage;
+  /**
+   * Applying other brokers' batches and compacting run one at a time: a compaction's kept batch is
+   * marked applied before anything reads past it (applying it again would undo later commits).
+   */
+  serial: Promise<unknown>;
 }
 
 /**
@@ -95,6 +96,7 @@ export class PgCoordinatorPartitions {
   private handlers: CoordinatorHandlers | null = null;
   private compactionTimer: NodeJS.Timeout | undefined;
   private compacting: Promise<unknown> | undefined;
+  private catchingUp: Promise<unknown> | undefined;
 
   constructor(
     private readonly membership: PgMembership,
@@ -111,42 +113,52 @@ export class PgCoordinatorPartitions {
       if (!led.loaded) led.waiting.push(a.baseOffset);
       else void this.applyForeign(topic, a.partition, a.baseOffset);
     });
-    store.notifier.onRelisten(() => this.reloadLoaded());
+    store.notifier.onRelisten(() => this.catchUpLoadedSoon());
   }
 
   /**
-   * Notifications were lost while this broker's listening connection was down (a database restart):
-   * a committed transaction's offsets another broker wrote meanwhile would never reach this
-   * coordinator's memory (the database has them). So every loaded partition that takes such writes
-   * is loaded again from the database, once this broker's appends in flight on it have finished
-   * (meanwhile, as during any load, it answers COORDINATOR_LOAD_IN_PROGRESS).
+   * Notifications were lost while this broker's listening connection was down (a database restart),
+   * or never come (an engine without LISTEN): a committed transaction's offsets another broker wrote
+   * would not reach this coordinator's memory (the database has them). So every loaded partition is
+   * read from where the coordinator's knowledge of it ends to the partition's end, and what other
+   * brokers appended is applied. The groups stay loaded: their members notice nothing.
    */
-  reloadLoaded(): void {
-    if (this.handlers?.applyForeign === undefined) return;
-    for (const [partition, led] of this.led) {
-      if (!led.loaded || led.reload) continue;
-      led.reload = true;
-      this.reloadWhenIdle(partition, led);
-    }
+  async catchUpLoaded(): Promise<void> {
+    const topic = this.membership.topic(this.topicName);
+    const loaded = [...this.led].filter(([, led]) => led.loaded).map(([p]) => p);
+    if (this.handlers?.applyForeign === undefined || topic === undefined || loaded.length === 0) return;
+    const { rows } = await this.membership.pool.query<{ partition: number; next_offset: string }>(
+      'select partition, next_offset from tributary_partitions where topic_id = $1 and partition = any($2::int[])', [topic.id, loaded],
+    );
+    for (const r of rows) await this.catchUp(r.partition, Number(r.next_offset));
   }
 
-  private reloadWhenIdle(partition: number, led: Led): void {
-    if (this.led.get(partition) !== led || led.inFlight > 0) return; // lost meanwhile, or the last append to finish calls again
-    const topic = this.membership.topic(this.topicName);
-    if (topic === undefined || this.handlers === null) return;
-    this.resign(partition);
-    this.elect(topic, partition, led.epoch);
-    this.logger.info('coordinator partition loaded again: notifications may have been missed', { topic: this.topicName, partition, leaderEpoch: led.epoch });
+  private catchUpLoadedSoon(): void {
+    this.catchingUp ??= this.catchUpLoaded()
+      .catch((err: unknown) => this.logger.warn('reading what other brokers appended to coordinator partitions failed', { topic: this.topicName, error: String(err) }))
+      .finally(() => (this.catchingUp = undefined));
+  }
+
+  /** Runs `work` after the partition's other applies and compactions (Led.serial). */
+  private serially<T>(led: Led, work: () => Promise<T>): Promise<T> {
+    const run = led.serial.then(work);
+    led.serial = run.catch(() => {});
+    return run;
   }
 
   /** Reads the batch at baseOffset and hands its records to the coordinator. */
-  private async applyForeign(topic: PgTopic, partition: number, baseOffset: number): Promise<void> {
+  private applyForeign(topic: PgTopic, partition: number, baseOffset: number): Promise<void> {
     const led = this.led.get(partition);
-    if (this.handlers?.applyForeign === undefined || led === undefined || led.coverage.covers(baseOffset)) return;
+    if (this.handlers?.applyForeign === undefined || led === undefined) return Promise.resolve();
+    return this.serially(led, () => this.readAndApply(topic, partition, led, baseOffset));
+  }
+
+  private async readAndApply(topic: PgTopic, partition: number, led: Led, baseOffset: number): Promise<void> {
+    if (led.coverage.covers(baseOffset)) return;
     try {
       const read = await this.store.read(topic.id, partition, baseOffset, 1 << 20);
       const batch = read.batches.find((b) => readBaseOffset(b, 0) === baseOffset);
-      if (batch === undefined) return; // compacted or deleted since: a reload replays what is left
+      if (batch === undefined) return; // compacted or deleted since: catchUp skips it
       await this.applyBatch(partition, led, batch);
     } catch (err) {
       this.logger.warn('applying records another broker appended failed', { topic: this.topicName, partition, baseOffset, error: String(err) });
@@ -174,6 +186,10 @@ export class PgCoordinatorPartitions {
     const led = this.led.get(partition);
     const topic = this.membership.topic(this.topicName);
     if (led === undefined || !led.loaded || topic === undefined) return;
+    await this.serially(led, () => this.readThrough(topic, partition, led, endOffset));
+  }
+
+  private async readThrough(topic: PgTopic, partition: number, led: Led, endOffset: number): Promise<void> {
     while (led.coverage.end < endOffset && this.led.get(partition) === led) {
       const read = await this.store.read(topic.id, partition, led.coverage.end, 1 << 20);
       if (read.batches.length === 0) break;
@@ -220,7 +236,7 @@ export class PgCoordinatorPartitions {
   status(partition: number): number {
     const led = this.led.get(partition);
     if (led === undefined) return ErrorCode.NOT_COORDINATOR;
-    return led.loaded && !led.reload ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return led.loaded ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
   }
 
   /** Loads the partitions this broker leads now and gives up the others; call after every refresh. */
@@ -238,6 +254,8 @@ export class PgCoordinatorPartitions {
         this.resign(p);
       }
     }
+    // Not hearing of other brokers' appends (no LISTEN, or reconnecting): read them at each refresh.
+    if (!this.store.notifier.listening) this.catchUpLoadedSoon();
   }
 
   /** Gives up every partition (shutdown). */
@@ -274,7 +292,13 @@ export class PgCoordinatorPartitions {
     for (const [partition, led] of [...this.led]) {
       if (!led.loaded || (await partitionSpan(this.membership.pool, topic.id, partition)) <= minRecords) continue;
       try {
-        const r = await compactPartition(this.membership.pool, topic.id, partition, this.membership.nodeId, led.epoch, now);
+        const r = await this.serially(led, async () => {
+          // Only a log this coordinator holds whole (nothing another broker appended is waiting to be applied).
+          const done = await compactPartition(this.membership.pool, topic.id, partition, this.membership.nodeId, led.epoch, now, led.coverage.end);
+          if (done !== null) led.coverage.skipTo(done.end);
+          return done;
+        });
+        if (r === null) continue;
         this.store.cache.invalidate(topic.id, partition);
         n++;
         this.logger.info('coordinator partition compacted', { topic: this.topicName, partition, records: r.before, kept: r.after });
@@ -293,9 +317,7 @@ export class PgCoordinatorPartitions {
     if (led === undefined || !led.loaded || topic === undefined) {
       throw new CoordinatorWriteError(ErrorCode.NOT_COORDINATOR, `broker ${this.membership.nodeId} does not coordinate ${this.topicName}-${partition}`);
     }
-    if (led.reload) throw new CoordinatorWriteError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `${this.topicName}-${partition} is being loaded again`);
     const batch = buildRecordBatch({ now, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
-    led.inFlight++;
     try {
       const r = await this.store.append(topic.id, partition, this.membership.nodeId, led.epoch, [batch]);
       led.coverage.add(r.baseOffset, r.baseOffset + records.length);
@@ -308,14 +330,11 @@ export class PgCoordinatorPartitions {
       }
       // The database is unreachable or failed: retriable for the client, which finds the coordinator again.
       throw new CoordinatorWriteError(ErrorCode.REQUEST_TIMED_OUT, `writing ${this.topicName}-${partition} failed: ${String(err)}`);
-    } finally {
-      led.inFlight--;
-      if (led.reload) this.reloadWhenIdle(partition, led);
     }
   }
 
   private elect(topic: PgTopic, partition: number, epoch: number): void {
-    const led: Led = { epoch, loaded: false, waiting: [], inFlight: 0, reload: false, coverage: new OffsetCoverage(0) };
+    const led: Led = { epoch, loaded: false, waiting: [], coverage: new OffsetCoverage(0), serial: Promise.resolve() };
     this.led.set(partition, led);
     const started = Date.now();
     let records = 0;

@@ -76,35 +76,33 @@ describe.skipIf(unavailable !== undefined)('client scenarios against three broke
     }
   }
 
-  // The Java client 4.3.1's scenarios in one JVM, as against Kafka; transaction.version is 1 here, so
-  // its transactions keep epoch 0 and Admin reads level 1.
-  const JAVA_EXPECTED = javaExpectations({ transactionVersion: 1 });
-  let java: Promise<JvmRun> | undefined;
-  const javaRun = () => (java ??= runJvm(JAVA_FOLDER, 'Scenarios', [bootstrap, `java-pg-${Date.now()}`, ...readScenarios(JAVA_FOLDER).scenarios.map((x) => x.id)]));
-  for (const scenario of readScenarios(JAVA_FOLDER).scenarios) {
-    it.skipIf(javaUnavailable !== null)(`Java client 4.3.1 ${scenario.id}${javaUnavailable ? ` (skipped: ${javaUnavailable})` : ''}`, async () => {
-      const run = await javaRun();
-      const line = run.lines.get(scenario.id);
-      if (!line || line.error) throw new Error(`scenario ${scenario.id}: ${String(line?.error ?? 'no result line')}\nexit ${run.exitCode}, stderr:\n${run.stderr.slice(-4000)}`);
-      JAVA_EXPECTED[scenario.id](line.result as Record<string, unknown>);
-    }, 300_000);
+  /** One test per scenario of a JVM program that runs them all once, on first use (a JVM starts slowly). */
+  function jvmScenarios(label: string, folder: string, mainClass: string, prefix: string, missing: string | null, check: (id: string, line: Record<string, unknown>) => void): void {
+    const ids = readScenarios(folder).scenarios.map((x) => x.id);
+    let run: Promise<JvmRun> | undefined;
+    for (const id of ids) {
+      it.skipIf(missing !== null)(`${label} ${id}${missing ? ` (skipped: ${missing})` : ''}`, async () => {
+        const r = await (run ??= runJvm(folder, mainClass, [bootstrap, `${prefix}-${Date.now()}`, ...ids]));
+        const line = r.lines.get(id);
+        if (!line || line.error) throw new Error(`scenario ${id}: ${String(line?.error ?? 'no result line')}\nexit ${r.exitCode}, stderr:\n${r.stderr.slice(-4000)}`);
+        check(id, line);
+      }, 300_000);
+    }
   }
 
+  // The Java client 4.3.1's scenarios, as against Kafka; transaction.version is 1 here, so its
+  // transactions keep epoch 0 and Admin reads level 1.
+  const JAVA_EXPECTED = javaExpectations({ transactionVersion: 1 });
+  jvmScenarios('Java client 4.3.1', JAVA_FOLDER, 'Scenarios', 'java-pg', javaUnavailable, (id, line) => JAVA_EXPECTED[id](line.result as Record<string, unknown>));
+
   // Kafka's command-line tools 4.3.1 (kafka-topics, console producer and consumer, consumer groups,
-  // configs, get-offsets, kafka-transactions, the perf tests) in one JVM, with the outcomes they show on Kafka.
-  let tools: Promise<JvmRun> | undefined;
-  const toolsRun = () => (tools ??= runJvm(TOOLS_FOLDER, 'Tools', [bootstrap, `tools-pg-${Date.now()}`, ...readScenarios(TOOLS_FOLDER).scenarios.map((x) => x.id)]));
-  for (const scenario of readScenarios(TOOLS_FOLDER).scenarios) {
-    it.skipIf(toolsUnavailable !== null)(`Kafka tools 4.3.1 ${scenario.id}${toolsUnavailable ? ` (skipped: ${toolsUnavailable})` : ''}`, async () => {
-      const run = await toolsRun();
-      const line = run.lines.get(scenario.id);
-      if (!line || line.error) throw new Error(`scenario ${scenario.id}: ${String(line?.error ?? 'no result line')}\nexit ${run.exitCode}, stderr:\n${run.stderr.slice(-4000)}`);
-      // What differs on three brokers over PostgreSQL (README): every live broker is a replica of every
-      // partition, so kafka-topics describes a topic created with --replication-factor 1 as 3.
-      const calls = (line.calls as ToolCall[]).map((c) => ({ ...c, stdout: c.stdout.replaceAll('ReplicationFactor: 3', 'ReplicationFactor: 1') }));
-      TOOLS_EXPECTED[scenario.id](calls);
-    }, 300_000);
-  }
+  // configs, get-offsets, kafka-transactions, the perf tests), with the outcomes they show on Kafka.
+  jvmScenarios('Kafka tools 4.3.1', TOOLS_FOLDER, 'Tools', 'tools-pg', toolsUnavailable, (id, line) => {
+    // What differs on three brokers over PostgreSQL (README): every live broker is a replica of every
+    // partition, so kafka-topics describes a topic created with --replication-factor 1 as 3.
+    const calls = (line.calls as ToolCall[]).map((c) => ({ ...c, stdout: c.stdout.replaceAll('ReplicationFactor: 3', 'ReplicationFactor: 1') }));
+    TOOLS_EXPECTED[id](calls);
+  });
 
   // 'auto' speaks the newest protocol kafka-python knows; 0.10.1 an old one: Produce v2 and Fetch v3
   // with magic 1 message sets (stored up-converted to v2 batches, read down-converted).

@@ -38,7 +38,7 @@ describe.skipIf(unavailable !== undefined)('coordinator partitions compacted in 
       groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
       topics: [{ name: 'ledger', partitions: [{ partitionIndex: p, committedOffset: offset, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: null }] }],
     }).then((r) => r.topics[0].partitions[0].errorCode as number);
-    const committed = (client: RawClient) => client.request(9, 7, { groupId, topics: [{ name: 'ledger', partitionIndexes: [0, 1] }], groups: [], requireStable: false })
+    const committed = (client: RawClient, requireStable = false) => client.request(9, 7, { groupId, topics: [{ name: 'ledger', partitionIndexes: [0, 1] }], groups: [], requireStable })
       .then((r) => ({ errorCode: r.errorCode as number, offsets: r.topics[0]?.partitions.map((x: { committedOffset: number }) => x.committedOffset) }));
 
     const c = await RawClient.connect(coordinator.port);
@@ -54,6 +54,11 @@ describe.skipIf(unavailable !== undefined)('coordinator partitions compacted in 
     expect(await committed(c)).toEqual({ errorCode: ErrorCode.NONE, offsets: [30, 29] });
     // Below the threshold nothing is rewritten.
     expect(await coordinator.pg.offsets.compactLedPartitions(1000)).toBe(0);
+    // A commit after the compaction, then a stable fetch (which reads what other brokers appended that
+    // the coordinator has not applied): the kept batch is not applied over the newer commit.
+    expect(await commit(c, 0, 40)).toBe(ErrorCode.NONE);
+    expect(await committed(c, true)).toEqual({ errorCode: ErrorCode.NONE, offsets: [40, 29] });
+    expect(await commit(c, 0, 30)).toBe(ErrorCode.NONE);
 
     // The partition moves (as a takeover does: an epoch bump); the new coordinator replays the compacted log.
     await coordinator.pg.pool.query('update tributary_partitions set leader = $1, leader_epoch = leader_epoch + 1 where topic_id = $2 and partition = $3', [other.nodeId, offsetsTopic.id, partition]);

@@ -25,6 +25,19 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL connection and schema', (
     await server?.stop();
   });
 
+  it('a connection that ends while a transaction holds it fails that transaction, not the process; the pool goes on', async () => {
+    const p = await pool(await server.createDatabase('cut'));
+    const held = await p.connect();
+    await held.query('BEGIN');
+    // node-postgres emits 'error' on the client: with no listener that is an uncaught exception (the broker would exit).
+    const ended = new Promise((resolve) => held.once('end', resolve));
+    expect((await p.query('select pg_terminate_backend($1) as ok', [(held as unknown as { processID: number }).processID])).rows).toEqual([{ ok: true }]);
+    await ended;
+    await expect(held.query('COMMIT')).rejects.toThrow();
+    held.release(true);
+    expect((await p.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+  });
+
   it('connects from a URL, a unix-socket URL, and PG* variables alone', async () => {
     const url = await server.createDatabase('conn');
     expect((await (await pool(url)).query('select current_database() as d')).rows[0].d).toBe('conn');
