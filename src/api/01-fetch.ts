@@ -101,6 +101,7 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     const readerRack = followerFetchRack(ctx, request);
     let outcomes: ReadOutcome[];
     let waitStartedMs = -1;
+    let expired = false;
     for (;;) {
       outcomes = await readPartitions(toRead, maxBytes, isolation, readerRack, ctx);
       const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
@@ -108,11 +109,13 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
       // A reader sent to another replica is told at once, as Kafka answers without waiting then.
       const redirected = outcomes.some((o) => o.data.preferredReadReplica >= 0);
       const remaining = deadline - systemClock.now();
-      if (bytes >= request.minBytes || anyError || redirected || remaining <= 0 || ctx.broker.shutdown.aborted) break;
+      if (bytes >= request.minBytes || anyError || redirected || expired || remaining <= 0 || ctx.broker.shutdown.aborted) break;
       const logs = outcomes.map((o) => o.log).filter((l): l is PartitionLog => l !== undefined);
       if (logs.length === 0) break;
       if (waitStartedMs < 0 && ctx.broker.metrics) waitStartedMs = ctx.broker.metrics.now();
-      await waitForAppend(logs, remaining, ctx);
+      // The wait's timer ends it: the event loop's clock can be a little behind the wall clock the
+      // deadline was taken on, and waiting out the last millisecond again would cost a second wake-up.
+      expired = (await waitForAppend(logs, remaining, ctx)) === 'expired';
     }
     ctx.broker.metrics?.fetchWaited(waitStartedMs < 0 ? 0 : ctx.broker.metrics.now() - waitStartedMs);
 
@@ -359,19 +362,20 @@ async function readPartition(
   }
 }
 
-/** Resolves on the first append to any of the logs, after timeoutMs, or at broker shutdown. */
-function waitForAppend(logs: PartitionLog[], timeoutMs: number, ctx: RequestContext): Promise<void> {
+/** Resolves on the first append to any of the logs ('woken'), after timeoutMs ('expired'), or at broker shutdown. */
+function waitForAppend(logs: PartitionLog[], timeoutMs: number, ctx: RequestContext): Promise<'woken' | 'expired'> {
   return new Promise((resolve) => {
     const unsubscribes: (() => void)[] = [];
     let timer: { cancel(): void } | undefined;
-    const done = () => {
+    const done = (how: 'woken' | 'expired') => {
       for (const u of unsubscribes) u();
       timer?.cancel();
-      resolve();
+      resolve(how);
     };
-    for (const log of logs) unsubscribes.push(log.onAppend(done));
-    timer = systemClock.setTimeout(done, timeoutMs);
+    const woken = () => done('woken');
+    for (const log of logs) unsubscribes.push(log.onAppend(woken));
+    timer = systemClock.setTimeout(() => done('expired'), timeoutMs);
     // One listener on the signal for every waiting fetch (many would pass Node's limit of 10).
-    unsubscribes.push(onAbort(ctx.broker.shutdown, done));
+    unsubscribes.push(onAbort(ctx.broker.shutdown, woken));
   });
 }

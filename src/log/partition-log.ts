@@ -136,6 +136,8 @@ interface Waiter {
 
 const META_FILE = 'partition.meta';
 const POSITION_CACHE_SIZE = 32;
+/** How close to the active segment's end a read is taken to be of bytes still in the page cache. */
+const RECENT_TAIL_BYTES = 4 * 1024 * 1024;
 const MAX_RELATIVE_OFFSET = 0x7fffffff - 1;
 /** close() checkpoints a log only when more than this lies past its recovery point (else it just fsyncs). */
 const CLOSE_CHECKPOINT_BYTES = 1024 * 1024;
@@ -912,9 +914,17 @@ export class PartitionLog {
     return null;
   }
 
+  /**
+   * Where the bytes written lately begin in seg (its end is `end`): the tail of the active segment,
+   * which a tailing consumer reads and the page cache holds; never in an older segment.
+   */
+  private recentFrom(seg: Segment, end: number): number {
+    return seg === this.segments[this.segments.length - 1] ? end - RECENT_TAIL_BYTES : Infinity;
+  }
+
   /** Position of the first batch in seg whose last offset is at or after offset (from the sparse index), or -1. */
   private async scanToBatch(seg: Segment, offset: number, end: number): Promise<number> {
-    const scanner = new HeaderScanner(this.ctx.pool, seg.logPath, 16 * 1024);
+    const scanner = new HeaderScanner(this.ctx.pool, seg.logPath, 16 * 1024, this.recentFrom(seg, end));
     let pos = seg.floorPosition(offset);
     while (pos < end) {
       const h = await scanner.headerAt(pos, end);
@@ -931,9 +941,10 @@ export class PartitionLog {
    * fetch's connection returns it once written; other readers let the GC have it).
    */
   private async readBatchesAt(seg: Segment, pos: number, end: number, maxBytes: number, minOneBatch: boolean, upper: number): Promise<{ buf: Buffer; nextOffset: number } | null> {
+    const recent = pos >= this.recentFrom(seg, end);
     const readInto = async (length: number): Promise<Buffer> => {
       const into = this.ctx.readBuffers?.acquire(length);
-      return this.ctx.pool.use(seg.logPath, false, (f) => f.read(pos, length, into?.subarray(0, length)));
+      return this.ctx.pool.use(seg.logPath, false, (f) => f.read(pos, length, into?.subarray(0, length), { recent }));
     };
     const release = (b: Buffer): void => this.ctx.readBuffers?.release(b);
     // At least the first header, to learn the first batch's size.

@@ -250,14 +250,15 @@ export class HeaderScanner {
   private chunk: Buffer = Buffer.alloc(0);
   private chunkAt = 0;
 
-  constructor(private readonly pool: HandlePool, private readonly path: string, private readonly chunkSize = 64 * 1024) {}
+  /** recentFrom: reads at or after this position are of bytes written lately (StorageFile.read's hint). */
+  constructor(private readonly pool: HandlePool, private readonly path: string, private readonly chunkSize = 64 * 1024, private readonly recentFrom = Infinity) {}
 
   /** Reads the header at position; null when fewer than 61 bytes remain before end. */
   async headerAt(position: number, end: number): Promise<HeaderInfo | null> {
     if (position + RECORD_BATCH_HEADER_SIZE > end) return null;
     if (position < this.chunkAt || position + RECORD_BATCH_HEADER_SIZE > this.chunkAt + this.chunk.length) {
       const len = Math.min(this.chunkSize, end - position);
-      this.chunk = await this.pool.use(this.path, false, (f) => f.read(position, len));
+      this.chunk = await this.pool.use(this.path, false, (f) => f.read(position, len, undefined, { recent: position >= this.recentFrom }));
       this.chunkAt = position;
       if (this.chunk.length < RECORD_BATCH_HEADER_SIZE) return null;
     }

@@ -8,9 +8,11 @@ export interface StorageFile {
   size(): Promise<number>;
   /**
    * Reads up to length bytes at position; shorter only at end of file. Into a new Buffer, or into
-   * `into` (at least length bytes) when given: the result is then a view of it.
+   * `into` (at least length bytes) when given: the result is then a view of it. `recent`: the bytes
+   * were written lately (a tailing consumer's read of the active segment's end), so they are in the
+   * page cache and a small read may be made without handing it to another thread.
    */
-  read(position: number, length: number, into?: Buffer): Promise<Buffer>;
+  read(position: number, length: number, into?: Buffer, hint?: { recent?: boolean }): Promise<Buffer>;
   /** Writes all buffers contiguously starting at position. */
   write(buffers: readonly Buffer[], position: number): Promise<void>;
   /** Makes every completed write durable (fdatasync). */

@@ -25,6 +25,13 @@ describe.each(ENGINES)('%s storage engine', (engine) => {
     expect((await f.read(6, 5)).toString()).toBe('world');
     expect((await f.read(10, 100)).toString()).toBe('d!');
     expect((await f.read(50, 10)).length).toBe(0);
+    // The same through the read of recent bytes (file://: from the event loop when small), into a buffer too.
+    expect((await f.read(6, 5, undefined, { recent: true })).toString()).toBe('world');
+    expect((await f.read(10, 100, Buffer.alloc(100), { recent: true })).toString()).toBe('d!');
+    expect((await f.read(50, 10, undefined, { recent: true })).length).toBe(0);
+    const large = Buffer.alloc(200_000, 7);
+    await f.write([large], 12);
+    expect((await f.read(12, 200_000, undefined, { recent: true })).equals(large)).toBe(true); // beyond the loop's limit: the thread pool
     await f.sync();
     await f.truncate(5);
     expect(await f.size()).toBe(5);
