@@ -17,6 +17,7 @@ import { type Call as ToolCall, EXPECTATIONS as TOOLS_EXPECTED } from '../refere
 import { compiledProgramsMissing, type JvmRun, readScenarios, runJvm } from '../reference/clients/jvm.js';
 import { runClient } from '../e2e/interop-common.js';
 import { HAVE_KAFKA_PYTHON, PYTHON as SYSTEM_PYTHON, requireTool } from '../helpers/tools.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { pgUnavailable, startPgServer, type PgServer } from './pg-server.js';
 
 const unavailable = pgUnavailable();
@@ -105,13 +106,23 @@ describe.skipIf(unavailable !== undefined)('client scenarios against three broke
   });
 
   // 'auto' speaks the newest protocol kafka-python knows; 0.10.1 an old one: Produce v2 and Fetch v3
-  // with magic 1 message sets (stored up-converted to v2 batches, read down-converted).
+  // with magic 1 message sets (stored up-converted to v2 batches, read down-converted); 0.9 the oldest:
+  // magic 0 message sets (Produce v1, Fetch v1), JoinGroup v0.
   for (const row of [
     { version: 'auto', headers: true, createdBy: 'CreateTopics' },
     { version: '0.10.1', headers: false, createdBy: 'CreateTopics' },
+    { version: '0.9', headers: false, createdBy: 'auto-create' },
   ]) {
     it.runIf(requireTool(HAVE_KAFKA_PYTHON, 'python3-kafka (kafka-python)'))(`kafka-python 2.0.2 as ${row.version}: create a topic, keyed produce across partitions, group commit and resume`, async () => {
       const script = fileURLToPath(new URL('../e2e/py/interop_kafka_python.py', import.meta.url));
+      if (row.createdBy === 'auto-create') {
+        // A 0.9 client has no CreateTopics: its Metadata request would create the topic with the brokers'
+        // num.partitions, 1 here as the reference scenarios expect; the scenario wants 3, so it exists first.
+        const raw = await RawClient.connect(Number(brokers[0].bootstrap.split(':').pop()));
+        const created = await raw.request(19, 4, { topics: [{ name: `kp-pg-${row.version}`, numPartitions: 3, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+        raw.socket.destroy();
+        expect(created.topics[0].errorCode).toBe(0);
+      }
       const r = await runClient<{ createdBy: string; partitions: number; headers: boolean; partitionsUsed: number[]; resumed: number }>(
         SYSTEM_PYTHON, [script, brokers[0].bootstrap, 'matrix', row.version, `kp-pg-${row.version}`, `kp-pg-group-${row.version}`], 60_000,
       );
