@@ -94,7 +94,7 @@ async function commonTopics(admin: RawConnection): Promise<void> {
   await createTopic(admin, 'sr-fetch', 1);
   await createTopic(admin, 'sr-txn', CONNS);
   for (let t = 0; t < 10; t++) await createTopic(admin, `sr-meta-${t}`, 3);
-  // One small batch at offset 0 of sr-fetch (the one-batch fetch reads it; the empty fetch waits at 1).
+  // One small batch at offset 0 of sr-fetch (the empty fetch waits at 1).
   const body = await call(admin, 'setup', ApiKey.Produce, PRODUCE_VERSION, {
     transactionalId: null, acks: -1, timeoutMs: 30000,
     topicData: [{ name: 'sr-fetch', partitionData: [{ index: 0, records: buildRecordBatch({ records: [{ key: null, value: VALUE }] }) }] }],
@@ -130,10 +130,21 @@ function fetchCase(empty: boolean): Case {
     name,
     label: empty ? `Fetch v${FETCH_VERSION} at the end of the log, max_wait 5 ms expiring` : `Fetch v${FETCH_VERSION} of one small batch (1 record)`,
     perCall: 1,
-    async setup() {
+    async setup(admin) {
+      // The one-batch fetch reads a partition appended to just before, as a tailing consumer's is
+      // (the broker reads what was appended lately from the page cache on the event loop).
+      const topic = empty ? 'sr-fetch' : 'sr-fetch-one';
+      if (!empty) {
+        await createTopic(admin, topic, 1);
+        const body = await call(admin, 'setup', ApiKey.Produce, PRODUCE_VERSION, {
+          transactionalId: null, acks: -1, timeoutMs: 30000,
+          topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatch({ records: [{ key: null, value: VALUE }] }) }] }],
+        });
+        check(`produce ${topic}`, body.responses[0].partitionResponses[0].errorCode);
+      }
       const frame = req(name, ApiKey.Fetch, FETCH_VERSION, {
         replicaId: -1, maxWaitMs: empty ? 5 : 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-        topics: [{ topic: 'sr-fetch', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: empty ? 1 : 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+        topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: empty ? 1 : 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
         forgottenTopicsData: [], rackId: '',
       });
       return async (conn) => {

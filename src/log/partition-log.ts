@@ -136,8 +136,14 @@ interface Waiter {
 
 const META_FILE = 'partition.meta';
 const POSITION_CACHE_SIZE = 32;
-/** How close to the active segment's end a read is taken to be of bytes still in the page cache. */
+/**
+ * A read is taken to be of bytes still in the page cache (StorageFile.read's `recent`) when it is of
+ * the active segment's last RECENT_TAIL_BYTES and the partition was appended to within RECENT_APPEND_MS:
+ * a tailing consumer's read. A partition idle longer (or not written since the broker started) may have
+ * been evicted, and is read on the thread pool.
+ */
 const RECENT_TAIL_BYTES = 4 * 1024 * 1024;
+const RECENT_APPEND_MS = 10_000;
 const MAX_RELATIVE_OFFSET = 0x7fffffff - 1;
 /** close() checkpoints a log only when more than this lies past its recovery point (else it just fsyncs). */
 const CLOSE_CHECKPOINT_BYTES = 1024 * 1024;
@@ -169,6 +175,8 @@ export class PartitionLog {
   private unflushedMessages = 0;
   private writesSinceSyncStart = 0;
   private lastSyncTime: number;
+  /** Clock time of the last append (-Infinity: none since the log was opened): see RECENT_APPEND_MS. */
+  private lastAppendMs = -Infinity;
   private metaChain: Promise<void> = Promise.resolve();
   private readonly background = new Set<Promise<unknown>>();
   private readonly positionCache = new Map<number, { seg: Segment; pos: number }>();
@@ -571,6 +579,7 @@ export class PartitionLog {
     if (batches === 0) throw new InvalidRecordsError('no record batch to append');
 
     const now = this.ctx.clock.now();
+    this.lastAppendMs = now;
     this.maybeRoll(records.length, totalDelta, now);
     const seg = this.active;
     if (seg.size === 0) seg.created = now;
@@ -916,10 +925,12 @@ export class PartitionLog {
 
   /**
    * Where the bytes written lately begin in seg (its end is `end`): the tail of the active segment,
-   * which a tailing consumer reads and the page cache holds; never in an older segment.
+   * which a tailing consumer reads and the page cache holds, if the partition was appended to lately;
+   * never in an older segment.
    */
   private recentFrom(seg: Segment, end: number): number {
-    return seg === this.segments[this.segments.length - 1] ? end - RECENT_TAIL_BYTES : Infinity;
+    const active = seg === this.segments[this.segments.length - 1];
+    return active && this.ctx.clock.now() - this.lastAppendMs <= RECENT_APPEND_MS ? end - RECENT_TAIL_BYTES : Infinity;
   }
 
   /** Position of the first batch in seg whose last offset is at or after offset (from the sparse index), or -1. */

@@ -16,6 +16,8 @@ export class FaultyStorage implements Storage {
   faults: Fault[] = [];
   syncs = 0;
   writes = 0;
+  /** Each file read's `recent` hint, in order. */
+  readHints: boolean[] = [];
   /** Called before each file sync completes (tests can hold syncs open). */
   syncGate: (() => Promise<void>) | null = null;
 
@@ -37,9 +39,10 @@ export class FaultyStorage implements Storage {
     return {
       path: file.path,
       size: () => file.size(),
-      async read(position, length) {
+      async read(position, length, into, hint) {
         self.hit('read', path);
-        return file.read(position, length);
+        self.readHints.push(hint?.recent === true);
+        return file.read(position, length, into, hint);
       },
       async write(buffers, position) {
         self.hit('write', path);
