@@ -312,16 +312,21 @@ describe.skipIf(unavailable !== undefined)('topic and log administration over Po
     expect([offsets.low, offsets.high]).toEqual(['0', '7']);
   }, 60_000);
 
-  it('a produce naming a topic made through another broker a moment ago is served (the broker reads the database), not UNKNOWN_TOPIC_OR_PARTITION', async () => {
+  /** Two brokers whose heartbeats (and so their metadata refreshes) are a minute apart. */
+  async function twoQuietBrokers(): Promise<RunningPgBroker[]> {
     const url = await pg.database('admin');
-    // Heartbeats a minute apart: the other broker learns of the topic only by asking the database.
-    const start = async () => {
+    const brokers: RunningPgBroker[] = [];
+    for (let i = 0; i < 2; i++) {
       const x = await startPgBroker({ storage: url, config: { 'broker.heartbeat.interval.ms': 60_000, 'broker.session.timeout.ms': 180_000 } });
       pg.cleanup(() => x.close());
-      return x;
-    };
-    const a = await start();
-    const b = await start();
+      brokers.push(x);
+    }
+    return brokers;
+  }
+
+  it('a produce naming a topic made through another broker a moment ago is served (the broker reads the database), not UNKNOWN_TOPIC_OR_PARTITION', async () => {
+    // Heartbeats a minute apart: the other broker learns of the topic only by asking the database.
+    const [a, b] = await twoQuietBrokers();
     await b.pg.membership.refresh(); // b knows a is live; a's topic it does not know yet
     b.pg.store.notifier.onMetadata = undefined; // and it does not hear of it (a notification lost)
     const t = await a.pg.membership.createTopic('fresh', 2);
@@ -338,14 +343,7 @@ describe.skipIf(unavailable !== undefined)('topic and log administration over Po
   });
 
   it('a topic created, grown, reconfigured or deleted through one broker shows on the others within moments (a notification, not the next heartbeat)', async () => {
-    const url = await pg.database('admin');
-    const start = async () => {
-      const x = await startPgBroker({ storage: url, config: { 'broker.heartbeat.interval.ms': 60_000, 'broker.session.timeout.ms': 180_000 } });
-      pg.cleanup(() => x.close());
-      return x;
-    };
-    const a = await start();
-    const b = await start();
+    const [a, b] = await twoQuietBrokers();
     const soon = { timeout: 2000, interval: 20 };
     await a.pg.membership.createTopic('told', 1);
     await vi.waitFor(() => expect(b.pg.membership.topic('told')?.partitions).toBe(1), soon);
