@@ -37,7 +37,7 @@ import {
 import type { TopicInfo } from '../cluster/cluster-state.js';
 import { checkProducerBatch } from '../txn/index.js';
 import { applyTopicRules } from './produce-topic-rules.js';
-import { upConvertLegacy } from './produce-legacy.js';
+import { incomingBatch, inputRecordErrors } from './produce-input.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { authorize, authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
@@ -57,14 +57,14 @@ interface Appended {
 /** How long a retried batch waits for its original append to become visible. */
 const DUPLICATE_WAIT_MS = 30_000;
 
-function failed(index: number, errorCode: number, errorMessage: string | null = null, batchError = false): PartitionResult {
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResult {
   return {
     index,
     errorCode,
     baseOffset: -1,
     logAppendTimeMs: -1,
     logStartOffset: -1,
-    recordErrors: batchError && errorMessage ? [{ batchIndex: 0, batchIndexErrorMessage: errorMessage }] : [],
+    recordErrors: [],
     errorMessage,
   };
 }
@@ -189,28 +189,9 @@ async function produceToPartition(
   }
   const maxBatchBytes = config['max.message.bytes'] as number;
 
-  let batch: Buffer;
-  if (ctx.apiVersion < 3) {
-    const converted = upConvertLegacy(records, maxBatchBytes);
-    if ('errorCode' in converted) return failed(partition, converted.errorCode, converted.message);
-    batch = converted.batch;
-  } else {
-    if (records === null || records.length === 0) {
-      return failed(partition, ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} must have at least one record batch per partition`);
-    }
-    const check = validateBatch(records, 0, records.length, { fromClient: true, maxBatchBytes });
-    if (!check.ok) {
-      const code = check.problem === 'wrong_magic' ? ErrorCode.INVALID_RECORD : check.errorCode;
-      return failed(partition, code, check.message, true);
-    }
-    if (check.size !== records.length) {
-      return failed(partition, ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} are only allowed to contain exactly one record batch per partition`);
-    }
-    if (ctx.apiVersion < 7 && readCompression(records, 0) === CompressionType.zstd) {
-      return failed(partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
-    }
-    batch = records;
-  }
+  const input = incomingBatch(records, ctx.apiVersion, maxBatchBytes);
+  if ('errorCode' in input) return { ...failed(partition, input.errorCode, input.message), recordErrors: inputRecordErrors(input) };
+  let batch = input.batch;
 
   // compression.type, keys on compacted topics, timestamp bounds (produce-topic-rules.ts).
   const ruled = applyTopicRules(batch, {

@@ -7,7 +7,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/codec/index.js';
-import { buildRecordBatch } from '../../src/codec/records/index.js';
+import { buildLegacyMessageSet, buildRecordBatch, CompressionType, updateBatchCrc } from '../../src/codec/records/index.js';
+import { startBroker } from '../../src/broker.js';
+import { MemoryLogger } from '../../src/util/logger.js';
 import { startPgBroker, type RunningPgBroker } from '../../src/pg-broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { pgUnavailable } from './pg-server.js';
@@ -273,6 +275,52 @@ describe.skipIf(unavailable !== undefined)('topic and log administration over Po
     await expect(producer.send({ topic: 'recent', acks: -1, messages: [{ value: 'old', timestamp: hourAgo }] })).rejects.toMatchObject({ type: 'INVALID_TIMESTAMP' });
     expect((await viaA.fetchTopicOffsets('keyed'))[0].high).toBe('0');
     expect((await viaA.fetchTopicOffsets('recent'))[0].high).toBe('0');
+  });
+
+  it('produce data that is not one valid batch gets the one-node broker\'s answer: error code, message and record errors', async () => {
+    const url = await pg.database('admin');
+    const onPg = await startPgBroker({ storage: url });
+    pg.cleanup(() => onPg.close());
+    const oneNode = await startBroker({ storage: 'memory://', port: 0, logger: new MemoryLogger('error') });
+    pg.cleanup(() => oneNode.close());
+    await onPg.pg.membership.createTopic('input', 1);
+    const created = await (await RawClient.connect(oneNode.port)).request(19, 7, {
+      topics: [{ name: 'input', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false,
+    });
+    expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
+    const batch = buildRecordBatch({ records: [{ key: null, value: Buffer.from('v') }] });
+    const badCrc = Buffer.from(batch);
+    badCrc[badCrc.length - 1] ^= 0xff;
+    // Marked zstd (attributes bits 0-2), so no zstd codec is needed: Produce before v7 refuses it unread.
+    const zstd = Buffer.from(batch);
+    zstd.writeInt16BE(CompressionType.zstd, 21);
+    updateBatchCrc(zstd, 0);
+    const magic1 = buildLegacyMessageSet({ magic: 1, messages: [{ key: null, value: Buffer.from('old') }] });
+    const cases: { version: number; records: Buffer | null; code: number }[] = [
+      { version: 9, records: null, code: ErrorCode.INVALID_RECORD },
+      { version: 9, records: Buffer.alloc(0), code: ErrorCode.INVALID_RECORD },
+      { version: 9, records: Buffer.concat([batch, batch]), code: ErrorCode.INVALID_RECORD },
+      { version: 9, records: magic1, code: ErrorCode.INVALID_RECORD },
+      { version: 9, records: badCrc, code: ErrorCode.CORRUPT_MESSAGE },
+      { version: 6, records: zstd, code: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE },
+      { version: 2, records: Buffer.alloc(0), code: ErrorCode.INVALID_RECORD },
+    ];
+    const answer = async (port: number, c: (typeof cases)[number]) => {
+      const raw = await RawClient.connect(port);
+      try {
+        const res = await raw.request(0, c.version, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'input', partitionData: [{ index: 0, records: c.records }] }] });
+        const { errorCode, errorMessage, recordErrors, baseOffset } = res.responses[0].partitionResponses[0];
+        return { errorCode, errorMessage, recordErrors, baseOffset };
+      } finally {
+        raw.socket.destroy();
+      }
+    };
+    for (const c of cases) {
+      const fromPg = await answer(onPg.port, c);
+      expect(fromPg.errorCode, `v${c.version} ${c.records?.length ?? 'null'} bytes`).toBe(c.code);
+      expect(fromPg).toEqual(await answer(oneNode.port, c));
+    }
+    expect((await onPg.pg.pool.query<{ n: number }>('select count(*)::int as n from tributary_batches')).rows[0].n).toBe(0);
   });
 
   it('cleanup.policy=compact keeps the latest record of each key, with its offset, and a tombstone until delete.retention.ms; the newest batch is left alone', async () => {

@@ -10,7 +10,7 @@
 // whether the partition was added (Kafka's transaction.partition.verification.enable=false), and
 // transactions V2 (KIP-890 part 2: partitions added by the produce itself) is not finalised on this
 // storage (ApiVersions), so clients add partitions with AddPartitionsToTxn first. Produce v0-2's
-// magic 0/1 message sets become one v2 batch, as on one node (api/produce-legacy.ts); zstd needs v7+.
+// magic 0/1 message sets become one v2 batch, as on one node (api/produce-input.ts); zstd needs v7+.
 // The topic's rules are the one-node path's (produce-topic-rules.ts: compression.type, keys on compacted
 // topics, timestamp bounds), and LogAppendTime is stamped by the leader's clock. Not on this storage:
 // min.insync.replicas (the database is the replication).
@@ -23,7 +23,7 @@ import {
   ZERO_UUID,
 } from '../../codec/index.js';
 import { CompressionType, readCompression, readProducerId, setLogAppendTime, splitBatches, validateBatch } from '../../codec/records/index.js';
-import { upConvertLegacy } from '../produce-legacy.js';
+import { incomingBatch, inputRecordErrors } from '../produce-input.js';
 import { applyTopicRules } from '../produce-topic-rules.js';
 import type { ProducerStateManager } from '../../log/index.js';
 import { checkProducerBatch } from '../../txn/produce-check.js';
@@ -91,20 +91,9 @@ async function appendToPartition(topic: PgTopic, partition: number, records: Buf
   if (leader.leader !== me) return failed(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, { leaderId: leader.leader, leaderEpoch: leader.leaderEpoch });
   const config = ctx.broker.topics.topicConfig(topic.name);
   const maxBatchBytes = config['max.message.bytes'] as number;
-  let batch: Buffer;
-  if (ctx.apiVersion < 3) {
-    const converted = upConvertLegacy(records, maxBatchBytes);
-    if ('errorCode' in converted) return failed(partition, converted.errorCode, converted.message);
-    batch = converted.batch;
-  } else {
-    if (records === null || records.length === 0) return failed(partition, ErrorCode.INVALID_RECORD, 'no record batch');
-    const { batches, trailing } = splitBatches(records);
-    if (trailing !== null || batches.length !== 1) return failed(partition, ErrorCode.INVALID_RECORD, 'a produce request carries exactly one record batch per partition');
-    batch = batches[0];
-    const valid = validateBatch(batch, 0, batch.length, { fromClient: true, maxBatchBytes });
-    if (!valid.ok) return failed(partition, valid.errorCode, valid.message);
-    if (ctx.apiVersion < 7 && readCompression(batch, 0) === CompressionType.zstd) return failed(partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
-  }
+  const input = incomingBatch(records, ctx.apiVersion, maxBatchBytes);
+  if ('errorCode' in input) return { ...failed(partition, input.errorCode, input.message), recordErrors: inputRecordErrors(input) };
+  let batch = input.batch;
   // compression.type, keys on compacted topics, timestamp bounds: as on one node (produce-topic-rules.ts).
   const now = Date.now();
   const ruled = applyTopicRules(batch, {
