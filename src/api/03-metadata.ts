@@ -37,28 +37,29 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
     } else {
       const autoCreate = config.bool('auto.create.topics.enable') && request.allowAutoTopicCreation;
       let mayCreateAny: boolean | undefined;
-      entries = await Promise.all(
-        request.topics!.map(async (wanted): Promise<TopicEntry> => {
-          if (wanted.name === null || wanted.name === undefined) {
-            const byId = wanted.topicId !== ZERO_UUID ? topics.topicById(wanted.topicId) : undefined;
-            if (byId) return describable(byId.name) ? describe(byId) : denied(null, byId.id);
-            return errorTopic(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID, AUTHORIZED_OPERATIONS_OMITTED);
-          }
-          if (!describable(wanted.name)) return denied(wanted.name, ZERO_UUID);
-          const existing = topics.topic(wanted.name);
-          if (existing) return describe(existing);
-          // Kafka checks the name before anything else (KafkaApis.getTopicMetadata).
-          if (topicNameProblem(wanted.name) !== undefined) {
-            return errorTopic(wanted.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, opsOf(wanted.name));
-          }
-          if (!autoCreate) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, opsOf(wanted.name));
-          mayCreateAny ??= authorizeCluster(ctx, Op.CREATE, { logIfDenied: false });
-          if (!mayCreateAny && !authorize(ctx, Op.CREATE, ResourceType.TOPIC, wanted.name)) return denied(wanted.name, ZERO_UUID);
-          const created = await topics.autoCreate(wanted.name);
-          if ('errorCode' in created) return errorTopic(wanted.name, ZERO_UUID, created.errorCode, opsOf(wanted.name));
-          return describe(created);
-        }),
-      );
+      // Synchronous unless a topic is auto-created: a promise per named topic was a visible cost of
+      // every client's periodic Metadata.
+      const answers = request.topics!.map((wanted): TopicEntry | Promise<TopicEntry> => {
+        if (wanted.name === null || wanted.name === undefined) {
+          const byId = wanted.topicId !== ZERO_UUID ? topics.topicById(wanted.topicId) : undefined;
+          if (byId) return describable(byId.name) ? describe(byId) : denied(null, byId.id);
+          return errorTopic(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID, AUTHORIZED_OPERATIONS_OMITTED);
+        }
+        if (!describable(wanted.name)) return denied(wanted.name, ZERO_UUID);
+        const existing = topics.topic(wanted.name);
+        if (existing) return describe(existing);
+        // Kafka checks the name before anything else (KafkaApis.getTopicMetadata).
+        if (topicNameProblem(wanted.name) !== undefined) {
+          return errorTopic(wanted.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, opsOf(wanted.name));
+        }
+        if (!autoCreate) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, opsOf(wanted.name));
+        mayCreateAny ??= authorizeCluster(ctx, Op.CREATE, { logIfDenied: false });
+        if (!mayCreateAny && !authorize(ctx, Op.CREATE, ResourceType.TOPIC, wanted.name)) return denied(wanted.name, ZERO_UUID);
+        const name = wanted.name;
+        return topics.autoCreate(name).then((created) =>
+          'errorCode' in created ? errorTopic(name, ZERO_UUID, created.errorCode, opsOf(name)) : describe(created));
+      });
+      entries = answers.some((a) => a instanceof Promise) ? await Promise.all(answers) : (answers as TopicEntry[]);
     }
     let clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
     if (request.includeClusterAuthorizedOperations) {

@@ -3,7 +3,7 @@
 // another error. Byte and record fields come back as views (subarray) into the input: no copies.
 import { CodecError } from './errors.js';
 import { readUnsignedVarint, readVarint, readVarlong, VarintError } from './varint.js';
-import type { Uuid } from './uuid.js';
+import { type Uuid, ZERO_UUID } from './uuid.js';
 
 /** A tagged field the schema does not know (or not at this version), kept to be written back. */
 export interface TaggedField {
@@ -79,7 +79,10 @@ export class Reader {
   }
   uuid(): Uuid {
     const p = this.need(16, 'uuid');
-    return this.buf.toString('base64url', p, p + 16);
+    const b = this.buf;
+    // Most uuids in requests are the zero "none" (a topic named, not identified): no string is made.
+    for (let i = p; i < p + 16; i++) if (b[i] !== 0) return b.toString('base64url', p, p + 16);
+    return ZERO_UUID;
   }
 
   uvarint(): number {

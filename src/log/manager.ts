@@ -82,6 +82,8 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
 
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
+  /** The open logs again, by topic then partition: get() on every Metadata and Fetch partition makes no key string. */
+  private readonly openByTopic = new Map<string, (PartitionLog | undefined)[]>();
   private readonly dormant = new Map<string, Dormant>();
   private readonly opening = new Map<string, Promise<PartitionLog>>();
   private readonly deleting = new Map<string, Promise<void>>();
@@ -153,7 +155,7 @@ export class LogManager {
       // An older marker without a checkpoint, or one that does not match: open everything now.
       await inParallel(dirs, opts.openConcurrency ?? 16, async (name) => {
         const d = parseDir(name)!;
-        m.logs.set(name, await m.openLog(d.topic, d.partition, undefined, clean, true));
+        m.addOpen(name, await m.openLog(d.topic, d.partition, undefined, clean, true));
       });
       opened = dirs.length;
     }
@@ -182,7 +184,22 @@ export class LogManager {
 
   /** The open log of a partition, if it exists and is open (see getOrCreate). */
   get(topic: string, partition: number): PartitionLog | undefined {
-    return this.logs.get(key(topic, partition));
+    return this.openByTopic.get(topic)?.[partition];
+  }
+
+  private addOpen(k: string, log: PartitionLog): void {
+    this.logs.set(k, log);
+    let byPartition = this.openByTopic.get(log.topic);
+    if (byPartition === undefined) this.openByTopic.set(log.topic, (byPartition = []));
+    byPartition[log.partition] = log;
+  }
+
+  private removeOpen(k: string, log: PartitionLog): void {
+    this.logs.delete(k);
+    const byPartition = this.openByTopic.get(log.topic);
+    if (byPartition === undefined) return;
+    byPartition[log.partition] = undefined;
+    if (byPartition.every((l) => l === undefined)) this.openByTopic.delete(log.topic);
   }
 
   /** True when the partition has a log here, open or not. */
@@ -210,7 +227,7 @@ export class LogManager {
       opening = this.openLog(topic, partition, config, d !== undefined && !d.recover, d !== undefined)
         .then((log) => {
           this.dormant.delete(k);
-          this.logs.set(k, log);
+          this.addOpen(k, log);
           return log;
         })
         .finally(() => this.opening.delete(k));
@@ -274,7 +291,7 @@ export class LogManager {
     const log = this.logs.get(k);
     const wasDormant = this.dormant.delete(k);
     if (!log && !wasDormant) return this.deleting.get(k) ?? Promise.resolve();
-    this.logs.delete(k);
+    if (log) this.removeOpen(k, log);
     if (log) this.lastCheckpoint.delete(log);
     const p = (async () => {
       const aside = `${k}.${Date.now()}-${this.deleteSeq++}.deleting`; // a unique name only: nothing reads the time back
@@ -391,6 +408,7 @@ export class LogManager {
       await this.storage.writeMeta(CLEAN_SHUTDOWN, encodeCheckpoint(entries));
     }
     this.logs.clear();
+    this.openByTopic.clear();
     this.dormant.clear();
     await this.storage.close();
   }

@@ -120,4 +120,17 @@ describe('uuid', () => {
       expect(uuidFromBytes(uuidToBytes(r))).toBe(r);
     }
   });
+
+  it('reads and writes through Reader and Writer: zero, any bytes, the same id many times; a malformed id throws every time', () => {
+    const ids = [ZERO_UUID, ...Array.from({ length: 5000 }, () => randomUuid())]; // more than the writer keeps
+    const w = new Writer(16);
+    for (const u of [...ids, ...ids.slice(0, 10)]) w.uuid(u);
+    const r = new Reader(w.toBuffer());
+    for (const u of [...ids, ...ids.slice(0, 10)]) expect(r.uuid()).toBe(u);
+    const one = Buffer.alloc(16);
+    one[15] = 1; // zero but for its last byte: not the zero uuid
+    expect(new Reader(one).uuid()).toBe('AAAAAAAAAAAAAAAAAAAAAQ');
+    for (let i = 0; i < 2; i++) expect(() => new Writer(16).uuid('not-a-uuid')).toThrow(TypeError);
+    expect(() => new Writer(16).uuid('AAAAAAAAAAAAAAAAAAAAA')).toThrow(TypeError);
+  });
 });

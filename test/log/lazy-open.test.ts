@@ -84,6 +84,8 @@ describe.each(ENGINES)('lazily opened logs on %s storage', (engine) => {
     expect((await log.offsetForTimestamp(T0 + 2))?.offset).toBe(2);
     expect((await log.append(batch(['next']))).baseOffset).toBe(4);
     expect(mgr.all().map((l) => l.partition)).toEqual([1]);
+    expect(mgr.get('t', 1)).toBe(log);
+    expect(mgr.get('t', 0)).toBeUndefined();
     // Concurrent first uses share one open.
     const [a, b] = await Promise.all([mgr.getOrCreate('t', 2), mgr.getOrCreate('t', 2)]);
     expect(a).toBe(b);
@@ -115,6 +117,13 @@ describe.each(ENGINES)('lazily opened logs on %s storage', (engine) => {
     expect(mgr.partitionsOf('kept')).toEqual([0]);
     const log = await mgr.getOrCreate('gone', 0);
     expect(log.logEndOffset).toBe(0);
+    expect(mgr.get('gone', 0)).toBe(log);
+    // Deleted while open: get() forgets it; made again, get() answers the new log.
+    await mgr.deleteLog('gone', 0);
+    expect(mgr.get('gone', 0)).toBeUndefined();
+    const remade = await mgr.getOrCreate('gone', 0);
+    expect(remade).not.toBe(log);
+    expect(mgr.get('gone', 0)).toBe(remade);
   });
 
   it('retention opens only the unopened logs it may have work in', async () => {
