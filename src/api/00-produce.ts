@@ -37,7 +37,7 @@ import {
 import type { TopicInfo } from '../cluster/cluster-state.js';
 import { checkProducerBatch } from '../txn/index.js';
 import { applyTopicRules } from './produce-topic-rules.js';
-import { incomingBatch, inputRecordErrors } from './produce-input.js';
+import { incomingBatch } from './produce-input.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { authorize, authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
@@ -190,7 +190,7 @@ async function produceToPartition(
   const maxBatchBytes = config['max.message.bytes'] as number;
 
   const input = incomingBatch(records, ctx.apiVersion, maxBatchBytes);
-  if ('errorCode' in input) return { ...failed(partition, input.errorCode, input.message), recordErrors: inputRecordErrors(input) };
+  if ('errorCode' in input) return failed(partition, input.errorCode, input.message);
   let batch = input.batch;
 
   // compression.type, keys on compacted topics, timestamp bounds (produce-topic-rules.ts).

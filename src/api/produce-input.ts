@@ -8,11 +8,13 @@
 import { ErrorCode } from '../codec/index.js';
 import { CompressionType, readCompression, upConvert, validateBatch, validateLegacyEntry } from '../codec/records/index.js';
 
-/** A rejected partition: its error, Kafka's message, and whether Kafka reports it as the batch's record error (batch index 0). */
+/**
+ * A rejected partition: its error and message. Kafka lists no record errors for these (the batch as a
+ * whole is refused; record_errors name single records, produce-topic-rules.ts).
+ */
 export interface RejectedInput {
   errorCode: number;
   message: string;
-  batchError: boolean;
 }
 
 /** The batch to append, or why the partition's data is rejected. */
@@ -24,7 +26,7 @@ export function incomingBatch(records: Buffer | null, apiVersion: number, maxBat
   const check = validateBatch(records, 0, records.length, { fromClient: true, maxBatchBytes });
   if (!check.ok) {
     // Kafka answers a magic other than 2 at v3+ with INVALID_RECORD, whatever the decoder calls it.
-    return rejected(check.problem === 'wrong_magic' ? ErrorCode.INVALID_RECORD : check.errorCode, check.message, true);
+    return rejected(check.problem === 'wrong_magic' ? ErrorCode.INVALID_RECORD : check.errorCode, check.message);
   }
   if (check.size !== records.length) {
     return rejected(ErrorCode.INVALID_RECORD, `Produce requests with version ${apiVersion} are only allowed to contain exactly one record batch per partition`);
@@ -54,11 +56,6 @@ function upConvertLegacy(records: Buffer | null, maxBatchBytes: number): { batch
   }
 }
 
-function rejected(errorCode: number, message: string, batchError = false): RejectedInput {
-  return { errorCode, message, batchError };
-}
-
-/** Kafka's record errors for a rejected input: the message against batch 0 when the batch itself was invalid. */
-export function inputRecordErrors(r: RejectedInput): { batchIndex: number; batchIndexErrorMessage: string | null }[] {
-  return r.batchError ? [{ batchIndex: 0, batchIndexErrorMessage: r.message }] : [];
+function rejected(errorCode: number, message: string): RejectedInput {
+  return { errorCode, message };
 }

@@ -29,10 +29,6 @@ const EXPECTED: KnownDifference[] = [
     reason: 'On this storage CreateTopics starts at v2 and transaction.version is 1 (README, Cluster).',
   },
   {
-    sequence: 'produce.errors', step: 'Producev12:*', field: ['responses.0.partitionResponses.0.recordErrors.0'],
-    reason: 'A whole-batch error (MESSAGE_TOO_LARGE, CORRUPT_MESSAGE) leaves recordErrors empty here, as Kafka does; the one-node path lists batch 0 (its known difference from Kafka).',
-  },
-  {
     sequence: 'records-admin', step: 'DescribeLogDirsv*', field: ['results.0.topics.0.partitions.partitionIndex=0.partitionSize'],
     reason: 'DeleteRecords removes the batches wholly below the new log start from the database at once; a log on disk keeps its segment until retention deletes it, and counts it.',
   },

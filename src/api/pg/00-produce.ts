@@ -23,7 +23,7 @@ import {
   ZERO_UUID,
 } from '../../codec/index.js';
 import { CompressionType, readCompression, readProducerId, setLogAppendTime, splitBatches, validateBatch } from '../../codec/records/index.js';
-import { incomingBatch, inputRecordErrors } from '../produce-input.js';
+import { incomingBatch } from '../produce-input.js';
 import { applyTopicRules } from '../produce-topic-rules.js';
 import type { ProducerStateManager } from '../../log/index.js';
 import { checkProducerBatch } from '../../txn/produce-check.js';
@@ -92,7 +92,7 @@ async function appendToPartition(topic: PgTopic, partition: number, records: Buf
   const config = ctx.broker.topics.topicConfig(topic.name);
   const maxBatchBytes = config['max.message.bytes'] as number;
   const input = incomingBatch(records, ctx.apiVersion, maxBatchBytes);
-  if ('errorCode' in input) return { ...failed(partition, input.errorCode, input.message), recordErrors: inputRecordErrors(input) };
+  if ('errorCode' in input) return failed(partition, input.errorCode, input.message);
   let batch = input.batch;
   // compression.type, keys on compacted topics, timestamp bounds: as on one node (produce-topic-rules.ts).
   const now = Date.now();
