@@ -6,7 +6,7 @@
 // group's __consumer_offsets partition (in the database) coordinates it and writes its records
 // there, fenced by its leader epoch (pg/coordinator-partitions.ts). The database's topics are
 // mirrored into the broker's own metadata so that its other handlers know them. Transactions are
-// coordinated by the leader of __transaction_state's one partition in the database (txn/pg-transactions.ts).
+// coordinated by the leaders of __transaction_state's partitions in the database (txn/pg-transactions.ts).
 // ACLs, SCRAM users, quotas and dynamic configs are shared through the database (pg/shared-metadata.ts).
 
 import { embeddedSetup, type BrokerOptions, type GroupCoordination, type RunningBroker, startBrokerWithConfig } from './broker.js';
@@ -16,7 +16,7 @@ import { parseLogConfig } from './log/config.js';
 import { PgRetention } from './pg/retention.js';
 import { groupConfigFrom, groupOffsetsSink, offsetsPartitionFor } from './group/index.js';
 import { PgTransactions } from './txn/pg-transactions.js';
-import type { TransactionCoordinator } from './txn/index.js';
+import type { TransactionCoordination } from './txn/index.js';
 import type { BrokerConfig } from './config/load.js';
 import type { Fixtures } from './declarations.js';
 import { openPgCluster, type PgCluster } from './pg/pg-cluster.js';
@@ -94,22 +94,19 @@ export async function startPgBrokerWithConfig(
       // A committed transaction's offsets, written by the transaction coordinator on another broker.
       applyForeign: (_partition, replay) => services.groups.applyOffsetRecords(replay),
     });
-    // The handlers read services.txn per request: it is the database's coordinator while this broker
-    // leads __transaction_state, else the broker's own idle one (the coordinator gate keeps
-    // transactional requests away from it: NOT_COORDINATOR).
-    const idle = services.txn;
-    const mutable = services as { txn: TransactionCoordinator };
     transactions = new PgTransactions(pg.membership, pg.store, {
       clock: services.clock,
       logger: log.child('txn'),
       config: { maxTimeoutMs: config.int('transaction.max.timeout.ms'), transactionalIdExpirationMs: config.int('transactional.id.expiration.ms') },
+      stateTopicPartitions: config.int('transaction.state.log.num.partitions'),
       localOffsetsSink: groupOffsetsSink(services.groups),
       offsets,
-      onCoordinator: (c) => {
-        mutable.txn = c ?? idle;
-        log.info(c ? 'coordinating transactions' : 'no longer coordinating transactions', { nodeId });
-      },
+      onCoordinating: (partition, coordinating) => log.info(coordinating ? 'coordinating transactions' : 'no longer coordinating transactions', { partition }),
     });
+    // The handlers ask the coordinators of the __transaction_state partitions this broker leads; the
+    // broker's own coordinator stays idle (the coordinator gate sends transactional requests to the
+    // id's coordinator: NOT_COORDINATOR elsewhere).
+    (services as { txn: TransactionCoordination }).txn = transactions.coordination;
     pg.transactions = transactions;
     await transactions.ensureTopic();
     pg.membership.onRefresh(() => transactions!.partitions.sync());

@@ -15,11 +15,12 @@ export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest
 
   handle(request, ctx) {
     const { txn } = ctx.broker;
-    const active = txn.loadError;
     return {
       throttleTimeMs: 0,
       transactionStates: request.transactionalIds.map((id) => {
         if (!authorize(ctx, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId: id, ...UNKNOWN };
+        // Per id: on postgres:// each id has its partition's coordinator, maybe another broker (NOT_COORDINATOR).
+        const active = txn.statusOf(id);
         if (active !== ErrorCode.NONE) return { errorCode: active, transactionalId: id, ...UNKNOWN };
         const d = txn.describe(id);
         if (d === undefined) return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId: id, ...UNKNOWN };

@@ -9,7 +9,7 @@ import type { PgCluster } from '../pg/pg-cluster.js';
 import type { TopicManager } from '../cluster/topics.js';
 import type { LogManager } from '../log/index.js';
 import type { GroupCoordinator } from '../group/index.js';
-import type { TransactionCoordinator } from '../txn/index.js';
+import type { TransactionCoordination } from '../txn/index.js';
 import type { Authorizer } from '../security/authorizer.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { BufferPool } from '../util/buffer-pool.js';
@@ -51,7 +51,7 @@ export interface BrokerServices {
   /** Groups and committed offsets (src/group). */
   readonly groups: GroupCoordinator;
   /** Producer ids, transactions and markers (src/txn). */
-  readonly txn: TransactionCoordinator;
+  readonly txn: TransactionCoordination;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
   /** Buffers fetch reads borrow; connections return them once written (src/util/buffer-pool.ts). */

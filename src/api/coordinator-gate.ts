@@ -38,14 +38,14 @@ const TXN_APIS: ReadonlySet<number> = new Set([22, 24, 25, 26]);
 
 /**
  * The node id coordinating a group or transactional id; -1 when none is alive. On one node: this
- * node. On postgres:// storage: the leader of the group's __consumer_offsets partition, or of
- * __transaction_state's one partition, in the database.
+ * node. On postgres:// storage: the leader of the group's __consumer_offsets partition, or of the
+ * id's __transaction_state partition, in the database.
  */
 export function coordinatorNode(ctx: RequestContext, key: { group: string } | { txn: string }): number {
   const { membership, config, pg } = ctx.broker;
   if (pg !== undefined) {
     if ('group' in key) return pg.offsets.leaderOf(offsetsPartitionFor(key.group, pg.offsets.partitions));
-    return pg.transactions?.coordinatorNode() ?? -1;
+    return pg.transactions?.coordinatorNode(key.txn) ?? -1;
   }
   if (membership === undefined) return localNodeId(ctx);
   if ('group' in key) {

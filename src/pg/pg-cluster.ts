@@ -28,9 +28,10 @@ export interface PgCluster {
   readonly topicAdmin: PgTopicAdmin;
   /** ACLs, SCRAM credentials and client quotas every broker shares (shared-metadata.ts). */
   readonly shared: PgSharedMetadata;
-  /** The transaction coordinator's place in the database (txn/pg-transactions.ts); set once the broker runs. */
+  /** The transaction coordinators' place in the database (txn/pg-transactions.ts); set once the broker runs. */
   transactions?: {
-    coordinatorNode(): number;
+    /** The live broker coordinating the transactional id, or -1. */
+    coordinatorNode(transactionalId: string): number;
     readonly pendingOffsets: PgTxnOffsets;
     /** The group's partitions with a transaction's offsets pending (OffsetFetch with require_stable). */
     unstableOffsets(groupId: string): Promise<ReadonlySet<string>>;

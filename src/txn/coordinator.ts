@@ -124,7 +124,32 @@ export class TxnError extends Error {
 
 const PARTITION_KEY_PRODUCER_IDS = '';
 
-export class TransactionCoordinator {
+/**
+ * What the request handlers ask of transaction coordination: one TransactionCoordinator on one node, or
+ * several (one per __transaction_state partition this broker leads, postgres:// storage) behind a router.
+ */
+export interface TransactionCoordination {
+  /** NONE, or why no request can be served now (loading, not the coordinator). */
+  readonly loadError: number;
+  /** NONE, or why this transactional id's requests cannot be served here now. */
+  statusOf(transactionalId: string): number;
+  initProducerId(transactionalId: string | null, transactionTimeoutMs: number, expected?: { producerId: number; producerEpoch: number }): Promise<InitProducerIdResult>;
+  addPartitions(id: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], groups?: readonly string[], transactionVersion?: number): Promise<number>;
+  addPartitionForProduce(id: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number>;
+  verifyPartitions(id: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): number[];
+  verifyTransactionalProduce(producerId: number, producerEpoch: number, topic: string, partition: number): number;
+  endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean, transactionVersion?: number): Promise<EndTxnResult>;
+  txnOffsetCommit(id: string, groupId: string, producerId: number, producerEpoch: number, offsets: readonly Omit<PendingOffset, 'commitTimestamp'>[], transactionVersion?: number): Promise<number>;
+  hasPendingOffsets(groupId: string, topic: string, partition: number): boolean;
+  describe(id: string): TxnDescription | undefined;
+  list(): TxnDescription[];
+  /** Resolves once loaded (state replayed). */
+  load(): Promise<void>;
+  /** Resolves when no completion is in flight (tests and shutdown). */
+  idle(): Promise<void>;
+}
+
+export class TransactionCoordinator implements TransactionCoordination {
   readonly config: TxnCoordinatorConfig;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -784,6 +809,10 @@ export class TransactionCoordinator {
   }
 
   get loadError(): number {
+    return this.checkActive();
+  }
+
+  statusOf(_transactionalId: string): number {
     return this.checkActive();
   }
 

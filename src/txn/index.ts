@@ -3,6 +3,7 @@
 
 export {
   TransactionCoordinator,
+  type TransactionCoordination,
   TxnError,
   DEFAULT_TXN_CONFIG,
   type EndTxnResult,

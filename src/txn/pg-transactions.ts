@@ -1,10 +1,14 @@
 // Transactions on postgres:// storage. The transaction coordinator is the broker's own
 // (coordinator.ts); what this module gives it is where its state and its writes go:
-// - its state, __transaction_state, is a topic in the database with one partition, so one broker at a
-//   time coordinates every transactional id: that partition's leader, which loads it (replaying its
+// - its state, __transaction_state, is a topic in the database with transaction.state.log.num.partitions
+//   partitions (50, Kafka's default; the first broker's setting wins, and a database made before this
+//   was spread has one). Each transactional id belongs to one partition (Kafka's hash), coordinated by
+//   that partition's leader with a TransactionCoordinator of its own, which loads it (replaying its
 //   records, completing what a crashed coordinator left half-way) and writes it fenced by its leader
-//   epoch, as the group coordinators do (pg/coordinator-partitions.ts). A broker whose lease expired
-//   loses it; another takes it over with an epoch bump and finishes every decided transaction.
+//   epoch, as the group coordinators do (pg/coordinator-partitions.ts). So coordination is spread over
+//   the live brokers. A broker whose lease expired loses its partitions; others take them over with an
+//   epoch bump and finish every decided transaction. The handlers reach the coordinators through
+//   PartitionedTransactionCoordination (txn/partitioned-coordination.ts).
 // - producer ids come from the database's counter, shared with idempotent producers;
 // - markers are appended to every partition of the transaction by the coordinator itself, whichever
 //   broker leads the partition (the database serialises the appends; Kafka sends WriteTxnMarkers to
@@ -27,35 +31,37 @@ import type { Logger } from '../util/logger.js';
 import type { MarkerWriter, OffsetsSink, TxnCoordinatorConfig } from './coordinator.js';
 import { TransactionCoordinator } from './coordinator.js';
 import { TRANSACTION_STATE_TOPIC } from './txn-log.js';
-
-/** __transaction_state's partitions on this storage: one coordinator for the whole cluster at a time. */
-export const PG_TRANSACTION_STATE_PARTITIONS = 1;
+import { PartitionedTransactionCoordination } from './partitioned-coordination.js';
 
 export interface PgTransactionsOptions {
   clock: Clock;
   logger: Logger;
   config: Partial<TxnCoordinatorConfig>;
+  /** __transaction_state's partitions when this broker creates the topic (transaction.state.log.num.partitions). */
+  stateTopicPartitions: number;
   /** This broker's group coordinator takes a committed transaction's offsets (groupOffsetsSink). */
   localOffsetsSink: OffsetsSink;
   /** __consumer_offsets in the database, to tell whether this broker coordinates a group. */
   offsets: PgCoordinatorPartitions;
-  /** Told when this broker starts or stops coordinating transactions. */
-  onCoordinator(coordinator: TransactionCoordinator | undefined): void;
+  /** Told when this broker starts or stops coordinating a partition's transactional ids. */
+  onCoordinating?(partition: number, coordinating: boolean): void;
 }
 
 export class PgTransactions {
   readonly partitions: PgCoordinatorPartitions;
   readonly pendingOffsets: PgTxnOffsets;
-  private coordinator: TransactionCoordinator | undefined;
+  /** What the handlers call: the coordinator of each transactional id's partition, if this broker leads it. */
+  readonly coordination: PartitionedTransactionCoordination;
 
   constructor(private readonly membership: PgMembership, private readonly store: PgPartitionStore, private readonly options: PgTransactionsOptions) {
-    this.partitions = new PgCoordinatorPartitions(membership, store, TRANSACTION_STATE_TOPIC, PG_TRANSACTION_STATE_PARTITIONS, options.logger);
+    this.partitions = new PgCoordinatorPartitions(membership, store, TRANSACTION_STATE_TOPIC, options.stateTopicPartitions, options.logger);
     this.pendingOffsets = new PgTxnOffsets(membership.pool);
+    this.coordination = new PartitionedTransactionCoordination(() => this.partitions.partitions);
   }
 
-  /** The live broker coordinating transactions, or -1. */
-  coordinatorNode(): number {
-    return this.partitions.leaderOf(0);
+  /** The live broker coordinating the transactional id (the leader of its partition), or -1. */
+  coordinatorNode(transactionalId: string): number {
+    return this.partitions.leaderOf(this.coordination.partitionOf(transactionalId));
   }
 
   /**
@@ -79,41 +85,39 @@ export class PgTransactions {
     return this.partitions.ensureTopic();
   }
 
-  /** Takes the coordinator role whenever this broker leads the partition (after each refresh: partitions.sync()). */
+  /** Takes the coordinator role of each partition this broker leads (after each refresh: partitions.sync()). */
   attach(): void {
     this.partitions.attach({
-      load: async (_partition, replay) => {
-        const coordinator = this.newCoordinator(replay);
-        this.coordinator = coordinator;
-        this.options.onCoordinator(coordinator);
+      load: async (partition, replay) => {
+        const coordinator = this.newCoordinator(partition, replay);
+        this.coordination.add(partition, coordinator);
+        this.options.onCoordinating?.(partition, true);
         await coordinator.load();
       },
-      unload: () => {
-        const c = this.coordinator;
-        this.coordinator = undefined;
-        this.options.onCoordinator(undefined);
+      unload: (partition) => {
+        const c = this.coordination.remove(partition);
+        this.options.onCoordinating?.(partition, false);
         void c?.close();
       },
     });
   }
 
-  /** Shutting down: the coordinator stops (its completions in flight end), nothing is taken over any more. */
+  /** Shutting down: the coordinators stop (their completions in flight end), nothing is taken over any more. */
   async close(): Promise<void> {
     this.partitions.detach();
-    const c = this.coordinator;
-    this.coordinator = undefined;
-    await c?.close();
+    await Promise.all(this.coordination.entries().map(([p]) => this.coordination.remove(p)?.close()));
   }
 
-  private newCoordinator(replay: Replay): TransactionCoordinator {
+  private newCoordinator(partition: number, replay: Replay): TransactionCoordinator {
     const { clock } = this.options;
     const topic = this.membership.topic(TRANSACTION_STATE_TOPIC);
-    const coordinatorEpoch = (topic && this.membership.leaderOf(topic.id, 0)?.leaderEpoch) ?? 0;
+    const coordinatorEpoch = (topic && this.membership.leaderOf(topic.id, partition)?.leaderEpoch) ?? 0;
     return new TransactionCoordinator({
       clock,
       logger: this.options.logger,
       log: {
-        append: (_key, record) => this.partitions.append(0, [record], clock.now()),
+        // Its own partition only: every id it is asked about hashes to it (producer ids come from the database, not blocks in the log).
+        append: (_key, record) => this.partitions.append(partition, [record], clock.now()),
         replay,
       },
       markers: this.markerWriter(coordinatorEpoch),

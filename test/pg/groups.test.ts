@@ -16,6 +16,7 @@ import { ROOT, startBrokerProcess, type BrokerProcess } from '../helpers/broker-
 import { requireTool, run } from '../helpers/tools.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { pgUnavailable, startPgServer, type PgServer } from './pg-server.js';
+import { transactionStatePartitionFor } from '../../src/txn/index.js';
 
 const unavailable = pgUnavailable();
 if (unavailable !== undefined) console.warn(`skipping PostgreSQL tests: ${unavailable}`);
@@ -148,8 +149,10 @@ describe.skipIf(unavailable !== undefined)('consumer groups over PostgreSQL', ()
   ] as const)('kill -9 of the transaction coordinator during a transaction, %s: each acknowledged one is complete exactly once, none is half there, and its offsets are the group\'s', async (_, when) => {
     const { brokers, db, kafka, admin } = await cluster(`txn_kill_${when}`);
     await admin.createTopics({ topics: [{ topic: 'out', numPartitions: 3 }, { topic: 'in', numPartitions: 1 }] });
+    // The leader of ctp-kill's __transaction_state partition (Kafka's hash of the id, 50 partitions).
     const txnCoordinator = async () => (await db.query(
-      `select p.leader from tributary_partitions p join tributary_topics t on t.topic_id = p.topic_id where t.name = '__transaction_state' and p.partition = 0`,
+      `select p.leader from tributary_partitions p join tributary_topics t on t.topic_id = p.topic_id where t.name = '__transaction_state' and p.partition = $1`,
+      [transactionStatePartitionFor('ctp-kill', 50)],
     )).rows[0].leader as number;
     const before = await txnCoordinator();
     let producer = kafka.producer({ transactionalId: 'ctp-kill', idempotent: true, maxInFlightRequests: 1 });

@@ -1,5 +1,5 @@
 // Transactions on postgres:// storage, with three brokers sharing one database. The transaction
-// coordinator (the leader of __transaction_state's one partition) and the consumer group's
+// coordinator (the leader of the id's __transaction_state partition) and the consumer group's
 // coordinator are different brokers, so the committed transaction's offsets travel through the
 // database to the group's coordinator. read_committed consumers stop at the last stable offset while
 // a transaction is open and skip aborted ones; the coordinator's broker is lost (crash: its lease runs
@@ -11,6 +11,7 @@ import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { offsetsPartitionFor } from '../../src/group/index.js';
 import { startPgBroker, type RunningPgBroker } from '../../src/pg-broker.js';
+import { transactionStatePartitionFor } from '../../src/txn/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { pgUnavailable } from './pg-server.js';
 import { pgSuite } from './suite.js';
@@ -46,6 +47,15 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
     const admin = kafka.admin();
     await admin.connect();
     suite.cleanup(() => admin.disconnect());
+    // The coordinators stay put once the controller has evened out the internal topics' leaderships
+    // over the three brokers (at its heartbeat after the third joined): the tests read them first.
+    await vi.waitFor(async () => {
+      const { rows } = await db.query<{ name: string; counts: number[] }>(
+        `select name, array_agg(n order by n) as counts from (select t.name, p.leader, count(*)::int as n from tributary_partitions p
+           join tributary_topics t on t.topic_id = p.topic_id where t.name in ('__consumer_offsets', '__transaction_state') group by t.name, p.leader) s group by name order by name`,
+      );
+      expect(rows).toEqual([{ name: '__consumer_offsets', counts: [16, 17, 17] }, { name: '__transaction_state', counts: [16, 17, 17] }]);
+    }, { timeout: 15_000, interval: 50 });
     return { brokers, kafka, admin, leaderOf, db };
   }
 
@@ -71,6 +81,75 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
     expect(v.finalizedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', minVersionLevel: 1, maxVersionLevel: 1 }));
   });
 
+  it('transactional ids are spread over the brokers: each is coordinated by the leader of its __transaction_state partition, the others answer NOT_COORDINATOR', async () => {
+    const { brokers, kafka, admin, leaderOf } = await threeBrokers(); // the 50 partitions' leaderships evened out over the three
+    const ids = Array.from({ length: 12 }, (_, i) => `spread-${i}`);
+    const coordinatorOf = new Map<string, number>();
+    for (const id of ids) {
+      const node = await leaderOf('__transaction_state', transactionStatePartitionFor(id, 50));
+      coordinatorOf.set(id, node);
+    }
+    expect(new Set(coordinatorOf.values()).size, 'twelve ids land on every broker').toBe(3);
+    const raws = await Promise.all(brokers.map((b) => RawClient.connect(b.port)));
+    suite.cleanup(async () => raws.forEach((r) => r.socket.destroy()));
+    const rawOf = (node: number) => raws[brokers.findIndex((b) => b.nodeId === node)];
+    // Every broker names the same coordinator for each id: its partition's leader.
+    for (const raw of raws) {
+      const found = await raw.request(10, 4, { key: '', keyType: 1, coordinatorKeys: ids });
+      expect(found.coordinators.map((c: { key: string; nodeId: number; errorCode: number }) => [c.key, c.nodeId, c.errorCode])).toEqual(ids.map((id) => [id, coordinatorOf.get(id), 0]));
+    }
+    for (const id of ids) {
+      const coordinator = coordinatorOf.get(id)!;
+      const other = brokers.find((b) => b.nodeId !== coordinator)!.nodeId;
+      await vi.waitFor(async () => expect((await rawOf(coordinator).request(22, 0, { transactionalId: id, transactionTimeoutMs: 60_000 })).errorCode).toBe(0), { timeout: 10_000, interval: 50 });
+      expect((await rawOf(other).request(22, 0, { transactionalId: id, transactionTimeoutMs: 60_000 })).errorCode).toBe(16); // NOT_COORDINATOR
+      expect((await rawOf(coordinator).request(65, 0, { transactionalIds: [id] })).transactionStates[0]).toMatchObject({ errorCode: 0, transactionState: 'Empty' });
+      expect((await rawOf(other).request(65, 0, { transactionalIds: [id] })).transactionStates[0].errorCode).toBe(16);
+    }
+    // Each broker lists the ids it coordinates, and only those.
+    for (const [i, raw] of raws.entries()) {
+      const listed = await raw.request(66, 0, { stateFilters: [], producerIdFilters: [] });
+      expect(listed.errorCode).toBe(0);
+      const mine = ids.filter((id) => coordinatorOf.get(id) === brokers[i].nodeId);
+      expect(listed.transactionStates.map((t: { transactionalId: string }) => t.transactionalId).sort()).toEqual(mine.sort());
+    }
+    // Transactions coordinated by three brokers at once commit, each through its own coordinator.
+    await admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 3 }] });
+    const picked = [...new Map([...coordinatorOf].map(([id, node]) => [node, id])).values()];
+    await Promise.all(picked.map(async (id) => {
+      const producer = kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      suite.cleanup(() => producer.disconnect());
+      const t = await producer.transaction();
+      await t.send({ topic: 'spread', messages: [0, 1, 2].map((p) => ({ partition: p, value: `${id}-${p}` })) });
+      await t.commit();
+    }));
+    expect(await readAll(kafka, 'spread', 'spread-reader', 9)).toEqual(picked.flatMap((id) => [0, 1, 2].map((p) => `${id}-${p}`)).sort());
+  });
+
+  it('the first broker\'s transaction.state.log.num.partitions holds for the cluster (a database of one partition keeps one coordinator)', async () => {
+    const url = await suite.database('txn');
+    const first = await startPgBroker({ storage: url, config: { 'transaction.state.log.num.partitions': 1, 'broker.heartbeat.interval.ms': 200, 'broker.session.timeout.ms': 1500 } });
+    suite.cleanup(() => first.close());
+    const second = await startPgBroker({ storage: url, config: { 'broker.heartbeat.interval.ms': 200, 'broker.session.timeout.ms': 1500 } });
+    suite.cleanup(() => second.close());
+    expect(second.pg.membership.topic('__transaction_state')?.partitions).toBe(1);
+    const ids = Array.from({ length: 8 }, (_, i) => `one-${i}`);
+    const leader = second.pg.membership.leaderOf(second.pg.membership.topic('__transaction_state')!.id, 0)!.leader;
+    const raw = await RawClient.connect(second.port);
+    const found = await raw.request(10, 4, { key: '', keyType: 1, coordinatorKeys: ids });
+    raw.socket.destroy();
+    expect(found.coordinators.map((c: { nodeId: number }) => c.nodeId)).toEqual(ids.map(() => leader));
+    const kafka = new Kafka({ clientId: 'pg-txn-one', brokers: [second.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 500 } });
+    const producer = kafka.producer({ transactionalId: ids[3], idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    suite.cleanup(() => producer.disconnect());
+    const t = await producer.transaction();
+    await t.send({ topic: 'one-partition', messages: [{ value: 'v' }] });
+    await t.commit();
+    expect(await readAll(kafka, 'one-partition', 'one-reader', 1)).toEqual(['v']);
+  });
+
   it('offsets sent for a group never added to the transaction are not applied, and the database forgets them when it ends', async () => {
     const { brokers, admin, leaderOf, db } = await threeBrokers();
     await admin.createTopics({ topics: [{ topic: 'stray', numPartitions: 1 }] });
@@ -78,7 +157,7 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
       const node = await leaderOf(topic, partition);
       return brokers.find((b) => b.nodeId === node)!.port;
     };
-    const txn = await RawClient.connect(await port('__transaction_state', 0));
+    const txn = await RawClient.connect(await port('__transaction_state', transactionStatePartitionFor('stray', 50)));
     suite.cleanup(async () => txn.socket.destroy());
     const init = await txn.request(22, 0, { transactionalId: 'stray', transactionTimeoutMs: 60_000 });
     expect(init.errorCode).toBe(0);
@@ -104,7 +183,7 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
     const { brokers, admin, leaderOf, db } = await threeBrokers();
     await admin.createTopics({ topics: [{ topic: 'stable', numPartitions: 1 }] });
     // The group's coordinator is not the transaction coordinator: the commit's offsets reach it through the database.
-    const txnNode = await leaderOf('__transaction_state', 0);
+    const txnNode = await leaderOf('__transaction_state', transactionStatePartitionFor('stable', 50));
     let group = '';
     for (let i = 0; group === ''; i++) {
       if ((await leaderOf('__consumer_offsets', offsetsPartitionFor(`stable-${i}`, 50))) !== txnNode) group = `stable-${i}`;
@@ -152,7 +231,7 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
   it('a commit while brokers are not listening (their connection broke): its offsets reach the group without reloading it, and its marker the leader\'s reads, once they listen again', async () => {
     const { brokers, kafka, admin, leaderOf, db } = await threeBrokers();
     await admin.createTopics({ topics: [{ topic: 'src', numPartitions: 1 }, { topic: 'dst', numPartitions: 1 }] });
-    const txnNode = await leaderOf('__transaction_state', 0);
+    const txnNode = await leaderOf('__transaction_state', transactionStatePartitionFor('deaf', 50));
     let group = '';
     for (let i = 0; group === ''; i++) {
       if ((await leaderOf('__consumer_offsets', offsetsPartitionFor(`deaf-${i}`, 50))) !== txnNode) group = `deaf-${i}`;
@@ -189,7 +268,7 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
   it('a transaction commits its records and its consumer offsets across brokers; an open one holds read_committed back; a lost coordinator is taken over', async () => {
     const { brokers, kafka, admin, leaderOf } = await threeBrokers();
     await admin.createTopics({ topics: [{ topic: 'in', numPartitions: 1 }, { topic: 'out', numPartitions: 1 }] });
-    const txnNode = await leaderOf('__transaction_state', 0);
+    const txnNode = await leaderOf('__transaction_state', transactionStatePartitionFor('ctp', 50));
     // A group coordinated by another broker than the transactions: its offsets go through the database.
     let group = '';
     for (let i = 0; group === ''; i++) {
@@ -229,7 +308,7 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
     // lease (1.5 s), and a new producer with the same id fences the old one, aborting its transaction.
     const lost = brokers.find((b) => b.nodeId === txnNode)!;
     await lost.crash();
-    await vi.waitFor(async () => expect(await leaderOf('__transaction_state', 0)).not.toBe(txnNode), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(async () => expect(await leaderOf('__transaction_state', transactionStatePartitionFor('ctp', 50))).not.toBe(txnNode), { timeout: 10_000, interval: 100 });
     const survivors = brokers.filter((b) => b !== lost);
     const again = new Kafka({ clientId: 'pg-txn-2', brokers: survivors.map((b) => b.bootstrap), logLevel: logLevel.NOTHING, retry: { retries: 40, initialRetryTime: 100, maxRetryTime: 500 } });
     const successor = again.producer({ transactionalId: 'ctp', idempotent: true, maxInFlightRequests: 1 });

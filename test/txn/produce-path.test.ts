@@ -11,6 +11,7 @@ import { type RunningBroker, startBroker } from '../../src/broker.js';
 import { decodeResponse, encodeRequest, ErrorCode } from '../../src/codec/index.js';
 import { buildRecordBatch } from '../../src/codec/records/index.js';
 import { offsetsPartitionFor } from '../../src/group/index.js';
+import type { TransactionCoordinator } from '../../src/txn/index.js';
 import { Logger } from '../../src/util/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -218,7 +219,7 @@ describe('restart on file storage', () => {
     expect(await addPartitions(c, 'dur-tx', tx.producerId, tx.producerEpoch, 'dur', [0])).toEqual([0]);
     expect(await produce(c, 'dur', batch(tx.producerId, tx.producerEpoch, 0, 2, true), 'dur-tx')).toMatchObject({ errorCode: 0, baseOffset: 3 });
     // The broker goes down after the commit decision is durable and before any marker is written.
-    broker.services.txn.beforeMarkers = async () => {
+    (broker.services.txn as TransactionCoordinator).beforeMarkers = async () => { // one node: the coordinator itself
       throw new Error('simulated crash before markers');
     };
     expect((await c.request(26, 3, { transactionalId: 'dur-tx', producerId: tx.producerId, producerEpoch: tx.producerEpoch, committed: true })).errorCode).toBe(0);
