@@ -52,8 +52,6 @@ function startBroker(cli: string, dataDir: string, nodeArgs: string[] = []): Pro
 
 /** Last response seen per `${clientId}/${apiKey}` (with size prefix), for the ceiling. */
 let capture: Map<string, Buffer> | null = null;
-/** The target the cases run against now (the ceiling only answers the cases' own requests: no set-up). */
-let serving: Target = 'this';
 
 function req<K extends ApiKeyNumber>(clientId: string, apiKey: K, version: number, body: Parameters<typeof encodeRequest<K>>[3]): Buffer {
   const parts = encodeRequest(apiKey, version, { correlationId: 0, clientId }, body);
@@ -85,7 +83,8 @@ interface Case {
   label: string;
   /** Requests per `next` call (AddPartitionsToTxn + EndTxn is two). */
   perCall: number;
-  setup(admin: RawConnection, conns: RawConnection[]): Promise<((conn: RawConnection, i: number) => Promise<void>)>;
+  /** `target`: what answers (the ceiling replays the broker's responses: it needs no topics made). */
+  setup(admin: RawConnection, conns: RawConnection[], target: Target): Promise<((conn: RawConnection, i: number) => Promise<void>)>;
 }
 
 const VALUE = Buffer.alloc(100, 0x61);
@@ -132,11 +131,11 @@ function fetchCase(empty: boolean): Case {
     name,
     label: empty ? `Fetch v${FETCH_VERSION} at the end of the log, max_wait 5 ms expiring` : `Fetch v${FETCH_VERSION} of one small batch (1 record)`,
     perCall: 1,
-    async setup(admin) {
+    async setup(admin, _conns, target) {
       // The one-batch fetch reads a partition appended to just before, as a tailing consumer's is
       // (the broker reads what was appended lately from the page cache on the event loop).
       const topic = empty ? 'sr-fetch' : 'sr-fetch-one';
-      if (!empty && serving !== 'ceiling') {
+      if (!empty && target !== 'ceiling') {
         await createTopic(admin, topic, 1);
         const body = await call(admin, 'setup', ApiKey.Produce, PRODUCE_VERSION, {
           transactionalId: null, acks: -1, timeoutMs: 30000,
@@ -328,14 +327,13 @@ async function runTarget(target: Target, round: number, responses: Map<string, B
     server = await startBroker(target === 'this' ? CLI : BASELINE_CLI!, dataDir, PROFILE && target === 'this' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
   }
   capture = target === 'this' ? responses : null;
-  serving = target;
   const results = new Map<string, { cpuUs: number; rate: number }>();
   try {
     const admin = await RawConnection.connect(server.port);
     if (target !== 'ceiling') await commonTopics(admin);
     for (const c of CASES) {
       const conns = await Promise.all(Array.from({ length: CONNS }, () => RawConnection.connect(server.port)));
-      const next = await c.setup(admin, conns);
+      const next = await c.setup(admin, conns, target);
       results.set(c.name, await drive(server, conns, next, c.perCall, rates?.get(c.name) ?? null));
       for (const k of conns) k.close();
     }
