@@ -108,6 +108,8 @@ export async function startPgBrokerWithConfig(
     // id's coordinator: NOT_COORDINATOR elsewhere).
     (services as { txn: TransactionCoordination }).txn = transactions.coordination;
     pg.transactions = transactions;
+    const started = transactions;
+    services.groups.externalPendingOffsets = (groupId) => started.unstableOffsets(groupId);
     await transactions.ensureTopic();
     pg.membership.onRefresh(() => transactions!.partitions.sync());
     transactions.attach();

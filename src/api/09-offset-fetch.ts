@@ -4,7 +4,7 @@
 // ACLs: DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED); topics the client may not DESCRIBE answer
 // TOPIC_AUTHORIZATION_FAILED when named and are left out of an all-topics answer.
 // On postgres:// storage a transaction's offsets wait in the database, and its coordinator may be
-// another broker: a require_stable fetch first asks the database which are pending (unstableOffsets).
+// another broker: a require_stable fetch first asks the group coordinator's externalPendingOffsets.
 
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../codec/index.js';
 import { ErrorCode, ZERO_UUID } from '../codec/index.js';
@@ -105,14 +105,14 @@ function answer(request: OffsetFetchRequest, ctx: RequestContext, unstable: Unst
 export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchResponse> = {
   ...schemaVersions(9),
   handle(request, ctx) {
-    const transactions = ctx.broker.pg?.transactions;
-    if (transactions === undefined || !request.requireStable || ctx.apiVersion < 7) return answer(request, ctx, undefined);
+    const external = ctx.broker.groups.externalPendingOffsets;
+    if (external === undefined || !request.requireStable || ctx.apiVersion < 7) return answer(request, ctx, undefined);
     const groupIds = ctx.apiVersion >= 8 ? request.groups.map((g) => g.groupId) : [request.groupId];
-    return Promise.all(groupIds.map(async (g) => [g, await transactions.unstableOffsets(g)] as const)).then(
+    return Promise.all(groupIds.map(async (g) => [g, await external(g)] as const)).then(
       (pending) => answer(request, ctx, new Map(pending)),
       (err: unknown) => {
         // The database is unreachable: retriable, the client finds the coordinator again.
-        ctx.broker.logger.warn('reading pending transactional offsets from the database failed', { error: String(err) });
+        ctx.broker.logger.warn('reading pending transactional offsets failed', { error: String(err) });
         return offsetFetchHandler.errorResponse!(request, ErrorCode.COORDINATOR_NOT_AVAILABLE, ctx);
       },
     );

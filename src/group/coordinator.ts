@@ -164,6 +164,13 @@ export class GroupCoordinator {
   /** The transactions engine plugs in here (TxnOffsetCommit not yet committed or aborted). */
   pendingTransactionalOffsets: PendingTxnOffsets = () => false;
   /**
+   * Pending transactional offsets kept outside this coordinator (postgres:// storage: in the database,
+   * written for a transaction another broker may coordinate): the group's partitions ("topic\0partition")
+   * with a transaction's offsets not yet committed or aborted. A require_stable OffsetFetch awaits it
+   * before answering; a rejection answers COORDINATOR_NOT_AVAILABLE. Unset: pendingTransactionalOffsets alone.
+   */
+  externalPendingOffsets?: (groupId: string) => Promise<ReadonlySet<string>>;
+  /**
    * Whether this broker coordinates a group now (NONE), is loading its partition
    * (COORDINATOR_LOAD_IN_PROGRESS) or not (NOT_COORDINATOR). Unset: every group is this broker's
    * (one node, or identities sharing one coordinator). Set by a cluster whose brokers each

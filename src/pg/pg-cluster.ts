@@ -33,8 +33,6 @@ export interface PgCluster {
     /** The live broker coordinating the transactional id, or -1. */
     coordinatorNode(transactionalId: string): number;
     readonly pendingOffsets: PgTxnOffsets;
-    /** The group's partitions with a transaction's offsets pending (OffsetFetch with require_stable). */
-    unstableOffsets(groupId: string): Promise<ReadonlySet<string>>;
   };
   close(options?: { deregister: boolean }): Promise<void>;
 }

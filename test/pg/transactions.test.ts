@@ -55,6 +55,16 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
            join tributary_topics t on t.topic_id = p.topic_id where t.name in ('__consumer_offsets', '__transaction_state') group by t.name, p.leader) s group by name order by name`,
       );
       expect(rows).toEqual([{ name: '__consumer_offsets', counts: [16, 17, 17] }, { name: '__transaction_state', counts: [16, 17, 17] }]);
+      // and every broker's snapshot says so (it reads the database at its heartbeat).
+      for (const topic of ['__consumer_offsets', '__transaction_state']) {
+        const { rows: leaders } = await db.query<{ partition: number; leader: number }>(
+          'select p.partition, p.leader from tributary_partitions p join tributary_topics t on t.topic_id = p.topic_id where t.name = $1', [topic],
+        );
+        for (const b of brokers) {
+          const id = b.pg.membership.topic(topic)!.id;
+          expect(leaders.map((l) => b.pg.membership.leaderOf(id, l.partition)?.leader)).toEqual(leaders.map((l) => l.leader));
+        }
+      }
     }, { timeout: 15_000, interval: 50 });
     return { brokers, kafka, admin, leaderOf, db };
   }
@@ -93,11 +103,14 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
     const raws = await Promise.all(brokers.map((b) => RawClient.connect(b.port)));
     suite.cleanup(async () => raws.forEach((r) => r.socket.destroy()));
     const rawOf = (node: number) => raws[brokers.findIndex((b) => b.nodeId === node)];
-    // Every broker names the same coordinator for each id: its partition's leader.
-    for (const raw of raws) {
-      const found = await raw.request(10, 4, { key: '', keyType: 1, coordinatorKeys: ids });
-      expect(found.coordinators.map((c: { key: string; nodeId: number; errorCode: number }) => [c.key, c.nodeId, c.errorCode])).toEqual(ids.map((id) => [id, coordinatorOf.get(id), 0]));
-    }
+    // Every broker names the same coordinator for each id: its partition's leader (once each broker's
+    // snapshot of the leaderships has caught up with the database, at its next heartbeat).
+    await vi.waitFor(async () => {
+      for (const raw of raws) {
+        const found = await raw.request(10, 4, { key: '', keyType: 1, coordinatorKeys: ids });
+        expect(found.coordinators.map((c: { key: string; nodeId: number; errorCode: number }) => [c.key, c.nodeId, c.errorCode])).toEqual(ids.map((id) => [id, coordinatorOf.get(id), 0]));
+      }
+    }, { timeout: 5000, interval: 50 });
     for (const id of ids) {
       const coordinator = coordinatorOf.get(id)!;
       const other = brokers.find((b) => b.nodeId !== coordinator)!.nodeId;
