@@ -83,6 +83,15 @@ describe.skipIf(unavailable !== undefined)('consumer groups over PostgreSQL', ()
     const admin = kafka.admin();
     await admin.connect();
     await vi.waitFor(async () => expect((await admin.describeCluster()).brokers.map((x) => x.nodeId).sort()).toEqual([1, 2, 3]), { timeout: 5000, interval: 100 });
+    // The coordinators stay put once the controller has evened out the internal topics' leaderships
+    // (at its heartbeat after the third broker joined): the tests read them from the database first.
+    await vi.waitFor(async () => {
+      const { rows } = await db.query<{ name: string; counts: number[] }>(
+        `select name, array_agg(n order by n) as counts from (select t.name, p.leader, count(*)::int as n from tributary_partitions p
+           join tributary_topics t on t.topic_id = p.topic_id where t.name in ('__consumer_offsets', '__transaction_state') group by t.name, p.leader) s group by name order by name`,
+      );
+      expect(rows).toEqual([{ name: '__consumer_offsets', counts: [16, 17, 17] }, { name: '__transaction_state', counts: [16, 17, 17] }]);
+    }, { timeout: 15_000, interval: 50 });
     return { url, brokers, db, coordinator, kafka, admin };
   }
 
