@@ -73,14 +73,12 @@ export class PartitionedTransactionCoordination implements TransactionCoordinati
   }
 
   verifyTransactionalProduce(producerId: number, producerEpoch: number, topic: string, partition: number): number {
-    // By producer id: the coordinator that knows it, if any here.
-    let answer: number = ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    // By producer id: the answer of the coordinator that knows it, if any here.
     for (const c of this.coordinators.values()) {
       const code = c.verifyTransactionalProduce(producerId, producerEpoch, topic, partition);
       if (code !== ErrorCode.INVALID_PRODUCER_ID_MAPPING) return code;
-      answer = code;
     }
-    return answer;
+    return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
   }
 
   endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean, transactionVersion?: number): Promise<EndTxnResult> {
