@@ -108,8 +108,7 @@ export async function startPgBrokerWithConfig(
     // id's coordinator: NOT_COORDINATOR elsewhere).
     (services as { txn: TransactionCoordination }).txn = transactions.coordination;
     pg.transactions = transactions;
-    const started = transactions;
-    services.groups.externalPendingOffsets = (groupId) => started.unstableOffsets(groupId);
+    services.groups.externalPendingOffsets = transactions.unstableOffsets.bind(transactions);
     await transactions.ensureTopic();
     pg.membership.onRefresh(() => transactions!.partitions.sync());
     transactions.attach();

@@ -25,14 +25,10 @@ import {
   type TopicProduceResponse,
 } from '../codec/index.js';
 import {
-  CompressionType,
   isTransactional,
-  readCompression,
   readProducerEpoch,
   readProducerId,
   readRecordCount,
-  splitBatches,
-  validateBatch,
 } from '../codec/records/index.js';
 import type { TopicInfo } from '../cluster/cluster-state.js';
 import { checkProducerBatch } from '../txn/index.js';

@@ -16,6 +16,7 @@ import { ROOT, startBrokerProcess, type BrokerProcess } from '../helpers/broker-
 import { requireTool, run } from '../helpers/tools.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { pgUnavailable, startPgServer, type PgServer } from './pg-server.js';
+import { expectInternalTopicsEvenedOut } from './suite.js';
 import { transactionStatePartitionFor } from '../../src/txn/index.js';
 
 const unavailable = pgUnavailable();
@@ -86,11 +87,7 @@ describe.skipIf(unavailable !== undefined)('consumer groups over PostgreSQL', ()
     // The coordinators stay put once the controller has evened out the internal topics' leaderships
     // (at its heartbeat after the third broker joined): the tests read them from the database first.
     await vi.waitFor(async () => {
-      const { rows } = await db.query<{ name: string; counts: number[] }>(
-        `select name, array_agg(n order by n) as counts from (select t.name, p.leader, count(*)::int as n from tributary_partitions p
-           join tributary_topics t on t.topic_id = p.topic_id where t.name in ('__consumer_offsets', '__transaction_state') group by t.name, p.leader) s group by name order by name`,
-      );
-      expect(rows).toEqual([{ name: '__consumer_offsets', counts: [16, 17, 17] }, { name: '__transaction_state', counts: [16, 17, 17] }]);
+      await expectInternalTopicsEvenedOut(db);
     }, { timeout: 15_000, interval: 50 });
     return { url, brokers, db, coordinator, kafka, admin };
   }

@@ -1,7 +1,8 @@
 // What most PostgreSQL test files share: one private server for the file (started before its tests,
 // stopped after), fresh databases from it, and cleanups run after each test in reverse order.
 
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startPgServer, type PgServer } from './pg-server.js';
 
 export interface PgSuite {
@@ -34,4 +35,17 @@ export function pgSuite(): PgSuite {
     database: (prefix) => server!.createDatabase(`${prefix}${++n}`),
     cleanup: (fn) => void cleanups.push(fn),
   };
+}
+
+/**
+ * Asserts that the controller has evened out the internal topics' leaderships over three brokers (at its
+ * heartbeat after the third joined): until then a coordinator read from the database may still move.
+ * Call inside vi.waitFor.
+ */
+export async function expectInternalTopicsEvenedOut(db: pg.Client): Promise<void> {
+  const { rows } = await db.query<{ name: string; counts: number[] }>(
+    `select name, array_agg(n order by n) as counts from (select t.name, p.leader, count(*)::int as n from tributary_partitions p
+       join tributary_topics t on t.topic_id = p.topic_id where t.name in ('__consumer_offsets', '__transaction_state') group by t.name, p.leader) s group by name order by name`,
+  );
+  expect(rows).toEqual([{ name: '__consumer_offsets', counts: [16, 17, 17] }, { name: '__transaction_state', counts: [16, 17, 17] }]);
 }

@@ -14,7 +14,7 @@ import { startPgBroker, type RunningPgBroker } from '../../src/pg-broker.js';
 import { transactionStatePartitionFor } from '../../src/txn/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { pgUnavailable } from './pg-server.js';
-import { pgSuite } from './suite.js';
+import { expectInternalTopicsEvenedOut, pgSuite } from './suite.js';
 
 const unavailable = pgUnavailable();
 if (unavailable !== undefined) console.warn(`skipping PostgreSQL tests: ${unavailable}`);
@@ -50,11 +50,7 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
     // The coordinators stay put once the controller has evened out the internal topics' leaderships
     // over the three brokers (at its heartbeat after the third joined): the tests read them first.
     await vi.waitFor(async () => {
-      const { rows } = await db.query<{ name: string; counts: number[] }>(
-        `select name, array_agg(n order by n) as counts from (select t.name, p.leader, count(*)::int as n from tributary_partitions p
-           join tributary_topics t on t.topic_id = p.topic_id where t.name in ('__consumer_offsets', '__transaction_state') group by t.name, p.leader) s group by name order by name`,
-      );
-      expect(rows).toEqual([{ name: '__consumer_offsets', counts: [16, 17, 17] }, { name: '__transaction_state', counts: [16, 17, 17] }]);
+      await expectInternalTopicsEvenedOut(db);
       // and every broker's snapshot says so (it reads the database at its heartbeat).
       for (const topic of ['__consumer_offsets', '__transaction_state']) {
         const { rows: leaders } = await db.query<{ partition: number; leader: number }>(

@@ -22,7 +22,7 @@ import {
   type ProduceResponse,
   ZERO_UUID,
 } from '../../codec/index.js';
-import { CompressionType, readCompression, readProducerId, setLogAppendTime, splitBatches, validateBatch } from '../../codec/records/index.js';
+import { readProducerId, setLogAppendTime } from '../../codec/records/index.js';
 import { incomingBatch } from '../produce-input.js';
 import { applyTopicRules } from '../produce-topic-rules.js';
 import type { ProducerStateManager } from '../../log/index.js';
