@@ -101,6 +101,7 @@ export async function startPgBrokerWithConfig(
       stateTopicPartitions: config.int('transaction.state.log.num.partitions'),
       localOffsetsSink: groupOffsetsSink(services.groups),
       offsets,
+      calls: pg.calls,
       onCoordinating: (partition, coordinating) => log.info(coordinating ? 'coordinating transactions' : 'no longer coordinating transactions', { partition }),
     });
     // The handlers ask the coordinators of the __transaction_state partitions this broker leads; the

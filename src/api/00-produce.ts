@@ -33,7 +33,7 @@ import {
 import type { TopicInfo } from '../cluster/cluster-state.js';
 import { checkProducerBatch } from '../txn/index.js';
 import { applyTopicRules } from './produce-topic-rules.js';
-import { incomingBatch } from './produce-input.js';
+import { hasTransactionalRecords, incomingBatch } from './produce-input.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { authorize, authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
@@ -145,11 +145,6 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     };
   },
 };
-
-/** Does any partition carry a transactional record batch (magic 2)? Those need WRITE on the transactional id. */
-function hasTransactionalRecords(request: ProduceRequest): boolean {
-  return request.topicData.some((t) => t.partitionData.some((p) => p.records !== null && p.records.length >= 61 && p.records[16] === 2 && isTransactional(p.records, 0)));
-}
 
 /** Records the produced bytes against the client's byte-rate quota (KIP-13); returns the throttle time. */
 function recordQuota(request: ProduceRequest, ctx: RequestContext): number {

@@ -5,7 +5,7 @@
 
 import type { ApiVersionsRequest, ApiVersionsResponse } from '../codec/index.js';
 import { ErrorCode } from '../codec/index.js';
-import { FEATURES, FINALIZED_FEATURES_EPOCH, PG_FEATURES } from '../cluster/features.js';
+import { FEATURES, FINALIZED_FEATURES_EPOCH, pgFeatures } from '../cluster/features.js';
 import type { RequestContext } from './context.js';
 import { type ApiHandler, schemaVersions } from './registry.js';
 
@@ -23,7 +23,7 @@ export const apiVersionsHandler: ApiHandler<ApiVersionsRequest, ApiVersionsRespo
       }
       ctx.connection.attributes.set('clientSoftware', `${name}/${version}`);
     }
-    const features = ctx.broker.pg === undefined ? FEATURES : PG_FEATURES;
+    const features = ctx.broker.pg === undefined ? FEATURES : pgFeatures(ctx.broker.pg.transactionVersion);
     return {
       errorCode: ErrorCode.NONE,
       apiKeys,

@@ -5,8 +5,8 @@
 // for classic groups. Partitions of unknown topics answer UNKNOWN_TOPIC_OR_PARTITION. v5 is transactions
 // V2 (KIP-890 part 2): the group joins the transaction here, with no AddOffsetsToTxn before. On
 // postgres:// storage the offsets are stored in the database by producer id and group until the
-// transaction coordinator (txn/pg-transactions.ts) ends the transaction; only transactions V1 is
-// finalised there, so v5 is not used.
+// transaction coordinator (txn/pg-transactions.ts) ends the transaction; with v5 the group is added
+// at the coordinator first, maybe another broker.
 
 import { ErrorCode, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '../codec/index.js';
 import { ClassicGroup, type GroupCoordinator } from '../group/index.js';
@@ -65,21 +65,12 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
         }
       }
     }
-    // postgres:// storage: the transaction's coordinator may be another broker; it takes them from the database when the transaction ends.
-    const pendingOffsets = ctx.broker.pg?.transactions?.pendingOffsets;
-    const code = offsets.length === 0 ? ErrorCode.NONE : pendingOffsets !== undefined
-      ? await pendingOffsets.store(request.producerId, request.groupId, offsets).then(() => ErrorCode.NONE, (err: unknown) => {
-        ctx.broker.logger.warn('storing transactional offsets in the database failed', { groupId: request.groupId, error: String(err) });
-        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      })
-      : await txn.txnOffsetCommit(
-            request.transactionalId,
-            request.groupId,
-            request.producerId,
-            request.producerEpoch,
-            offsets,
-            ctx.apiVersion >= 5 ? TRANSACTION_VERSION_2 : TRANSACTION_VERSION_1,
-          );
+    const transactionVersion = ctx.apiVersion >= 5 ? TRANSACTION_VERSION_2 : TRANSACTION_VERSION_1;
+    // postgres:// storage: the transaction's coordinator may be another broker (txn/pg-transactions.ts).
+    const pgTransactions = ctx.broker.pg?.transactions;
+    const code = offsets.length === 0 ? ErrorCode.NONE : pgTransactions !== undefined
+      ? await pgTransactions.commitOffsets(request.transactionalId, request.groupId, request.producerId, request.producerEpoch, offsets, transactionVersion)
+      : await txn.txnOffsetCommit(request.transactionalId, request.groupId, request.producerId, request.producerEpoch, offsets, transactionVersion);
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((t) => ({

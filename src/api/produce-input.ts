@@ -5,8 +5,8 @@
 // v3+ carry exactly one magic 2 batch. v0-2 carry magic 0/1 message sets: each entry is checked, then the
 // set becomes one v2 batch, the only format stored.
 
-import { ErrorCode } from '../codec/index.js';
-import { CompressionType, readCompression, upConvert, validateBatch, validateLegacyEntry } from '../codec/records/index.js';
+import { ErrorCode, type ProduceRequest } from '../codec/index.js';
+import { CompressionType, isTransactional, readCompression, upConvert, validateBatch, validateLegacyEntry } from '../codec/records/index.js';
 
 /**
  * A rejected partition: its error and message. Kafka lists no record errors for these (the batch as a
@@ -58,4 +58,9 @@ function upConvertLegacy(records: Buffer | null, maxBatchBytes: number): { batch
 
 function rejected(errorCode: number, message: string): RejectedInput {
   return { errorCode, message };
+}
+
+/** Does any partition carry a transactional record batch (magic 2)? Those need WRITE on the transactional id. */
+export function hasTransactionalRecords(request: ProduceRequest): boolean {
+  return request.topicData.some((t) => t.partitionData.some((p) => p.records !== null && p.records.length >= 61 && p.records[16] === 2 && isTransactional(p.records, 0)));
 }

@@ -32,11 +32,15 @@ export const FEATURES: readonly FeatureLevel[] = [
 ];
 
 /**
- * postgres:// storage: transaction.version 1 only. Transactions V2 adds a partition to the transaction
- * with the produce itself, which there would need a call from the partition's leader to the
- * coordinator, maybe another broker; clients seeing level 1 send AddPartitionsToTxn first.
+ * postgres:// storage: transaction.version 2 when the brokers can call each other through the
+ * database (a partition's leader adds the partition to the transaction at its coordinator, often
+ * another broker: pg/broker-calls.ts), else 1, and clients send AddPartitionsToTxn first.
  */
-export const PG_FEATURES: readonly FeatureLevel[] = FEATURES.map((f) => (f.name === 'transaction.version' ? { ...f, maxVersion: 1, finalizedLevel: 1 } : f));
+export function pgFeatures(transactionVersion: 1 | 2): readonly FeatureLevel[] {
+  return transactionVersion === 2 ? FEATURES : PG_TRANSACTIONS_V1;
+}
+
+const PG_TRANSACTIONS_V1: readonly FeatureLevel[] = FEATURES.map((f) => (f.name === 'transaction.version' ? { ...f, maxVersion: 1, finalizedLevel: 1 } : f));
 
 /**
  * Kafka's epoch of the finalised features (the metadata offset that set them). Ours never change

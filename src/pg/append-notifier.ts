@@ -3,7 +3,8 @@
 // for it. The same connection hears the metadata channel: a topic created, deleted, grown or
 // reconfigured, or a leadership moved, by any broker (onMetadata: the broker reads its snapshot again,
 // so a change shows everywhere within milliseconds instead of a heartbeat). An engine without LISTEN/NOTIFY, or a listening connection that broke, leaves the
-// fetches to bounded polling (`listening` is then false) until it listens again.
+// fetches to bounded polling (`listening` is then false) until it listens again. Other modules
+// hear their own channels on the same connection (onChannel: the calls between brokers, broker-calls.ts).
 
 import type { Pool, PoolClient } from './connection.js';
 
@@ -39,6 +40,13 @@ export class AppendNotifier {
   /** Told when listening again after the connection broke: notifications sent meanwhile were lost. */
   private readonly relistenListeners: (() => void)[] = [];
   private listenedBefore = false;
+  /** Further channels heard on the listening connection, with what hears each. */
+  private readonly channels = new Map<string, (payload: string) => void>();
+
+  /** Hears `channel` on the listening connection from the next listen() on (register before listening). */
+  onChannel(channel: string, listener: (payload: string) => void): void {
+    this.channels.set(channel, listener);
+  }
 
   onForeignAppend(listener: (batch: ForeignAppend) => void): void {
     this.foreignAppendListeners.push(listener);
@@ -83,6 +91,8 @@ export class AppendNotifier {
       const mine = client;
       client.on('notification', (n: { channel: string; payload?: string }) => {
         if (n.channel === METADATA_CHANNEL) return this.onMetadata?.();
+        const other = this.channels.get(n.channel);
+        if (other !== undefined) return other(n.payload ?? '');
         if (n.payload) this.foreignAppends(n.payload.split(','));
         this.wake();
       });
@@ -94,7 +104,7 @@ export class AppendNotifier {
         this.wake(); // appends during the outage were not notified: waiters read again
         this.relistenSoon();
       });
-      await client.query(`LISTEN ${APPEND_CHANNEL}; LISTEN ${METADATA_CHANNEL}`);
+      await client.query([APPEND_CHANNEL, METADATA_CHANNEL, ...this.channels.keys()].map((c) => `LISTEN ${c}`).join('; '));
       if (this.closed) {
         client.release(true);
         return false;

@@ -5,12 +5,13 @@
 import type { Logger } from '../util/logger.js';
 import { openPool, redactPostgresUrl, type Pool } from './connection.js';
 import { OFFSETS_TOPIC } from '../cluster/topic-names.js';
+import { PgBrokerCalls } from './broker-calls.js';
 import { PgCoordinatorPartitions } from './coordinator-partitions.js';
 import { PgMembership, type PgMembershipOptions } from './pg-membership.js';
 import { PgPartitionStore } from './partition-store.js';
 import { PgSharedMetadata } from './shared-metadata.js';
 import { PgTopicAdmin } from './topic-admin.js';
-import type { PgTxnOffsets } from './txn-offsets.js';
+import type { TxnOffset } from './txn-offsets.js';
 import { migrate } from './schema.js';
 import { randomBytes } from 'node:crypto';
 
@@ -28,11 +29,21 @@ export interface PgCluster {
   readonly topicAdmin: PgTopicAdmin;
   /** ACLs, SCRAM credentials and client quotas every broker shares (shared-metadata.ts). */
   readonly shared: PgSharedMetadata;
+  /** Calls to the other brokers through the database (broker-calls.ts). */
+  readonly calls: PgBrokerCalls;
+  /**
+   * The transaction.version the cluster finalises: 2 (transactions V2) when the brokers can call
+   * each other (the engine has LISTEN/NOTIFY, found at start-up), else 1.
+   */
+  readonly transactionVersion: 1 | 2;
   /** The transaction coordinators' place in the database (txn/pg-transactions.ts); set once the broker runs. */
   transactions?: {
     /** The live broker coordinating the transactional id, or -1. */
     coordinatorNode(transactionalId: string): number;
-    readonly pendingOffsets: PgTxnOffsets;
+    /** Produce v12+ (transactions V2): adds the partition to the transaction at its coordinator; Produce's error code. */
+    addPartitionForProduce(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number>;
+    /** TxnOffsetCommit: the offsets kept until the transaction ends (v5+: the group added first); its error code. */
+    commitOffsets(transactionalId: string, groupId: string, producerId: number, producerEpoch: number, offsets: readonly TxnOffset[], transactionVersion: number): Promise<number>;
   };
   close(options?: { deregister: boolean }): Promise<void>;
 }
@@ -54,7 +65,10 @@ export async function openPgCluster(
   }
   const membership = new PgMembership(pool, options);
   const store = new PgPartitionStore(pool);
+  const calls = new PgBrokerCalls(pool, store.notifier, () => membership.registry.registered ?? -1, options.logger.child('calls'));
   await store.notifier.listen(pool);
+  const transactionVersion = calls.available ? 2 : 1;
+  if (transactionVersion === 1) options.logger.warn('the database does not deliver notifications (LISTEN/NOTIFY): transactions V2 is not offered, clients use AddPartitionsToTxn');
   const shared = new PgSharedMetadata(pool, options.logger.child('shared'));
   // Another broker changed topics, leaders, ACLs, users or quotas: read them now, not at the next heartbeat.
   store.notifier.onMetadata = () => {
@@ -73,9 +87,12 @@ export async function openPgCluster(
     offsets,
     topicAdmin: new PgTopicAdmin(membership, store),
     shared,
+    calls,
+    transactionVersion,
     close(o = { deregister: true }) {
       closed ??= (async () => {
         await membership.stop(o).catch(() => {});
+        calls.close();
         store.notifier.close();
         await pool.end();
       })();

@@ -149,6 +149,25 @@ export interface TransactionCoordination {
   idle(): Promise<void>;
 }
 
+/**
+ * A transactions V2 add's answer in Produce's terms, as Kafka's verification answers: a fenced
+ * producer has an invalid epoch, and coordinator trouble is the retriable NOT_ENOUGH_REPLICAS (it
+ * does not make clients refresh metadata).
+ */
+export function asProduceError(addPartitionsCode: number): number {
+  switch (addPartitionsCode) {
+    case ErrorCode.PRODUCER_FENCED:
+      return ErrorCode.INVALID_PRODUCER_EPOCH;
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.NOT_COORDINATOR:
+      return ErrorCode.NOT_ENOUGH_REPLICAS;
+    default:
+      return addPartitionsCode;
+  }
+}
+
 export class TransactionCoordinator implements TransactionCoordination {
   readonly config: TxnCoordinatorConfig;
   private readonly clock: Clock;
@@ -503,18 +522,7 @@ export class TransactionCoordinator implements TransactionCoordination {
    * NOT_ENOUGH_REPLICAS (it does not make clients refresh metadata).
    */
   async addPartitionForProduce(id: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> {
-    const code = await this.addPartitions(id, producerId, producerEpoch, [{ topic, partition }], [], TRANSACTION_VERSION_2);
-    switch (code) {
-      case ErrorCode.PRODUCER_FENCED:
-        return ErrorCode.INVALID_PRODUCER_EPOCH;
-      case ErrorCode.CONCURRENT_TRANSACTIONS:
-      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
-      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-      case ErrorCode.NOT_COORDINATOR:
-        return ErrorCode.NOT_ENOUGH_REPLICAS;
-      default:
-        return code;
-    }
+    return asProduceError(await this.addPartitions(id, producerId, producerEpoch, [{ topic, partition }], [], TRANSACTION_VERSION_2));
   }
 
   /** AddPartitionsToTxn v4+ verify-only: which partitions are part of the ongoing transaction. */

@@ -17,6 +17,11 @@
 //   table until the transaction ends; on commit the transaction coordinator writes them to the
 //   group's __consumer_offsets partition: through its own group coordinator when it coordinates the
 //   group, else as a batch the group's coordinator hears of and applies (applyForeign).
+// - transactions V2 (KIP-890 part 2): the partition's leader (a Produce) and the group's coordinator
+//   (a TxnOffsetCommit) add the partition or group to the producer's transaction themselves. When the
+//   id's coordinator is another broker they call it through the database (pg/broker-calls.ts), as
+//   Kafka's brokers send it AddPartitionsToTxn; an add can be repeated harmlessly, so a call lost
+//   answers the client a retriable error and its retry adds again.
 
 import { ErrorCode } from '../codec/index.js';
 import { buildControlBatch, buildRecordBatch } from '../codec/records/index.js';
@@ -28,8 +33,10 @@ import type { PgMembership } from '../pg/pg-membership.js';
 import { PgTxnOffsets } from '../pg/txn-offsets.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import type { MarkerWriter, OffsetsSink, TxnCoordinatorConfig } from './coordinator.js';
-import { TransactionCoordinator } from './coordinator.js';
+import type { PgBrokerCalls } from '../pg/broker-calls.js';
+import type { MarkerWriter, OffsetsSink, TopicPartition, TxnCoordinatorConfig } from './coordinator.js';
+import { asProduceError, TransactionCoordinator } from './coordinator.js';
+import { TRANSACTION_VERSION_2, type PendingOffset } from './metadata.js';
 import { TRANSACTION_STATE_TOPIC } from './txn-log.js';
 import { PartitionedTransactionCoordination } from './partitioned-coordination.js';
 
@@ -45,6 +52,19 @@ export interface PgTransactionsOptions {
   offsets: PgCoordinatorPartitions;
   /** Told when this broker starts or stops coordinating a partition's transactional ids. */
   onCoordinating?(partition: number, coordinating: boolean): void;
+  /** Calls to the other brokers: the adds of transactions V2 to a coordinator elsewhere. */
+  calls: PgBrokerCalls;
+}
+
+/** The call a broker serves for the others: add partitions or groups to a transaction it coordinates (V2). */
+const ADD_TO_TRANSACTION = 'txn.add';
+
+interface AddToTransaction {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  partitions: TopicPartition[];
+  groups: string[];
 }
 
 export class PgTransactions {
@@ -57,6 +77,63 @@ export class PgTransactions {
     this.partitions = new PgCoordinatorPartitions(membership, store, TRANSACTION_STATE_TOPIC, options.stateTopicPartitions, options.logger);
     this.pendingOffsets = new PgTxnOffsets(membership.pool);
     this.coordination = new PartitionedTransactionCoordination(() => this.partitions.partitions);
+    options.calls.serve(ADD_TO_TRANSACTION, async (args) => {
+      const a = args as AddToTransaction;
+      return this.coordination.addPartitions(a.transactionalId, a.producerId, a.producerEpoch, a.partitions, a.groups, TRANSACTION_VERSION_2);
+    });
+  }
+
+  /**
+   * Transactions V2: adds partitions or groups to the id's transaction at its coordinator, this
+   * broker's or another's, and answers AddPartitionsToTxn's code (NOT_COORDINATOR or
+   * COORDINATOR_NOT_AVAILABLE when the coordinator moved, is unknown or did not answer).
+   */
+  async addToTransaction(add: AddToTransaction): Promise<number> {
+    const { transactionalId, producerId, producerEpoch, partitions, groups } = add;
+    if (this.coordination.statusOf(transactionalId) !== ErrorCode.NOT_COORDINATOR) {
+      return this.coordination.addPartitions(transactionalId, producerId, producerEpoch, partitions, groups, TRANSACTION_VERSION_2);
+    }
+    const node = this.coordinatorNode(transactionalId);
+    if (node < 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    try {
+      const code = await this.options.calls.call(node, ADD_TO_TRANSACTION, add);
+      return typeof code === 'number' ? code : ErrorCode.UNKNOWN_SERVER_ERROR;
+    } catch (err) {
+      this.options.logger.warn('adding to a transaction at its coordinator failed', { transactionalId, coordinator: node, error: String(err) });
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+  }
+
+  /** Produce v12+ (transactions V2): the partition joins the producer's transaction; the answer in Produce's terms. */
+  async addPartitionForProduce(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): Promise<number> {
+    return asProduceError(await this.addToTransaction({ transactionalId, producerId, producerEpoch, partitions: [{ topic, partition }], groups: [] }));
+  }
+
+  /**
+   * TxnOffsetCommit on the group's coordinator: keeps the offsets in the database until the
+   * transaction ends. With transactions V2 (v5+) the group joins the transaction first, as
+   * AddOffsetsToTxn would have added it (a fenced producer: INVALID_PRODUCER_EPOCH, as on one node).
+   */
+  async commitOffsets(
+    transactionalId: string,
+    groupId: string,
+    producerId: number,
+    producerEpoch: number,
+    offsets: readonly Omit<PendingOffset, 'commitTimestamp'>[],
+    transactionVersion: number,
+  ): Promise<number> {
+    if (transactionVersion === TRANSACTION_VERSION_2) {
+      const added = await this.addToTransaction({ transactionalId, producerId, producerEpoch, partitions: [], groups: [groupId] });
+      if (added === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
+      if (added !== ErrorCode.NONE) return added;
+    }
+    try {
+      await this.pendingOffsets.store(producerId, groupId, offsets);
+      return ErrorCode.NONE;
+    } catch (err) {
+      this.options.logger.warn('storing transactional offsets in the database failed', { groupId, error: String(err) });
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
   }
 
   /** The live broker coordinating the transactional id (the leader of its partition), or -1. */

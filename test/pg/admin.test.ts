@@ -277,7 +277,7 @@ describe.skipIf(unavailable !== undefined)('topic and log administration over Po
     expect((await viaA.fetchTopicOffsets('recent'))[0].high).toBe('0');
   });
 
-  it('produce data that is not one valid batch gets the one-node broker\'s answer: error code, message and record errors', async () => {
+  it('produce data that is not one valid batch, or is transactional without a transactional id, gets the one-node broker\'s answer: error code, message and record errors', async () => {
     const url = await pg.database('admin');
     const onPg = await startPgBroker({ storage: url });
     pg.cleanup(() => onPg.close());
@@ -296,6 +296,7 @@ describe.skipIf(unavailable !== undefined)('topic and log administration over Po
     zstd.writeInt16BE(CompressionType.zstd, 21);
     updateBatchCrc(zstd, 0);
     const magic1 = buildLegacyMessageSet({ magic: 1, messages: [{ key: null, value: Buffer.from('old') }] });
+    const transactional = buildRecordBatch({ producerId: 7, producerEpoch: 0, baseSequence: 0, isTransactional: true, records: [{ key: null, value: Buffer.from('t') }] });
     const cases: { version: number; records: Buffer | null; code: number }[] = [
       { version: 9, records: null, code: ErrorCode.INVALID_RECORD },
       { version: 9, records: Buffer.alloc(0), code: ErrorCode.INVALID_RECORD },
@@ -304,6 +305,8 @@ describe.skipIf(unavailable !== undefined)('topic and log administration over Po
       { version: 9, records: badCrc, code: ErrorCode.CORRUPT_MESSAGE },
       { version: 6, records: zstd, code: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE },
       { version: 2, records: Buffer.alloc(0), code: ErrorCode.INVALID_RECORD },
+      // Kafka needs WRITE on the transactional id for transactional batches: without an id, none is granted.
+      { version: 12, records: transactional, code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED },
     ];
     const answer = async (port: number, c: (typeof cases)[number]) => {
       const raw = await RawClient.connect(port);

@@ -31,13 +31,12 @@ const toolsUnavailable = compiledProgramsMissing(TOOLS_FOLDER);
 const pythonUnavailable = artifactUnavailable(PY_FOLDER, path.join(PY_FOLDER, 'venv', '.complete'), ['requirements.txt'], 'test/reference/clients/python/install.sh');
 
 /**
- * What differs on three brokers over PostgreSQL: the cluster's size, as AdminClient describes it;
- * and transaction.version 1 (README: transactions V2 is not offered on this storage), so franz-go
- * adds partitions and offsets to its transactions with AddPartitionsToTxn and AddOffsetsToTxn.
+ * What differs on three brokers over PostgreSQL: the cluster's size, as AdminClient describes it.
+ * Transactions are Kafka's: transaction.version 2, so franz-go and the Java client add partitions and
+ * groups with Produce and TxnOffsetCommit, and the leader calls the id's coordinator, another broker.
  */
 const ON_THREE_BROKERS: Record<string, Record<string, unknown>> = {
   admin: { clusterNodes: 3 },
-  'franz-transactions': { sentAddOffsetsToTxn: true, sentAddPartitionsToTxn: true },
 };
 
 describe.skipIf(unavailable !== undefined)('client scenarios against three brokers over PostgreSQL', () => {
@@ -91,9 +90,8 @@ describe.skipIf(unavailable !== undefined)('client scenarios against three broke
     }
   }
 
-  // The Java client 4.3.1's scenarios, as against Kafka; transaction.version is 1 here, so its
-  // transactions keep epoch 0 and Admin reads level 1.
-  const JAVA_EXPECTED = javaExpectations({ transactionVersion: 1 });
+  // The Java client 4.3.1's scenarios, as against Kafka (transaction.version 2: an epoch per transaction).
+  const JAVA_EXPECTED = javaExpectations();
   jvmScenarios('Java client 4.3.1', JAVA_FOLDER, 'Scenarios', 'java-pg', javaUnavailable, (id, line) => JAVA_EXPECTED[id](line.result as Record<string, unknown>));
 
   // Kafka's command-line tools 4.3.1 (kafka-topics, console producer and consumer, consumer groups,

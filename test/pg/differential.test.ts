@@ -19,14 +19,11 @@ import { pgUnavailable, startPgServer, type PgServer } from './pg-server.js';
 const unavailable = pgUnavailable();
 if (unavailable !== undefined) console.warn(`skipping PostgreSQL tests: ${unavailable}`);
 
-/** Transactions V2 is not offered on this storage (README): its sequences would wait for it forever. */
-const SKIPPED = (id: string) => id.startsWith('transaction-v2');
-
 const EXPECTED: KnownDifference[] = [
   {
     sequence: 'api-versions', step: 'ApiVersionsv*',
-    field: ['apiKeys.apiKey=19.minVersion', 'supportedFeatures.2.maxVersion', 'finalizedFeatures.2.*'],
-    reason: 'On this storage CreateTopics starts at v2 and transaction.version is 1 (README, Cluster).',
+    field: ['apiKeys.apiKey=19.minVersion'],
+    reason: 'On this storage CreateTopics starts at v2 (README, Cluster).',
   },
   {
     sequence: 'records-admin', step: 'DescribeLogDirsv*', field: ['results.0.topics.0.partitions.partitionIndex=0.partitionSize'],
@@ -57,7 +54,7 @@ describe.skipIf(unavailable !== undefined)('differential: a broker on disk vs a 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  for (const sequence of CORPUS.filter((s) => !SKIPPED(s.id))) {
+  for (const sequence of CORPUS) {
     it(`${sequence.id}: the same answers`, async () => {
       const [disk, db] = await Promise.all([replay(sequence, onDisk.bootstrap, ctx), replay(sequence, overPg.bootstrap, ctx)]);
       const c = compareOutcomes(sequence.id, disk, db);

@@ -4,11 +4,15 @@
 // database to the group's coordinator. read_committed consumers stop at the last stable offset while
 // a transaction is open and skip aborted ones; the coordinator's broker is lost (crash: its lease runs
 // out), another takes the coordinator over, and a new producer with the same transactional id fences
-// the old one and aborts its open transaction, so the partition becomes stable again.
+// the old one and aborts its open transaction, so the partition becomes stable again. Transactions V2:
+// the partitions' leaders and the group's coordinator add to the transaction by calling the id's
+// coordinator on another broker (pg/broker-calls.ts), also while that broker is lost.
 
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
+import { ErrorCode } from '../../src/codec/index.js';
+import { buildRecordBatch } from '../../src/codec/records/index.js';
 import { offsetsPartitionFor } from '../../src/group/index.js';
 import { startPgBroker, type RunningPgBroker } from '../../src/pg-broker.js';
 import { transactionStatePartitionFor } from '../../src/txn/index.js';
@@ -78,14 +82,128 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
     return got.sort();
   }
 
-  it('offers transaction.version 1 only: clients add partitions and groups with AddPartitionsToTxn and AddOffsetsToTxn', async () => {
-    const { brokers } = await threeBrokers();
-    const raw = await RawClient.connect(brokers[0].port);
-    const v = await raw.request(18, 4, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
-    raw.socket.destroy();
-    expect(v.supportedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', minVersion: 0, maxVersion: 1 }));
-    expect(v.finalizedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', minVersionLevel: 1, maxVersionLevel: 1 }));
+  it('finalises transaction.version 2: a Produce v12 adds the partition and a TxnOffsetCommit v5 the group at the id\'s coordinator, another broker; EndTxn v5 bumps the epoch, which fences the old one', async () => {
+    const { brokers, admin, leaderOf, db } = await threeBrokers();
+    const raws = await Promise.all(brokers.map((b) => RawClient.connect(b.port)));
+    suite.cleanup(async () => raws.forEach((r) => r.socket.destroy()));
+    const at = async (topic: string, partition: number) => {
+      const node = await leaderOf(topic, partition);
+      return raws[brokers.findIndex((b) => b.nodeId === node)];
+    };
+    const v = await raws[0].request(18, 4, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
+    expect(v.supportedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', minVersion: 0, maxVersion: 2 }));
+    expect(v.finalizedFeatures).toContainEqual(expect.objectContaining({ name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 }));
+
+    await admin.createTopics({ topics: [{ topic: 'v2', numPartitions: 3 }] });
+    const topicId = brokers[0].pg.membership.topic('v2')!.id;
+    // An id coordinated by one broker, partitions led by the others, and a group coordinated by another
+    // broker than the id: every add is a call between brokers.
+    const leaders = await Promise.all([0, 1, 2].map((p) => leaderOf('v2', p)));
+    let tid = '';
+    for (let i = 0; tid === ''; i++) {
+      const node = await leaderOf('__transaction_state', transactionStatePartitionFor(`v2-${i}`, 50));
+      if (leaders.some((l) => l !== node)) tid = `v2-${i}`;
+    }
+    const txnNode = await leaderOf('__transaction_state', transactionStatePartitionFor(tid, 50));
+    let group = '';
+    for (let i = 0; group === ''; i++) {
+      if ((await leaderOf('__consumer_offsets', offsetsPartitionFor(`v2g-${i}`, 50))) !== txnNode) group = `v2g-${i}`;
+    }
+    const coordinator = raws[brokers.findIndex((b) => b.nodeId === txnNode)];
+    const groupCoordinator = await at('__consumer_offsets', offsetsPartitionFor(group, 50));
+
+    const produce = async (version: number, partition: number, records: Buffer) => {
+      const topicData = version >= 13 ? [{ name: '', topicId, partitionData: [{ index: partition, records }] }] : [{ name: 'v2', partitionData: [{ index: partition, records }] }];
+      const res = await (await at('v2', partition)).request(0, version, { transactionalId: tid, acks: -1, timeoutMs: 5000, topicData });
+      return res.responses[0].partitionResponses[0] as { errorCode: number; baseOffset: number };
+    };
+    const batch = (producerId: number, producerEpoch: number, baseSequence: number, values: string[]) =>
+      buildRecordBatch({ producerId, producerEpoch, baseSequence, isTransactional: true, records: values.map((x) => ({ key: null, value: Buffer.from(x) })) });
+
+    const init = await coordinator.request(22, 5, { transactionalId: tid, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    expect(init.errorCode).toBe(0);
+    const { producerId } = init;
+    let epoch: number = init.producerEpoch;
+    // Transaction 1: three partitions and the group, none added beforehand.
+    for (const p of [0, 1, 2]) expect(await produce(p === 0 ? 12 : 13, p, batch(producerId, epoch, 0, [`c${p}`]))).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    // The second batch of the transaction to a partition appends at once (its transaction is open there).
+    expect(await produce(12, 0, batch(producerId, epoch, 1, ['c0b']))).toMatchObject({ errorCode: 0, baseOffset: 1 });
+    const offsets = await groupCoordinator.request(28, 5, {
+      transactionalId: tid, groupId: group, producerId, producerEpoch: epoch, generationId: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'v2', partitions: [{ partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    expect(offsets.topics[0].partitions[0].errorCode).toBe(0);
+    const described = await coordinator.request(65, 0, { transactionalIds: [tid] });
+    expect(described.transactionStates[0]).toMatchObject({ transactionState: 'Ongoing', producerEpoch: epoch });
+    expect(described.transactionStates[0].topics.find((t: { topic: string }) => t.topic === 'v2').partitions.sort()).toEqual([0, 1, 2]);
+    expect(described.transactionStates[0].topics.find((t: { topic: string }) => t.topic === '__consumer_offsets').partitions).toEqual([offsetsPartitionFor(group, 50)]);
+
+    const committed = await coordinator.request(26, 5, { transactionalId: tid, producerId, producerEpoch: epoch, committed: true });
+    expect(committed).toMatchObject({ errorCode: 0, producerId, producerEpoch: epoch + 1 });
+    await vi.waitFor(async () => {
+      const [o] = await admin.fetchOffsets({ groupId: group, topics: ['v2'] });
+      expect(o.partitions.find((x) => x.partition === 0)!.offset).toBe('42');
+    }, { timeout: 5000, interval: 50 });
+    // Every partition is stable again: the markers were written with the bumped epoch.
+    const { rows } = await db.query<{ partition: number; first_unstable_offset: string; next_offset: string }>(
+      'select partition, first_unstable_offset, next_offset from tributary_partitions where topic_id = $1 order by partition', [topicId],
+    );
+    expect(rows.map((r) => [r.partition, Number(r.first_unstable_offset), Number(r.next_offset)])).toEqual([[0, -1, 3], [1, -1, 2], [2, -1, 2]]);
+    // The old epoch can no longer write.
+    expect(await produce(12, 1, batch(producerId, epoch, 1, ['late']))).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+    epoch = committed.producerEpoch;
+
+    // Transaction 2, aborted: the partition is added again under the new epoch; read_committed skips it.
+    const aborted = await produce(12, 1, batch(producerId, epoch, 0, ['x1']));
+    expect(aborted.errorCode).toBe(0);
+    expect(await coordinator.request(26, 5, { transactionalId: tid, producerId, producerEpoch: epoch, committed: false })).toMatchObject({ errorCode: 0, producerEpoch: epoch + 1 });
+    expect((await db.query('select count(*)::int as n from tributary_aborted_txns where topic_id = $1', [topicId])).rows).toEqual([{ n: 1 }]);
+    // A producer the coordinator does not know cannot open a transaction by producing.
+    expect(await produce(12, 2, batch(producerId + 1000, 0, 0, ['stranger']))).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_ID_MAPPING });
   });
+
+  it('transactions V2 with the coordinator lost mid-transaction: adds answer the retriable NOT_ENOUGH_REPLICAS until another broker coordinates, then the transaction commits', async () => {
+    const { brokers, admin, leaderOf } = await threeBrokers();
+    await admin.createTopics({ topics: [{ topic: 'v2-lost', numPartitions: 6 }] });
+    // An id whose coordinator leads none of two partitions: those stay writable when it is lost.
+    let tid = '';
+    let partitions: number[] = [];
+    for (let i = 0; tid === ''; i++) {
+      const node = await leaderOf('__transaction_state', transactionStatePartitionFor(`lost-${i}`, 50));
+      const others: number[] = [];
+      for (let p = 0; p < 6; p++) if ((await leaderOf('v2-lost', p)) !== node) others.push(p);
+      if (others.length >= 2) [tid, partitions] = [`lost-${i}`, others.slice(0, 2)];
+    }
+    const txnNode = await leaderOf('__transaction_state', transactionStatePartitionFor(tid, 50));
+    const raws = await Promise.all(brokers.map((b) => RawClient.connect(b.port)));
+    suite.cleanup(async () => raws.forEach((r) => r.socket.destroy()));
+    const rawOfNode = (node: number) => raws[brokers.findIndex((b) => b.nodeId === node)];
+    const produce = async (partition: number, records: Buffer) => {
+      const res = await rawOfNode(await leaderOf('v2-lost', partition)).request(0, 12, {
+        transactionalId: tid, acks: -1, timeoutMs: 5000, topicData: [{ name: 'v2-lost', partitionData: [{ index: partition, records }] }],
+      });
+      return res.responses[0].partitionResponses[0] as { errorCode: number; baseOffset: number };
+    };
+    const batch = (producerId: number, producerEpoch: number, values: string[]) =>
+      buildRecordBatch({ producerId, producerEpoch, baseSequence: 0, isTransactional: true, records: values.map((x) => ({ key: null, value: Buffer.from(x) })) });
+    const init = await rawOfNode(txnNode).request(22, 5, { transactionalId: tid, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    expect(init.errorCode).toBe(0);
+    const { producerId, producerEpoch } = init;
+    expect(await produce(partitions[0], batch(producerId, producerEpoch, ['before']))).toMatchObject({ errorCode: 0 });
+
+    await brokers.find((b) => b.nodeId === txnNode)!.crash();
+    const started = Date.now();
+    const first = await produce(partitions[1], batch(producerId, producerEpoch, ['after']));
+    expect(first.errorCode, 'a call nobody answers').toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    // The client retries; once a live broker took the id's partition over (its lease: 1.5 s) and loaded it, the add succeeds.
+    await vi.waitFor(async () => expect(await produce(partitions[1], batch(producerId, producerEpoch, ['after']))).toMatchObject({ errorCode: 0 }), { timeout: 20_000, interval: 200 });
+    const successor = await leaderOf('__transaction_state', transactionStatePartitionFor(tid, 50));
+    expect(successor).not.toBe(txnNode);
+    expect(await rawOfNode(successor).request(26, 5, { transactionalId: tid, producerId, producerEpoch, committed: true })).toMatchObject({ errorCode: 0, producerEpoch: producerEpoch + 1 });
+    const described = await rawOfNode(successor).request(65, 0, { transactionalIds: [tid] });
+    expect(described.transactionStates[0]).toMatchObject({ transactionState: 'CompleteCommit' });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 40_000);
 
   it('transactional ids are spread over the brokers: each is coordinated by the leader of its __transaction_state partition, the others answer NOT_COORDINATOR', async () => {
     const { brokers, kafka, admin, leaderOf } = await threeBrokers(); // the 50 partitions' leaderships evened out over the three

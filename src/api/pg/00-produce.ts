@@ -6,10 +6,11 @@
 // batches get the one-node path's producer checks (txn/produce-check.ts) against the producer state
 // kept in the database, in the append's transaction. A transactional batch opens the producer's
 // transaction on the partition (the last stable offset stays at its first offset until the
-// coordinator's marker); the leader does not ask the coordinator, which may be another broker,
-// whether the partition was added (Kafka's transaction.partition.verification.enable=false), and
-// transactions V2 (KIP-890 part 2: partitions added by the produce itself) is not finalised on this
-// storage (ApiVersions), so clients add partitions with AddPartitionsToTxn first. Produce v0-2's
+// coordinator's marker). Transactions V2 (Produce v12+, KIP-890 part 2): when the producer has no
+// transaction open on the partition, the append is refused in its transaction, the leader adds the
+// partition at the id's coordinator (maybe another broker: txn/pg-transactions.ts) and appends again.
+// Before v12 the leader does not ask the coordinator whether the partition was added (Kafka's
+// transaction.partition.verification.enable=false): V1 clients sent AddPartitionsToTxn first. Produce v0-2's
 // magic 0/1 message sets become one v2 batch, as on one node (api/produce-input.ts); zstd needs v7+.
 // The topic's rules are the one-node path's (produce-topic-rules.ts: compression.type, keys on compacted
 // topics, timestamp bounds), and LogAppendTime is stamped by the leader's clock. Not on this storage:
@@ -22,15 +23,15 @@ import {
   type ProduceResponse,
   ZERO_UUID,
 } from '../../codec/index.js';
-import { readProducerId, setLogAppendTime } from '../../codec/records/index.js';
-import { incomingBatch } from '../produce-input.js';
+import { isTransactional, readProducerEpoch, readProducerId, setLogAppendTime } from '../../codec/records/index.js';
+import { hasTransactionalRecords, incomingBatch } from '../produce-input.js';
 import { applyTopicRules } from '../produce-topic-rules.js';
 import type { ProducerStateManager } from '../../log/index.js';
 import { checkProducerBatch } from '../../txn/produce-check.js';
 import { FencedLeaderError, ProducerStateError } from '../../pg/partition-store.js';
 import type { PgTopic } from '../../pg/leadership.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
-import { authorizedNames, Op, ResourceType } from '../authorize.js';
+import { authorize, authorizedNames, Op, ResourceType } from '../authorize.js';
 import { leaderEndpoints } from '../cluster-view.js';
 import { CLOSE_CONNECTION, localNodeId, NO_RESPONSE, type RequestContext } from '../context.js';
 import { type ApiHandler, schemaVersions } from '../registry.js';
@@ -46,6 +47,10 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   ...schemaVersions(0),
 
   async handle(request, ctx) {
+    // ACLs (Kafka's order): WRITE on the transactional id for transactional batches, WRITE on each topic.
+    if (hasTransactionalRecords(request) && (request.transactionalId == null || !authorize(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId))) {
+      return this.errorResponse!(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
+    }
     const m = ctx.broker.pg!.membership;
     const topicOf = (t: ProduceRequest['topicData'][number]) => (ctx.apiVersion >= 13 ? m.topics().find((x) => x.id === t.topicId) : m.topic(t.name));
     // A topic made through another broker since this one's last heartbeat: read the database once more.
@@ -59,7 +64,7 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
         if (topic === undefined) return failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (!writable.has(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         if (INTERNAL_TOPICS.has(topic.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
-        return appendToPartition(topic, p.index, p.records, ctx);
+        return appendToPartition(topic, p.index, p.records, request.transactionalId ?? null, ctx);
       }));
     }));
     if (request.acks === 0) {
@@ -83,7 +88,7 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   },
 };
 
-async function appendToPartition(topic: PgTopic, partition: number, records: Buffer | null, ctx: RequestContext): Promise<PartitionResult> {
+async function appendToPartition(topic: PgTopic, partition: number, records: Buffer | null, transactionalId: string | null, ctx: RequestContext): Promise<PartitionResult> {
   const pg = ctx.broker.pg!;
   const me = localNodeId(ctx);
   const leader = pg.membership.leaderOf(topic.id, partition);
@@ -104,18 +109,42 @@ async function appendToPartition(topic: PgTopic, partition: number, records: Buf
   // message.timestamp.type=LogAppendTime: the leader's clock stamps the batch, as Kafka's leader does.
   const logAppendTimeMs = config['message.timestamp.type'] === 'LogAppendTime' ? now : -1;
   if (logAppendTimeMs >= 0) setLogAppendTime(batch, 0, logAppendTimeMs);
-  try {
-    // Idempotent producers: the checks of the one-node path, against the producer state in the database.
-    const check = readProducerId(batch, 0) >= 0 ? (producers: ProducerStateManager, b: Buffer) => checkProducerBatch(producers, b, () => ErrorCode.NONE) : undefined;
-    const r = await pg.store.append(topic.id, partition, me, leader.leaderEpoch, [batch], check);
-    return { index: partition, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER };
-  } catch (err) {
-    if (err instanceof ProducerStateError) return failed(partition, err.errorCode, err.message);
-    if (err instanceof FencedLeaderError) {
-      void pg.membership.refresh().catch(() => {}); // the snapshot is stale: learn the new leader now
-      return failed(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, { leaderId: err.leader, leaderEpoch: err.leaderEpoch });
+  // Transactions V2: a transactional batch of a producer with no transaction open on the partition
+  // is refused in the append's transaction (notInTransaction); the partition is added at the
+  // coordinator, and the append goes again (the check then passes it, as V1 does).
+  const addsToTransaction = ctx.apiVersion >= 12 && transactionalId !== null && isTransactional(batch, 0);
+  let notInTransaction = false;
+  let added = false;
+  for (;;) {
+    try {
+      // Idempotent producers: the checks of the one-node path, against the producer state in the database.
+      const check = readProducerId(batch, 0) >= 0
+        ? (producers: ProducerStateManager, b: Buffer) => checkProducerBatch(producers, b, () => {
+          if (!addsToTransaction || added) return ErrorCode.NONE;
+          notInTransaction = true;
+          return ErrorCode.INVALID_TXN_STATE;
+        })
+        : undefined;
+      const r = await pg.store.append(topic.id, partition, me, leader.leaderEpoch, [batch], check);
+      return { index: partition, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER };
+    } catch (err) {
+      if (err instanceof ProducerStateError && notInTransaction && !added && pg.transactions !== undefined) {
+        const code = await pg.transactions.addPartitionForProduce(transactionalId!, readProducerId(batch, 0), readProducerEpoch(batch, 0), topic.name, partition);
+        if (code !== ErrorCode.NONE) return failed(partition, code, `the partition could not be added to the transaction of ${transactionalId}`);
+        added = true;
+        continue;
+      }
+      return appendFailed(err, topic, partition, ctx);
     }
-    ctx.broker.logger.warn('append to the database failed', { topic: topic.name, partition, error: String(err) });
-    return failed(partition, ErrorCode.KAFKA_STORAGE_ERROR, 'the database did not commit the append');
   }
+}
+
+function appendFailed(err: unknown, topic: PgTopic, partition: number, ctx: RequestContext): PartitionResult {
+  if (err instanceof ProducerStateError) return failed(partition, err.errorCode, err.message);
+  if (err instanceof FencedLeaderError) {
+    void ctx.broker.pg!.membership.refresh().catch(() => {}); // the snapshot is stale: learn the new leader now
+    return failed(partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, { leaderId: err.leader, leaderEpoch: err.leaderEpoch });
+  }
+  ctx.broker.logger.warn('append to the database failed', { topic: topic.name, partition, error: String(err) });
+  return failed(partition, ErrorCode.KAFKA_STORAGE_ERROR, 'the database did not commit the append');
 }
