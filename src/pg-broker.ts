@@ -102,7 +102,6 @@ export async function startPgBrokerWithConfig(
       localOffsetsSink: groupOffsetsSink(services.groups),
       offsets,
       calls: pg.calls,
-      onCoordinating: (partition, coordinating) => log.info(coordinating ? 'coordinating transactions' : 'no longer coordinating transactions', { partition }),
     });
     // The handlers ask the coordinators of the __transaction_state partitions this broker leads; the
     // broker's own coordinator stays idle (the coordinator gate sends transactional requests to the

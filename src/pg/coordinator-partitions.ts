@@ -243,16 +243,33 @@ export class PgCoordinatorPartitions {
   sync(): void {
     const topic = this.membership.topic(this.topicName);
     if (this.handlers === null || topic === undefined) return;
+    const started = Date.now();
+    const loading: Promise<number | undefined>[] = [];
+    const loadingPartitions: number[] = [];
+    const givenUp: number[] = [];
     for (let p = 0; p < topic.partitions; p++) {
       const leader = this.membership.leaderOf(topic.id, p);
       const current = this.led.get(p);
       if (leader !== undefined && leader.leader === this.membership.nodeId) {
         if (current?.epoch === leader.leaderEpoch) continue;
         if (current !== undefined) this.resign(p);
-        this.elect(topic, p, leader.leaderEpoch);
+        loadingPartitions.push(p);
+        loading.push(this.elect(topic, p, leader.leaderEpoch));
       } else if (current !== undefined) {
         this.resign(p);
+        givenUp.push(p);
       }
+    }
+    // One line per change of leaderships, not one per partition (50 each by default).
+    if (givenUp.length > 0) this.logger.info('coordinator partitions given up', { topic: this.topicName, partitions: givenUp.join(',') });
+    if (loading.length > 0) {
+      void Promise.all(loading).then((records) => {
+        const loaded = loadingPartitions.filter((_, i) => records[i] !== undefined);
+        if (loaded.length === 0) return;
+        this.logger.info('coordinator partitions loaded', {
+          topic: this.topicName, partitions: loaded.join(','), records: records.reduce<number>((a, r) => a + (r ?? 0), 0), ms: Date.now() - started,
+        });
+      });
     }
     // Not hearing of other brokers' appends (no LISTEN, or reconnecting): read them at each refresh.
     if (!this.store.notifier.listening) this.catchUpLoadedSoon();
@@ -336,7 +353,8 @@ export class PgCoordinatorPartitions {
     }
   }
 
-  private elect(topic: PgTopic, partition: number, epoch: number): void {
+  /** Loads the partition as its leader at `epoch`; resolves with the records replayed, or undefined when not loaded. */
+  private elect(topic: PgTopic, partition: number, epoch: number): Promise<number | undefined> {
     const led: Led = { epoch, loaded: false, waiting: [], coverage: new OffsetCoverage(0), serial: Promise.resolve() };
     this.led.set(partition, led);
     const started = Date.now();
@@ -356,22 +374,24 @@ export class PgCoordinatorPartitions {
         led.coverage.skipTo(offset);
       }
     };
-    this.handlers!.load(partition, replay).then(
+    return this.handlers!.load(partition, replay).then(
       () => {
         if (this.led.get(partition) !== led) {
           this.handlers?.unload(partition); // lost while loading
-          return;
+          return undefined;
         }
         led.loaded = true;
         for (const offset of led.waiting.splice(0)) void this.applyForeign(topic, partition, offset);
-        this.logger.info('coordinator partition loaded', { topic: this.topicName, partition, leaderEpoch: epoch, records, ms: Date.now() - started });
+        this.logger.debug('coordinator partition loaded', { topic: this.topicName, partition, leaderEpoch: epoch, records, ms: Date.now() - started });
+        return records;
       },
       (err: unknown) => {
         // Not loaded: give it up here; the next refresh tries again while this broker still leads it.
         if (this.led.get(partition) === led) this.led.delete(partition);
-        if (this.handlers === null) return; // shutting down
+        if (this.handlers === null) return undefined; // shutting down
         this.handlers.unload(partition);
         this.logger.warn('loading a coordinator partition failed', { topic: this.topicName, partition, error: String(err) });
+        return undefined;
       },
     );
   }

@@ -246,7 +246,8 @@ export class TransactionCoordinator implements TransactionCoordination {
     } finally {
       this.loading = false;
     }
-    this.logger.info('transactions loaded', { transactionalIds: this.txns.size });
+    // Quiet when there were none: postgres:// storage loads a coordinator per __transaction_state partition.
+    this.logger.log(this.txns.size > 0 ? 'info' : 'debug', 'transactions loaded', { transactionalIds: this.txns.size });
     for (const m of this.txns.values()) {
       if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') {
         void this.startCompletion(m.transactionalId);

@@ -50,8 +50,6 @@ export interface PgTransactionsOptions {
   localOffsetsSink: OffsetsSink;
   /** __consumer_offsets in the database, to tell whether this broker coordinates a group. */
   offsets: PgCoordinatorPartitions;
-  /** Told when this broker starts or stops coordinating a partition's transactional ids. */
-  onCoordinating?(partition: number, coordinating: boolean): void;
   /** Calls to the other brokers: the adds of transactions V2 to a coordinator elsewhere. */
   calls: PgBrokerCalls;
 }
@@ -168,12 +166,10 @@ export class PgTransactions {
       load: async (partition, replay) => {
         const coordinator = this.newCoordinator(partition, replay);
         this.coordination.add(partition, coordinator);
-        this.options.onCoordinating?.(partition, true);
         await coordinator.load();
       },
       unload: (partition) => {
         const c = this.coordination.remove(partition);
-        this.options.onCoordinating?.(partition, false);
         void c?.close();
       },
     });
