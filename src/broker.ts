@@ -41,7 +41,7 @@ import { BufferPool } from './util/buffer-pool.js';
 import { type Clock, ManualClock, repeat, systemClock } from './util/clock.js';
 import { type LogFormat, Logger, type LogLevel } from './util/logger.js';
 import { GroupCoordinator, groupConfigFrom, groupOffsetsSink, LogGroupLog, type GroupLog } from './group/index.js';
-import { LogTxnLog, logMarkerWriter, startProducerExpiry, TransactionCoordinator } from './txn/index.js';
+import { LogTxnLog, logMarkerWriter, startProducerExpiry, TransactionCoordinator, type TransactionCoordination } from './txn/index.js';
 
 /** Free read buffers kept for reuse at most (a few fetch responses' worth). */
 const READ_BUFFER_POOL_BYTES = 64 * 1024 * 1024;
@@ -175,6 +175,8 @@ export async function startBrokerWithConfig(
     pg?: PgCluster;
     /** Where the group coordinator's records go and which groups it coordinates, when not all of them in this broker's log (pg-broker.ts). */
     groupCoordination?: GroupCoordination;
+    /** Transaction coordination kept elsewhere (pg-broker.ts: __transaction_state in the database): the broker builds no coordinator of its own. */
+    transactions?: TransactionCoordination;
   },
 ): Promise<RunningBroker> {
   const { logger, signal } = deps;
@@ -240,7 +242,7 @@ export async function startBrokerWithConfig(
       trimReadBuffers.cancel();
       readBuffers.clear();
     });
-    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness, membership: deps.membership, clusterId: deps.pg?.clusterId, groupCoordination: deps.groupCoordination };
+    const stateDeps = { config, clock, logger, readBuffers, metrics, readiness, membership: deps.membership, clusterId: deps.pg?.clusterId, groupCoordination: deps.groupCoordination, transactions: deps.transactions };
     let state = await openState(storage, stateDeps, signal);
     cleanups.unshift(() => state.close());
     // postgres:// storage: the ACLs, users, quotas and cluster-wide broker defaults the database holds are in force before anything is served.
@@ -377,7 +379,7 @@ interface BrokerState {
   logs: LogManager;
   topics: TopicManager;
   groups: GroupCoordinator;
-  txn: TransactionCoordinator;
+  txn: TransactionCoordination;
   authorizer: Authorizer | null;
   /** Stops the coordinators and their timers, then closes the logs (the storage stays open). */
   close(): Promise<void>;
@@ -395,6 +397,8 @@ interface StateDeps {
   /** postgres:// storage: the cluster id the database holds, shared by all its brokers. */
   clusterId?: string;
   groupCoordination?: GroupCoordination;
+  /** Coordinated elsewhere (postgres:// storage): no TransactionCoordinator over this broker's own logs. */
+  transactions?: TransactionCoordination;
 }
 
 /** A group coordinator whose groups are spread over brokers: its records' log and its share of the groups. */
@@ -402,6 +406,33 @@ export interface GroupCoordination {
   log: GroupLog;
   /** NONE for a group this broker coordinates now, else COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR. */
   ownership(groupId: string): number;
+}
+
+/** The transaction coordinator over this broker's __transaction_state log, loading (its close joins `cleanups`). */
+function openTransactionCoordinator(
+  deps: StateDeps,
+  state: { logs: LogManager; cluster: ClusterState; topics: TopicManager; groups: GroupCoordinator },
+  cleanups: (() => Promise<void>)[],
+): TransactionCoordinator {
+  const { config, clock, logger, readiness } = deps;
+  const txn = new TransactionCoordinator({
+    clock,
+    logger: logger.child('txn'),
+    log: new LogTxnLog(state.logs, state.cluster, config.int('transaction.state.log.num.partitions'), () => clock.now()),
+    markers: logMarkerWriter(state.topics, clock),
+    offsets: groupOffsetsSink(state.groups),
+    config: {
+      maxTimeoutMs: config.int('transaction.max.timeout.ms'),
+      transactionalIdExpirationMs: config.int('transactional.id.expiration.ms'),
+    },
+  });
+  cleanups.unshift(() => txn.close());
+  // Replays __transaction_state and completes transactions a crash left half-way through commit/abort.
+  txn.load().then(
+    () => (readiness.transactions = true),
+    (err: unknown) => logger.error('loading transactions failed', { error: String(err) }),
+  );
+  return txn;
 }
 
 /** Opens the cluster metadata, recovers the logs and starts the coordinators loading. On failure, closes what it opened. */
@@ -444,28 +475,11 @@ async function openState(storage: Storage, deps: StateDeps, signal?: AbortSignal
       () => (readiness.groups = true),
       (err: unknown) => logger.error('loading groups failed', { error: String(err) }),
     );
-    const txn = new TransactionCoordinator({
-      clock,
-      logger: logger.child('txn'),
-      log: new LogTxnLog(logs, cluster, config.int('transaction.state.log.num.partitions'), () => clock.now()),
-      markers: logMarkerWriter(topics, clock),
-      offsets: groupOffsetsSink(groups),
-      config: {
-        maxTimeoutMs: config.int('transaction.max.timeout.ms'),
-        transactionalIdExpirationMs: config.int('transactional.id.expiration.ms'),
-      },
-    });
-    groups.pendingTransactionalOffsets = (groupId, topic, partition) => txn.hasPendingOffsets(groupId, topic, partition);
     const producerExpiry = startProducerExpiry(logs, clock, () => config.int('producer.id.expiration.ms'), 600_000); // read each run: a dynamic broker config
-    cleanups.unshift(async () => {
-      producerExpiry.cancel();
-      await txn.close();
-    });
-    // Replays __transaction_state and completes transactions a crash left half-way through commit/abort.
-    txn.load().then(
-      () => (readiness.transactions = true),
-      (err: unknown) => logger.error('loading transactions failed', { error: String(err) }),
-    );
+    cleanups.unshift(async () => producerExpiry.cancel());
+    const txn = deps.transactions ?? openTransactionCoordinator(deps, { logs, cluster, topics, groups }, cleanups);
+    groups.pendingTransactionalOffsets = (groupId, topic, partition) => txn.hasPendingOffsets(groupId, topic, partition);
+    if (deps.transactions !== undefined) readiness.transactions = true; // its owner loads it
     const authorizer = Authorizer.fromConfig(config, cluster, logger.child('authorizer'));
     return { cluster, logs, topics, groups, txn, authorizer, close: () => runCleanups(cleanups) };
   } catch (err) {

@@ -16,11 +16,10 @@ import { parseLogConfig } from './log/config.js';
 import { PgRetention } from './pg/retention.js';
 import { groupConfigFrom, groupOffsetsSink, offsetsPartitionFor } from './group/index.js';
 import { PgTransactions } from './txn/pg-transactions.js';
-import type { TransactionCoordination } from './txn/index.js';
 import type { BrokerConfig } from './config/load.js';
 import type { Fixtures } from './declarations.js';
 import { openPgCluster, type PgCluster } from './pg/pg-cluster.js';
-import type { Clock } from './util/clock.js';
+import { systemClock, type Clock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 
 export interface RunningPgBroker extends RunningBroker {
@@ -67,14 +66,25 @@ export async function startPgBrokerWithConfig(
     },
     ownership: (groupId) => offsets.status(partitionOf(groupId)),
   };
-  let broker: RunningBroker;
+  let broker: RunningBroker | undefined;
   let nodeId: number;
-  let transactions: PgTransactions | undefined;
+  // The coordinators of the __transaction_state partitions this broker leads; the broker builds no
+  // coordinator of its own. A committed transaction's offsets go to this broker's group coordinator
+  // when it coordinates the group (the broker exists by the time a transaction commits).
+  const transactions = new PgTransactions(pg.membership, pg.store, {
+    clock: clock ?? systemClock,
+    logger: log.child('txn'),
+    config: { maxTimeoutMs: config.int('transaction.max.timeout.ms'), transactionalIdExpirationMs: config.int('transactional.id.expiration.ms') },
+    stateTopicPartitions: config.int('transaction.state.log.num.partitions'),
+    localOffsetsSink: (groupId, offsets) => groupOffsetsSink(broker!.services.groups)(groupId, offsets),
+    offsets,
+    calls: pg.calls,
+  });
   try {
     nodeId = await pg.membership.register();
     // The broker's own (local) state lives in memory; the node id is the one the database gave.
     const local = config.withSettings({ storage: 'memory://', 'node.id': nodeId });
-    broker = await startBrokerWithConfig(local, { ...deps, pg, groupCoordination });
+    broker = await startBrokerWithConfig(local, { ...deps, pg, groupCoordination, transactions: transactions.coordination });
     await pg.membership.start(new Map(broker.services.advertisedListeners ?? [[local.listeners[0].name, broker.services.advertised]]));
     await offsets.ensureTopic();
     const services = broker.services;
@@ -94,23 +104,12 @@ export async function startPgBrokerWithConfig(
       // A committed transaction's offsets, written by the transaction coordinator on another broker.
       applyForeign: (_partition, replay) => services.groups.applyOffsetRecords(replay),
     });
-    transactions = new PgTransactions(pg.membership, pg.store, {
-      clock: services.clock,
-      logger: log.child('txn'),
-      config: { maxTimeoutMs: config.int('transaction.max.timeout.ms'), transactionalIdExpirationMs: config.int('transactional.id.expiration.ms') },
-      stateTopicPartitions: config.int('transaction.state.log.num.partitions'),
-      localOffsetsSink: groupOffsetsSink(services.groups),
-      offsets,
-      calls: pg.calls,
-    });
-    // The handlers ask the coordinators of the __transaction_state partitions this broker leads; the
-    // broker's own coordinator stays idle (the coordinator gate sends transactional requests to the
-    // id's coordinator: NOT_COORDINATOR elsewhere).
-    (services as { txn: TransactionCoordination }).txn = transactions.coordination;
+    // The handlers ask the coordinators of the __transaction_state partitions this broker leads (the
+    // coordinator gate sends transactional requests to the id's coordinator: NOT_COORDINATOR elsewhere).
     pg.transactions = transactions;
     services.groups.externalPendingOffsets = transactions.unstableOffsets.bind(transactions);
     await transactions.ensureTopic();
-    pg.membership.onRefresh(() => transactions!.partitions.sync());
+    pg.membership.onRefresh(() => transactions.partitions.sync());
     transactions.attach();
   } catch (err) {
     await pg.close();
@@ -132,20 +131,20 @@ export async function startPgBrokerWithConfig(
   });
   retention.start(config.int('log.retention.check.interval.ms'));
   offsets.startCompaction();
-  transactions?.partitions.startCompaction();
+  transactions.partitions.startCompaction();
   log.info('member of the PostgreSQL cluster', { nodeId, live: pg.membership.liveBrokers().map((b) => b.nodeId).join(',') });
   let closing: Promise<void> | undefined;
   const stop = (deregister: boolean) =>
     (closing ??= (async () => {
       await retention.stop();
       await offsets.stopCompaction();
-      await transactions?.partitions.stopCompaction();
+      await transactions.partitions.stopCompaction();
       // Stops hearing of changes and taking partitions over, then the heartbeat: nothing may take back
       // what is handed over below, nor use the database once it is closed.
       pg.store.notifier.onMetadata = undefined;
       pg.shared.close();
       offsets.detach();
-      await transactions?.close();
+      await transactions.close();
       await pg.membership.stop({ deregister: false });
       if (deregister) {
         // Controlled shutdown: the others lead this broker's partitions now, not once its lease would have ended.
