@@ -95,6 +95,8 @@ export class PgBrokerCalls {
       timer.unref();
       this.waiting.set(id, { resolve, reject, timer });
     });
+    // The answer may come (and reject) before the NOTIFY's own reply does: handled from now on, not only once returned.
+    answer.catch(() => {});
     try {
       await this.pool.query('select pg_notify($1, $2)', [CALL_CHANNEL, payload]);
     } catch (err) {
