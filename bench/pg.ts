@@ -1,10 +1,13 @@
 // The PostgreSQL storage (issue 17): throughput through one and three broker processes against a
 // same-run ceiling, failover time after kill -9 of a leader, and metadata/fetch latency. Run:
 //   npm run bench:pg -- [--rounds 3] [--seconds 5] [--partitions 6] [--in-flight 8] [--skip-failover] [--skip-fetch] [--profile DIR]
+//                       [--incompressible]
 //
 // A private PostgreSQL server (test/pg/pg-server.ts) and, per measurement, a fresh database.
 //  - produce: 1 KiB records in batches of 100 (acks=all), --in-flight requests per partition, each
-//    partition's requests sent to its leader; records/s and MB/s after a warm-up;
+//    partition's requests sent to its leader; records/s and MB/s after a warm-up. The values follow a
+//    pattern (a batch compresses to a few per cent); --incompressible: random values, as a batch a
+//    producer compressed is;
 //  - the ceiling: this process inserting the same batch bytes into the same tables the same way
 //    (lock the partition row, insert the batches, move next_offset, commit) with as many batches per
 //    transaction as the brokers' group commit made (measured: batches appended over transactions
@@ -17,12 +20,13 @@
 //    broker.session.timeout.ms 2000 and the default 9000 (goal: session timeout + 2 s);
 //  - latency with three brokers: Metadata (10 topics) and an empty Fetch (max wait 0), 200/s.
 import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ApiKey, encodeRequest, ZERO_UUID } from '../src/codec/index.js';
-import { readLastOffsetDelta, readMaxTimestamp, setBaseOffset } from '../src/codec/records/index.js';
+import { buildRecordBatch, readLastOffsetDelta, readMaxTimestamp, setBaseOffset } from '../src/codec/records/index.js';
 import { migrate } from '../src/pg/schema.js';
 import { startPgServer, type PgServer } from '../test/pg/pg-server.js';
 import { type Percentiles, median, pump, roundTrips, sleep } from './load/loops.js';
@@ -42,8 +46,17 @@ const SKIP_FAILOVER = args.includes('--skip-failover');
 const SKIP_FETCH = args.includes('--skip-fetch');
 /** --profile DIR: brokers run with --cpu-prof into DIR (summarise with dist/bench-pg/bench/load/cpuprofile.js). */
 const PROFILE_DIR = arg('--profile');
+const INCOMPRESSIBLE = args.includes('--incompressible');
+
 const RECORDS_PER_BATCH = 100;
 const VALUE = 1024;
+
+/** The produce load's batch: patterned values, or random ones with --incompressible. */
+function loadBatch(seed: number): Buffer {
+  if (!INCOMPRESSIBLE) return makeBatch(VALUE, RECORDS_PER_BATCH, seed);
+  return buildRecordBatch({ records: Array.from({ length: RECORDS_PER_BATCH }, () => ({ key: null, value: randomBytes(VALUE) })) });
+}
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..'); // dist/bench-pg/bench → repo
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -116,7 +129,7 @@ async function produceThroughput(n: number): Promise<{ produce: Throughput; fetc
     const frames: Buffer[][] = [];
     for (let p = 0; p < PARTITIONS; p++) {
       conns.push(await RawConnection.connect(c.brokers.get(lead.get(p)!.leader)!.port));
-      frames.push(Array.from({ length: 16 }, (_, i) => produceFrame('load', p, makeBatch(VALUE, RECORDS_PER_BATCH, p * 100 + i), -1, i)));
+      frames.push(Array.from({ length: 16 }, (_, i) => produceFrame('load', p, loadBatch(p * 100 + i), -1, i)));
     }
     const commits0 = await xactCommits(c.db);
     const rate = await pump(conns, frames, IN_FLIGHT, (f) => {
@@ -199,7 +212,7 @@ async function ceiling(perTxn: number): Promise<Throughput> {
   const topicId = 'ceiling-topic';
   await pool.query('insert into tributary_topics (name, topic_id, partitions) values ($1, $2, $3)', ['load', topicId, PARTITIONS]);
   for (let p = 0; p < PARTITIONS; p++) await pool.query('insert into tributary_partitions (topic_id, partition, leader, leader_epoch) values ($1, $2, 1, 0)', [topicId, p]);
-  const batch = makeBatch(VALUE, RECORDS_PER_BATCH, 1);
+  const batch = loadBatch(1);
   const deadline = performance.now() + SECONDS * 1000;
   const warm = performance.now() + Math.min(500, (SECONDS * 1000) / 4);
   let batches = 0;
@@ -312,7 +325,7 @@ async function main(): Promise<void> {
   server = await startPgServer();
   const version = execSync(`${process.execPath} --version`).toString().trim();
   console.log(`# PostgreSQL storage ${new Date().toISOString()}  node ${version}  ${os.cpus().length} cpus  load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`# ${PARTITIONS} partitions, ${IN_FLIGHT} produce requests in flight each, ${RECORDS_PER_BATCH} records of ${VALUE} B per batch (acks=all), ${SECONDS} s per step, ${ROUNDS} round(s); broker logs in ${LOG}`);
+  console.log(`# ${PARTITIONS} partitions, ${IN_FLIGHT} produce requests in flight each, ${RECORDS_PER_BATCH} records of ${VALUE} B per batch (acks=all, ${INCOMPRESSIBLE ? 'random' : 'patterned'} values), ${SECONDS} s per step, ${ROUNDS} round(s); broker logs in ${LOG}`);
   const rows = new Map<string, number[]>();
   const add = (k: string, v: number): void => void rows.set(k, [...(rows.get(k) ?? []), v]);
   try {

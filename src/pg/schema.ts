@@ -96,6 +96,14 @@ export const MIGRATIONS: readonly string[][] = [
        metadata text not null,
        primary key (producer_id, group_id, topic, partition))`,
   ],
+  [
+    // Batches are stored as the producer sent them, as Kafka stores them: out of line, never
+    // compressed by the database. PostgreSQL's default (EXTENDED) runs pglz over every batch larger
+    // than 2 KiB: half the database's throughput went there with incompressible (producer-compressed)
+    // batches (docs/bench.md). A producer that wants compression sets compression.type, as with Kafka.
+    // Rows stored before keep their form; both read the same.
+    'alter table tributary_batches alter column data set storage external',
+  ],
 ];
 
 /** The schema version this code reads and writes. */

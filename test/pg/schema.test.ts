@@ -61,6 +61,9 @@ describe.skipIf(unavailable !== undefined)('PostgreSQL connection and schema', (
     expect(await migrate(p)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
     const { rows } = await p.query("select table_name from information_schema.tables where table_name like 'tributary_%' order by 1");
     expect(rows.map((r) => r.table_name)).toEqual(['tributary_aborted_txns', 'tributary_batches', 'tributary_brokers', 'tributary_cluster', 'tributary_partitions', 'tributary_producer_ids', 'tributary_producers', 'tributary_schema', 'tributary_shared_metadata', 'tributary_topics', 'tributary_txn_offsets']);
+    // Batches are stored as sent: out of line, not compressed by the database (storage 'e', EXTERNAL).
+    const { rows: storage } = await p.query("select attstorage from pg_attribute where attrelid = 'tributary_batches'::regclass and attname = 'data'");
+    expect(storage).toEqual([{ attstorage: 'e' }]);
   });
 
   it('migrates a database of an older version step by step, keeping its data', async () => {
