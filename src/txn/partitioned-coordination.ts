@@ -73,12 +73,18 @@ export class PartitionedTransactionCoordination implements TransactionCoordinati
   }
 
   verifyTransactionalProduce(producerId: number, producerEpoch: number, topic: string, partition: number): number {
-    // By producer id: the answer of the coordinator that knows it, if any here.
+    // By producer id: the answer of the coordinator that knows it. A loading one may know it too:
+    // the retriable NOT_ENOUGH_REPLICAS when none of the loaded ones does.
+    let loading = false;
     for (const c of this.coordinators.values()) {
+      if (c.loadError !== ErrorCode.NONE) {
+        loading = true;
+        continue;
+      }
       const code = c.verifyTransactionalProduce(producerId, producerEpoch, topic, partition);
       if (code !== ErrorCode.INVALID_PRODUCER_ID_MAPPING) return code;
     }
-    return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    return loading ? ErrorCode.NOT_ENOUGH_REPLICAS : ErrorCode.INVALID_PRODUCER_ID_MAPPING;
   }
 
   endTxn(id: string, producerId: number, producerEpoch: number, commit: boolean, transactionVersion?: number): Promise<EndTxnResult> {

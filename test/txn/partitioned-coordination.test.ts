@@ -64,6 +64,16 @@ describe('transaction coordination by partition', () => {
     const init = await routed.initProducerId(a, 60_000);
     expect(await routed.addPartitions(a, init.producerId, init.producerEpoch, [{ topic: 't', partition: 0 }])).toBe(ErrorCode.NONE);
     expect(routed.verifyTransactionalProduce(init.producerId, init.producerEpoch, 't', 0)).toBe(ErrorCode.NONE);
+    // A partition still loading does not hide the answer of the one that knows the producer; a producer
+    // no loaded coordinator knows is retriable while one loads, unknown once none does.
+    const loading = coordinator();
+    const loadingFirst = new PartitionedTransactionCoordination(() => PARTITIONS);
+    loadingFirst.add(3, loading);
+    loadingFirst.add(0, p0);
+    expect(loadingFirst.verifyTransactionalProduce(init.producerId, init.producerEpoch, 't', 0)).toBe(ErrorCode.NONE);
+    expect(loadingFirst.verifyTransactionalProduce(init.producerId + 1000, 0, 't', 0)).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    await loadingFirst.remove(3)!.close();
+    expect(loadingFirst.verifyTransactionalProduce(init.producerId + 1000, 0, 't', 0)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
     expect((await routed.endTxn(a, init.producerId, init.producerEpoch, true)).errorCode).toBe(ErrorCode.NONE);
     await routed.idle();
     expect(p0.describe(a)?.state).toBe('CompleteCommit');
