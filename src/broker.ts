@@ -261,7 +261,8 @@ export async function startBrokerWithConfig(
     }
     deps.membership?.attach(state.cluster);
     connectionQuotas.useIpConnectionRates((ip) => state.cluster.quotas.quotasOf({ ip })?.connection_creation_rate ?? state.cluster.quotas.quotasOf({ ip: null })?.connection_creation_rate);
-    if (state.cluster.created) {
+    // A postgres:// broker's local state is always new and in memory; the cluster is the database's (pg-broker.ts logs it).
+    if (state.cluster.created && deps.pg === undefined) {
       logger.info(dataLocation === 'memory' ? 'new cluster in memory' : 'created a new data directory', { data: dataLocation, clusterId: state.cluster.clusterId, nodeId: state.cluster.nodeId });
     }
     // Several identities: group and transaction APIs answer NOT_COORDINATOR on identities that do not coordinate the id.

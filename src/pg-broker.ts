@@ -132,7 +132,7 @@ export async function startPgBrokerWithConfig(
   retention.start(config.int('log.retention.check.interval.ms'));
   offsets.startCompaction();
   transactions.partitions.startCompaction();
-  log.info('member of the PostgreSQL cluster', { nodeId, live: pg.membership.liveBrokers().map((b) => b.nodeId).join(',') });
+  log.info('member of the PostgreSQL cluster', { nodeId, clusterId: pg.clusterId, live: pg.membership.liveBrokers().map((b) => b.nodeId).join(',') });
   let closing: Promise<void> | undefined;
   const stop = (deregister: boolean) =>
     (closing ??= (async () => {

@@ -6,6 +6,7 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
 import { startPgBroker, type RunningPgBroker } from '../../src/pg-broker.js';
+import { MemoryLogger } from '../../src/util/logger.js';
 import { HAVE_KCAT, requireTool, run } from '../helpers/tools.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { pgUnavailable } from './pg-server.js';
@@ -27,6 +28,17 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     pg.cleanup(() => b.close());
     return b;
   }
+  it('a broker\'s start-up log: the cluster it joined, and one line per coordinator topic loaded rather than one per partition', async () => {
+    const url = await pg.database('startlog');
+    const logger = new MemoryLogger('info');
+    const b = await startPgBroker({ storage: url, logger, config: { 'broker.heartbeat.interval.ms': HEARTBEAT, 'broker.session.timeout.ms': SESSION } });
+    pg.cleanup(() => b.close());
+    await vi.waitFor(() => expect(logger.lines.filter((l) => l.includes('coordinator partitions loaded'))).toHaveLength(2), { timeout: 10_000, interval: 50 });
+    expect(logger.lines.find((l) => l.includes('member of the PostgreSQL cluster'))).toContain(`clusterId=${b.pg.clusterId}`);
+    expect(logger.lines.filter((l) => l.includes('new cluster in memory'))).toEqual([]);
+    expect(logger.lines.filter((l) => /coordinator partition loaded|coordinating transactions|transactions loaded/.test(l))).toEqual([]);
+  });
+
   async function producer(bootstrap: string): Promise<Producer> {
     const kafka = new Kafka({ clientId: 'pg-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
     const p = kafka.producer({ allowAutoTopicCreation: true });
