@@ -1,7 +1,7 @@
 // The PostgreSQL storage (issue 17): throughput through one and three broker processes against a
 // same-run ceiling, failover time after kill -9 of a leader, and metadata/fetch latency. Run:
 //   npm run bench:pg -- [--rounds 3] [--seconds 5] [--partitions 6] [--in-flight 8] [--skip-failover] [--skip-fetch] [--profile DIR]
-//                       [--incompressible]
+//                       [--incompressible] [--vs-kafka]
 //
 // A private PostgreSQL server (test/pg/pg-server.ts) and, per measurement, a fresh database.
 //  - produce: 1 KiB records in batches of 100 (acks=all), --in-flight requests per partition, each
@@ -18,17 +18,21 @@
 //  - failover: a producer of one record every 20 ms to partition 0; kill -9 of its leader; the time
 //    until a produce to the new leader (read from the database) succeeds, with
 //    broker.session.timeout.ms 2000 and the default 9000 (goal: session timeout + 2 s);
-//  - latency with three brokers: Metadata (10 topics) and an empty Fetch (max wait 0), 200/s.
+//  - latency with three brokers: Metadata (10 topics) and an empty Fetch (max wait 0), 200/s;
+//  - --vs-kafka: the same produce load through a three-node Apache Kafka 4.3.1 cluster on this machine
+//    (test/reference/kafka.mjs: KRaft, each node broker and controller), topic replication factor 3,
+//    min.insync.replicas 2, acks=all: Kafka's replicated equivalent of three brokers over one database.
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { ApiKey, encodeRequest, ZERO_UUID } from '../src/codec/index.js';
+import { ApiKey, decodeResponse, encodeRequest, ZERO_UUID } from '../src/codec/index.js';
 import { buildRecordBatch, readLastOffsetDelta, readMaxTimestamp, setBaseOffset } from '../src/codec/records/index.js';
 import { migrate } from '../src/pg/schema.js';
 import { startPgServer, type PgServer } from '../test/pg/pg-server.js';
+import type * as ReferenceModule from '../test/reference/kafka.mjs';
 import { type Percentiles, median, pump, roundTrips, sleep } from './load/loops.js';
 import { type Child, spawnUntil, stop } from './load/processes.js';
 import { RawConnection, createTopic, fetchFrame, makeBatch, parseFetch, produceError, produceFrame } from './load/raw-client.js';
@@ -47,6 +51,7 @@ const SKIP_FETCH = args.includes('--skip-fetch');
 /** --profile DIR: brokers run with --cpu-prof into DIR (summarise with dist/bench-pg/bench/load/cpuprofile.js). */
 const PROFILE_DIR = arg('--profile');
 const INCOMPRESSIBLE = args.includes('--incompressible');
+const VS_KAFKA = args.includes('--vs-kafka');
 
 const RECORDS_PER_BATCH = 100;
 const VALUE = 1024;
@@ -261,6 +266,40 @@ async function ceiling(perTxn: number): Promise<Throughput> {
   return { recordsPerSec: perSec * RECORDS_PER_BATCH, mbPerSec: (perSec * batch.length) / 1e6, batchesPerTxn: perTxn };
 }
 
+/** Each partition's leader in a Kafka cluster (Metadata v9), once every partition has one. */
+async function kafkaLeaders(conn: RawConnection, topic: string): Promise<Map<number, number>> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const frame = await conn.request(encodeRequest(ApiKey.Metadata, 9, { correlationId: 1, clientId: 'bench' }, {
+      topics: [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false,
+    }));
+    const { body } = decodeResponse(ApiKey.Metadata, 9, frame);
+    const partitions: { partitionIndex: number; leaderId: number }[] = body.topics[0]?.partitions ?? [];
+    if (partitions.length === PARTITIONS && partitions.every((p) => p.leaderId >= 0)) return new Map(partitions.map((p) => [p.partitionIndex, p.leaderId]));
+    await sleep(100);
+  }
+  throw new Error(`no leaders for ${topic} in Kafka`);
+}
+
+/** The produce load through a Kafka cluster: a new topic of replication factor 3, each partition's requests to its leader. */
+async function kafkaThroughput(cluster: ReferenceModule.ReferenceKafkaCluster, topic: string): Promise<number> {
+  const admin = await RawConnection.connect(cluster.nodes[0].port);
+  await createTopic(admin, topic, PARTITIONS, {}, 3);
+  const lead = await kafkaLeaders(admin, topic);
+  admin.socket.destroy();
+  const conns: RawConnection[] = [];
+  const frames: Buffer[][] = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    conns.push(await RawConnection.connect(cluster.nodes.find((n) => n.nodeId === lead.get(p))!.port));
+    frames.push(Array.from({ length: 16 }, (_, i) => produceFrame(topic, p, loadBatch(p * 100 + i), -1, i)));
+  }
+  const rate = await pump(conns, frames, IN_FLIGHT, (f) => {
+    const code = produceError(f);
+    if (code !== 0) throw new Error(`produce error ${code} from Kafka`);
+  }, SECONDS * 1000);
+  for (const conn of conns) conn.socket.destroy();
+  return (rate.reqPerSec * frames[0][0].length) / 1e6;
+}
+
 /** kill -9 of partition 0's leader under a producer: ms until a produce to the new leader succeeds. */
 async function failover(sessionMs: number): Promise<number> {
   const c = await startCluster(3, sessionMs);
@@ -356,6 +395,25 @@ async function main(): Promise<void> {
       add('Metadata p99 ms', lat.metadata.p99);
       add('Fetch (max wait 0) p50 ms', lat.fetch.p50);
       add('Fetch (max wait 0) p99 ms', lat.fetch.p99);
+    }
+    if (VS_KAFKA) {
+      const reference = (await import(pathToFileURL(path.join(ROOT, 'test/reference/kafka.mjs')).href)) as typeof ReferenceModule;
+      const cluster = await reference.startReferenceKafkaCluster({
+        nodes: 3,
+        config: {
+          'default.replication.factor': 3, 'min.insync.replicas': 2, 'offsets.topic.replication.factor': 3,
+          'transaction.state.log.replication.factor': 3, 'transaction.state.log.min.isr': 2,
+        },
+      });
+      try {
+        for (let round = 1; round <= ROUNDS; round++) {
+          const mbPerSec = await kafkaThroughput(cluster, `load-${round}`);
+          console.log(`round ${round} Kafka, 3 nodes, replication factor 3, acks=all: produce ${mbPerSec.toFixed(1)} MB/s`);
+          add('Kafka 4.3.1, 3 nodes (RF 3, acks=all): produce MB/s', mbPerSec);
+        }
+      } finally {
+        await cluster.stop();
+      }
     }
     console.log('\n| measure | median (min–max) |\n| --- | ---: |');
     for (const [k, xs] of rows) console.log(`| ${k} | ${spread(xs, 2)} |`);

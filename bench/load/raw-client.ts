@@ -178,10 +178,10 @@ export function parseFetch(frame: Buffer): FetchedPartition[] {
   return out;
 }
 
-export async function createTopic(conn: RawConnection, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
+export async function createTopic(conn: RawConnection, name: string, partitions: number, configs: Record<string, string> = {}, replicationFactor = 1): Promise<void> {
   const frame = await conn.request(
     encodeRequest(ApiKey.CreateTopics, 5, { correlationId: 1, clientId: 'bench' }, {
-      topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+      topics: [{ name, numPartitions: partitions, replicationFactor, assignments: [], configs: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
       timeoutMs: 10000,
       validateOnly: false,
     }),

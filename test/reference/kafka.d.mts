@@ -29,3 +29,18 @@ export declare function startReferenceKafka(options?: {
   timeoutMs?: number;
   log?: (line: string) => void;
 }): Promise<ReferenceKafka>;
+export interface ReferenceKafkaCluster {
+  /** Every node's host:port, comma-separated. */
+  bootstrap: string;
+  nodes: { nodeId: number; port: number; pid: number }[];
+  clusterId: string;
+  startupMs: number;
+  stop(): Promise<void>;
+}
+export declare function startReferenceKafkaCluster(options?: {
+  nodes?: number;
+  config?: Record<string, string | number | boolean>;
+  heap?: string;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}): Promise<ReferenceKafkaCluster>;

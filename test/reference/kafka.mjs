@@ -103,21 +103,105 @@ export async function startReferenceKafka(options = {}) {
   const propsFile = path.join(dir, 'server.properties');
   writeFileSync(propsFile, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
 
-  const java = (mainClass, args, extra = {}) =>
-    spawn('java', [
-      `-Xmx${options.heap ?? '1g'}`, '-Xms256m', '-XX:+UseG1GC', ...(options.jvmArgs ?? []),
-      `-Dlog4j2.configurationFile=${path.join(HERE, 'log4j2.properties')}`,
-      '-cp', REFERENCE_CLASSPATH, mainClass, ...args,
-    ], { stdio: ['ignore', 'pipe', 'pipe'], ...extra });
-
-  const clusterId = execFileSync('java', ['-cp', REFERENCE_CLASSPATH, 'kafka.tools.StorageTool', 'random-uuid'], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-  }).trim().split('\n').pop();
+  const clusterId = randomClusterId();
   const scram = (options.addScram ?? []).flatMap((entry) => ['--add-scram', entry]);
-  await runToEnd(java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propsFile, ...scram]), 'format');
+  await runToEnd(java(options, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propsFile, ...scram]), 'format');
 
   const started = Date.now();
-  const child = java('kafka.Kafka', [propsFile]);
+  const node = await startNode(options, propsFile);
+
+  return {
+    bootstrap: `127.0.0.1:${port}`,
+    saslBootstrap: options.saslPlainUsers ? `127.0.0.1:${extra.find((l) => l.name === 'SASL_PLAINTEXT').port}` : null,
+    listenerBootstraps: Object.fromEntries(extra.map((l) => [l.name, `127.0.0.1:${l.port}`])),
+    host: '127.0.0.1',
+    port,
+    clusterId,
+    pid: node.pid,
+    dataDir: settings['log.dirs'],
+    startupMs: Date.now() - started,
+    settings,
+    /** Stops Kafka (SIGTERM: a controlled shutdown; SIGKILL after 20 s) and removes its directory. */
+    async stop() {
+      await node.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Formats and starts a cluster of `nodes` Kafka nodes on this machine, each in KRaft combined mode
+ * (broker and controller; the quorum is all of them), with REFERENCE_DEFAULTS under `config`. For
+ * comparisons with several brokers: callers set the replication factors they want in `config`.
+ * @param {{ nodes?: number, config?: Record<string, string|number|boolean>, heap?: string, timeoutMs?: number, log?: (line: string) => void }} [options]
+ */
+export async function startReferenceKafkaCluster(options = {}) {
+  const unavailable = referenceUnavailable();
+  if (unavailable) throw new Error(`reference Kafka: ${unavailable}`);
+  const count = options.nodes ?? 3;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'reference-kafka-cluster-'));
+  const ids = Array.from({ length: count }, (_, i) => i + 1);
+  const ports = [];
+  const controllerPorts = [];
+  for (const _ of ids) {
+    ports.push(await freePort());
+    controllerPorts.push(await freePort());
+  }
+  const voters = ids.map((id, i) => `${id}@127.0.0.1:${controllerPorts[i]}`).join(',');
+  const clusterId = randomClusterId();
+  const propsFiles = ids.map((id, i) => {
+    const settings = {
+      'process.roles': 'broker,controller',
+      'node.id': String(id),
+      'controller.quorum.voters': voters,
+      listeners: `PLAINTEXT://127.0.0.1:${ports[i]},CONTROLLER://127.0.0.1:${controllerPorts[i]}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${ports[i]}`,
+      'controller.listener.names': 'CONTROLLER',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'log.dirs': path.join(dir, `data-${id}`),
+      ...REFERENCE_DEFAULTS,
+      ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [k, String(v)])),
+    };
+    const file = path.join(dir, `server-${id}.properties`);
+    writeFileSync(file, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    return file;
+  });
+  for (const file of propsFiles) await runToEnd(java(options, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', file]), 'format');
+  const started = Date.now();
+  // Together: each node waits for a quorum of the others before it starts.
+  const nodes = await Promise.all(propsFiles.map((file) => startNode(options, file)));
+  return {
+    bootstrap: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    nodes: ids.map((nodeId, i) => ({ nodeId, port: ports[i], pid: nodes[i].pid })),
+    clusterId,
+    startupMs: Date.now() - started,
+    /** Stops every node (as stop() of one) and removes their directory. */
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Kafka's java tools with the reference classpath, its log4j2 settings and the JVM options given. */
+function java(options, mainClass, args) {
+  return spawn('java', [
+    `-Xmx${options.heap ?? '1g'}`, '-Xms256m', '-XX:+UseG1GC', ...(options.jvmArgs ?? []),
+    `-Dlog4j2.configurationFile=${path.join(HERE, 'log4j2.properties')}`,
+    '-cp', REFERENCE_CLASSPATH, mainClass, ...args,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function randomClusterId() {
+  return execFileSync('java', ['-cp', REFERENCE_CLASSPATH, 'kafka.tools.StorageTool', 'random-uuid'], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim().split('\n').pop();
+}
+
+/** Starts a formatted node from its properties; resolves once Kafka logs that it started. */
+async function startNode(options, propsFile) {
+  const child = java(options, 'kafka.Kafka', [propsFile]);
   const output = [];
   const log = options.log ?? (() => {});
   let exited = false;
@@ -140,27 +224,15 @@ export async function startReferenceKafka(options = {}) {
       reject(new Error(`reference Kafka exited (${code ?? signal}) before it started:\n${output.join('')}`));
     });
   });
-
   return {
-    bootstrap: `127.0.0.1:${port}`,
-    saslBootstrap: options.saslPlainUsers ? `127.0.0.1:${extra.find((l) => l.name === 'SASL_PLAINTEXT').port}` : null,
-    listenerBootstraps: Object.fromEntries(extra.map((l) => [l.name, `127.0.0.1:${l.port}`])),
-    host: '127.0.0.1',
-    port,
-    clusterId,
     pid: child.pid,
-    dataDir: settings['log.dirs'],
-    startupMs: Date.now() - started,
-    settings,
-    /** Stops Kafka (SIGTERM: a controlled shutdown; SIGKILL after 20 s) and removes its directory. */
+    /** SIGTERM (a controlled shutdown), SIGKILL after 20 s. */
     async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        await exit;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exit;
+      clearTimeout(timer);
     },
   };
 }

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -57,6 +58,15 @@ final class TransactionsScenario {
                 consumer.seek(inPartition, committed(consumer, inPartition));
                 steps.add("txn3 " + transform(consumer, producer, out, true));
                 r.put("committedAtEnd", committed(consumer, inPartition));
+                // With transactions V2, Kafka answers EndTxn once PrepareCommit is written and completes
+                // after the markers: a description right after commitTransaction can still say PrepareCommit.
+                Env.await("the transaction to complete", 20_000, () -> {
+                    try {
+                        return admin.describeTransactions(List.of(transactionalId)).all().get().get(transactionalId).state() == TransactionState.COMPLETE_COMMIT;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
                 TransactionDescription txn = admin.describeTransactions(List.of(transactionalId)).all().get().get(transactionalId);
                 r.put("transactionState", txn.state().toString());
                 r.put("transactionTopicPartitions", txn.topicPartitions().size());
