@@ -123,6 +123,25 @@ interface Throughput {
 }
 
 /** Produce through n brokers: each partition's requests to its leader. */
+/** The produce load: each partition's requests pipelined on a connection to `portOf(partition)` (its leader). */
+async function produceLoad(topic: string, portOf: (partition: number) => number): Promise<{ rate: Awaited<ReturnType<typeof pump>>; batchBytes: number }> {
+  const conns: RawConnection[] = [];
+  const frames: Buffer[][] = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    conns.push(await RawConnection.connect(portOf(p)));
+    frames.push(Array.from({ length: 16 }, (_, i) => produceFrame(topic, p, loadBatch(p * 100 + i), -1, i)));
+  }
+  try {
+    const rate = await pump(conns, frames, IN_FLIGHT, (f) => {
+      const code = produceError(f);
+      if (code !== 0) throw new Error(`produce error ${code} (${topic})`);
+    }, SECONDS * 1000);
+    return { rate, batchBytes: frames[0][0].length };
+  } finally {
+    for (const conn of conns) conn.socket.destroy();
+  }
+}
+
 async function produceThroughput(n: number): Promise<{ produce: Throughput; fetchMbPerSec: number; fetchCeilingMbPerSec: number }> {
   const c = await startCluster(n);
   try {
@@ -130,20 +149,9 @@ async function produceThroughput(n: number): Promise<{ produce: Throughput; fetc
     await createTopic(admin, 'load', PARTITIONS);
     admin.socket.destroy();
     const lead = await leaders(c, 'load');
-    const conns: RawConnection[] = [];
-    const frames: Buffer[][] = [];
-    for (let p = 0; p < PARTITIONS; p++) {
-      conns.push(await RawConnection.connect(c.brokers.get(lead.get(p)!.leader)!.port));
-      frames.push(Array.from({ length: 16 }, (_, i) => produceFrame('load', p, loadBatch(p * 100 + i), -1, i)));
-    }
     const commits0 = await xactCommits(c.db);
-    const rate = await pump(conns, frames, IN_FLIGHT, (f) => {
-      const code = produceError(f);
-      if (code !== 0) throw new Error(`produce error ${code}`);
-    }, SECONDS * 1000);
+    const { rate, batchBytes } = await produceLoad('load', (p) => c.brokers.get(lead.get(p)!.leader)!.port);
     const commits = (await xactCommits(c.db)) - commits0;
-    for (const conn of conns) conn.socket.destroy();
-    const batchBytes = frames[0][0].length;
     const produce = {
       recordsPerSec: rate.reqPerSec * RECORDS_PER_BATCH,
       mbPerSec: (rate.reqPerSec * batchBytes) / 1e6,
@@ -286,18 +294,8 @@ async function kafkaThroughput(cluster: ReferenceModule.ReferenceKafkaCluster, t
   await createTopic(admin, topic, PARTITIONS, {}, 3);
   const lead = await kafkaLeaders(admin, topic);
   admin.socket.destroy();
-  const conns: RawConnection[] = [];
-  const frames: Buffer[][] = [];
-  for (let p = 0; p < PARTITIONS; p++) {
-    conns.push(await RawConnection.connect(cluster.nodes.find((n) => n.nodeId === lead.get(p))!.port));
-    frames.push(Array.from({ length: 16 }, (_, i) => produceFrame(topic, p, loadBatch(p * 100 + i), -1, i)));
-  }
-  const rate = await pump(conns, frames, IN_FLIGHT, (f) => {
-    const code = produceError(f);
-    if (code !== 0) throw new Error(`produce error ${code} from Kafka`);
-  }, SECONDS * 1000);
-  for (const conn of conns) conn.socket.destroy();
-  return (rate.reqPerSec * frames[0][0].length) / 1e6;
+  const { rate, batchBytes } = await produceLoad(topic, (p) => cluster.nodes.find((n) => n.nodeId === lead.get(p))!.port);
+  return (rate.reqPerSec * batchBytes) / 1e6;
 }
 
 /** kill -9 of partition 0's leader under a producer: ms until a produce to the new leader succeeds. */
