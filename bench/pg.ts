@@ -33,7 +33,7 @@ import { buildRecordBatch, readLastOffsetDelta, readMaxTimestamp, setBaseOffset 
 import { migrate } from '../src/pg/schema.js';
 import { startPgServer, type PgServer } from '../test/pg/pg-server.js';
 import type * as ReferenceModule from '../test/reference/kafka.mjs';
-import { type Percentiles, median, pump, roundTrips, sleep } from './load/loops.js';
+import { type Percentiles, cpuMs, median, pump, roundTrips, sleep } from './load/loops.js';
 import { type Child, spawnUntil, stop } from './load/processes.js';
 import { RawConnection, createTopic, fetchFrame, makeBatch, parseFetch, produceError, produceFrame } from './load/raw-client.js';
 
@@ -120,6 +120,10 @@ interface Throughput {
   recordsPerSec: number;
   mbPerSec: number;
   batchesPerTxn: number;
+  /** The brokers' CPU (user + system, all of them) per MB produced, warm-up included: less noisy than the rate on a busy machine. */
+  brokerCpuMsPerMb?: number;
+  /** The ceiling program's own CPU per MB it inserted. */
+  cpuMsPerMb?: number;
 }
 
 /** Produce through n brokers: each partition's requests to its leader. */
@@ -150,13 +154,17 @@ async function produceThroughput(n: number): Promise<{ produce: Throughput; fetc
     admin.socket.destroy();
     const lead = await leaders(c, 'load');
     const commits0 = await xactCommits(c.db);
+    const brokersCpuMs = (): number => [...c.brokers.values()].reduce((sum, b) => sum + cpuMs(b.pid), 0);
+    const cpu0 = brokersCpuMs();
     const { rate, batchBytes } = await produceLoad('load', (p) => c.brokers.get(lead.get(p)!.leader)!.port);
+    const cpu = brokersCpuMs() - cpu0;
     const commits = (await xactCommits(c.db)) - commits0;
     const produce = {
       recordsPerSec: rate.reqPerSec * RECORDS_PER_BATCH,
       mbPerSec: (rate.reqPerSec * batchBytes) / 1e6,
       // Heartbeats and metadata refreshes commit too: this undercounts a little (a conservative ceiling).
       batchesPerTxn: rate.total / Math.max(1, commits),
+      brokerCpuMsPerMb: cpu / ((rate.total * batchBytes) / 1e6),
     };
     const fetchMbPerSec = SKIP_FETCH ? NaN : await fetchAll(c, lead);
     const fetchCeilingMbPerSec = SKIP_FETCH ? NaN : await fetchCeiling(c.url);
@@ -226,9 +234,11 @@ async function ceiling(perTxn: number): Promise<Throughput> {
   await pool.query('insert into tributary_topics (name, topic_id, partitions) values ($1, $2, $3)', ['load', topicId, PARTITIONS]);
   for (let p = 0; p < PARTITIONS; p++) await pool.query('insert into tributary_partitions (topic_id, partition, leader, leader_epoch) values ($1, $2, 1, 0)', [topicId, p]);
   const batch = loadBatch(1);
+  const cpu0 = process.cpuUsage();
   const deadline = performance.now() + SECONDS * 1000;
   const warm = performance.now() + Math.min(500, (SECONDS * 1000) / 4);
   let batches = 0;
+  let committed = 0; // warm-up included, for the CPU per MB
   let tWarm = 0;
   await Promise.all(Array.from({ length: 10 }, async (_, w) => {
     const partition = w % PARTITIONS;
@@ -262,6 +272,7 @@ async function ceiling(perTxn: number): Promise<Throughput> {
       } finally {
         client.release();
       }
+      committed += perTxn;
       const now = performance.now();
       if (now >= warm) {
         if (tWarm === 0) tWarm = now;
@@ -269,9 +280,10 @@ async function ceiling(perTxn: number): Promise<Throughput> {
       }
     }
   }));
+  const cpu = process.cpuUsage(cpu0);
   await pool.end();
   const perSec = batches / ((performance.now() - tWarm) / 1000);
-  return { recordsPerSec: perSec * RECORDS_PER_BATCH, mbPerSec: (perSec * batch.length) / 1e6, batchesPerTxn: perTxn };
+  return { recordsPerSec: perSec * RECORDS_PER_BATCH, mbPerSec: (perSec * batch.length) / 1e6, batchesPerTxn: perTxn, cpuMsPerMb: (cpu.user + cpu.system) / 1000 / ((committed * batch.length) / 1e6) };
 }
 
 /** Each partition's leader in a Kafka cluster (Metadata v9), once every partition has one. */
@@ -371,11 +383,13 @@ async function main(): Promise<void> {
         const { produce, fetchMbPerSec, fetchCeilingMbPerSec } = await produceThroughput(n);
         const ceil = await ceiling(Math.max(1, Math.round(produce.batchesPerTxn)));
         const ratio = produce.mbPerSec / ceil.mbPerSec;
-        console.log(`round ${round} ${n} broker(s): produce ${produce.recordsPerSec.toFixed(0)} records/s ${produce.mbPerSec.toFixed(1)} MB/s (${produce.batchesPerTxn.toFixed(1)} batches per transaction); ceiling ${ceil.mbPerSec.toFixed(1)} MB/s; ratio ${ratio.toFixed(2)}; fetch ${fetchMbPerSec.toFixed(1)} MB/s, ceiling ${fetchCeilingMbPerSec.toFixed(1)} MB/s, ratio ${(fetchMbPerSec / fetchCeilingMbPerSec).toFixed(2)}`);
+        console.log(`round ${round} ${n} broker(s): produce ${produce.recordsPerSec.toFixed(0)} records/s ${produce.mbPerSec.toFixed(1)} MB/s (${produce.batchesPerTxn.toFixed(1)} batches per transaction, brokers' CPU ${produce.brokerCpuMsPerMb!.toFixed(2)} ms/MB); ceiling ${ceil.mbPerSec.toFixed(1)} MB/s (its CPU ${ceil.cpuMsPerMb!.toFixed(2)} ms/MB); ratio ${ratio.toFixed(2)}; fetch ${fetchMbPerSec.toFixed(1)} MB/s, ceiling ${fetchCeilingMbPerSec.toFixed(1)} MB/s, ratio ${(fetchMbPerSec / fetchCeilingMbPerSec).toFixed(2)}`);
         add(`produce MB/s, ${n} broker(s)`, produce.mbPerSec);
         add(`ceiling MB/s, ${n} broker(s)`, ceil.mbPerSec);
+        add(`ceiling program's CPU ms per MB, ${n} broker(s)`, ceil.cpuMsPerMb!);
         add(`produce / ceiling, ${n} broker(s)`, ratio);
         add(`batches per transaction, ${n} broker(s)`, produce.batchesPerTxn);
+        add(`brokers' CPU ms per MB produced, ${n} broker(s)`, produce.brokerCpuMsPerMb!);
         add(`fetch MB/s, ${n} broker(s)`, fetchMbPerSec);
         add(`fetch ceiling MB/s, ${n} broker(s)`, fetchCeilingMbPerSec);
         add(`fetch / ceiling, ${n} broker(s)`, fetchMbPerSec / fetchCeilingMbPerSec);

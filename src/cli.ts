@@ -129,6 +129,9 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`Tributary listening on ${broker.bootstrap} (advertised), data in ${broker.dataLocation}\n`);
   if (controlUrl !== '') process.stdout.write(`Tributary cluster control on ${controlUrl}\n`);
   for (const l of broker.listeners?.slice(1) ?? []) process.stdout.write(`Tributary also listening on ${l.bootstrap} (advertised, listener ${l.name}, ${l.securityProtocol})\n`);
+  // Room for the V8 heap to grow before a full collection (util/heap-headroom.ts): loaded after
+  // listening, off the start-up path.
+  void import('./util/heap-headroom.js').then((m) => m.keepHeapHeadroom());
 
   return new Promise<number>((resolve) => {
     stop = () => {

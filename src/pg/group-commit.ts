@@ -13,7 +13,7 @@ import { ProducerStateManager, type ProducerEntry } from '../log/index.js';
 import type { Uuid } from '../codec/uuid.js';
 import { APPEND_CHANNEL } from './append-notifier.js';
 import { BATCH_COLUMNS, batchRowsSql } from './batch-rows.js';
-import { inTransaction, type Pool, type PoolClient } from './connection.js';
+import { inPipelinedTransaction, type PipelinedStatements, type Pool } from './connection.js';
 
 /** What the produce path's producer-id checks (txn/produce-check.ts) answer for one batch. */
 export type ProducerVerdict =
@@ -149,9 +149,11 @@ export class GroupCommitter {
 
   /** One transaction: lock the partitions (in key order, as every locker does), check, number, insert. */
   private commit(requests: AppendRequest[]): Promise<(AppendOutcome | AppendRefusal)[]> {
-    return inTransaction(this.pool, async (c) => {
+    // Two round trips whatever the group holds: BEGIN, the locks and the producer state go out
+    // together; then every write and COMMIT (inPipelinedTransaction).
+    return inPipelinedTransaction(this.pool, async (c) => {
       const keys = [...new Map(requests.map((r) => [`${r.topicId}/${r.partition}`, r])).values()];
-      const { rows } = await c.query<{
+      const locked = c.query<{
         topic_id: string; partition: number; leader: number; leader_epoch: number; next_offset: string; log_start_offset: string; first_unstable_offset: string;
       }>(
         `select p.topic_id, p.partition, p.leader, p.leader_epoch, p.next_offset, p.log_start_offset, p.first_unstable_offset
@@ -159,8 +161,13 @@ export class GroupCommitter {
           order by p.topic_id, p.partition for update of p`,
         [keys.map((r) => r.topicId), keys.map((r) => r.partition)],
       );
+      // Sent behind the lock statement, so it runs once the locks are held: a statement of its own
+      // takes its snapshot then (READ COMMITTED), and sees a marker committed while it waited.
+      const loaded = loadProducers(c, requests);
+      loaded.catch(() => {}); // not awaited when the lock statement fails: the transaction throws that failure
+      const { rows } = await locked;
       const state = new Map(rows.map((r) => [`${r.topic_id}/${r.partition}`, { ...r, next: Number(r.next_offset), firstUnstable: Number(r.first_unstable_offset) }]));
-      const producers = await loadProducers(c, requests);
+      const producers = await loaded;
       const touched = new Set<string>(); // partition keys whose producer state changed
       const txnChanged = new Set<string>(); // partition keys where a transaction began or ended
       const aborted: { topicId: string; partition: number; producerId: number; firstOffset: number; lastOffset: number }[] = [];
@@ -214,31 +221,36 @@ export class GroupCommitter {
         }
         return { baseOffset, highWatermark: s.next, logStartOffset: Number(s.log_start_offset), lastStableOffset: -1 };
       });
-      await saveProducers(c, producers, touched);
+      // From here on every statement goes out without waiting for the one before it.
+      saveProducers(c, producers, touched);
       if (aborted.length > 0) {
-        await c.query(
+        c.send(
           `insert into tributary_aborted_txns (topic_id, partition, producer_id, first_offset, last_offset)
            select * from unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[]) on conflict do nothing`,
           [aborted.map((a) => a.topicId), aborted.map((a) => a.partition), aborted.map((a) => String(a.producerId)), aborted.map((a) => String(a.firstOffset)), aborted.map((a) => String(a.lastOffset))],
         );
       }
+      let unstable: Promise<{ rows: { topic_id: string; partition: number; first_unstable_offset: string }[] }> | undefined;
       if (txnChanged.size > 0) {
         // The oldest open transaction over every producer of the partition, not only this group's.
         const changed = [...txnChanged].map((k) => state.get(k)!);
-        const { rows: unstable } = await c.query<{ topic_id: string; partition: number; first_unstable_offset: string }>(
+        unstable = c.send<{ topic_id: string; partition: number; first_unstable_offset: string }>(
           `update tributary_partitions p set first_unstable_offset = coalesce(
               (select min(x.txn_first_offset) from tributary_producers x where x.topic_id = p.topic_id and x.partition = p.partition and x.txn_first_offset >= 0), -1)
              from unnest($1::text[], $2::int[]) as k(t, n) where p.topic_id = k.t and p.partition = k.n
            returning p.topic_id, p.partition, p.first_unstable_offset`,
           [changed.map((s) => s.topic_id), changed.map((s) => s.partition)],
         );
-        for (const u of unstable) state.get(`${u.topic_id}/${u.partition}`)!.firstUnstable = Number(u.first_unstable_offset);
       }
       const stableOf = (key: string) => {
         const s = state.get(key)!;
         return s.firstUnstable >= 0 ? s.firstUnstable : s.next;
       };
-      if (ins.data.length === 0) return outcomes.map((o, i) => ('baseOffset' in o ? { ...o, lastStableOffset: stableOf(`${requests[i].topicId}/${requests[i].partition}`) } : o));
+      if (ins.data.length === 0) {
+        c.commit();
+        await readUnstable(unstable, state);
+        return outcomes.map((o, i) => ('baseOffset' in o ? { ...o, lastStableOffset: stableOf(`${requests[i].topicId}/${requests[i].partition}`) } : o));
+      }
       // Delivered to every listening broker at COMMIT (append-notifier.ts): their long polls wake.
       // Markers name their partitions: the leader's cache holds only what the leader appended (batch-cache.ts).
       const marked = requests.flatMap((r, i) => {
@@ -250,7 +262,7 @@ export class GroupCommitter {
       const n = values.length;
       // The batches, the partitions' next offsets and the notification in one statement (data-modifying
       // WITH clauses always run to completion): one round trip instead of three per transaction.
-      await c.query(
+      c.send(
         `with inserted as (
            insert into tributary_batches ${BATCH_COLUMNS} values ${rowsSql} returning 1),
          moved as (
@@ -259,6 +271,8 @@ export class GroupCommitter {
          select pg_notify('${APPEND_CHANNEL}', $${n + 4})`,
         [...values, moved.map((s) => s.topic_id), moved.map((s) => s.partition), moved.map((s) => String(s.next)), marked.join(',')],
       );
+      c.commit();
+      await readUnstable(unstable, state);
       // A high watermark answered must be the partition's after this whole transaction.
       return outcomes.map((o, i) => {
         const key = `${requests[i].topicId}/${requests[i].partition}`;
@@ -268,12 +282,24 @@ export class GroupCommitter {
   }
 }
 
-/** Partition key → the producer state of the producers this group's batches name. */
-async function loadProducers(c: PoolClient, requests: AppendRequest[]): Promise<Map<string, ProducerStateManager>> {
+/** The partitions' first unstable offsets, once the statement that recomputed them answered. */
+async function readUnstable(
+  unstable: Promise<{ rows: { topic_id: string; partition: number; first_unstable_offset: string }[] }> | undefined,
+  state: Map<string, { firstUnstable: number }>,
+): Promise<void> {
+  if (unstable === undefined) return;
+  for (const u of (await unstable).rows) state.get(`${u.topic_id}/${u.partition}`)!.firstUnstable = Number(u.first_unstable_offset);
+}
+
+/**
+ * Partition key → the producer state of the producers this group's batches name. The statement is
+ * sent before this returns its promise (behind those already sent).
+ */
+async function loadProducers(c: PipelinedStatements, requests: AppendRequest[]): Promise<Map<string, ProducerStateManager>> {
   const wanted = requests.filter((r) => (r.checkProducer !== undefined || r.marker === true) && r.batches.length === 1 && readProducerId(r.batches[0], 0) >= 0);
   const out = new Map<string, ProducerStateManager>();
   if (wanted.length === 0) return out;
-  const { rows } = await c.query<{ topic_id: string; partition: number; entry: string }>(
+  const { rows } = await c.send<{ topic_id: string; partition: number; entry: string }>(
     `select p.topic_id, p.partition, p.entry from tributary_producers p
        join unnest($1::text[], $2::int[], $3::bigint[]) as k(t, n, id) on p.topic_id = k.t and p.partition = k.n and p.producer_id = k.id`,
     [wanted.map((r) => r.topicId), wanted.map((r) => r.partition), wanted.map((r) => String(readProducerId(r.batches[0], 0)))],
@@ -287,8 +313,8 @@ async function loadProducers(c: PoolClient, requests: AppendRequest[]): Promise<
   return out;
 }
 
-/** Writes back the producer entries the group changed (`touched`: "topicId/partition/producerId"). */
-async function saveProducers(c: PoolClient, producers: Map<string, ProducerStateManager>, touched: Set<string>): Promise<void> {
+/** Sends the writes of the producer entries the group changed (`touched`: "topicId/partition/producerId"); their answer is awaited with the transaction's. */
+function saveProducers(c: PipelinedStatements, producers: Map<string, ProducerStateManager>, touched: Set<string>): void {
   if (touched.size === 0) return;
   const rows = [...touched].map((t) => {
     const slash = t.lastIndexOf('/');
@@ -300,7 +326,7 @@ async function saveProducers(c: PoolClient, producers: Map<string, ProducerState
       txnFirstOffset: String(entry.currentTxnFirstOffset),
     };
   });
-  await c.query(
+  c.send(
     `insert into tributary_producers (topic_id, partition, producer_id, entry, txn_first_offset)
      select * from unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bigint[])
      on conflict (topic_id, partition, producer_id) do update set entry = excluded.entry, txn_first_offset = excluded.txn_first_offset`,
