@@ -1,11 +1,13 @@
 // The PostgreSQL storage (issue 17): throughput through one and three broker processes against a
 // same-run ceiling, failover time after kill -9 of a leader, and metadata/fetch latency. Run:
-//   npm run bench:pg -- [--rounds 3] [--seconds 5] [--partitions 6] [--in-flight 8] [--skip-failover] [--skip-fetch] [--profile DIR]
+//   npm run bench:pg -- [--rounds 3] [--seconds 5] [--warm-up 3] [--partitions 6] [--in-flight 8] [--skip-failover] [--skip-fetch] [--profile DIR]
 //                       [--incompressible] [--vs-kafka]
 //
 // A private PostgreSQL server (test/pg/pg-server.ts) and, per measurement, a fresh database.
 //  - produce: 1 KiB records in batches of 100 (acks=all), --in-flight requests per partition, each
-//    partition's requests sent to its leader; records/s and MB/s after a warm-up. The values follow a
+//    partition's requests sent to its leader; records/s and MB/s after --warm-up seconds of the same
+//    load (fresh broker processes compile their hot code first: a fifth of three brokers' CPU in the
+//    first seconds, perf record), and the brokers' CPU per MB over the measured seconds. The values follow a
 //    pattern (a batch compresses to a few per cent); --incompressible: random values, as a batch a
 //    producer compressed is;
 //  - the ceiling: this process inserting the same batch bytes into the same tables the same way
@@ -44,6 +46,7 @@ const arg = (name: string): string | undefined => {
 };
 const ROUNDS = Number(arg('--rounds') ?? 3);
 const SECONDS = Number(arg('--seconds') ?? 5);
+const WARM_UP_SECONDS = Number(arg('--warm-up') ?? 3);
 const PARTITIONS = Number(arg('--partitions') ?? 6);
 const IN_FLIGHT = Number(arg('--in-flight') ?? 8);
 const SKIP_FAILOVER = args.includes('--skip-failover');
@@ -120,7 +123,7 @@ interface Throughput {
   recordsPerSec: number;
   mbPerSec: number;
   batchesPerTxn: number;
-  /** The brokers' CPU (user + system, all of them) per MB produced, warm-up included: less noisy than the rate on a busy machine. */
+  /** The brokers' CPU (user + system, all of them) per MB produced, after the warm-up: less noisy than the rate on a busy machine. */
   brokerCpuMsPerMb?: number;
   /** The ceiling program's own CPU per MB it inserted. */
   cpuMsPerMb?: number;
@@ -128,7 +131,7 @@ interface Throughput {
 
 /** Produce through n brokers: each partition's requests to its leader. */
 /** The produce load: each partition's requests pipelined on a connection to `portOf(partition)` (its leader). */
-async function produceLoad(topic: string, portOf: (partition: number) => number): Promise<{ rate: Awaited<ReturnType<typeof pump>>; batchBytes: number }> {
+async function produceLoad(topic: string, portOf: (partition: number) => number, seconds = SECONDS): Promise<{ rate: Awaited<ReturnType<typeof pump>>; batchBytes: number }> {
   const conns: RawConnection[] = [];
   const frames: Buffer[][] = [];
   for (let p = 0; p < PARTITIONS; p++) {
@@ -139,7 +142,7 @@ async function produceLoad(topic: string, portOf: (partition: number) => number)
     const rate = await pump(conns, frames, IN_FLIGHT, (f) => {
       const code = produceError(f);
       if (code !== 0) throw new Error(`produce error ${code} (${topic})`);
-    }, SECONDS * 1000);
+    }, seconds * 1000);
     return { rate, batchBytes: frames[0][0].length };
   } finally {
     for (const conn of conns) conn.socket.destroy();
@@ -153,10 +156,12 @@ async function produceThroughput(n: number): Promise<{ produce: Throughput; fetc
     await createTopic(admin, 'load', PARTITIONS);
     admin.socket.destroy();
     const lead = await leaders(c, 'load');
+    const portOf = (p: number): number => c.brokers.get(lead.get(p)!.leader)!.port;
+    if (WARM_UP_SECONDS > 0) await produceLoad('load', portOf, WARM_UP_SECONDS);
     const commits0 = await xactCommits(c.db);
     const brokersCpuMs = (): number => [...c.brokers.values()].reduce((sum, b) => sum + cpuMs(b.pid), 0);
     const cpu0 = brokersCpuMs();
-    const { rate, batchBytes } = await produceLoad('load', (p) => c.brokers.get(lead.get(p)!.leader)!.port);
+    const { rate, batchBytes } = await produceLoad('load', portOf);
     const cpu = brokersCpuMs() - cpu0;
     const commits = (await xactCommits(c.db)) - commits0;
     const produce = {
@@ -234,11 +239,11 @@ async function ceiling(perTxn: number): Promise<Throughput> {
   await pool.query('insert into tributary_topics (name, topic_id, partitions) values ($1, $2, $3)', ['load', topicId, PARTITIONS]);
   for (let p = 0; p < PARTITIONS; p++) await pool.query('insert into tributary_partitions (topic_id, partition, leader, leader_epoch) values ($1, $2, 1, 0)', [topicId, p]);
   const batch = loadBatch(1);
-  const cpu0 = process.cpuUsage();
-  const deadline = performance.now() + SECONDS * 1000;
-  const warm = performance.now() + Math.min(500, (SECONDS * 1000) / 4);
+  // The same warm-up as the brokers get, then SECONDS measured (CPU too).
+  const warm = performance.now() + Math.max(WARM_UP_SECONDS * 1000, Math.min(500, (SECONDS * 1000) / 4));
+  const deadline = warm + SECONDS * 1000;
+  let cpu0 = process.cpuUsage();
   let batches = 0;
-  let committed = 0; // warm-up included, for the CPU per MB
   let tWarm = 0;
   await Promise.all(Array.from({ length: 10 }, async (_, w) => {
     const partition = w % PARTITIONS;
@@ -272,18 +277,19 @@ async function ceiling(perTxn: number): Promise<Throughput> {
       } finally {
         client.release();
       }
-      committed += perTxn;
       const now = performance.now();
       if (now >= warm) {
-        if (tWarm === 0) tWarm = now;
-        else batches += perTxn;
+        if (tWarm === 0) {
+          tWarm = now;
+          cpu0 = process.cpuUsage();
+        } else batches += perTxn;
       }
     }
   }));
   const cpu = process.cpuUsage(cpu0);
   await pool.end();
   const perSec = batches / ((performance.now() - tWarm) / 1000);
-  return { recordsPerSec: perSec * RECORDS_PER_BATCH, mbPerSec: (perSec * batch.length) / 1e6, batchesPerTxn: perTxn, cpuMsPerMb: (cpu.user + cpu.system) / 1000 / ((committed * batch.length) / 1e6) };
+  return { recordsPerSec: perSec * RECORDS_PER_BATCH, mbPerSec: (perSec * batch.length) / 1e6, batchesPerTxn: perTxn, cpuMsPerMb: (cpu.user + cpu.system) / 1000 / ((batches * batch.length) / 1e6) };
 }
 
 /** Each partition's leader in a Kafka cluster (Metadata v9), once every partition has one. */
@@ -306,7 +312,9 @@ async function kafkaThroughput(cluster: ReferenceModule.ReferenceKafkaCluster, t
   await createTopic(admin, topic, PARTITIONS, {}, 3);
   const lead = await kafkaLeaders(admin, topic);
   admin.socket.destroy();
-  const { rate, batchBytes } = await produceLoad(topic, (p) => cluster.nodes.find((n) => n.nodeId === lead.get(p))!.port);
+  const portOf = (p: number): number => cluster.nodes.find((n) => n.nodeId === lead.get(p))!.port;
+  if (WARM_UP_SECONDS > 0) await produceLoad(topic, portOf, WARM_UP_SECONDS);
+  const { rate, batchBytes } = await produceLoad(topic, portOf);
   return (rate.reqPerSec * batchBytes) / 1e6;
 }
 
@@ -374,7 +382,7 @@ async function main(): Promise<void> {
   server = await startPgServer();
   const version = execSync(`${process.execPath} --version`).toString().trim();
   console.log(`# PostgreSQL storage ${new Date().toISOString()}  node ${version}  ${os.cpus().length} cpus  load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`# ${PARTITIONS} partitions, ${IN_FLIGHT} produce requests in flight each, ${RECORDS_PER_BATCH} records of ${VALUE} B per batch (acks=all, ${INCOMPRESSIBLE ? 'random' : 'patterned'} values), ${SECONDS} s per step, ${ROUNDS} round(s); broker logs in ${LOG}`);
+  console.log(`# ${PARTITIONS} partitions, ${IN_FLIGHT} produce requests in flight each, ${RECORDS_PER_BATCH} records of ${VALUE} B per batch (acks=all, ${INCOMPRESSIBLE ? 'random' : 'patterned'} values), ${SECONDS} s per step after ${WARM_UP_SECONDS} s of warm-up, ${ROUNDS} round(s); broker logs in ${LOG}`);
   const rows = new Map<string, number[]>();
   const add = (k: string, v: number): void => void rows.set(k, [...(rows.get(k) ?? []), v]);
   try {
