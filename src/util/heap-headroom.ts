@@ -1,10 +1,12 @@
-// Gives a broker process's V8 heap room to grow before a full garbage collection. V8 starts
-// incremental marking early when its old generation's room to grow (the allocation limit minus what
-// it holds) is small next to the young generation, which grows to tens of MiB under a high
-// allocation rate. A broker's live heap is small (8-15 MiB, and V8 sets the limit at 2-4 times
-// that), and its traffic allocates fast (request frames, record batches, responses): under a
-// produce load V8 marked and compacted the whole heap every 50-100 ms, a quarter to a third of the
-// broker's CPU (`node --trace-gc` under bench/pg.ts and a produce load on one broker). Started
+// Gives a broker process's V8 heap room to grow before a full garbage collection. A broker's live
+// heap is small (8-15 MiB, and V8 sets its old-generation limit at 2-4 times that), and its traffic
+// allocates fast (request frames, record batches, responses): under a produce load V8 marked and
+// compacted the whole heap every 50-100 ms, a quarter to a third of the broker's CPU (`node
+// --trace-gc` under bench/pg.ts and a produce load on one broker). `--trace-incremental-marking`
+// showed marking started again at once with 12-40 MiB of room left: as far as its source reads, V8
+// starts early when that room is small next to the young generation, which grows to tens of MiB
+// at this allocation rate (not proven; on Node 24 some starts are "external memory pressure",
+// which this does not govern). Started
 // with `node --initial-old-space-size=64`, the same broker ran 1-2 full collections where it had
 // run 80-100.
 //
@@ -42,8 +44,8 @@ function oldGenerationBytes(): number {
   return v8.getHeapSpaceStatistics().filter((s) => !s.space_name.startsWith('new_')).reduce((n, s) => n + s.space_used_size, 0);
 }
 
-/** Sets the factor for the heap now, and again when the heap's size has changed. Returns a function that stops. */
-export function keepHeapHeadroom(): () => void {
+/** Sets the factor for the heap now, and again when the heap's size has changed, for the life of the process. */
+export function keepHeapHeadroom(): void {
   let current = -1;
   const apply = (): void => {
     const percent = heapGrowingPercent(oldGenerationBytes());
@@ -52,6 +54,5 @@ export function keepHeapHeadroom(): () => void {
     v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
   };
   apply();
-  const timer = setInterval(apply, CHECK_EVERY_MS).unref();
-  return () => clearInterval(timer);
+  setInterval(apply, CHECK_EVERY_MS).unref();
 }
