@@ -1,6 +1,6 @@
 // The PostgreSQL storage (issue 17): throughput through one and three broker processes against a
 // same-run ceiling, failover time after kill -9 of a leader, and metadata/fetch latency. Run:
-//   npm run bench:pg -- [--rounds 3] [--seconds 5] [--warm-up 3] [--partitions 6] [--in-flight 8] [--skip-failover] [--skip-fetch] [--profile DIR]
+//   npm run bench:pg -- [--rounds 3] [--seconds 5] [--warm-up 3] [--partitions 6] [--in-flight 8] [--brokers 1,3] [--skip-failover] [--skip-fetch] [--profile DIR]
 //                       [--incompressible] [--vs-kafka]
 //
 // A private PostgreSQL server (test/pg/pg-server.ts) and, per measurement, a fresh database.
@@ -55,6 +55,8 @@ const SKIP_FETCH = args.includes('--skip-fetch');
 const PROFILE_DIR = arg('--profile');
 const INCOMPRESSIBLE = args.includes('--incompressible');
 const VS_KAFKA = args.includes('--vs-kafka');
+/** --brokers 1,3: the cluster sizes measured (default both). */
+const BROKER_COUNTS = (arg('--brokers') ?? '1,3').split(',').map(Number);
 
 const RECORDS_PER_BATCH = 100;
 const VALUE = 1024;
@@ -387,7 +389,7 @@ async function main(): Promise<void> {
   const add = (k: string, v: number): void => void rows.set(k, [...(rows.get(k) ?? []), v]);
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const n of [1, 3]) {
+      for (const n of BROKER_COUNTS) {
         const { produce, fetchMbPerSec, fetchCeilingMbPerSec } = await produceThroughput(n);
         const ceil = await ceiling(Math.max(1, Math.round(produce.batchesPerTxn)));
         const ratio = produce.mbPerSec / ceil.mbPerSec;

@@ -9,6 +9,8 @@ import { startPgBroker, type RunningPgBroker } from '../../src/pg-broker.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import { HAVE_KCAT, requireTool, run } from '../helpers/tools.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { decodeResponse, encodeRequest, ErrorCode } from '../../src/codec/index.js';
+import { buildRecordBatch, iterateBatches, readBaseOffset } from '../../src/codec/records/index.js';
 import { pgUnavailable } from './pg-server.js';
 import { pgSuite } from './suite.js';
 
@@ -211,6 +213,49 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
     expect(got.stdout.split('\n').filter((l) => l !== '')).toEqual(acked.map((v, k) => `${k} ${v}`));
     const { rows } = await survivor.pg.pool.query('select count(*)::int as n from tributary_producers');
     expect(rows[0].n).toBe(2); // kafkajs's and librdkafka's producer ids, one partition
+  });
+
+  it('a pipelining producer\'s requests share database transactions, keep their order, and a Fetch behind them sees them all', async () => {
+    const url = await pg.database('c');
+    const a = await broker(url);
+    await a.pg.membership.createTopic('piped', 1);
+    const raw = await RawClient.connect(a.port);
+    pg.cleanup(async () => raw.close());
+    const REQUESTS = 20;
+    const batch = (i: number) => buildRecordBatch({ records: [{ key: null, value: Buffer.from(`v${i}`) }, { key: null, value: Buffer.from(`w${i}`) }] });
+    const produce = (i: number) => ({ transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'piped', partitionData: [{ index: 0, records: batch(i) }] }] });
+    const fetch = {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'piped', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1, lastFetchedEpoch: -1 }] }],
+      forgottenTopicsData: [], rackId: '',
+    };
+    const before = { ...a.pg.store.committer.stats };
+    // Every request in one socket write: the broker has them all before the first commits.
+    raw.writeRaw(Buffer.concat([
+      ...Array.from({ length: REQUESTS }, (_, i) => encodeRequest(0, 9, { correlationId: i, clientId: 'piped' }, produce(i))).flat(),
+      ...encodeRequest(1, 12, { correlationId: REQUESTS, clientId: 'piped' }, fetch),
+    ]));
+    const bases: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const { header, body } = decodeResponse(0, 9, await raw.readFrame());
+      expect(header.correlationId).toBe(i);
+      const r = (body as { responses: { partitionResponses: { errorCode: number; baseOffset: number }[] }[] }).responses[0].partitionResponses[0];
+      expect(r.errorCode).toBe(ErrorCode.NONE);
+      bases.push(r.baseOffset);
+    }
+    // In request order, two records each.
+    expect(bases).toEqual(Array.from({ length: REQUESTS }, (_, i) => 2 * i));
+    // The later requests waited in the queue while the first transaction was in flight, and went together.
+    const stats = a.pg.store.committer.stats;
+    expect(stats.appends - before.appends).toBe(REQUESTS);
+    expect(stats.transactions - before.transactions).toBeLessThan(REQUESTS / 2);
+    // The Fetch behind them started only once they were committed: it sees every record.
+    const { body: fetched } = decodeResponse(1, 12, await raw.readFrame());
+    const part = (fetched as { responses: { partitions: { highWatermark: number; records: Buffer | null }[] }[] }).responses[0].partitions[0];
+    expect(part.highWatermark).toBe(2 * REQUESTS);
+    const records = part.records ?? Buffer.alloc(0);
+    const fetchedBases = [...iterateBatches(records)].filter((b) => b.status === 'complete').map((b) => readBaseOffset(records, b.position));
+    expect(fetchedBases).toEqual(bases);
   });
 
   it('a broker asked for a topic another broker just created reads the database instead of answering unknown', async () => {

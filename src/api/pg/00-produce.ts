@@ -14,7 +14,9 @@
 // magic 0/1 message sets become one v2 batch, as on one node (api/produce-input.ts); zstd needs v7+.
 // The topic's rules are the one-node path's (produce-topic-rules.ts: compression.type, keys on compacted
 // topics, timestamp bounds), and LogAppendTime is stamped by the leader's clock. Not on this storage:
-// min.insync.replicas (the database is the replication).
+// min.insync.replicas (the database is the replication). A connection's next Produce starts once this
+// one's appends are queued in their partitions' order, not after its COMMIT (as one node releases the
+// connection before its fsync): a pipelining producer's requests share the database transactions.
 
 import {
   ErrorCode,
@@ -45,6 +47,7 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 
 export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   ...schemaVersions(0),
+  startsBeforeEarlierAppendsVisible: true,
 
   async handle(request, ctx) {
     // ACLs (Kafka's order): WRITE on the transactional id for transactional batches, WRITE on each topic.
@@ -57,16 +60,34 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     if (request.topicData.some((t) => topicOf(t) === undefined)) await m.catchUp();
     const writable = authorizedNames(ctx, Op.WRITE, ResourceType.TOPIC, request.topicData.map((t) => topicOf(t)?.name ?? t.name));
     const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1;
-    const results = await Promise.all(request.topicData.map((td) => {
+    /** Per partition: settles once its append holds its place in the partition's order, or has its result. */
+    const placed: Promise<unknown>[] = [];
+    const pending = request.topicData.map((td) => {
       const topic = topicOf(td);
-      return Promise.all(td.partitionData.map(async (p): Promise<PartitionResult> => {
-        if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-        if (topic === undefined) return failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        if (!writable.has(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-        if (INTERNAL_TOPICS.has(topic.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
-        return appendToPartition(topic, p.index, p.records, request.transactionalId ?? null, ctx);
+      return Promise.all(td.partitionData.map((p): Promise<PartitionResult> => {
+        let queued!: () => void;
+        const inOrder = new Promise<void>((resolve) => (queued = resolve));
+        const result = (async (): Promise<PartitionResult> => {
+          if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+          if (topic === undefined) return failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          if (!writable.has(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+          if (INTERNAL_TOPICS.has(topic.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
+          return appendToPartition(topic, p.index, p.records, request.transactionalId ?? null, ctx, queued);
+        })();
+        placed.push(Promise.race([inOrder, result]));
+        return result;
       }));
-    }));
+    });
+    // Once every append is queued behind the earlier ones of its partition (group-commit.ts keeps a
+    // partition's appends in arrival order), the connection's next Produce may start: it joins the
+    // next transaction instead of waiting for this one's COMMIT, as the file engine's group commit
+    // shares one fsync. Other requests still wait for the commit (read-your-writes). Not after acks=0:
+    // a failure there closes the connection before anything behind it runs.
+    if (request.acks !== 0) {
+      const answered = Promise.all(pending);
+      void Promise.all(placed).then(() => ctx.releaseConnection(answered), () => {});
+    }
+    const results = await Promise.all(pending);
     if (request.acks === 0) {
       // Kafka closes the connection after a failed acks=0 produce: the client has no other way to learn.
       return results.some((ps) => ps.some((r) => r.errorCode !== ErrorCode.NONE)) ? CLOSE_CONNECTION : NO_RESPONSE;
@@ -88,7 +109,13 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
   },
 };
 
-async function appendToPartition(topic: PgTopic, partition: number, records: Buffer | null, transactionalId: string | null, ctx: RequestContext): Promise<PartitionResult> {
+/**
+ * `queued` is called once the append is in the group committer's queue, unless it may have to go
+ * again (a transactions V2 batch that adds its partition first): a later append could then pass it.
+ */
+async function appendToPartition(
+  topic: PgTopic, partition: number, records: Buffer | null, transactionalId: string | null, ctx: RequestContext, queued: () => void,
+): Promise<PartitionResult> {
   const pg = ctx.broker.pg!;
   const me = localNodeId(ctx);
   const leader = pg.membership.leaderOf(topic.id, partition);
@@ -125,7 +152,9 @@ async function appendToPartition(topic: PgTopic, partition: number, records: Buf
           return ErrorCode.INVALID_TXN_STATE;
         })
         : undefined;
-      const r = await pg.store.append(topic.id, partition, me, leader.leaderEpoch, [batch], check);
+      const appending = pg.store.append(topic.id, partition, me, leader.leaderEpoch, [batch], check);
+      if (!addsToTransaction) queued();
+      const r = await appending;
       return { index: partition, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER };
     } catch (err) {
       if (err instanceof ProducerStateError && notInTransaction && !added && pg.transactions !== undefined) {
