@@ -5,6 +5,7 @@
 //          --baseline-cli PATH (another build's dist/cli.js, alternated with this one in each round)
 //          --python PATH (a python with confluent-kafka 2.x; default the reference venv, else python3)
 //          --profile (this build under node --cpu-prof; prints where its time goes)
+//          --durability os|fsync (the brokers' durability; default: the broker's default, fsync)
 //
 // Each run: a fresh broker (`node dist/cli.js`, default settings: durability fsync), topics A and B of
 // 4 partitions, A filled with N 100-byte records (raw producer, not measured); then a consumer group
@@ -36,6 +37,8 @@ const ROUNDS = Number(arg('--rounds') ?? 1);
 const CLIENTS = (arg('--clients') ?? 'kafkajs,librdkafka').split(',');
 const BASELINE_CLI = arg('--baseline-cli') === undefined ? null : path.resolve(arg('--baseline-cli')!);
 const PROFILE = args.includes('--profile');
+/** --durability os: the brokers run with Kafka's page-cache durability instead of the default fsync (to see fsync's share). */
+const DURABILITY = arg('--durability');
 const PARTITIONS = 4;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..'); // dist/bench-ctp/bench → repo
@@ -140,7 +143,7 @@ interface Result extends Outcome {
 
 async function runOnce(cli: string, client: string, tag: string): Promise<Result> {
   const profDir = path.join(base, `prof-${tag}`);
-  const broker: Child = await startBrokerCli(cli, path.join(base, `data-${tag}`), path.join(base, 'broker.log'), PROFILE && cli === CLI ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
+  const broker: Child = await startBrokerCli(cli, path.join(base, `data-${tag}`), path.join(base, 'broker.log'), PROFILE && cli === CLI ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [], DURABILITY === undefined ? [] : ['--durability', DURABILITY]);
   try {
     await fill(broker.port);
     const cpu0 = cpuMs(broker.pid);

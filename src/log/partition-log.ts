@@ -40,6 +40,7 @@ import { isNotFound } from '../storage/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { AbortedTxnIndex, type AbortedTxn } from './aborted-txns.js';
+import { type Batches, BatchHeaders, firstBytes } from './batch-parts.js';
 import { type Durability, type LogConfig, type LogConfigInput, parseLogConfig } from './config.js';
 import { InvalidRecordsError, KafkaStorageError, LogClosedError, LogError, OffsetOutOfRangeError } from './errors.js';
 import { Fifo } from './fifo.js';
@@ -880,10 +881,9 @@ export class PartitionLog {
     const upper = Math.min(opts.upperBound ?? this._highWatermark, this.writtenOffset);
     try {
       const found = fetchOffset < upper ? await this.readFrom(fetchOffset, maxBytes, opts.minOneBatch, upper) : null;
-      const buffers = found ? [found.buf] : [];
       return {
-        buffers,
-        bytes: found ? found.buf.length : 0,
+        buffers: found ? found.buffers : [],
+        bytes: found ? found.bytes : 0,
         nextOffset: found ? found.nextOffset : fetchOffset,
         highWatermark: this._highWatermark,
         lastStableOffset: this.lastStableOffset,
@@ -906,7 +906,7 @@ export class PartitionLog {
     return this.offlineError ?? err;
   }
 
-  private async readFrom(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upper: number): Promise<{ buf: Buffer; nextOffset: number } | null> {
+  private async readFrom(fetchOffset: number, maxBytes: number, minOneBatch: boolean, upper: number): Promise<Batches | null> {
     for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
       const seg = this.segments[i];
       if (!seg.loaded) await this.ensureLoaded(seg);
@@ -917,7 +917,7 @@ export class PartitionLog {
       if (pos < 0 || pos + RECORD_BATCH_HEADER_SIZE > end) continue; // nothing at or after fetchOffset here
       const found = await this.readBatchesAt(seg, pos, end, maxBytes, minOneBatch, upper);
       if (found === null) return null;
-      this.cachePosition(found.nextOffset, seg, pos + found.buf.length);
+      this.cachePosition(found.nextOffset, seg, pos + found.bytes);
       return found;
     }
     return null;
@@ -949,41 +949,48 @@ export class PartitionLog {
   /**
    * Whole batches from pos, below upper, within maxBytes (or the first batch whatever its size, with
    * minOneBatch), read with one positional read into a buffer lent by the read-buffer pool (the
-   * fetch's connection returns it once written; other readers let the GC have it).
+   * fetch's connection returns it once written; other readers let the GC have it) — or, from an
+   * engine that lends views of what it holds (memory://), as those views: no copy.
    */
-  private async readBatchesAt(seg: Segment, pos: number, end: number, maxBytes: number, minOneBatch: boolean, upper: number): Promise<{ buf: Buffer; nextOffset: number } | null> {
+  private async readBatchesAt(seg: Segment, pos: number, end: number, maxBytes: number, minOneBatch: boolean, upper: number): Promise<Batches | null> {
     const recent = pos >= this.recentFrom(seg, end);
-    const readInto = async (length: number): Promise<Buffer> => {
-      const into = this.ctx.readBuffers?.acquire(length);
-      return this.ctx.pool.use(seg.logPath, false, (f) => f.read(pos, length, into?.subarray(0, length), { recent }));
+    const readParts = (length: number): Promise<Buffer[]> =>
+      this.ctx.pool.use(seg.logPath, false, async (f) => {
+        if (f.views !== undefined) return f.views(pos, length);
+        const into = this.ctx.readBuffers?.acquire(length);
+        return [await f.read(pos, length, into?.subarray(0, length), { recent })];
+      });
+    const release = (parts: Buffer[]): void => {
+      for (const b of parts) this.ctx.readBuffers?.release(b);
     };
-    const release = (b: Buffer): void => this.ctx.readBuffers?.release(b);
     // At least the first header, to learn the first batch's size.
-    let buf = await readInto(Math.min(end - pos, Math.max(maxBytes, RECORD_BATCH_HEADER_SIZE)));
-    if (buf.length < RECORD_BATCH_HEADER_SIZE || readBaseOffset(buf, 0) >= upper) {
-      release(buf);
+    let parts = await readParts(Math.min(end - pos, Math.max(maxBytes, RECORD_BATCH_HEADER_SIZE)));
+    let headers = new BatchHeaders(parts);
+    if (!headers.seek(0) || readBaseOffset(headers.buf, headers.at) >= upper) {
+      release(parts);
       return null;
     }
-    const firstSize = readBatchLength(buf, 0) + LOG_OVERHEAD;
-    if (firstSize > buf.length) {
-      release(buf);
+    const firstSize = readBatchLength(headers.buf, headers.at) + LOG_OVERHEAD;
+    if (firstSize > headers.length) {
+      release(parts);
       if (!minOneBatch || firstSize > end - pos) return null;
-      buf = await readInto(firstSize);
+      parts = await readParts(firstSize);
+      headers = new BatchHeaders(parts);
     }
     let p = 0;
     let lastOffset = -1;
-    while (p + RECORD_BATCH_HEADER_SIZE <= buf.length) {
-      const size = readBatchLength(buf, p) + LOG_OVERHEAD;
-      const base = readBaseOffset(buf, p);
-      if (base >= upper || p + size > buf.length) break;
-      lastOffset = base + readLastOffsetDelta(buf, p);
+    while (headers.seek(p)) {
+      const size = readBatchLength(headers.buf, headers.at) + LOG_OVERHEAD;
+      const base = readBaseOffset(headers.buf, headers.at);
+      if (base >= upper || p + size > headers.length) break;
+      lastOffset = base + readLastOffsetDelta(headers.buf, headers.at);
       p += size;
     }
     if (p === 0) {
-      release(buf);
+      release(parts);
       return null;
     }
-    return { buf: p === buf.length ? buf : buf.subarray(0, p), nextOffset: lastOffset + 1 };
+    return { buffers: firstBytes(parts, p), bytes: p, nextOffset: lastOffset + 1 };
   }
 
   private cachePosition(offset: number, seg: Segment, pos: number): void {

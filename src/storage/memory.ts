@@ -6,6 +6,8 @@ import { StorageIoError, type Storage, type StorageFile } from './types.js';
 interface Node {
   /** Contents in fixed-size chunks (no large contiguous buffers, no copies when growing). */
   chunks: Buffer[];
+  /** Chunks handed out as views (MemoryFile.views): replaced by a copy before their bytes change. */
+  lent: WeakSet<Buffer>;
   length: number;
   /** Bytes known durable: a simulated crash cuts the file back to this length. */
   synced: number;
@@ -26,6 +28,19 @@ function enoent(path: string): StorageIoError {
   return new StorageIoError(`ENOENT: no such file '${path}'`, 'ENOENT');
 }
 
+/**
+ * Chunk ci, ready to be changed from byte `off` on: a chunk lent as views is replaced by a copy first
+ * when a view may show those bytes (they are below the file's length), so views never change.
+ */
+function writable(n: Node, ci: number, off: number): Buffer {
+  const chunk = n.chunks[ci];
+  if (ci * CHUNK + off < n.length && n.lent.has(chunk)) {
+    n.lent.delete(chunk);
+    n.chunks[ci] = Buffer.from(chunk);
+  }
+  return n.chunks[ci];
+}
+
 /** Copies src into the node at position, allocating zeroed chunks as needed. */
 function put(n: Node, src: Uint8Array, position: number): void {
   let done = 0;
@@ -35,7 +50,7 @@ function put(n: Node, src: Uint8Array, position: number): void {
     const off = at - ci * CHUNK;
     while (n.chunks.length <= ci) n.chunks.push(Buffer.alloc(CHUNK));
     const take = Math.min(CHUNK - off, src.length - done);
-    n.chunks[ci].set(src.subarray(done, done + take), off);
+    writable(n, ci, off).set(src.subarray(done, done + take), off);
     done += take;
   }
 }
@@ -58,7 +73,7 @@ function cut(n: Node, size: number): void {
   const keep = Math.ceil(size / CHUNK);
   n.chunks.length = Math.min(n.chunks.length, keep);
   const off = size % CHUNK;
-  if (off > 0 && n.chunks.length === keep) n.chunks[keep - 1].fill(0, off);
+  if (off > 0 && n.chunks.length === keep) writable(n, keep - 1, off).fill(0, off);
   n.length = size;
   if (n.synced > size) n.synced = size;
 }
@@ -82,6 +97,22 @@ class MemoryFile implements StorageFile {
     if (end <= position) return Buffer.alloc(0);
     const out = into === undefined ? Buffer.allocUnsafe(end - position) : into.subarray(0, end - position);
     get(this.node, out, position);
+    return out;
+  }
+
+  views(position: number, length: number): Buffer[] {
+    this.check();
+    const n = this.node;
+    const end = Math.min(n.length, position + length);
+    const out: Buffer[] = [];
+    for (let at = position; at < end;) {
+      const ci = Math.floor(at / CHUNK);
+      const off = at - ci * CHUNK;
+      const take = Math.min(CHUNK - off, end - at);
+      n.lent.add(n.chunks[ci]);
+      out.push(n.chunks[ci].subarray(off, off + take));
+      at += take;
+    }
     return out;
   }
 
@@ -152,7 +183,7 @@ export class MemoryStorage implements Storage {
     if (!node) {
       if (!create) throw enoent(p);
       if (!this.dirs.has(parentOf(p))) throw enoent(parentOf(p));
-      node = { chunks: [], length: 0, synced: 0 };
+      node = { chunks: [], lent: new WeakSet(), length: 0, synced: 0 };
       this.files.set(p, node);
     }
     return new MemoryFile(p, node);

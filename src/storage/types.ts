@@ -13,6 +13,12 @@ export interface StorageFile {
    * page cache and a small read may be made without handing it to another thread.
    */
   read(position: number, length: number, into?: Buffer, hint?: { recent?: boolean }): Promise<Buffer>;
+  /**
+   * Optional (the memory engine): up to length bytes at position (shorter only at end of file) as
+   * views of the engine's own memory, in order, without copying. What they show never changes: a
+   * later write, cut or removal of the file leaves them as they were.
+   */
+  views?(position: number, length: number): Buffer[];
   /** Writes all buffers contiguously starting at position. */
   write(buffers: readonly Buffer[], position: number): Promise<void>;
   /** Makes every completed write durable (fdatasync). */

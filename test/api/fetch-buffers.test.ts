@@ -2,8 +2,12 @@
 // to the pool once the socket has written them. If one went back too early, a later read would
 // overwrite bytes still queued for an earlier response. So: pipelined fetches of distinct ranges over
 // one connection whose client does not read, until responses are known to be queued behind a full
-// socket (their buffers still lent); then every response must hold exactly its own records.
+// socket (their buffers still lent); then every response must hold exactly its own records. On file
+// storage: memory:// lends views of its own chunks instead (test/log/partition-log.test.ts).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
 import { buildRecordBatch, readBatchRecords } from '../../src/codec/records/index.js';
@@ -18,10 +22,12 @@ const valueOf = (partition: number, offset: number) => `p${partition}-o${offset}
 describe('fetch responses from borrowed read buffers', () => {
   let broker: RunningBroker;
   let c: RawClient;
+  let dir: string;
   beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tributary-fetch-buffers-'));
     // One request at a time per connection: the next fetch reads only after the previous response was
     // handed to the socket, so an early return of its buffers would be reused while still queued.
-    broker = await startBroker({ config: { 'max.inflight.requests.per.connection': 1 } });
+    broker = await startBroker({ storage: `file://${dir}`, config: { 'max.inflight.requests.per.connection': 1 } });
     await broker.services.topics.createTopic('buffers', 2, {});
     c = await RawClient.connect(broker.port);
     for (let partition = 0; partition < 2; partition++) {
@@ -35,6 +41,7 @@ describe('fetch responses from borrowed read buffers', () => {
   afterAll(async () => {
     c.close();
     await broker.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('pipelined fetches of distinct ranges each get their own bytes', async () => {
