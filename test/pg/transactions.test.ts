@@ -11,7 +11,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorCode } from '../../src/codec/index.js';
+import { decodeResponse, encodeRequest, ErrorCode } from '../../src/codec/index.js';
 import { buildRecordBatch } from '../../src/codec/records/index.js';
 import { offsetsPartitionFor } from '../../src/group/index.js';
 import { startPgBroker, type RunningPgBroker } from '../../src/pg-broker.js';
@@ -160,6 +160,42 @@ describe.skipIf(unavailable !== undefined)('transactions over PostgreSQL', () =>
     expect((await db.query('select count(*)::int as n from tributary_aborted_txns where topic_id = $1', [topicId])).rows).toEqual([{ n: 1 }]);
     // A producer the coordinator does not know cannot open a transaction by producing.
     expect(await produce(12, 2, batch(producerId + 1000, 0, 0, ['stranger']))).toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_ID_MAPPING });
+  });
+
+  it('transactions V2, pipelined: a producer\'s Produce requests to a partition not yet in its transaction keep their order and share the database transactions', async () => {
+    const { brokers, admin, leaderOf } = await threeBrokers();
+    await admin.createTopics({ topics: [{ topic: 'v2-piped', numPartitions: 1 }] });
+    const leaderNode = await leaderOf('v2-piped', 0);
+    const partitionLeader = brokers.find((b) => b.nodeId === leaderNode)!;
+    const tid = 'v2-piped-id';
+    const coordinatorNode = await leaderOf('__transaction_state', transactionStatePartitionFor(tid, 50));
+    const coordinator = await RawClient.connect(brokers.find((b) => b.nodeId === coordinatorNode)!.port);
+    const raw = await RawClient.connect(partitionLeader.port);
+    suite.cleanup(async () => [coordinator, raw].forEach((r) => r.socket.destroy()));
+    const init = await coordinator.request(22, 5, { transactionalId: tid, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    expect(init.errorCode).toBe(0);
+    const REQUESTS = 20;
+    const produce = (i: number) => ({
+      transactionalId: tid, acks: -1, timeoutMs: 5000,
+      topicData: [{ name: 'v2-piped', partitionData: [{ index: 0, records: buildRecordBatch({ producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: i, isTransactional: true, records: [{ key: null, value: Buffer.from(`t${i}`) }] }) }] }],
+    });
+    const before = { ...partitionLeader.pg.store.committer.stats };
+    // All in one socket write: the first adds the partition at the coordinator, the rest follow it.
+    raw.writeRaw(Buffer.concat(Array.from({ length: REQUESTS }, (_, i) => encodeRequest(0, 12, { correlationId: i, clientId: 'v2-piped' }, produce(i))).flat()));
+    const bases: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const { header, body } = decodeResponse(0, 12, await raw.readFrame());
+      expect(header.correlationId).toBe(i);
+      const r = (body as { responses: { partitionResponses: { errorCode: number; baseOffset: number }[] }[] }).responses[0].partitionResponses[0];
+      expect(r.errorCode).toBe(ErrorCode.NONE);
+      bases.push(r.baseOffset);
+    }
+    expect(bases).toEqual(Array.from({ length: REQUESTS }, (_, i) => i));
+    // The first append went twice (refused until its partition was added); the others waited and went together.
+    const stats = partitionLeader.pg.store.committer.stats;
+    expect(stats.appends - before.appends).toBe(REQUESTS + 1);
+    expect(stats.transactions - before.transactions).toBeLessThan(REQUESTS / 2);
+    expect(await coordinator.request(26, 5, { transactionalId: tid, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true })).toMatchObject({ errorCode: 0 });
   });
 
   it('transactions V2 with the coordinator lost mid-transaction: adds answer the retriable NOT_ENOUGH_REPLICAS until another broker coordinates, then the transaction commits', async () => {

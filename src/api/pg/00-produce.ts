@@ -110,8 +110,9 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
 };
 
 /**
- * `queued` is called once the append is in the group committer's queue, unless it may have to go
- * again (a transactions V2 batch that adds its partition first): a later append could then pass it.
+ * `queued` is called once the append's place in its partition's order is taken: when it is in the
+ * group committer's queue — or, for a transactions V2 batch, which may have to go again after adding
+ * its partition (a later append could pass it then), once the check in its transaction passed it.
  */
 async function appendToPartition(
   topic: PgTopic, partition: number, records: Buffer | null, transactionalId: string | null, ctx: RequestContext, queued: () => void,
@@ -140,20 +141,32 @@ async function appendToPartition(
   // is refused in the append's transaction (notInTransaction); the partition is added at the
   // coordinator, and the append goes again (the check then passes it, as V1 does).
   const addsToTransaction = ctx.apiVersion >= 12 && transactionalId !== null && isTransactional(batch, 0);
+  // A V2 batch whose producer's transaction (this epoch) is already known open on the partition here
+  // will not be refused to add the partition: it may take its place at once, as any other batch.
+  const inOpenTransaction = addsToTransaction ? openTransactionsOf(pg) : undefined;
+  const producerKey = `${topic.id}/${partition}/${readProducerId(batch, 0)}`;
+  const knownOpen = inOpenTransaction?.get(producerKey) === readProducerEpoch(batch, 0);
   let notInTransaction = false;
   let added = false;
   for (;;) {
     try {
       // Idempotent producers: the checks of the one-node path, against the producer state in the database.
       const check = readProducerId(batch, 0) >= 0
-        ? (producers: ProducerStateManager, b: Buffer) => checkProducerBatch(producers, b, () => {
-          if (!addsToTransaction || added) return ErrorCode.NONE;
-          notInTransaction = true;
-          return ErrorCode.INVALID_TXN_STATE;
-        })
+        ? (producers: ProducerStateManager, b: Buffer) => {
+          let mustAdd = false;
+          const verdict = checkProducerBatch(producers, b, () => {
+            if (!addsToTransaction || added) return ErrorCode.NONE;
+            mustAdd = notInTransaction = true;
+            return ErrorCode.INVALID_TXN_STATE;
+          });
+          // Checked under the partition's lock in its transaction: unless it must go again, its place is taken.
+          if (!mustAdd) queued();
+          if (inOpenTransaction !== undefined && verdict.kind === 'append') rememberOpen(inOpenTransaction, producerKey, readProducerEpoch(b, 0));
+          return verdict;
+        }
         : undefined;
       const appending = pg.store.append(topic.id, partition, me, leader.leaderEpoch, [batch], check);
-      if (!addsToTransaction) queued();
+      if (!addsToTransaction || knownOpen) queued();
       const r = await appending;
       return { index: partition, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null, currentLeader: NO_LEADER };
     } catch (err) {
@@ -166,6 +179,26 @@ async function appendToPartition(
       return appendFailed(err, topic, partition, ctx);
     }
   }
+}
+
+/**
+ * Per broker: "topicId/partition/producerId" → the producer epoch of a transaction seen open on the
+ * partition (a V2 batch of it passed the checks). Transactions V2 bump the epoch when a transaction
+ * ends, so an entry never speaks for a later transaction; an entry made stale by a failed append
+ * costs only the early start (its batch is refused and goes again, as without it).
+ */
+const openTransactions = new WeakMap<object, Map<string, number>>();
+const MAX_OPEN_TRANSACTIONS_KNOWN = 10_000;
+
+function openTransactionsOf(pg: object): Map<string, number> {
+  let m = openTransactions.get(pg);
+  if (m === undefined) openTransactions.set(pg, (m = new Map()));
+  return m;
+}
+
+function rememberOpen(known: Map<string, number>, key: string, epoch: number): void {
+  if (known.size >= MAX_OPEN_TRANSACTIONS_KNOWN && !known.has(key)) known.clear();
+  known.set(key, epoch);
 }
 
 function appendFailed(err: unknown, topic: PgTopic, partition: number, ctx: RequestContext): PartitionResult {
