@@ -54,6 +54,20 @@ export class RawClient {
     return correlationId;
   }
 
+  /**
+   * The next `count` responses of pipelined Produce requests (sent with correlation ids 0, 1, …, in that
+   * order): each one's correlation id and its first partition's error code and base offset.
+   */
+  async produceResponses(apiVersion: number, count: number): Promise<{ correlationId: number; errorCode: number; baseOffset: number }[]> {
+    const out: { correlationId: number; errorCode: number; baseOffset: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      const { header, body } = decodeResponse(0, apiVersion, await this.readFrame());
+      const r = (body as { responses: { partitionResponses: { errorCode: number; baseOffset: number }[] }[] }).responses[0].partitionResponses[0];
+      out.push({ correlationId: header.correlationId, errorCode: r.errorCode, baseOffset: r.baseOffset });
+    }
+    return out;
+  }
+
   writeRaw(bytes: Buffer): void {
     this.socket.write(bytes);
   }

