@@ -143,9 +143,10 @@ async function appendToPartition(
   const addsToTransaction = ctx.apiVersion >= 12 && transactionalId !== null && isTransactional(batch, 0);
   // A V2 batch whose producer's transaction (this epoch) is already known open on the partition here
   // will not be refused to add the partition: it may take its place at once, as any other batch.
+  // (The key is built for those batches only: every other produce skips it.)
   const inOpenTransaction = addsToTransaction ? openTransactionsOf(pg) : undefined;
-  const producerKey = `${topic.id}/${partition}/${readProducerId(batch, 0)}`;
-  const knownOpen = inOpenTransaction?.get(producerKey) === readProducerEpoch(batch, 0);
+  const producerKey = inOpenTransaction === undefined ? '' : `${topic.id}/${partition}/${readProducerId(batch, 0)}`;
+  const knownOpen = inOpenTransaction !== undefined && inOpenTransaction.get(producerKey) === readProducerEpoch(batch, 0);
   let notInTransaction = false;
   let added = false;
   for (;;) {
