@@ -76,6 +76,11 @@ export interface AppendOptions {
   onVisible?: () => void;
   /** Re-check each batch's CRC-32C and client rules before appending (the API layer normally did). */
   validate?: boolean;
+  /**
+   * The caller never changes `records` after this call (a Produce request's own bytes): the memory
+   * engine keeps a large batch as it is instead of copying it.
+   */
+  handedOver?: boolean;
 }
 
 export interface AppendResult {
@@ -125,7 +130,7 @@ interface PartitionMeta {
 }
 
 type QueueItem =
-  | { kind: 'data'; seg: Segment; buf: Buffer; end: number; endOffset: number }
+  | { kind: 'data'; seg: Segment; buf: Buffer; end: number; endOffset: number; handedOver: boolean }
   | { kind: 'task'; run: () => Promise<void>; resolve: () => void; reject: (err: unknown) => void };
 
 interface Waiter {
@@ -623,7 +628,7 @@ export class PartitionLog {
     const onVisible = opts.onVisible;
     // osWaiters are released once the bytes are written, i.e. once the high watermark passed them.
     if (onVisible !== undefined) this.osWaiters.push({ endOffset: next, result, resolve: () => onVisible(), reject: () => onVisible() });
-    this.queue.push({ kind: 'data', seg, buf: records, end: position, endOffset: next });
+    this.queue.push({ kind: 'data', seg, buf: records, end: position, endOffset: next, handedOver: opts.handedOver === true });
     this.kickWrite();
     return promise;
   }
@@ -687,12 +692,13 @@ export class PartitionLog {
           continue;
         }
         const seg = first.seg;
+        const handedOver = first.handedOver;
         const bufs: Buffer[] = [];
         let endOffset = 0;
         let end = 0;
         for (;;) {
           const item = this.queue.peek();
-          if (!item || item.kind !== 'data' || item.seg !== seg || bufs.length >= 1024) break;
+          if (!item || item.kind !== 'data' || item.seg !== seg || item.handedOver !== handedOver || bufs.length >= 1024) break;
           this.queue.shift();
           bufs.push(item.buf);
           endOffset = item.endOffset;
@@ -702,7 +708,7 @@ export class PartitionLog {
         if (!seg.deleted) {
           const create = !seg.fileCreated;
           try {
-            await this.ctx.pool.use(seg.logPath, create, (f) => f.write(bufs, seg.written));
+            await this.ctx.pool.use(seg.logPath, create, (f) => f.write(bufs, seg.written, { handedOver }));
           } catch (err) {
             if (!seg.deleted) throw err;
           }

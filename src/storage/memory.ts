@@ -1,19 +1,33 @@
 // memory:// — files and metadata kept in process memory, with the same semantics as the file engine.
 // It also remembers what was synced, so tests can simulate a power cut with crash().
+//
+// A file is a list of immutable pieces. Small writes are copied into the unused end of a chunk the
+// file allocated (bytes there are written once), a large buffer handed over by its writer is kept as
+// it is (no copy: a producer's batch stays the request's own bytes), and a write over old bytes or a
+// cut makes new pieces instead of changing old ones. So the views a fetch holds never change, and
+// nothing is copied to keep them so.
 
 import { StorageIoError, type Storage, type StorageFile } from './types.js';
 
 interface Node {
-  /** Contents in fixed-size chunks (no large contiguous buffers, no copies when growing). */
-  chunks: Buffer[];
-  /** Chunks handed out as views (MemoryFile.views): replaced by a copy before their bytes change. */
-  lent: WeakSet<Buffer>;
+  /** The file's bytes in order; piece i holds [starts[i], starts[i] + pieces[i].length). */
+  pieces: Buffer[];
+  starts: number[];
   length: number;
   /** Bytes known durable: a simulated crash cuts the file back to this length. */
   synced: number;
+  /** The unwritten end of the chunk this file copies small writes into. */
+  spare: Buffer;
 }
 
+/** Chunk size for copied writes (memory is touched only as it is written). */
 const CHUNK = 1024 * 1024;
+/**
+ * A handed-over buffer this large is kept instead of copied. Smaller ones may be views of a socket's
+ * 64 KiB read, which keeping would pin whole; a frame larger than one read is always its own buffer.
+ */
+const KEEP_MIN = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 function norm(path: string): string {
   return path.split('/').filter((p) => p !== '' && p !== '.').join('/');
@@ -28,54 +42,69 @@ function enoent(path: string): StorageIoError {
   return new StorageIoError(`ENOENT: no such file '${path}'`, 'ENOENT');
 }
 
-/**
- * Chunk ci, ready to be changed from byte `off` on: a chunk lent as views is replaced by a copy first
- * when a view may show those bytes (they are below the file's length), so views never change.
- */
-function writable(n: Node, ci: number, off: number): Buffer {
-  const chunk = n.chunks[ci];
-  if (ci * CHUNK + off < n.length && n.lent.has(chunk)) {
-    n.lent.delete(chunk);
-    n.chunks[ci] = Buffer.from(chunk);
+/** Index of the piece holding byte `at` (0 <= at < n.length). */
+function pieceAt(n: Node, at: number): number {
+  let lo = 0;
+  let hi = n.starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (n.starts[mid] <= at) lo = mid;
+    else hi = mid - 1;
   }
-  return n.chunks[ci];
+  return lo;
 }
 
-/** Copies src into the node at position, allocating zeroed chunks as needed. */
-function put(n: Node, src: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < src.length) {
-    const at = position + done;
-    const ci = Math.floor(at / CHUNK);
-    const off = at - ci * CHUNK;
-    while (n.chunks.length <= ci) n.chunks.push(Buffer.alloc(CHUNK));
-    const take = Math.min(CHUNK - off, src.length - done);
-    writable(n, ci, off).set(src.subarray(done, done + take), off);
+/** Adds buf at the file's end, joining it to the last piece when it continues it in memory. */
+function appendPiece(n: Node, buf: Buffer): void {
+  const last = n.pieces.length - 1;
+  const prev = last >= 0 ? n.pieces[last] : undefined;
+  if (prev !== undefined && prev.buffer === buf.buffer && prev.byteOffset + prev.length === buf.byteOffset) {
+    n.pieces[last] = Buffer.from(prev.buffer, prev.byteOffset, prev.length + buf.length);
+  } else {
+    n.pieces.push(buf);
+    n.starts.push(n.length);
+  }
+  n.length += buf.length;
+}
+
+/** Copies src to the file's end, into the spare end of its chunk (new chunks as needed). */
+function appendCopy(n: Node, src: Uint8Array): void {
+  for (let done = 0; done < src.length;) {
+    if (n.spare.length === 0) n.spare = Buffer.alloc(CHUNK);
+    const take = Math.min(n.spare.length, src.length - done);
+    n.spare.set(src.subarray(done, done + take));
+    appendPiece(n, n.spare.subarray(0, take));
+    n.spare = n.spare.subarray(take);
     done += take;
   }
 }
 
-/** Copies node bytes [position, position + out.length) into out. */
-function get(n: Node, out: Buffer, position: number): void {
-  let done = 0;
-  while (done < out.length) {
-    const at = position + done;
-    const ci = Math.floor(at / CHUNK);
-    const off = at - ci * CHUNK;
-    const take = Math.min(CHUNK - off, out.length - done);
-    out.set(n.chunks[ci].subarray(off, off + take), done);
-    done += take;
+/** Cuts the file to size (<= length) and returns the pieces that held the bytes cut off. */
+function cut(n: Node, size: number): Buffer[] {
+  if (size >= n.length) return [];
+  const i = pieceAt(n, size);
+  const within = size - n.starts[i];
+  const removed = n.pieces.splice(within === 0 ? i : i + 1);
+  n.starts.length = n.pieces.length;
+  if (within > 0) {
+    removed.unshift(n.pieces[i].subarray(within));
+    n.pieces[i] = n.pieces[i].subarray(0, within);
   }
-}
-
-/** Cuts the node to size, zeroing the rest of the last chunk so a later extension reads zeros. */
-function cut(n: Node, size: number): void {
-  const keep = Math.ceil(size / CHUNK);
-  n.chunks.length = Math.min(n.chunks.length, keep);
-  const off = size % CHUNK;
-  if (off > 0 && n.chunks.length === keep) writable(n, keep - 1, off).fill(0, off);
   n.length = size;
   if (n.synced > size) n.synced = size;
+  return removed;
+}
+
+/** Copies file bytes [position, position + out.length) into out. */
+function get(n: Node, out: Buffer, position: number): void {
+  let i = pieceAt(n, position);
+  let off = position - n.starts[i];
+  for (let done = 0; done < out.length; i++, off = 0) {
+    const piece = n.pieces[i];
+    const take = Math.min(piece.length - off, out.length - done);
+    out.set(piece.subarray(off, off + take), done);
+    done += take;
+  }
 }
 
 class MemoryFile implements StorageFile {
@@ -105,28 +134,39 @@ class MemoryFile implements StorageFile {
     const n = this.node;
     const end = Math.min(n.length, position + length);
     const out: Buffer[] = [];
-    for (let at = position; at < end;) {
-      const ci = Math.floor(at / CHUNK);
-      const off = at - ci * CHUNK;
-      const take = Math.min(CHUNK - off, end - at);
-      n.lent.add(n.chunks[ci]);
-      out.push(n.chunks[ci].subarray(off, off + take));
+    if (end <= position) return out;
+    let i = pieceAt(n, position);
+    for (let at = position; at < end; i++) {
+      const piece = n.pieces[i];
+      const off = at - n.starts[i];
+      const take = Math.min(piece.length - off, end - at);
+      out.push(off === 0 && take === piece.length ? piece : piece.subarray(off, off + take));
       at += take;
     }
     return out;
   }
 
-  async write(buffers: readonly Buffer[], position: number): Promise<void> {
+  async write(buffers: readonly Buffer[], position: number, hint?: { handedOver?: boolean }): Promise<void> {
     this.check();
     const n = this.node;
-    if (position > n.length) put(n, Buffer.alloc(position - n.length), n.length);
-    let pos = position;
-    for (const b of buffers) {
-      put(n, b, pos);
-      pos += b.length;
-    }
-    if (pos > n.length) n.length = pos;
     if (position < n.synced) n.synced = position;
+    if (position > n.length) appendPiece(n, Buffer.alloc(position - n.length));
+    // A write over old bytes: the old pieces after it are cut off, and what the write leaves of them
+    // goes back after it.
+    const after = cut(n, position);
+    let written = 0;
+    for (const b of buffers) {
+      if (hint?.handedOver === true && b.length >= KEEP_MIN) appendPiece(n, b);
+      else appendCopy(n, b);
+      written += b.length;
+    }
+    for (const piece of after) {
+      if (written >= piece.length) written -= piece.length;
+      else {
+        appendPiece(n, written === 0 ? piece : piece.subarray(written));
+        written = 0;
+      }
+    }
   }
 
   async sync(): Promise<void> {
@@ -138,7 +178,7 @@ class MemoryFile implements StorageFile {
     this.check();
     const n = this.node;
     if (size < n.length) cut(n, size);
-    else if (size > n.length) await this.write([Buffer.alloc(size - n.length)], n.length);
+    else if (size > n.length) appendPiece(n, Buffer.alloc(size - n.length));
   }
 
   async close(): Promise<void> {
@@ -183,7 +223,7 @@ export class MemoryStorage implements Storage {
     if (!node) {
       if (!create) throw enoent(p);
       if (!this.dirs.has(parentOf(p))) throw enoent(parentOf(p));
-      node = { chunks: [], lent: new WeakSet(), length: 0, synced: 0 };
+      node = { pieces: [], starts: [], length: 0, synced: 0, spare: EMPTY };
       this.files.set(p, node);
     }
     return new MemoryFile(p, node);

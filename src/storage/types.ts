@@ -19,8 +19,12 @@ export interface StorageFile {
    * later write, cut or removal of the file leaves them as they were.
    */
   views?(position: number, length: number): Buffer[];
-  /** Writes all buffers contiguously starting at position. */
-  write(buffers: readonly Buffer[], position: number): Promise<void>;
+  /**
+   * Writes all buffers contiguously starting at position. `handedOver`: the writer never changes these
+   * buffers again (a request's own bytes), so an engine that holds bytes in memory may keep them
+   * instead of a copy.
+   */
+  write(buffers: readonly Buffer[], position: number, hint?: { handedOver?: boolean }): Promise<void>;
   /** Makes every completed write durable (fdatasync). */
   sync(): Promise<void>;
   /** Cuts the file to size bytes. */

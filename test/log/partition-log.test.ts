@@ -369,4 +369,25 @@ describe('reads on memory storage', () => {
       await fx.cleanup();
     }
   });
+
+  it('keep a large batch a Produce handed over as it is: a fetch sends the request\'s own bytes, with their offsets', async () => {
+    const fx = await makeEngine('memory');
+    const mgr = await LogManager.open({ storage: await fx.open(), clock: new FakeClock(), background: false });
+    try {
+      const log = await mgr.getOrCreate('t', 0);
+      await log.append(sizedBatch(1_000));
+      const handed = sizedBatch(100_000);
+      const copied = sizedBatch(100_000);
+      await log.append(handed, { handedOver: true });
+      await log.append(copied);
+      const read = await log.read(1, 4 << 20, { minOneBatch: true });
+      expect(read.buffers.some((b) => b.buffer === handed.buffer)).toBe(true);
+      expect(read.buffers.some((b) => b.buffer === copied.buffer)).toBe(false);
+      const bytes = Buffer.concat(read.buffers);
+      expect([...iterateBatches(bytes)].map((span) => readBaseOffset(bytes, span.position))).toEqual([1, 2]);
+    } finally {
+      await mgr.close();
+      await fx.cleanup();
+    }
+  });
 });

@@ -98,6 +98,51 @@ describe('openStorage by URL', () => {
     await expect(openStorage('s3://bucket')).rejects.toThrow(/unknown storage URL/);
   });
 
+  it('memory:// keeps a large handed-over buffer as it is and copies everything else', async () => {
+    const m = new MemoryStorage();
+    await m.mkdir('d');
+    const f = await m.open('d/f', true);
+    const small = Buffer.alloc(1000, 1);
+    const large = Buffer.alloc(100_000, 2);
+    const notHanded = Buffer.alloc(100_000, 3);
+    await f.write([small], 0, { handedOver: true }); // small: may be a view of a socket read, copied
+    await f.write([large], 1000, { handedOver: true });
+    await f.write([notHanded], 101_000);
+    const views = f.views!(0, 201_000);
+    expect(views.map((v) => v.length)).toEqual([1000, 100_000, 100_000]);
+    expect(views[0].buffer).not.toBe(small.buffer);
+    expect(views[1].buffer).toBe(large.buffer);
+    expect(views[2].buffer).not.toBe(notHanded.buffer);
+    small.fill(9);
+    notHanded.fill(9);
+    expect((await f.read(0, 201_000)).equals(Buffer.concat([Buffer.alloc(1000, 1), large, Buffer.alloc(100_000, 3)]))).toBe(true);
+  });
+
+  it('memory:// views never change: writes over old bytes and cuts make new pieces', async () => {
+    const m = new MemoryStorage();
+    await m.mkdir('d');
+    const f = await m.open('d/f', true);
+    const handed = Buffer.alloc(70_000, 5);
+    await f.write([Buffer.from('abcdefgh')], 0);
+    await f.write([handed], 8, { handedOver: true });
+    const before = Buffer.concat(f.views!(0, 70_008));
+    const held = f.views!(0, 70_008);
+    await f.write([Buffer.from('XY')], 3); // inside the copied piece
+    await f.write([Buffer.alloc(10, 7)], 100); // inside the kept buffer
+    expect(Buffer.concat(held).equals(before)).toBe(true);
+    expect(handed.equals(Buffer.alloc(70_000, 5))).toBe(true); // the writer's buffer is not changed either
+    const now = await f.read(0, 70_008);
+    expect(now.subarray(0, 8).toString()).toBe('abcXYfgh');
+    expect(now.subarray(100, 110).equals(Buffer.alloc(10, 7))).toBe(true);
+    expect(now.subarray(8, 100).equals(Buffer.alloc(92, 5)) && now.subarray(110).equals(Buffer.alloc(69_898, 5))).toBe(true);
+    await f.truncate(4);
+    await f.write([Buffer.from('!')], 6); // past the end: a hole of zeros
+    expect((await f.read(0, 100)).equals(Buffer.from([0x61, 0x62, 0x63, 0x58, 0, 0, 0x21]))).toBe(true);
+    await f.truncate(9);
+    expect((await f.read(0, 100)).subarray(7).equals(Buffer.alloc(2))).toBe(true);
+    expect(Buffer.concat(held).equals(before)).toBe(true);
+  });
+
   it('memory crash() keeps only synced bytes', async () => {
     const m = new MemoryStorage();
     await m.mkdir('d');
