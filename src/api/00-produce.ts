@@ -34,6 +34,7 @@ import type { TopicInfo } from '../cluster/cluster-state.js';
 import { checkProducerBatch } from '../txn/index.js';
 import { applyTopicRules } from './produce-topic-rules.js';
 import { hasTransactionalRecords, incomingBatch } from './produce-input.js';
+import { PartitionPlacements } from './produce-placement.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './context.js';
 import { logErrorCode } from './log-errors.js';
 import { authorize, authorizedNames, Op, principalOf, ResourceType } from './authorize.js';
@@ -79,12 +80,7 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1;
     const pending: Promise<PartitionResult>[][] = [];
     /** Per partition: once it appended, when those records are visible; or its result when it appended nothing. */
-    const effects: Promise<Appended | PartitionResult>[] = [];
-    const track = (result: Promise<PartitionResult> | PartitionResult, appendedAt: Promise<Appended> | undefined): Promise<PartitionResult> => {
-      const settled = Promise.resolve(result);
-      effects.push(appendedAt === undefined ? settled : Promise.race([appendedAt, settled]));
-      return settled;
-    };
+    const placements = new PartitionPlacements<Appended, PartitionResult>();
     const topicsOut: { name: string; topicId: string }[] = [];
     for (const topicData of request.topicData) {
       const topic = topicOf(topicData);
@@ -92,18 +88,16 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
       topicsOut.push({ name: topicData.name, topicId: topicData.topicId });
       pending.push(
         topicData.partitionData.map((p) => {
-          if (denied) return track(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED), undefined);
-          if (!validAcks) return track(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS), undefined);
+          if (denied) return placements.track(() => failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          if (!validAcks) return placements.track(() => failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
           if (topic === undefined) {
-            return track(failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), undefined);
+            return placements.track(() => failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
           }
-          let appended!: (a: Appended) => void;
-          const appendedAt = new Promise<Appended>((resolve) => (appended = resolve));
-          return track(produceToPartition(topic, p.index, p.records, request.acks, request.transactionalId ?? null, ctx, appended), appendedAt);
+          return placements.track((appended) => produceToPartition(topic, p.index, p.records, request.acks, request.transactionalId ?? null, ctx, appended));
         }),
       );
     }
-    void Promise.all(effects).then((done) => {
+    void placements.all().then((done) => {
       // A failed acks=0 produce closes the connection: nothing behind it may run first.
       if (request.acks === 0 && done.some((d) => 'errorCode' in d && d.errorCode !== ErrorCode.NONE)) return;
       ctx.releaseConnection(Promise.all(done.map((d) => ('visible' in d ? d.visible : undefined))));

@@ -8,6 +8,7 @@ import { OFFSETS_TOPIC } from '../cluster/topic-names.js';
 import { PgBrokerCalls } from './broker-calls.js';
 import { PgCoordinatorPartitions } from './coordinator-partitions.js';
 import { PgMembership, type PgMembershipOptions } from './pg-membership.js';
+import { OpenTransactions } from './open-transactions.js';
 import { PgPartitionStore } from './partition-store.js';
 import { PgSharedMetadata } from './shared-metadata.js';
 import { PgTopicAdmin } from './topic-admin.js';
@@ -36,6 +37,8 @@ export interface PgCluster {
    * each other (the engine has LISTEN/NOTIFY, found at start-up), else 1.
    */
   readonly transactionVersion: 1 | 2;
+  /** Transactions V2 seen open on this broker's partitions (open-transactions.ts): Produce's early start. */
+  readonly openTransactions: OpenTransactions;
   /** The transaction coordinators' place in the database (txn/pg-transactions.ts); set once the broker runs. */
   transactions?: {
     /** The live broker coordinating the transactional id, or -1. */
@@ -89,6 +92,7 @@ export async function openPgCluster(
     shared,
     calls,
     transactionVersion,
+    openTransactions: new OpenTransactions(),
     close(o = { deregister: true }) {
       closed ??= (async () => {
         await membership.stop(o).catch(() => {});

@@ -32,6 +32,8 @@ import type { ProducerStateManager } from '../../log/index.js';
 import { checkProducerBatch } from '../../txn/produce-check.js';
 import { FencedLeaderError, ProducerStateError } from '../../pg/partition-store.js';
 import type { PgTopic } from '../../pg/leadership.js';
+import { OpenTransactions } from '../../pg/open-transactions.js';
+import { PartitionPlacements } from '../produce-placement.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { authorize, authorizedNames, Op, ResourceType } from '../authorize.js';
 import { leaderEndpoints } from '../cluster-view.js';
@@ -61,22 +63,16 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     const writable = authorizedNames(ctx, Op.WRITE, ResourceType.TOPIC, request.topicData.map((t) => topicOf(t)?.name ?? t.name));
     const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1;
     /** Per partition: settles once its append holds its place in the partition's order, or has its result. */
-    const placed: Promise<unknown>[] = [];
+    const placements = new PartitionPlacements<void, PartitionResult>();
     const pending = request.topicData.map((td) => {
       const topic = topicOf(td);
-      return Promise.all(td.partitionData.map((p): Promise<PartitionResult> => {
-        let queued!: () => void;
-        const inOrder = new Promise<void>((resolve) => (queued = resolve));
-        const result = (async (): Promise<PartitionResult> => {
-          if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-          if (topic === undefined) return failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          if (!writable.has(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-          if (INTERNAL_TOPICS.has(topic.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
-          return appendToPartition(topic, p.index, p.records, request.transactionalId ?? null, ctx, queued);
-        })();
-        placed.push(Promise.race([inOrder, result]));
-        return result;
-      }));
+      return Promise.all(td.partitionData.map((p) => placements.track(async (queued): Promise<PartitionResult> => {
+        if (!validAcks) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+        if (topic === undefined) return failed(p.index, ctx.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (!writable.has(topic.name)) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        if (INTERNAL_TOPICS.has(topic.name)) return failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
+        return appendToPartition(topic, p.index, p.records, request.transactionalId ?? null, ctx, queued);
+      })));
     });
     // Once every append is queued behind the earlier ones of its partition (group-commit.ts keeps a
     // partition's appends in arrival order), the connection's next Produce may start: it joins the
@@ -85,7 +81,7 @@ export const pgProduceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
     // a failure there closes the connection before anything behind it runs.
     if (request.acks !== 0) {
       const answered = Promise.all(pending);
-      void Promise.all(placed).then(() => ctx.releaseConnection(answered), () => {});
+      void placements.all().then(() => ctx.releaseConnection(answered), () => {});
     }
     const results = await Promise.all(pending);
     if (request.acks === 0) {
@@ -144,9 +140,8 @@ async function appendToPartition(
   // A V2 batch whose producer's transaction (this epoch) is already known open on the partition here
   // will not be refused to add the partition: it may take its place at once, as any other batch.
   // (The key is built for those batches only: every other produce skips it.)
-  const inOpenTransaction = addsToTransaction ? openTransactionsOf(pg) : undefined;
-  const producerKey = inOpenTransaction === undefined ? '' : `${topic.id}/${partition}/${readProducerId(batch, 0)}`;
-  const knownOpen = inOpenTransaction !== undefined && inOpenTransaction.get(producerKey) === readProducerEpoch(batch, 0);
+  const producerKey = addsToTransaction ? OpenTransactions.key(topic.id, partition, readProducerId(batch, 0)) : '';
+  const knownOpen = addsToTransaction && pg.openTransactions.isOpen(producerKey, readProducerEpoch(batch, 0));
   let notInTransaction = false;
   let added = false;
   for (;;) {
@@ -162,7 +157,7 @@ async function appendToPartition(
           });
           // Checked under the partition's lock in its transaction: unless it must go again, its place is taken.
           if (!mustAdd) queued();
-          if (inOpenTransaction !== undefined && verdict.kind === 'append') rememberOpen(inOpenTransaction, producerKey, readProducerEpoch(b, 0));
+          if (addsToTransaction && verdict.kind === 'append') pg.openTransactions.remember(producerKey, readProducerEpoch(b, 0));
           return verdict;
         }
         : undefined;
@@ -180,26 +175,6 @@ async function appendToPartition(
       return appendFailed(err, topic, partition, ctx);
     }
   }
-}
-
-/**
- * Per broker: "topicId/partition/producerId" → the producer epoch of a transaction seen open on the
- * partition (a V2 batch of it passed the checks). Transactions V2 bump the epoch when a transaction
- * ends, so an entry never speaks for a later transaction; an entry made stale by a failed append
- * costs only the early start (its batch is refused and goes again, as without it).
- */
-const openTransactions = new WeakMap<object, Map<string, number>>();
-const MAX_OPEN_TRANSACTIONS_KNOWN = 10_000;
-
-function openTransactionsOf(pg: object): Map<string, number> {
-  let m = openTransactions.get(pg);
-  if (m === undefined) openTransactions.set(pg, (m = new Map()));
-  return m;
-}
-
-function rememberOpen(known: Map<string, number>, key: string, epoch: number): void {
-  if (known.size >= MAX_OPEN_TRANSACTIONS_KNOWN && !known.has(key)) known.clear();
-  known.set(key, epoch);
 }
 
 function appendFailed(err: unknown, topic: PgTopic, partition: number, ctx: RequestContext): PartitionResult {
