@@ -692,14 +692,16 @@ export class PartitionLog {
           continue;
         }
         const seg = first.seg;
-        const handedOver = first.handedOver;
+        // Handed over only when every buffer of the write is (a marker among batches makes it a copy).
+        let handedOver = true;
         const bufs: Buffer[] = [];
         let endOffset = 0;
         let end = 0;
         for (;;) {
           const item = this.queue.peek();
-          if (!item || item.kind !== 'data' || item.seg !== seg || item.handedOver !== handedOver || bufs.length >= 1024) break;
+          if (!item || item.kind !== 'data' || item.seg !== seg || bufs.length >= 1024) break;
           this.queue.shift();
+          handedOver &&= item.handedOver;
           bufs.push(item.buf);
           endOffset = item.endOffset;
           end = item.end;
