@@ -1,0 +1,71 @@
+// memory:// keeps a large produced batch as the request's own bytes (src/storage/memory.ts): no copy.
+// So those bytes must stay the batch's: pipelined Produce requests of large batches, two partitions
+// per request, over one socket; then every record comes back intact with its offsets, the stored
+// bytes are the requests' own buffers (not the engine's 1 MiB chunks), and more traffic on the same
+// connection changes none of them.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBroker, startBroker } from '../../src/broker.js';
+import { buildRecordBatch, readBatchRecords, validateBatch } from '../../src/codec/records/index.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+const REQUESTS = 12;
+const PER_BATCH = 40;
+const valueOf = (partition: number, offset: number) => `p${partition}-o${offset}-${'v'.repeat(3000)}`; // ~120 KB batches
+
+describe('memory:// keeps large produced batches as sent', () => {
+  let broker: RunningBroker;
+  let c: RawClient;
+  beforeAll(async () => {
+    broker = await startBroker({ storage: 'memory://' });
+    await broker.services.topics.createTopic('kept', 2, {});
+    c = await RawClient.connect(broker.port);
+  });
+  afterAll(async () => {
+    c.close();
+    await broker.close();
+  });
+
+  const produceAll = async (round: number) => {
+    for (let i = 0; i < REQUESTS; i++) {
+      const partitionData = [0, 1].map((index) => ({
+        index,
+        records: buildRecordBatch({ records: Array.from({ length: PER_BATCH }, (_, j) => ({ key: null, value: Buffer.from(valueOf(index, (round * REQUESTS + i) * PER_BATCH + j)) })) }),
+      }));
+      c.send(0, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 'kept', partitionData }] });
+    }
+    const answers = await c.produceResponses(9, REQUESTS);
+    expect(answers.map((a) => a.errorCode)).toEqual(new Array(REQUESTS).fill(0));
+  };
+
+  const readBack = async (partition: number) => {
+    const log = broker.services.logs.get('kept', partition)!;
+    const read = await log.read(0, 64 << 20, { minOneBatch: true });
+    return read.buffers;
+  };
+
+  const checkRecords = (partition: number, buffers: Buffer[], count: number) => {
+    const bytes = Buffer.concat(buffers);
+    let seen = 0;
+    for (let pos = 0; pos < bytes.length;) {
+      const { header, records } = readBatchRecords(bytes, pos);
+      expect(validateBatch(bytes, pos, header.batchLength + 12).ok).toBe(true);
+      for (const r of records) expect(r.value?.toString()).toBe(valueOf(partition, header.baseOffset + r.offsetDelta));
+      seen += records.length;
+      pos += header.batchLength + 12;
+    }
+    expect(seen).toBe(count);
+  };
+
+  it('serves every record intact, from the requests\' own buffers, while more is produced', async () => {
+    await produceAll(0);
+    const first = await readBack(0);
+    expect(first.length).toBe(REQUESTS);
+    // Each stored batch is a view of its request's frame (about 240 KB), not of a 1 MiB chunk.
+    for (const b of first) expect(b.buffer.byteLength).toBeLessThan(1 << 20);
+    const before = Buffer.concat(first);
+    await produceAll(1);
+    expect(Buffer.concat(first).equals(before)).toBe(true);
+    for (const partition of [0, 1]) checkRecords(partition, await readBack(partition), 2 * REQUESTS * PER_BATCH);
+  });
+});
