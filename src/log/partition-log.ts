@@ -78,7 +78,7 @@ export interface AppendOptions {
   validate?: boolean;
   /**
    * The caller never changes `records` after this call (a Produce request's own bytes): the memory
-   * engine keeps a large batch as it is instead of copying it.
+   * engine keeps a batch of a request's own frame as it is instead of copying it.
    */
   handedOver?: boolean;
 }

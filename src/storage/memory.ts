@@ -1,11 +1,11 @@
 // memory:// — files and metadata kept in process memory, with the same semantics as the file engine.
 // It also remembers what was synced, so tests can simulate a power cut with crash().
 //
-// A file is a list of immutable pieces. Small writes are copied into the unused end of a chunk the
-// file allocated (bytes there are written once), a large buffer handed over by its writer is kept as
-// it is (no copy: a producer's batch stays the request's own bytes), and a write over old bytes or a
-// cut makes new pieces instead of changing old ones. So the views a fetch holds never change, and
-// nothing is copied to keep them so.
+// A file is a list of immutable pieces. Writes are copied into the unused end of a chunk the file
+// allocated (bytes there are written once), except a buffer its writer handed over that lies in a
+// request's own frame: that one is kept as it is (no copy: a producer's batch stays the request's own
+// bytes). A write over old bytes or a cut makes new pieces instead of changing old ones. So the views
+// a fetch holds never change, and nothing is copied to keep them so.
 
 import { StorageIoError, type Storage, type StorageFile } from './types.js';
 
@@ -23,10 +23,18 @@ interface Node {
 /** Chunk size for copied writes (memory is touched only as it is written). */
 const CHUNK = 1024 * 1024;
 /**
- * A handed-over buffer this large is kept instead of copied. Smaller ones may be views of a socket's
- * 64 KiB read, which keeping would pin whole; a frame larger than one read is always its own buffer.
+ * A handed-over buffer is kept instead of copied when its memory is not a socket's read: Node reads a
+ * socket into buffers of at most 64 KiB (TLS: 16 KiB), and a request frame that did not fit in one is
+ * joined into a buffer of its own. So a batch in memory larger than that is a view of its request's
+ * own frame, and keeping it pins that request only, not others that came in the same read.
  */
-const KEEP_MIN = 64 * 1024;
+const SOCKET_READ_MAX = 64 * 1024;
+/** Smaller buffers are copied anyway: a piece costs about 100 bytes to track. */
+const KEEP_MIN = 4 * 1024;
+
+function keepable(b: Buffer): boolean {
+  return b.length >= KEEP_MIN && b.buffer.byteLength > SOCKET_READ_MAX;
+}
 const EMPTY = Buffer.alloc(0);
 
 function norm(path: string): string {
@@ -156,7 +164,7 @@ class MemoryFile implements StorageFile {
     const after = cut(n, position);
     let written = 0;
     for (const b of buffers) {
-      if (hint?.handedOver === true && b.length >= KEEP_MIN) appendPiece(n, b);
+      if (hint?.handedOver === true && keepable(b)) appendPiece(n, b);
       else appendCopy(n, b);
       written += b.length;
     }
