@@ -157,10 +157,9 @@ class MemoryFile implements StorageFile {
   async write(buffers: readonly Buffer[], position: number, hint?: { handedOver?: boolean }): Promise<void> {
     this.check();
     const n = this.node;
-    if (position < n.synced) n.synced = position;
     if (position > n.length) appendPiece(n, Buffer.alloc(position - n.length));
-    // A write over old bytes: the old pieces after it are cut off, and what the write leaves of them
-    // goes back after it.
+    // A write over old bytes: the old pieces after it are cut off (and no longer count as synced), and
+    // what the write leaves of them goes back after it.
     const after = cut(n, position);
     let written = 0;
     for (const b of buffers) {

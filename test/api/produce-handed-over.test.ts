@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
-import { buildRecordBatch, readBatchRecords, validateBatch } from '../../src/codec/records/index.js';
+import { buildRecordBatch, iterateBatches, readBatchRecords, validateBatch } from '../../src/codec/records/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const REQUESTS = 12;
@@ -48,12 +48,12 @@ describe('memory:// keeps produced batches as sent', () => {
   const checkRecords = (partition: number, buffers: Buffer[], count: number) => {
     const bytes = Buffer.concat(buffers);
     let seen = 0;
-    for (let pos = 0; pos < bytes.length;) {
-      const { header, records } = readBatchRecords(bytes, pos);
-      expect(validateBatch(bytes, pos, header.batchLength + 12).ok).toBe(true);
+    for (const span of iterateBatches(bytes)) {
+      expect(span.status).toBe('complete');
+      expect(validateBatch(bytes, span.position, span.size).ok).toBe(true);
+      const { header, records } = readBatchRecords(bytes, span.position);
       for (const r of records) expect(r.value?.toString()).toBe(valueOf(partition, header.baseOffset + r.offsetDelta));
       seen += records.length;
-      pos += header.batchLength + 12;
     }
     expect(seen).toBe(count);
   };
