@@ -2,8 +2,8 @@
 // part of (Incremental)AlterConfigs perform
 // (src/api/20-delete-topics.ts, 37-create-partitions.ts, which also serve the one-node broker through
 // TopicManager): deleting a topic removes its partitions, batches and producer state in one
-// transaction; growing one adds partitions led round robin by the live brokers (or by the first
-// live broker of a manual assignment) at epoch 0. Every broker sees the change at its next refresh
+// transaction; growing one adds partitions led by the live brokers leading the fewest of the topic's
+// partitions (or by the first live broker of a manual assignment) at epoch 0. Every broker sees the change at its next refresh
 // (this one at once). The data is shared, so every live broker is a replica of every partition.
 
 import type { TopicInfo } from '../cluster/cluster-state.js';
@@ -11,9 +11,12 @@ import type { Uuid } from '../codec/uuid.js';
 import { INTERNAL_TOPICS } from '../cluster/topic-names.js';
 import { notifyMetadataChange } from './append-notifier.js';
 import { inTransaction } from './connection.js';
-import { rackAlternated, type PgTopic } from './leadership.js';
+import { plan, rackAlternated, type PartitionLeader, type PgTopic } from './leadership.js';
 import type { PgPartitionStore } from './partition-store.js';
 import type { PgMembership } from './pg-membership.js';
+
+/** Not a node id: a partition placed by `plan` as a dead leader's would be. */
+const NO_LEADER = -1;
 
 export class PgTopicAdmin {
   constructor(private readonly membership: PgMembership, private readonly store: PgPartitionStore) {}
@@ -61,19 +64,35 @@ export class PgTopicAdmin {
     await this.membership.refresh();
   }
 
-  /** Grows a topic to `count` partitions (validated by the caller); `assignment[k]` names the replicas of the k-th new one. */
+  /**
+   * Grows a topic to `count` partitions (validated by the caller); `assignment[k]` names the replicas
+   * of the k-th new one. Without one, each new partition goes to the live broker leading the fewest of
+   * the topic's partitions (the balancer's own rule, `plan`): a round robin from a random start could
+   * give a broker two of a topic's three partitions, which the controller's next heartbeat would then
+   * move, and a client that had just learnt the leader (librdkafka's DeleteRecords does not retry)
+   * would be told NOT_LEADER_OR_FOLLOWER.
+   */
   async setPartitionCount(name: string, count: number, assignment?: number[][]): Promise<void> {
-    const live = rackAlternated(await this.membership.registry.live());
+    const brokers = await this.membership.registry.live();
+    const live = rackAlternated(brokers);
     if (live.length === 0) throw new Error('no live broker to lead the partitions');
+    const racks = new Map(brokers.map((b) => [b.nodeId, b.rack]));
     await inTransaction(this.membership.pool, async (c) => {
       const { rows } = await c.query<{ topic_id: string; partitions: number }>('select topic_id, partitions from tributary_topics where name = $1 for update', [name]);
       if (rows[0] === undefined) throw new Error(`no topic ${name}`);
       const { topic_id: id, partitions: from } = rows[0];
-      const start = Math.floor(Math.random() * live.length);
+      const led = await c.query<{ partition: number; leader: number; leader_epoch: number }>('select partition, leader, leader_epoch from tributary_partitions where topic_id = $1', [id]);
+      const current: PartitionLeader[] = led.rows.map((r) => ({ topicId: id, partition: r.partition, leader: r.leader, leaderEpoch: r.leader_epoch }));
+      const leaders = new Map<number, number>();
       for (let p = from; p < count; p++) {
         const chosen = assignment?.[p - from]?.find((b) => live.includes(b));
-        const leader = chosen ?? live[(start + p) % live.length];
-        await c.query('insert into tributary_partitions (topic_id, partition, leader, leader_epoch) values ($1, $2, $3, 0)', [id, p, leader]);
+        // A partition the assignment does not place enters the plan leaderless (no live broker's id).
+        current.push({ topicId: id, partition: p, leader: chosen ?? NO_LEADER, leaderEpoch: 0 });
+        if (chosen !== undefined) leaders.set(p, chosen);
+      }
+      for (const m of plan(current, live, false, (b) => racks.get(b) ?? null)) if (m.partition >= from) leaders.set(m.partition, m.leader);
+      for (let p = from; p < count; p++) {
+        await c.query('insert into tributary_partitions (topic_id, partition, leader, leader_epoch) values ($1, $2, $3, 0)', [id, p, leaders.get(p)]);
       }
       await c.query('update tributary_topics set partitions = $2 where topic_id = $1', [id, count]);
       await notifyMetadataChange(c);

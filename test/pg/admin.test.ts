@@ -393,6 +393,32 @@ describe.skipIf(unavailable !== undefined)('topic and log administration over Po
     raw.socket.destroy();
   });
 
+  it('partitions added by CreatePartitions are spread so that the controller\'s next heartbeat moves no leadership (a client that just learnt the leader is not told NOT_LEADER_OR_FOLLOWER)', async () => {
+    const [a, b] = await twoQuietBrokers();
+    await a.pg.membership.refresh();
+    const controller = [a, b].find((x) => x.pg.membership.controllerId === x.nodeId)!;
+    const names = Array.from({ length: 8 }, (_, i) => `grown-${i}`);
+    for (const name of names) {
+      await a.pg.membership.createTopic(name, 1);
+      await a.pg.topicAdmin.setPartitionCount(name, 2); // a round robin from a random start doubled up half the time
+      await a.pg.topicAdmin.setPartitionCount(name, 5);
+    }
+    const leaders = () => names.flatMap((name) => {
+      const t = controller.pg.membership.topic(name)!;
+      return Array.from({ length: t.partitions }, (_, p) => controller.pg.membership.leaderOf(t.id, p)!);
+    });
+    await controller.pg.membership.refresh();
+    const before = leaders();
+    expect(before).toHaveLength(8 * 5);
+    for (const name of names) {
+      const counts = [a, b].map((x) => before.filter((l) => l.topicId === controller.pg.membership.topic(name)!.id && l.leader === x.nodeId).length);
+      expect(counts.sort(), name).toEqual([2, 3]);
+    }
+    await controller.pg.membership.heartbeat(); // the controller balances each topic's leaderships
+    expect(leaders()).toEqual(before);
+    expect(before.every((l) => l.leaderEpoch === 0)).toBe(true);
+  });
+
   it('a topic created, grown, reconfigured or deleted through one broker shows on the others within moments (a notification, not the next heartbeat)', async () => {
     const [a, b] = await twoQuietBrokers();
     const soon = { timeout: 2000, interval: 20 };
