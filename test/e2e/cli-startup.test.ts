@@ -5,7 +5,7 @@
 // the test writes, and the test knows the broker is there when its own open for writing returns.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -215,5 +215,14 @@ describe('start-up and shutdown log lines', () => {
     expect(log).toContain('new cluster in memory');
     expect(log).not.toContain('cleanShutdown=false');
     expect(logger.lines.at(-1)).toMatch(/\[broker\] stopped$/m);
+  });
+});
+
+describe('the bundled command line', () => {
+  it('is ASCII throughout, so that V8 holds each chunk\'s source text one byte per character (one arrow in a comment doubled the start chunk in memory)', () => {
+    const files = [CLI, ...readdirSync(path.join(path.dirname(CLI), 'cli-chunks')).filter((f) => f.endsWith('.js')).map((f) => path.join(path.dirname(CLI), 'cli-chunks', f))];
+    expect(files.length).toBeGreaterThan(2);
+    const wide = files.filter((f) => /[^\x00-\x7f]/.test(readFileSync(f, 'latin1')));
+    expect(wide).toEqual([]);
   });
 });
