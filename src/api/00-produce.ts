@@ -214,7 +214,7 @@ async function produceToPartition(
   try {
     let onVisible!: () => void;
     const visible = new Promise<void>((resolve) => (onVisible = resolve));
-    const appending = log.append(batch, { durability: acks === -1 ? undefined : 'os', onVisible, handedOver: true });
+    const appending = log.append(batch, { durability: acks === -1 ? undefined : 'os', onVisible, handedOver: ctx.frameOwnsMemory === true });
     appending.then(onVisible, onVisible); // a failed append will never be visible: nothing to wait for
     appended({ visible });
     const result = await appending;

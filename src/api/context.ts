@@ -85,6 +85,12 @@ export interface RequestContext {
    * appended records are under the high watermark): requests other than Produce start only then.
    */
   readonly releaseConnection: (visible?: Promise<unknown>) => void;
+  /**
+   * The request's frame holds memory of its own (src/codec/frames.ts): views of it kept past the
+   * request (a produced batch the memory engine stores as it came) keep no other request's bytes
+   * alive. Absent or false: copy what is kept.
+   */
+  readonly frameOwnsMemory?: boolean;
 }
 
 /** This broker's address as the client of this request must use it: the one of the listener it connected to. */

@@ -1,6 +1,9 @@
 // Cuts a TCP byte stream into Kafka frames (int32 size + payload). A frame that lies inside one
 // incoming chunk is returned as a view of that chunk (no copy); only a frame that spans chunks is
-// joined, once, when its last byte arrives. The size limit is checked as soon as the four size
+// joined, once, when its last byte arrives. Each frame comes with whether its memory is its own: a
+// joined frame of 4 KiB or more is (smaller ones come from Node's shared allocation pool), and so is
+// a view of a chunk that holds this frame alone and owns its memory; a view of a chunk holding other
+// frames is not. Keeping an own frame alive keeps no other request's bytes alive. The size limit is checked as soon as the four size
 // bytes are known, before any of the payload is buffered, and memory is only ever held for bytes
 // that actually arrived (a size prefix alone allocates nothing).
 
@@ -12,6 +15,11 @@ export class FrameError extends Error {
   ) {
     super(message);
   }
+}
+
+/** True when buf's memory is its own: no other buffer can be a view of any of it. */
+function ownsMemory(buf: Buffer, length: number): boolean {
+  return buf.byteOffset === 0 && buf.buffer.byteLength === length;
 }
 
 export class FrameSplitter {
@@ -38,9 +46,10 @@ export class FrameSplitter {
 
   /**
    * Feeds one chunk; calls onFrame for each complete frame payload (without its size prefix),
-   * in order. Throws FrameError on a negative or oversized size prefix.
+   * in order, and whether the frame's memory holds nothing but it (and its size prefix). Throws
+   * FrameError on a negative or oversized size prefix.
    */
-  push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
+  push(chunk: Buffer, onFrame: (frame: Buffer, ownMemory: boolean) => void): void {
     let pos = 0;
     const len = chunk.length;
     while (pos < len) {
@@ -52,7 +61,7 @@ export class FrameSplitter {
         if (this.partialFill === this.partialSize) {
           const frame = Buffer.concat(this.partial, this.partialSize);
           this.partial = null;
-          onFrame(frame);
+          onFrame(frame, ownsMemory(frame, frame.length));
         }
         continue;
       }
@@ -68,7 +77,8 @@ export class FrameSplitter {
       }
       this.checkSize(size);
       if (len - pos >= size) {
-        onFrame(chunk.subarray(pos, pos + size));
+        // The whole chunk is this frame (and its size prefix, which the chunk began with).
+        onFrame(chunk.subarray(pos, pos + size), pos === 4 && pos + size === len && ownsMemory(chunk, len));
         pos += size;
       } else {
         this.partial = [];

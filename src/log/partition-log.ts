@@ -77,8 +77,9 @@ export interface AppendOptions {
   /** Re-check each batch's CRC-32C and client rules before appending (the API layer normally did). */
   validate?: boolean;
   /**
-   * The caller never changes `records` after this call (a Produce request's own bytes): the memory
-   * engine keeps a batch of a request's own frame as it is instead of copying it.
+   * The caller never changes `records` after this call, and its memory holds no one else's bytes (a
+   * Produce batch in a request frame that owns its memory): the memory engine may keep it as it is
+   * instead of copying it.
    */
   handedOver?: boolean;
 }

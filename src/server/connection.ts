@@ -50,6 +50,8 @@ export class Connection implements ConnectionInfo {
   private readonly splitter: FrameSplitter;
   /** Frames received but not yet admitted (waiting for budget or an in-flight place). */
   private readonly waiting: Buffer[] = [];
+  /** For each waiting frame: its memory holds nothing but it (FrameSplitter), so a handler may keep it. */
+  private readonly waitingOwnMemory: boolean[] = [];
   /** Admitted requests in arrival order; the head is the next response to write. */
   private slots: Slot[] = [];
   private slotsHead = 0;
@@ -102,6 +104,7 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return Promise.resolve();
     this.pause('closing');
     this.waiting.length = 0;
+    this.waitingOwnMemory.length = 0;
     return new Promise((resolve) => {
       this.closeWhenIdle = resolve;
       this.socket.once('close', () => resolve());
@@ -125,7 +128,10 @@ export class Connection implements ConnectionInfo {
       this.splitter.maxFrameBytes = this.options.maxFrameBytes;
     }
     try {
-      this.splitter.push(chunk, (frame) => this.waiting.push(frame));
+      this.splitter.push(chunk, (frame, ownMemory) => {
+        this.waiting.push(frame);
+        this.waitingOwnMemory.push(ownMemory);
+      });
     } catch (err) {
       if (err instanceof FrameError) {
         this.reject(err.message);
@@ -144,6 +150,7 @@ export class Connection implements ConnectionInfo {
         return;
       }
       const frame = this.waiting[0];
+      const ownMemory = this.waitingOwnMemory[0];
       if (this.budgetWaiter !== null) return;
       if (!this.options.budget.tryReserve(frame.length)) {
         this.pause('budget');
@@ -155,7 +162,8 @@ export class Connection implements ConnectionInfo {
           }
           this.unpause('budget');
           this.waiting.shift();
-          this.dispatch(frame);
+          this.waitingOwnMemory.shift();
+          this.dispatch(frame, ownMemory);
           this.admit();
         };
         this.budgetWaiter = grant;
@@ -163,12 +171,13 @@ export class Connection implements ConnectionInfo {
         return;
       }
       this.waiting.shift();
-      this.dispatch(frame);
+      this.waitingOwnMemory.shift();
+      this.dispatch(frame, ownMemory);
     }
     this.unpause('inflight');
   }
 
-  private dispatch(frame: Buffer): void {
+  private dispatch(frame: Buffer, ownMemory: boolean): void {
     const slot: Slot = { done: false, result: null };
     this.slots.push(slot);
     const size = frame.length;
@@ -189,7 +198,7 @@ export class Connection implements ConnectionInfo {
     };
     let result: DispatchResult | Promise<DispatchResult>;
     try {
-      result = this.options.dispatcher.dispatch(frame, this);
+      result = this.options.dispatcher.dispatch(frame, this, ownMemory);
     } catch (err) {
       this.log().warn('closing connection: request failed', { error: errorMessage(err) });
       finish(CLOSE);
@@ -259,6 +268,7 @@ export class Connection implements ConnectionInfo {
   private reject(reason: string): void {
     this.log().warn(`closing connection: ${reason}`);
     this.waiting.length = 0;
+    this.waitingOwnMemory.length = 0;
     this.socket.destroy();
   }
 
@@ -280,6 +290,7 @@ export class Connection implements ConnectionInfo {
       this.budgetWaiter = null;
     }
     this.waiting.length = 0;
+    this.waitingOwnMemory.length = 0;
   }
 
   private pause(reason: PauseReason): void {

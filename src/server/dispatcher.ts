@@ -84,7 +84,7 @@ export class ApiDispatcher implements RequestDispatcher {
     this.interceptors = new Interceptors(logger);
   }
 
-  dispatch(frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+  dispatch(frame: Buffer, connection: ConnectionInfo, frameOwnsMemory = false): DispatchResult | Promise<DispatchResult> {
     const turn = this.turns.get(connection);
     if (turn?.closing) return CLOSE;
     let header;
@@ -116,9 +116,9 @@ export class ApiDispatcher implements RequestDispatcher {
       isApiCodecLoaded(apiKey) &&
       (turn === undefined || (!turn.busy && turn.waiting.length === 0 && (turn.visible === null || handler.startsBeforeEarlierAppendsVisible === true)))
     ) {
-      return this.run(handler, header, frame, connection, undefined);
+      return this.run(handler, header, frame, frameOwnsMemory, connection, undefined);
     }
-    return this.runInTurn(header, frame, connection);
+    return this.runInTurn(header, frame, frameOwnsMemory, connection);
   }
 
   /**
@@ -166,7 +166,7 @@ export class ApiDispatcher implements RequestDispatcher {
   }
 
   /** Queues the request behind the connection's earlier ones; it starts (after its load) once they have released the connection. */
-  private runInTurn(header: RequestHeader, frame: Buffer, connection: ConnectionInfo): Promise<DispatchResult> {
+  private runInTurn(header: RequestHeader, frame: Buffer, frameOwnsMemory: boolean, connection: ConnectionInfo): Promise<DispatchResult> {
     const { apiKey } = header;
     const turn = this.turnOf(connection);
     // Loading starts now, beside the wait for the turn.
@@ -185,7 +185,7 @@ export class ApiDispatcher implements RequestDispatcher {
           return;
         }
         try {
-          resolve(this.run(handler, header, frame, connection, turn));
+          resolve(this.run(handler, header, frame, frameOwnsMemory, connection, turn));
         } catch (err) {
           resolve(Promise.reject(err));
         }
@@ -208,7 +208,7 @@ export class ApiDispatcher implements RequestDispatcher {
    * finished by the time its handler returns keeps the connection's turn until it answers or
    * releases it (RequestContext.releaseConnection).
    */
-  private run(handler: ApiHandler, header: RequestHeader, frame: Buffer, connection: ConnectionInfo, queued: ConnectionTurn | undefined): DispatchResult | Promise<DispatchResult> {
+  private run(handler: ApiHandler, header: RequestHeader, frame: Buffer, frameOwnsMemory: boolean, connection: ConnectionInfo, queued: ConnectionTurn | undefined): DispatchResult | Promise<DispatchResult> {
     let turn = queued;
     let released = false;
     const release = (visible?: Promise<unknown>): void => {
@@ -222,7 +222,7 @@ export class ApiDispatcher implements RequestDispatcher {
     };
     let result: DispatchResult | Promise<DispatchResult>;
     try {
-      result = this.handle(handler, header, frame, connection, release);
+      result = this.handle(handler, header, frame, frameOwnsMemory, connection, release);
     } catch (err) {
       this.noteClose(connection, CLOSE);
       release();
@@ -263,6 +263,7 @@ export class ApiDispatcher implements RequestDispatcher {
     handler: ApiHandler,
     header: RequestHeader,
     frame: Buffer,
+    frameOwnsMemory: boolean,
     connection: ConnectionInfo,
     releaseConnection: (visible?: Promise<unknown>) => void,
   ): DispatchResult | Promise<DispatchResult> {
@@ -281,6 +282,7 @@ export class ApiDispatcher implements RequestDispatcher {
       connection,
       broker: this.services,
       releaseConnection,
+      frameOwnsMemory,
     };
     if (this.interceptors.active) {
       const answer = this.interceptors.intercept(request, ctx, this.interceptRunner(handler, ctx));

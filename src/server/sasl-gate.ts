@@ -63,7 +63,7 @@ export class SaslGate implements RequestDispatcher {
     private readonly options: SaslGateOptions,
   ) {}
 
-  dispatch(frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+  dispatch(frame: Buffer, connection: ConnectionInfo, frameOwnsMemory = false): DispatchResult | Promise<DispatchResult> {
     let state = this.states.get(connection);
     if (state === undefined) {
       state = { phase: 'handshake', exchange: null, principal: null, sessionEndsAt: Infinity };
@@ -75,13 +75,13 @@ export class SaslGate implements RequestDispatcher {
       case 'raw':
         return this.rawToken(frame, connection, state);
       case 'authenticated':
-        return this.authenticated(frame, connection, state);
+        return this.authenticated(frame, connection, state, frameOwnsMemory);
       default:
         return this.beforeAuthentication(frame, connection, state);
     }
   }
 
-  private authenticated(frame: Buffer, connection: ConnectionInfo, state: SaslState): DispatchResult | Promise<DispatchResult> {
+  private authenticated(frame: Buffer, connection: ConnectionInfo, state: SaslState, frameOwnsMemory: boolean): DispatchResult | Promise<DispatchResult> {
     const apiKey = frame.length >= 2 ? frame.readInt16BE(0) : -1;
     if (state.sessionEndsAt !== Infinity && apiKey === SASL_HANDSHAKE) {
       // KIP-368: a new exchange on the live connection (allowed when the session has a lifetime).
@@ -92,7 +92,7 @@ export class SaslGate implements RequestDispatcher {
       state.phase = 'failed';
       return CLOSE;
     }
-    return this.inner.dispatch(frame, connection);
+    return this.inner.dispatch(frame, connection, frameOwnsMemory);
   }
 
   private beforeAuthentication(frame: Buffer, connection: ConnectionInfo, state: SaslState): DispatchResult | Promise<DispatchResult> {

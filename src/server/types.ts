@@ -27,6 +27,8 @@ export interface RequestDispatcher {
   /**
    * Handles one frame (without its size prefix), synchronously or with a promise. Throwing or
    * rejecting closes the connection after a log line; other connections are unaffected.
+   * `frameOwnsMemory`: no other request's bytes share the frame's memory (FrameSplitter), so a
+   * handler may keep views of it (RequestContext.frameOwnsMemory).
    */
-  dispatch(frame: Buffer, connection: ConnectionInfo): DispatchResult | Promise<DispatchResult>;
+  dispatch(frame: Buffer, connection: ConnectionInfo, frameOwnsMemory?: boolean): DispatchResult | Promise<DispatchResult>;
 }

@@ -22,19 +22,8 @@ interface Node {
 
 /** Chunk size for copied writes (memory is touched only as it is written). */
 const CHUNK = 1024 * 1024;
-/**
- * A handed-over buffer is kept instead of copied when its memory is not a socket's read: Node reads a
- * socket into buffers of at most 64 KiB (TLS: 16 KiB), and a request frame that did not fit in one is
- * joined into a buffer of its own. So a batch in memory larger than that is a view of its request's
- * own frame, and keeping it pins that request only, not others that came in the same read.
- */
-const SOCKET_READ_MAX = 64 * 1024;
-/** Smaller buffers are copied anyway: a piece costs about 100 bytes to track. */
+/** Smaller handed-over buffers are copied anyway: a piece costs about 100 bytes to track. */
 const KEEP_MIN = 4 * 1024;
-
-function keepable(b: Buffer): boolean {
-  return b.length >= KEEP_MIN && b.buffer.byteLength > SOCKET_READ_MAX;
-}
 const EMPTY = Buffer.alloc(0);
 
 function norm(path: string): string {
@@ -163,7 +152,7 @@ class MemoryFile implements StorageFile {
     const after = cut(n, position);
     let written = 0;
     for (const b of buffers) {
-      if (hint?.handedOver === true && keepable(b)) appendPiece(n, b);
+      if (hint?.handedOver === true && b.length >= KEEP_MIN) appendPiece(n, b);
       else appendCopy(n, b);
       written += b.length;
     }

@@ -21,8 +21,8 @@ export interface StorageFile {
   views?(position: number, length: number): Buffer[];
   /**
    * Writes all buffers contiguously starting at position. `handedOver`: the writer never changes these
-   * buffers again (a request's own bytes), so an engine that holds bytes in memory may keep them
-   * instead of a copy.
+   * buffers again, and keeping them keeps nothing else alive (views of a request frame that owns its
+   * memory), so an engine that holds bytes in memory may keep them instead of a copy.
    */
   write(buffers: readonly Buffer[], position: number, hint?: { handedOver?: boolean }): Promise<void>;
   /** Makes every completed write durable (fdatasync). */

@@ -31,6 +31,23 @@ describe('FrameSplitter', () => {
     expect(seen!.buffer).toBe(chunk.buffer);
   });
 
+  it('tells whether a frame\'s memory is its own: a chunk of that frame alone, or a joined frame too large for Node\'s shared pool', () => {
+    const owned = (chunks: Buffer[]) => {
+      const seen: boolean[] = [];
+      const splitter = new FrameSplitter(1 << 20);
+      for (const c of chunks) splitter.push(c, (_f, own) => seen.push(own));
+      return seen;
+    };
+    const big = frame(Buffer.alloc(20_000, 1));
+    expect(owned([Buffer.from(big)])).toEqual([true]); // a socket read holding this frame alone
+    expect(owned([Buffer.concat([big, big])])).toEqual([false, false]); // two frames in one read
+    expect(owned([Buffer.concat([big, big.subarray(0, 10)])])).toEqual([false]); // with the start of the next
+    expect(owned([Buffer.concat([Buffer.alloc(8), big]).subarray(8)])).toEqual([false]); // a view into a larger buffer
+    expect(owned([big.subarray(0, 5000), big.subarray(5000)])).toEqual([true]); // joined: a buffer of its own
+    const small = frame(Buffer.alloc(100, 1));
+    expect(owned([small.subarray(0, 50), small.subarray(50)])).toEqual([false]); // joined in Node's shared 8 KiB pool
+  });
+
   it('rejects an oversized size prefix before buffering the payload', () => {
     const splitter = new FrameSplitter(1024);
     const huge = Buffer.from([0x7f, 0xff, 0xff, 0xff]);
