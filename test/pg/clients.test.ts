@@ -39,6 +39,38 @@ const ON_THREE_BROKERS: Record<string, Record<string, unknown>> = {
   admin: { clusterNodes: 3 },
 };
 
+/**
+ * Waits until the clients' view can no longer move under them: every broker's Metadata lists all
+ * three, they name the same leaders, and each topic's leaderships are spread within one (so the
+ * controller's balancing has nothing left to move). A leadership moved mid-scenario would be a
+ * NOT_LEADER_OR_FOLLOWER that some clients' admin calls do not retry.
+ */
+async function settled(ports: number[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const views = await Promise.all(ports.map(async (port) => {
+      const raw = await RawClient.connect(port);
+      try {
+        const m = await raw.request(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        const leaders = (m.topics as { name: string; partitions: { partitionIndex: number; leaderId: number }[] }[])
+          .map((t) => ({ name: t.name, leaders: [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => p.leaderId) }))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        return { brokers: (m.brokers as unknown[]).length, leaders };
+      } finally {
+        raw.close();
+      }
+    }));
+    const same = views.every((v) => JSON.stringify(v.leaders) === JSON.stringify(views[0].leaders));
+    const spread = views[0].leaders.every(({ leaders }) => {
+      const counts = ports.map((_, i) => leaders.filter((l) => l === i + 1).length);
+      return Math.max(...counts) - Math.min(...counts) <= 1 && leaders.every((l) => l >= 1 && l <= ports.length);
+    });
+    if (views.every((v) => v.brokers === ports.length) && same && spread) return;
+    if (Date.now() > deadline) throw new Error(`the three brokers did not settle: ${JSON.stringify(views)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe.skipIf(unavailable !== undefined)('client scenarios against three brokers over PostgreSQL', () => {
   let server: PgServer;
   const brokers: BrokerProcess[] = [];
@@ -52,8 +84,7 @@ describe.skipIf(unavailable !== undefined)('client scenarios against three broke
       }));
     }
     bootstrap = brokers.map((b) => b.bootstrap).join(',');
-    // Every broker knows the others before the clients start (one heartbeat).
-    await new Promise((r) => setTimeout(r, 600));
+    await settled(brokers.map((b) => b.port));
   }, 60_000);
   afterAll(async () => {
     for (const b of brokers) b.child.kill('SIGTERM');
