@@ -1,11 +1,11 @@
 // Cuts a TCP byte stream into Kafka frames (int32 size + payload). A frame that lies inside one
 // incoming chunk is returned as a view of that chunk (no copy); only a frame that spans chunks is
 // joined, once, when its last byte arrives. Each frame comes with whether its memory is its own: a
-// joined frame of 4 KiB or more is (smaller ones come from Node's shared allocation pool), and so is
-// a view of a chunk that holds this frame alone and owns its memory; a view of a chunk holding other
-// frames is not. Keeping an own frame alive keeps no other request's bytes alive. The size limit is checked as soon as the four size
-// bytes are known, before any of the payload is buffered, and memory is only ever held for bytes
-// that actually arrived (a size prefix alone allocates nothing).
+// joined frame of 4 KiB or more is (smaller ones come from Node's shared allocation pool), and so is a
+// view of a chunk that holds this frame alone and owns its memory; a view of a chunk holding other
+// frames is not. Keeping an own frame alive keeps no other request's bytes alive. The size limit is
+// checked as soon as the four size bytes are known, before any of the payload is buffered, and memory
+// is only ever held for bytes that actually arrived (a size prefix alone allocates nothing).
 
 /** Why the stream can't be framed: the connection must be closed. */
 export class FrameError extends Error {

@@ -3,8 +3,9 @@
 // (src/api/20-delete-topics.ts, 37-create-partitions.ts, which also serve the one-node broker through
 // TopicManager): deleting a topic removes its partitions, batches and producer state in one
 // transaction; growing one adds partitions led by the live brokers leading the fewest of the topic's
-// partitions (or by the first live broker of a manual assignment) at epoch 0. Every broker sees the change at its next refresh
-// (this one at once). The data is shared, so every live broker is a replica of every partition.
+// partitions (or by the first live broker of a manual assignment) at epoch 0. Every broker sees the
+// change at its next refresh (this one at once). The data is shared, so every live broker is a replica
+// of every partition.
 
 import type { TopicInfo } from '../cluster/cluster-state.js';
 import type { Uuid } from '../codec/uuid.js';
