@@ -1,7 +1,7 @@
 // Durability (group commit, flush policy), crash recovery (torn and corrupt tails, indexes) and
 // storage faults (the partition goes offline, the others keep working), on both engines.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readBaseOffset } from '../../src/codec/records/record-batch.js';
 import { KafkaStorageError, LogManager, type PartitionLog } from '../../src/log/index.js';
 import type { Storage } from '../../src/storage/types.js';
@@ -86,8 +86,8 @@ describe.each(ENGINES)('durability and recovery on %s storage', (engine) => {
     expect(storage.syncs).toBe(0);
     log.updateConfig({ 'flush.messages': 5 });
     await Promise.all(Array.from({ length: 6 }, () => log.append(batch(['a']))));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(storage.syncs).toBeGreaterThan(0);
+    // The sync is started in the background once flush.messages is passed: poll for it, no fixed wait.
+    await vi.waitFor(() => expect(storage.syncs).toBeGreaterThan(0), { timeout: 5000, interval: 5 });
   });
 
   it('flush.ms flushes an os log from the manager timer task', async () => {
