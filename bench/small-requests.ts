@@ -2,6 +2,9 @@
 //   npm run bench:small-requests -- --baseline-cli /tmp/base/dist/cli.js --rounds 3
 // Options: --baseline-cli PATH (another build's dist/cli.js, measured in the same rounds)
 //          --rounds N (default 3)  --ms N (measured window of one case, default 2000)
+//          --warm-ms N (each case runs this long before its window, default 400; a slow case such as
+//          the expiring long poll needs seconds before V8 has compiled its path, or the window counts
+//          the compiler's CPU)
 //          --conns N (connections, one request in flight each, default 4)
 //          --only produce-acks-all,fetch-empty,... (cases)  --profile (this build under --cpu-prof)
 //
@@ -32,7 +35,7 @@ const arg = (name: string): string | undefined => {
 const BASELINE_CLI = arg('--baseline-cli') === undefined ? null : path.resolve(arg('--baseline-cli')!);
 const ROUNDS = Number(arg('--rounds') ?? 3);
 const WINDOW_MS = Number(arg('--ms') ?? 2000);
-const WARM_MS = 400;
+const WARM_MS = Number(arg('--warm-ms') ?? 400);
 const CONNS = Number(arg('--conns') ?? 4);
 const ONLY = arg('--only') === undefined ? null : new Set(arg('--only')!.split(','));
 const PROFILE = args.includes('--profile');

@@ -1,11 +1,12 @@
 // Cuts a TCP byte stream into Kafka frames (int32 size + payload). A frame that lies inside one
 // incoming chunk is returned as a view of that chunk (no copy); only a frame that spans chunks is
 // joined, once, when its last byte arrives. Each frame comes with whether its memory is its own: a
-// joined frame of 4 KiB or more is (smaller ones come from Node's shared allocation pool), and so is a
-// view of a chunk that holds this frame alone and owns its memory; a view of a chunk holding other
-// frames is not. Keeping an own frame alive keeps no other request's bytes alive. The size limit is
-// checked as soon as the four size bytes are known, before any of the payload is buffered, and memory
-// is only ever held for bytes that actually arrived (a size prefix alone allocates nothing).
+// joined frame of 4 KiB or more is (joined into memory of its own, not Node's shared pool, which
+// holds allocations under 4 KiB on Node 20 and under 32 KiB on Node 24), and so is a view of a chunk
+// that holds this frame alone and owns its memory; a view of a chunk holding other frames is not.
+// Keeping an own frame alive keeps no other request's bytes alive. The size limit is checked as soon
+// as the four size bytes are known, before any of the payload is buffered, and memory is only ever
+// held for bytes that actually arrived (a size prefix alone allocates nothing).
 
 /** Why the stream can't be framed: the connection must be closed. */
 export class FrameError extends Error {
@@ -20,6 +21,17 @@ export class FrameError extends Error {
 /** True when buf's memory is its own: no other buffer can be a view of any of it. */
 function ownsMemory(buf: Buffer, length: number): boolean {
   return buf.byteOffset === 0 && buf.buffer.byteLength === length;
+}
+
+/** Joined frames this large get memory of their own (a handler may keep views of them); smaller ones share Node's pool. */
+const OWN_MEMORY_MIN = 4 * 1024;
+
+function join(pieces: Buffer[], size: number): Buffer {
+  if (size < OWN_MEMORY_MIN) return Buffer.concat(pieces, size);
+  const frame = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const p of pieces) at += p.copy(frame, at);
+  return frame;
 }
 
 export class FrameSplitter {
@@ -59,7 +71,7 @@ export class FrameSplitter {
         this.partialFill += take;
         pos += take;
         if (this.partialFill === this.partialSize) {
-          const frame = Buffer.concat(this.partial, this.partialSize);
+          const frame = join(this.partial, this.partialSize);
           this.partial = null;
           onFrame(frame, ownsMemory(frame, frame.length));
         }

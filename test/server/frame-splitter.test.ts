@@ -39,11 +39,16 @@ describe('FrameSplitter', () => {
       return seen;
     };
     const big = frame(Buffer.alloc(20_000, 1));
-    expect(owned([Buffer.from(big)])).toEqual([true]); // a socket read holding this frame alone
-    expect(owned([Buffer.concat([big, big])])).toEqual([false, false]); // two frames in one read
-    expect(owned([Buffer.concat([big, big.subarray(0, 10)])])).toEqual([false]); // with the start of the next
+    const read = (bytes: Buffer) => { // what Node reads a TCP socket into: memory of its own
+      const own = Buffer.from(new ArrayBuffer(bytes.length));
+      bytes.copy(own);
+      return own;
+    };
+    expect(owned([read(big)])).toEqual([true]); // a socket read holding this frame alone
+    expect(owned([read(Buffer.concat([big, big]))])).toEqual([false, false]); // two frames in one read
+    expect(owned([read(Buffer.concat([big, big.subarray(0, 10)]))])).toEqual([false]); // with the start of the next
     expect(owned([Buffer.concat([Buffer.alloc(8), big]).subarray(8)])).toEqual([false]); // a view into a larger buffer
-    expect(owned([big.subarray(0, 5000), big.subarray(5000)])).toEqual([true]); // joined: a buffer of its own
+    expect(owned([big.subarray(0, 5000), big.subarray(5000)])).toEqual([true]); // joined: memory of its own (not Node 24's 64 KiB pool)
     const small = frame(Buffer.alloc(100, 1));
     expect(owned([small.subarray(0, 50), small.subarray(50)])).toEqual([false]); // joined in Node's shared 8 KiB pool
   });
