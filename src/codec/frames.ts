@@ -18,12 +18,12 @@ export class FrameError extends Error {
   }
 }
 
-/** True when buf's memory is its own: no other buffer can be a view of any of it. */
-function ownsMemory(buf: Buffer, length: number): boolean {
-  return buf.byteOffset === 0 && buf.buffer.byteLength === length;
+/** True when a chunk's memory is its own (a socket read): no other buffer can be a view of any of it. */
+function ownsMemory(chunk: Buffer): boolean {
+  return chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length;
 }
 
-/** Joined frames this large get memory of their own (a handler may keep views of them); smaller ones share Node's pool. */
+/** Joined frames this large get memory of their own (a handler may keep views of them); smaller ones share Node's pool (never their own). */
 const OWN_MEMORY_MIN = 4 * 1024;
 
 function join(pieces: Buffer[], size: number): Buffer {
@@ -73,7 +73,7 @@ export class FrameSplitter {
         if (this.partialFill === this.partialSize) {
           const frame = join(this.partial, this.partialSize);
           this.partial = null;
-          onFrame(frame, ownsMemory(frame, frame.length));
+          onFrame(frame, frame.length >= OWN_MEMORY_MIN);
         }
         continue;
       }
@@ -90,7 +90,7 @@ export class FrameSplitter {
       this.checkSize(size);
       if (len - pos >= size) {
         // The whole chunk is this frame (and its size prefix, which the chunk began with).
-        onFrame(chunk.subarray(pos, pos + size), pos === 4 && pos + size === len && ownsMemory(chunk, len));
+        onFrame(chunk.subarray(pos, pos + size), pos === 4 && pos + size === len && ownsMemory(chunk));
         pos += size;
       } else {
         this.partial = [];

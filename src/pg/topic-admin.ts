@@ -84,16 +84,13 @@ export class PgTopicAdmin {
       const { topic_id: id, partitions: from } = rows[0];
       const led = await c.query<{ partition: number; leader: number; leader_epoch: number }>('select partition, leader, leader_epoch from tributary_partitions where topic_id = $1', [id]);
       const current: PartitionLeader[] = led.rows.map((r) => ({ topicId: id, partition: r.partition, leader: r.leader, leaderEpoch: r.leader_epoch }));
-      const leaders = new Map<number, number>();
-      for (let p = from; p < count; p++) {
-        const chosen = assignment?.[p - from]?.find((b) => live.includes(b));
-        // A partition the assignment does not place enters the plan leaderless (no live broker's id).
-        current.push({ topicId: id, partition: p, leader: chosen ?? NO_LEADER, leaderEpoch: 0 });
-        if (chosen !== undefined) leaders.set(p, chosen);
-      }
-      for (const m of plan(current, live, false, (b) => racks.get(b) ?? null)) if (m.partition >= from) leaders.set(m.partition, m.leader);
-      for (let p = from; p < count; p++) {
-        await c.query('insert into tributary_partitions (topic_id, partition, leader, leader_epoch) values ($1, $2, $3, 0)', [id, p, leaders.get(p)]);
+      // A partition the assignment does not place enters the plan leaderless (no live broker's id).
+      const added: PartitionLeader[] = Array.from({ length: count - from }, (_, k) => ({
+        topicId: id, partition: from + k, leader: assignment?.[k]?.find((b) => live.includes(b)) ?? NO_LEADER, leaderEpoch: 0,
+      }));
+      const placed = new Map(plan([...current, ...added], live, false, (b) => racks.get(b) ?? null).map((m) => [m.partition, m.leader]));
+      for (const p of added) {
+        await c.query('insert into tributary_partitions (topic_id, partition, leader, leader_epoch) values ($1, $2, $3, 0)', [id, p.partition, placed.get(p.partition) ?? p.leader]);
       }
       await c.query('update tributary_topics set partitions = $2 where topic_id = $1', [id, count]);
       await notifyMetadataChange(c);
