@@ -46,12 +46,15 @@ export class InternalTopicLog {
     return p;
   }
 
-  /** Appends records to one partition as one batch; resolves once durable. */
-  async append(partition: number, records: readonly InternalRecord[]): Promise<void> {
+  /**
+   * Appends records to one partition as one batch; resolves once durable, or with `deferSync` once
+   * written (durable with the partition's next fsync: see AppendOptions.deferSync).
+   */
+  async append(partition: number, records: readonly InternalRecord[], opts: { deferSync?: boolean } = {}): Promise<void> {
     if (records.length === 0) return;
     const log = await this.partitionLog(partition);
     const now = this.now();
-    await log.append(buildRecordBatch({ now, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) }));
+    await log.append(buildRecordBatch({ now, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) }), opts);
   }
 
   /** Calls onRecord for every keyed data record, partition by partition, in log order. */

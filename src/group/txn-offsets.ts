@@ -16,9 +16,18 @@ export function transactionalOffsetRecords(groupId: string, offsets: readonly Pe
   }));
 }
 
-/** Committed transactional offsets go to the group's store and __consumer_offsets. */
+/**
+ * Committed transactional offsets go to the group's store and __consumer_offsets. A transaction
+ * completed again after a restart (keepLaterCommits) leaves alone an offset committed later than its
+ * TxnOffsetCommit (by commit time: a tie goes to the transaction), which its first completion's
+ * offsets may have been overwritten by before the restart.
+ */
 export function groupOffsetsSink(groups: GroupCoordinator): OffsetsSink {
-  return async (groupId, offsets) => {
+  return async (groupId, pending, opts) => {
+    const offsets = opts?.keepLaterCommits === true
+      ? pending.filter((o) => (groups.committedOffset(groupId, o.topic, o.partition)?.commitTimestamp ?? -Infinity) <= o.commitTimestamp)
+      : pending;
+    if (offsets.length === 0) return;
     await groups.append(groupId, transactionalOffsetRecords(groupId, offsets));
     if (!groups.groups.has(groupId)) groups.groups.set(groupId, new ClassicGroup(groupId, groups.clock.now()));
     for (const o of offsets) {

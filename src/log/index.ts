@@ -31,13 +31,14 @@
  *   pool.openCount: open file descriptors (bounded by maxOpenFiles); defaults: LogConfig; cleaner.lastStats
  *
  * PartitionLog (topic, partition, config: LogConfig)
- *   append(records: Buffer, opts?: { leaderEpoch?: number; durability?: 'fsync' | 'os'; validate?: boolean; onVisible?: () => void }): Promise<AppendResult>
+ *   append(records: Buffer, opts?: { leaderEpoch?: number; durability?: 'fsync' | 'os'; validate?: boolean; onVisible?: () => void; deferSync?: boolean }): Promise<AppendResult>
  *     records: one or more v2 batches. Base offsets, partition leader epoch (opts.leaderEpoch ?? the epoch set by
  *     setLeaderEpoch) and, for message.timestamp.type=LogAppendTime, the append time are patched in place,
  *     synchronously and in call order. AppendResult { baseOffset, lastOffset, logAppendTime (-1 for CreateTime),
  *     logStartOffset }, resolved at the durability point: 'fsync' after fdatasync (group commit: concurrent
  *     appends share fsyncs), 'os' after the write. opts.onVisible: called once the records are visible (written), or
- *     will never be (failed). Rejects InvalidRecordsError for bytes that are not whole v2 batches.
+ *     will never be (failed). opts.deferSync: resolved after the write and made durable by the log's next fsync,
+ *     without one of its own (for records whose loss is recovered from others already durable). Rejects InvalidRecordsError for bytes that are not whole v2 batches.
  *   read(fetchOffset, maxBytes, { minOneBatch: boolean; upperBound?: number = highWatermark }): Promise<ReadResult>
  *     ReadResult { buffers: Buffer[] (whole stored batches from the one containing fetchOffset, ready for writev),
  *     bytes, nextOffset, highWatermark, lastStableOffset, logStartOffset, logEndOffset }. One segment per call,

@@ -77,6 +77,13 @@ export interface AppendOptions {
   /** Re-check each batch's CRC-32C and client rules before appending (the API layer normally did). */
   validate?: boolean;
   /**
+   * The append resolves once written, and asks for no fsync of its own even under durability 'fsync':
+   * its bytes become durable with the log's next fsync (the next append that waits for one, a flush,
+   * close). For records whose loss in an OS crash or power cut is recovered from others already
+   * durable (a transaction's Complete* record: recovery completes it again from its Prepare*).
+   */
+  deferSync?: boolean;
+  /**
    * The caller never changes `records` after this call, and its memory holds no one else's bytes (a
    * Produce batch in a request frame that owns its memory): the memory engine may keep it as it is
    * instead of copying it.
@@ -164,6 +171,8 @@ export class PartitionLog {
   private _highWatermark = 0;
   private writtenOffset = 0;
   private syncedOffset = 0;
+  /** End of the last append that wants a prompt fsync under durability 'fsync' (any append without deferSync). */
+  private promptSyncOffset = 0;
   private _leaderEpoch = -1;
   readonly producers: ProducerStateManager;
   private readonly epochs: LeaderEpochCache;
@@ -623,9 +632,10 @@ export class PartitionLog {
     const result: AppendResult = { baseOffset, lastOffset: next - 1, logAppendTime: appendTime, logStartOffset: this._logStartOffset };
     const promise = new Promise<AppendResult>((resolve, reject) => {
       const w: Waiter = { endOffset: next, result, resolve: resolve as (r: AppendResult | undefined) => void, reject };
-      if ((opts.durability ?? this.config.durability) === 'fsync') this.syncWaiters.push(w);
+      if (opts.deferSync !== true && (opts.durability ?? this.config.durability) === 'fsync') this.syncWaiters.push(w);
       else this.osWaiters.push(w);
     });
+    if (opts.deferSync !== true) this.promptSyncOffset = next;
     const onVisible = opts.onVisible;
     // osWaiters are released once the bytes are written, i.e. once the high watermark passed them.
     if (onVisible !== undefined) this.osWaiters.push({ endOffset: next, result, resolve: () => onVisible(), reject: () => onVisible() });
@@ -751,7 +761,7 @@ export class PartitionLog {
   private kickSync(): void {
     if (this.syncing || this.offlineError) return;
     if (this.syncedOffset >= this.writtenOffset && this.dirty.size === 0) return;
-    const wanted = this.config.durability === 'fsync' || (this.syncWaiters.length > 0 && (this.syncWaiters.peek() as Waiter).endOffset <= this.writtenOffset);
+    const wanted = (this.config.durability === 'fsync' && this.promptSyncOffset > this.syncedOffset) || (this.syncWaiters.length > 0 && (this.syncWaiters.peek() as Waiter).endOffset <= this.writtenOffset);
     if (!wanted) return;
     this.syncing = true;
     this.writesSinceSyncStart = 0;
@@ -1347,6 +1357,7 @@ export class PartitionLog {
     this._logEndOffset = leo;
     this.writtenOffset = Math.min(this.writtenOffset, leo);
     this.syncedOffset = Math.min(this.syncedOffset, leo);
+    this.promptSyncOffset = Math.min(this.promptSyncOffset, leo);
     if (this._highWatermark > leo) this._highWatermark = leo;
     this.producers.truncateTo(leo);
     this.epochs.truncateFromEnd(leo);

@@ -61,8 +61,11 @@ export interface TxnLogRecord {
 }
 
 export interface TxnLog {
-  /** Appends one record on the partition of its key; resolves once durable. */
-  append(partitionKey: string, record: TxnLogRecord): Promise<void>;
+  /**
+   * Appends one record on the partition of its key; resolves once durable, or with `deferSync` once
+   * written, durable with the partition's next fsync (a record whose loss recovery makes good).
+   */
+  append(partitionKey: string, record: TxnLogRecord, opts?: { deferSync?: boolean }): Promise<void>;
   /** Calls onRecord for every record, in log order within each partition. */
   replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void>;
 }
@@ -75,10 +78,10 @@ export class LogTxnLog implements TxnLog {
     this.topic = new InternalTopicLog(logManager, cluster, TRANSACTION_STATE_TOPIC, partitions, now);
   }
 
-  append(partitionKey: string, record: TxnLogRecord): Promise<void> {
+  append(partitionKey: string, record: TxnLogRecord, opts?: { deferSync?: boolean }): Promise<void> {
     // The producer-id block record (key '') lives on partition 0.
     const partition = partitionKey === '' ? 0 : transactionStatePartitionFor(partitionKey, this.topic.partitions);
-    return this.topic.append(partition, [record]);
+    return this.topic.append(partition, [record], opts);
   }
 
   replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void> {

@@ -5,19 +5,21 @@
 
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/codec/index.js';
-import { MemoryTxnLog, TRANSACTION_VERSION_2, TransactionCoordinator, type PendingOffset } from '../../src/txn/index.js';
+import { LogManager } from '../../src/log/index.js';
+import { LogTxnLog, MemoryTxnLog, TRANSACTION_STATE_TOPIC, transactionStatePartitionFor, TRANSACTION_VERSION_2, TransactionCoordinator, type PendingOffset, type TxnLog } from '../../src/txn/index.js';
 import { encodeTxnValue, MAX_PRODUCER_EPOCH, newTxnMetadata } from '../../src/txn/metadata.js';
 import { encodeTxnKey } from '../../src/txn/txn-log.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { Logger } from '../../src/util/logger.js';
+import { makeEngine } from '../helpers/log-helpers.js';
 
 interface Marker { topic: string; partition: number; producerId: number; producerEpoch: number; commit: boolean }
 
-function setup(opts: { log?: MemoryTxnLog; clock?: FakeClock; failMarkers?: boolean } = {}) {
+function setup<L extends TxnLog = MemoryTxnLog>(opts: { log?: L; clock?: FakeClock; failMarkers?: boolean } = {}) {
   const clock = opts.clock ?? new FakeClock();
-  const log = opts.log ?? new MemoryTxnLog();
+  const log = opts.log ?? (new MemoryTxnLog() as TxnLog as L);
   const markers: Marker[] = [];
-  const committedOffsets: { group: string; offsets: readonly PendingOffset[] }[] = [];
+  const committedOffsets: { group: string; offsets: readonly PendingOffset[]; keepLaterCommits: boolean }[] = [];
   const state = { failMarkers: opts.failMarkers ?? false };
   const txn = new TransactionCoordinator({
     clock,
@@ -28,8 +30,8 @@ function setup(opts: { log?: MemoryTxnLog; clock?: FakeClock; failMarkers?: bool
       markers.push({ topic, partition, producerId, producerEpoch, commit });
       return true;
     },
-    offsets: async (group, offsets) => {
-      committedOffsets.push({ group, offsets });
+    offsets: async (group, offsets, opts) => {
+      committedOffsets.push({ group, offsets, keepLaterCommits: opts?.keepLaterCommits ?? false });
     },
     config: { maxTimeoutMs: 60_000, abortCheckIntervalMs: 1000, expiredIdCheckIntervalMs: 10_000, transactionalIdExpirationMs: 100_000 },
   });
@@ -205,6 +207,54 @@ describe('transactional ids', () => {
     expect(b.markers.map((m) => m.commit)).toEqual([true, true]);
     expect(b.committedOffsets[0]).toMatchObject({ group: 'g', offsets: [{ topic: 'in', partition: 0, offset: 3, metadata: 'm' }] });
     await b.txn.close();
+  });
+
+  it('writes Complete* without an fsync of its own: a power cut that loses it completes the transaction again', async () => {
+    // __transaction_state in the log engine, on the memory engine, whose crash() loses what no fsync covered.
+    const engine = await makeEngine('memory');
+    const clock = new FakeClock();
+    const openLog = async () => {
+      const logs = await LogManager.open({ storage: await engine.open(), clock, background: false });
+      return { logs, log: new LogTxnLog(logs, null, 50, () => clock.now()) };
+    };
+    const stateLog = async (logs: LogManager) => logs.getOrCreate(TRANSACTION_STATE_TOPIC, transactionStatePartitionFor('cut', 50));
+    let opened = await openLog();
+    const a = setup({ log: opened.log, clock });
+    await a.txn.load();
+    const { producerId } = await a.txn.initProducerId('cut', 10_000);
+    await a.txn.addPartitions('cut', producerId, 0, TP);
+    await a.txn.addPartitions('cut', producerId, 0, [], ['g']);
+    await a.txn.txnOffsetCommit('cut', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 3, leaderEpoch: -1, metadata: '' }]);
+    expect((await a.txn.endTxn('cut', producerId, 0, true)).errorCode).toBe(ErrorCode.NONE);
+    expect(a.txn.describe('cut')?.state).toBe('CompleteCommit');
+    expect(a.markers).toHaveLength(2);
+    expect(a.committedOffsets).toMatchObject([{ group: 'g', keepLaterCommits: false }]);
+    // Answered with Complete written, not fsynced: everything before it (PrepareCommit) was.
+    expect((await stateLog(opened.logs)).hasUnflushed).toBe(true);
+    engine.memory!.crash();
+
+    opened = await openLog();
+    const b = setup({ log: opened.log, clock });
+    await b.txn.load();
+    await b.txn.idle();
+    // Found in PrepareCommit, completed again: the markers and offsets a second time, then Complete.
+    expect(b.txn.describe('cut')?.state).toBe('CompleteCommit');
+    expect(b.markers.map((m) => m.commit)).toEqual([true, true]);
+    // Offsets the group committed since the first completion are kept (groupOffsetsSink).
+    expect(b.committedOffsets).toMatchObject([{ group: 'g', offsets: [{ offset: 3 }], keepLaterCommits: true }]);
+    // The id's next record is fsynced and makes Complete durable with it.
+    await b.txn.addPartitions('cut', producerId, 0, [TP[0]]);
+    expect((await stateLog(opened.logs)).hasUnflushed).toBe(false);
+    engine.memory!.crash();
+
+    opened = await openLog();
+    const c = setup({ log: opened.log, clock });
+    await c.txn.load();
+    await c.txn.idle();
+    expect(c.txn.describe('cut')?.state).toBe('Ongoing');
+    expect(c.markers).toHaveLength(0);
+    await c.txn.close();
+    await opened.logs.close();
   });
 
   it('retries failing markers until they are written', async () => {

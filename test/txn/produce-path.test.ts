@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBroker, startBroker } from '../../src/broker.js';
 import { decodeResponse, encodeRequest, ErrorCode } from '../../src/codec/index.js';
 import { buildRecordBatch } from '../../src/codec/records/index.js';
-import { offsetsPartitionFor } from '../../src/group/index.js';
+import { groupOffsetsSink, offsetsPartitionFor } from '../../src/group/index.js';
 import type { TransactionCoordinator } from '../../src/txn/index.js';
 import { Logger } from '../../src/util/logger.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -174,6 +174,28 @@ describe('produce path producer checks', () => {
     expect(await fetch(false)).toMatchObject({ errorCode: 0, committedOffset: -1 });
     expect((await c.request(26, 3, { transactionalId: 'tx-offsets', producerId: p.producerId, producerEpoch: p.producerEpoch, committed: true })).errorCode).toBe(0);
     expect(await fetch(true)).toMatchObject({ errorCode: 0, committedOffset: 7, metadata: 'meta' });
+  });
+
+  it('a transaction completed again after a restart keeps the offsets the group committed since its TxnOffsetCommit', async () => {
+    const plain = await c.request(8, 8, {
+      groupId: 'g-again', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+      topics: [{ name: 'seq', partitions: [{ partitionIndex: 0, committedOffset: 9, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: 'plain' }] }],
+    });
+    expect(plain.topics[0].partitions[0].errorCode).toBe(0);
+    const committedAt = broker.services.groups.committedOffset('g-again', 'seq', 0)!.commitTimestamp;
+    const committed = async () =>
+      (await c.request(9, 7, { groupId: 'g-again', topics: [{ name: 'seq', partitionIndexes: [0] }], groups: [], requireStable: true })).topics[0].partitions[0];
+    // What the coordinator hands over when it completes a transaction again at load: its TxnOffsetCommit
+    // came before the plain commit, so the plain commit stays; one after it (or at the same time) wins.
+    const sink = groupOffsetsSink(broker.services.groups);
+    const pending = (offset: number, commitTimestamp: number) => [{ topic: 'seq', partition: 0, offset, leaderEpoch: -1, metadata: 'txn', commitTimestamp }];
+    await sink('g-again', pending(5, committedAt - 1), { keepLaterCommits: true });
+    expect(await committed()).toMatchObject({ errorCode: 0, committedOffset: 9, metadata: 'plain' });
+    await sink('g-again', pending(11, committedAt), { keepLaterCommits: true });
+    expect(await committed()).toMatchObject({ errorCode: 0, committedOffset: 11, metadata: 'txn' });
+    // A first completion applies the transaction's offsets as they are.
+    await sink('g-again', pending(4, committedAt - 1));
+    expect(await committed()).toMatchObject({ errorCode: 0, committedOffset: 4 });
   });
 
   it('describes producers, transactions and lists them with filters', async () => {
