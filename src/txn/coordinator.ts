@@ -687,23 +687,27 @@ export class TransactionCoordinator implements TransactionCoordination {
     return attempted;
   }
 
-  /** From Prepare*: markers to every partition, offsets to the group coordinator on commit, then Complete*. */
+  /** From Prepare*: markers to every partition and, on commit, offsets to the group coordinator; then Complete*. */
   private async complete(id: string, again: boolean): Promise<void> {
     const m = this.txns.get(id);
     if (m === undefined || (m.state !== 'PrepareCommit' && m.state !== 'PrepareAbort')) return;
     const commit = m.state === 'PrepareCommit';
     if (this.beforeMarkers) await this.beforeMarkers(id);
     if (this.closed) throw new Error('coordinator closed');
-    const writes: Promise<boolean>[] = [];
+    // The markers and the offsets are written at once, each awaiting its own fsync, as Kafka sends the
+    // markers of every partition, __consumer_offsets' included, together. Every write is settled before
+    // a failure is thrown, so a retry never overlaps a write of the attempt before it.
+    const writes: Promise<unknown>[] = [];
     for (const [topic, ps] of m.partitions) {
       for (const p of ps) writes.push(this.markers(topic, p, m.producerId, m.producerEpoch, commit));
     }
-    await Promise.all(writes);
     if (commit && this.offsetsSink) {
       for (const [group, os] of m.pendingOffsets) {
-        if (os.size > 0) await this.offsetsSink(group, [...os.values()], { keepLaterCommits: again });
+        if (os.size > 0) writes.push(this.offsetsSink(group, [...os.values()], { keepLaterCommits: again }));
       }
     }
+    const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     if (this.externalOffsets !== null) {
       for (const group of m.groups) {
         const os = await this.externalOffsets.pending(m.producerId, group);

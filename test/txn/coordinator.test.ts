@@ -3,7 +3,7 @@
 // proactive abort on timeout, transactional offsets, id expiry and recovery of a half-done commit, and
 // transactions V2 (implicit adds, an epoch bump per EndTxn, retries, empty aborts, epoch exhaustion).
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/codec/index.js';
 import { LogManager } from '../../src/log/index.js';
 import { LogTxnLog, MemoryTxnLog, TRANSACTION_STATE_TOPIC, transactionStatePartitionFor, TRANSACTION_VERSION_2, TransactionCoordinator, type PendingOffset, type TxnLog } from '../../src/txn/index.js';
@@ -20,13 +20,14 @@ function setup<L extends TxnLog = MemoryTxnLog>(opts: { log?: L; clock?: FakeClo
   const log = opts.log ?? (new MemoryTxnLog() as TxnLog as L);
   const markers: Marker[] = [];
   const committedOffsets: { group: string; offsets: readonly PendingOffset[]; keepLaterCommits: boolean }[] = [];
-  const state = { failMarkers: opts.failMarkers ?? false };
+  const state: { failMarkers: boolean; markersGate?: Promise<void> } = { failMarkers: opts.failMarkers ?? false };
   const txn = new TransactionCoordinator({
     clock,
     logger: new Logger(undefined, 'error'),
     log,
     markers: async (topic, partition, producerId, producerEpoch, commit) => {
       if (state.failMarkers) throw new Error('partition offline');
+      if (state.markersGate) await state.markersGate;
       markers.push({ topic, partition, producerId, producerEpoch, commit });
       return true;
     },
@@ -255,6 +256,25 @@ describe('transactional ids', () => {
     expect(c.markers).toHaveLength(0);
     await c.txn.close();
     await opened.logs.close();
+  });
+
+  it("writes a commit's offsets while its markers are being written, not after them", async () => {
+    const { txn, state, markers, committedOffsets } = setup();
+    await txn.load();
+    const { producerId } = await txn.initProducerId('both', 10_000);
+    await txn.addPartitions('both', producerId, 0, TP);
+    await txn.addPartitions('both', producerId, 0, [], ['g']);
+    await txn.txnOffsetCommit('both', 'g', producerId, 0, [{ topic: 'in', partition: 0, offset: 3, leaderEpoch: -1, metadata: '' }]);
+    let release!: () => void;
+    state.markersGate = new Promise<void>((r) => (release = r));
+    const ended = txn.endTxn('both', producerId, 0, true);
+    await vi.waitFor(() => expect(committedOffsets).toHaveLength(1), { timeout: 5000, interval: 2 });
+    expect(markers).toHaveLength(0);
+    release();
+    expect((await ended).errorCode).toBe(ErrorCode.NONE);
+    expect(markers).toHaveLength(2);
+    expect(txn.describe('both')?.state).toBe('CompleteCommit');
+    await txn.close();
   });
 
   it('retries failing markers until they are written', async () => {
