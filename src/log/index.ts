@@ -38,7 +38,8 @@
  *     logStartOffset }, resolved at the durability point: 'fsync' after fdatasync (group commit: concurrent
  *     appends share fsyncs), 'os' after the write. opts.onVisible: called once the records are visible (written), or
  *     will never be (failed). opts.deferSync: resolved after the write and made durable by the log's next fsync,
- *     without one of its own (for records whose loss is recovered from others already durable). Rejects InvalidRecordsError for bytes that are not whole v2 batches.
+ *     without one of its own (records whose loss is recovered from others already durable). Rejects
+ *     InvalidRecordsError for bytes that are not whole v2 batches.
  *   read(fetchOffset, maxBytes, { minOneBatch: boolean; upperBound?: number = highWatermark }): Promise<ReadResult>
  *     ReadResult { buffers: Buffer[] (whole stored batches from the one containing fetchOffset, ready for writev),
  *     bytes, nextOffset, highWatermark, lastStableOffset, logStartOffset, logEndOffset }. One segment per call,

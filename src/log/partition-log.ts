@@ -761,8 +761,11 @@ export class PartitionLog {
   private kickSync(): void {
     if (this.syncing || this.offlineError) return;
     if (this.syncedOffset >= this.writtenOffset && this.dirty.size === 0) return;
-    const wanted = (this.config.durability === 'fsync' && this.promptSyncOffset > this.syncedOffset) || (this.syncWaiters.length > 0 && (this.syncWaiters.peek() as Waiter).endOffset <= this.writtenOffset);
-    if (!wanted) return;
+    // Under durability 'fsync' every write is synced at once, but for appends that deferred theirs;
+    // otherwise a sync waits until an append or a flush waits for it.
+    const prompt = this.config.durability === 'fsync' && this.promptSyncOffset > this.syncedOffset;
+    const waited = this.syncWaiters.length > 0 && (this.syncWaiters.peek() as Waiter).endOffset <= this.writtenOffset;
+    if (!prompt && !waited) return;
     this.syncing = true;
     this.writesSinceSyncStart = 0;
     const target = this.writtenOffset;

@@ -734,8 +734,8 @@ export class TransactionCoordinator implements TransactionCoordination {
     // Complete* is written once the markers and offsets are durable, and needs no fsync of its own: if
     // an OS crash or power cut loses it, the load finds Prepare* and completes the transaction again (a
     // second marker is a no-op; offsets committed since are kept: keepLaterCommits). The id's next
-    // record, fsynced, covers it, as does a flush or close. So a commit costs one fsync of __transaction_state fewer, and EndTxn is
-    // answered without waiting for one.
+    // record, fsynced, covers it, as does a flush or close. So a transaction costs one fsync of
+    // __transaction_state fewer, and EndTxn is answered without waiting for one.
     await this.commitState(next, { deferSync: true });
   }
 
