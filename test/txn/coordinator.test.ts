@@ -232,12 +232,17 @@ describe('transactional ids', () => {
     expect(a.committedOffsets).toMatchObject([{ group: 'g', keepLaterCommits: false }]);
     // Answered with Complete written, not fsynced: everything before it (PrepareCommit) was.
     expect((await stateLog(opened.logs)).hasUnflushed).toBe(true);
-    engine.memory!.crash();
+    /** A power cut, then a coordinator loaded from what survived, done with what it found to finish. */
+    const restart = async () => {
+      engine.memory!.crash();
+      opened = await openLog();
+      const next = setup({ log: opened.log, clock });
+      await next.txn.load();
+      await next.txn.idle();
+      return next;
+    };
 
-    opened = await openLog();
-    const b = setup({ log: opened.log, clock });
-    await b.txn.load();
-    await b.txn.idle();
+    const b = await restart();
     // Found in PrepareCommit, completed again: the markers and offsets a second time, then Complete.
     expect(b.txn.describe('cut')?.state).toBe('CompleteCommit');
     expect(b.markers.map((m) => m.commit)).toEqual([true, true]);
@@ -246,12 +251,8 @@ describe('transactional ids', () => {
     // The id's next record is fsynced and makes Complete durable with it.
     await b.txn.addPartitions('cut', producerId, 0, [TP[0]]);
     expect((await stateLog(opened.logs)).hasUnflushed).toBe(false);
-    engine.memory!.crash();
 
-    opened = await openLog();
-    const c = setup({ log: opened.log, clock });
-    await c.txn.load();
-    await c.txn.idle();
+    const c = await restart();
     expect(c.txn.describe('cut')?.state).toBe('Ongoing');
     expect(c.markers).toHaveLength(0);
     await c.txn.close();
