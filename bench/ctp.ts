@@ -1,7 +1,7 @@
 // Consume-transform-produce (issue 18, item 2). Run:  npm run bench:ctp
 //   npm run bench:ctp -- --records 100000 --rounds 3 --baseline-cli /tmp/base/dist/cli.js
 // Options: --records N (default 500,000)  --batch N (records per transaction, default 100)
-//          --clients kafkajs,librdkafka (default both)  --rounds N (default 1)
+//          --clients kafkajs,librdkafka,java,franz-go (default all four)  --rounds N (default 1)
 //          --baseline-cli PATH (another build's dist/cli.js, alternated with this one in each round)
 //          --python PATH (a python with confluent-kafka 2.x; default the reference venv, else python3)
 //          --profile (this build under node --cpu-prof; prints where its time goes)
@@ -12,7 +12,10 @@
 // reads A and a transactional producer writes each record to the same partition of B, committing the
 // consumer's offsets in the transaction (sendOffsets), up to --batch records per transaction. Measured
 // from the clients' start to the last commit: wall time and the broker process's CPU time (/proc),
-// reported as broker CPU seconds per 100,000 records.
+// reported as broker CPU seconds per 100,000 records. The clients: kafkajs in this process;
+// librdkafka (confluent-kafka-python, bench/ctp.py), the Java client 4.3.1
+// (test/reference/clients/java/src/ConsumeTransformProduce.java) and franz-go
+// (test/reference/clients/go/franz_ctp.go) as programs, installed by test/reference/clients/*/install.sh.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -34,7 +37,7 @@ const arg = (name: string): string | undefined => {
 const RECORDS = Number(arg('--records') ?? 500_000);
 const BATCH = Number(arg('--batch') ?? 100);
 const ROUNDS = Number(arg('--rounds') ?? 1);
-const CLIENTS = (arg('--clients') ?? 'kafkajs,librdkafka').split(',');
+const CLIENTS = (arg('--clients') ?? 'kafkajs,librdkafka,java,franz-go').split(',');
 const BASELINE_CLI = arg('--baseline-cli') === undefined ? null : path.resolve(arg('--baseline-cli')!);
 const PROFILE = args.includes('--profile');
 /** --durability os: the brokers run with Kafka's page-cache durability instead of the default fsync (to see fsync's share). */
@@ -46,6 +49,29 @@ const CLI = path.join(ROOT, 'dist/cli.js');
 const CTP_PY = path.join(ROOT, 'bench/ctp.py');
 const VENV_PY = path.join(ROOT, 'test/reference/clients/python/venv/bin/python');
 const PYTHON = arg('--python') ?? (fs.existsSync(VENV_PY) ? VENV_PY : 'python3');
+const JAVA_FOLDER = path.join(ROOT, 'test/reference/clients/java');
+const GO_PROGRAM = path.join(ROOT, 'test/reference/clients/go/bin/scenarios');
+
+/** The command that runs a client's program with CTP's arguments (kafkajs runs in this process). */
+function programFor(client: string): { command: string; args: string[]; missing: string | null } {
+  switch (client) {
+    case 'librdkafka':
+      return { command: PYTHON, args: [CTP_PY], missing: null };
+    case 'java': {
+      const compiled = fs.existsSync(path.join(JAVA_FOLDER, 'build', 'ConsumeTransformProduce.class'));
+      const classpath = `${path.join(JAVA_FOLDER, 'build')}${path.delimiter}${path.join(ROOT, 'test/reference/libs')}/*`;
+      return {
+        command: 'java',
+        args: ['-Xmx512m', `-Dlog4j2.configurationFile=${path.join(JAVA_FOLDER, 'log4j2.properties')}`, '-cp', classpath, 'ConsumeTransformProduce'],
+        missing: compiled ? null : 'run `bash test/reference/install.sh && bash test/reference/clients/java/install.sh`',
+      };
+    }
+    case 'franz-go':
+      return { command: GO_PROGRAM, args: ['franz-ctp'], missing: fs.existsSync(GO_PROGRAM) ? null : 'run `bash test/reference/clients/go/install.sh`' };
+    default:
+      throw new Error(`unknown client ${client} (kafkajs, librdkafka, java, franz-go)`);
+  }
+}
 const base = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'tributary-ctp-'));
 
 /** Fills topic A: N records of 100 bytes, 100 per batch, spread over the partitions, acks=1. */
@@ -123,15 +149,19 @@ async function runKafkajs(port: number, group: string): Promise<Outcome> {
   return { records: done, transactions, seconds };
 }
 
-function runLibrdkafka(port: number, group: string): Promise<Outcome> {
+/** Runs a client's CTP program (same arguments for each) and reads the JSON line it prints last. */
+function runProgram(client: string, port: number, group: string): Promise<Outcome> {
+  const { command, args } = programFor(client);
+  const ctpArgs = [`127.0.0.1:${port}`, 'ctp-a', 'ctp-b', group, `${group}-txn`, String(RECORDS), String(BATCH)];
   return new Promise((resolve, reject) => {
-    const p = spawn(PYTHON, [CTP_PY, `127.0.0.1:${port}`, 'ctp-a', 'ctp-b', group, `${group}-txn`, String(RECORDS), String(BATCH)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(command, [...args, ...ctpArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', reject);
     p.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`ctp.py exited with ${code}: ${err.slice(-2000)}`));
+      if (code !== 0) return reject(new Error(`${client}: ${path.basename(command)} exited with ${code}: ${err.slice(-2000)}`));
       resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Outcome);
     });
   });
@@ -147,7 +177,7 @@ async function runOnce(cli: string, client: string, tag: string): Promise<Result
   try {
     await fill(broker.port);
     const cpu0 = cpuMs(broker.pid);
-    const o = client === 'kafkajs' ? await runKafkajs(broker.port, `ctp-${tag}`) : await runLibrdkafka(broker.port, `ctp-${tag}`);
+    const o = client === 'kafkajs' ? await runKafkajs(broker.port, `ctp-${tag}`) : await runProgram(client, broker.port, `ctp-${tag}`);
     const cpuSeconds = (cpuMs(broker.pid) - cpu0) / 1000;
     if (o.records < RECORDS) throw new Error(`${client}: only ${o.records} of ${RECORDS} records`);
     return { ...o, cpuSeconds };
@@ -161,6 +191,10 @@ async function runOnce(cli: string, client: string, tag: string): Promise<Result
 const fmt = (n: number, d = 2): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main(): Promise<void> {
+  for (const client of CLIENTS.filter((c) => c !== 'kafkajs')) {
+    const { missing } = programFor(client);
+    if (missing !== null) throw new Error(`${client}: its program is not installed: ${missing} (or leave it out with --clients)`);
+  }
   await loadAllApiCodecs();
   console.log(`# consume-transform-produce ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length} cpus  load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`# ${RECORDS.toLocaleString('en-US')} records of 100 bytes, ${PARTITIONS} partitions, up to ${BATCH} records per transaction, ${ROUNDS} round(s); python ${PYTHON}`);

@@ -35,6 +35,14 @@ var scenarios = map[string]scenario{
 }
 
 func main() {
+	// bench/ctp.ts's program: other arguments, throughput instead of an outcome.
+	if len(os.Args) > 1 && os.Args[1] == "franz-ctp" {
+		if err := franzCtp(os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "franz-ctp failed: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) != 4 || scenarios[os.Args[1]] == nil {
 		ids := make([]string, 0, len(scenarios))
 		for id := range scenarios {
