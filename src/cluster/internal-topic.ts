@@ -4,7 +4,7 @@
 // formats and the choice of partition; this owns only the log plumbing they share.
 
 import { buildRecordBatch, iterateBatches, readBatchRecords } from '../codec/records/index.js';
-import type { LogManager, PartitionLog } from '../log/index.js';
+import type { AppendOptions, LogManager, PartitionLog } from '../log/index.js';
 import type { ClusterState } from './cluster-state.js';
 
 const COMPACT = { 'cleanup.policy': 'compact' };
@@ -50,7 +50,7 @@ export class InternalTopicLog {
    * Appends records to one partition as one batch; resolves once durable, or with `deferSync` once
    * written (durable with the partition's next fsync: see AppendOptions.deferSync).
    */
-  async append(partition: number, records: readonly InternalRecord[], opts: { deferSync?: boolean } = {}): Promise<void> {
+  async append(partition: number, records: readonly InternalRecord[], opts: Pick<AppendOptions, 'deferSync'> = {}): Promise<void> {
     if (records.length === 0) return;
     const log = await this.partitionLog(partition);
     const now = this.now();

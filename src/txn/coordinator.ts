@@ -27,7 +27,7 @@ import {
   TRANSACTION_VERSION_1,
   TRANSACTION_VERSION_2,
 } from './metadata.js';
-import { decodeTxnKey, encodeTxnKey, type TxnLog } from './txn-log.js';
+import { decodeTxnKey, encodeTxnKey, type TxnAppendOptions, type TxnLog } from './txn-log.js';
 
 /** Writes one commit/abort marker to a partition; resolves once durable. False: the partition is gone. */
 export type MarkerWriter = (topic: string, partition: number, producerId: number, producerEpoch: number, commit: boolean) => Promise<boolean>;
@@ -318,7 +318,7 @@ export class TransactionCoordinator implements TransactionCoordination {
     return next;
   }
 
-  private async persist(m: TxnMetadata, opts?: { deferSync?: boolean }): Promise<void> {
+  private async persist(m: TxnMetadata, opts?: TxnAppendOptions): Promise<void> {
     await this.log.append(m.transactionalId, { key: encodeTxnKey({ type: 'txn', transactionalId: m.transactionalId }), value: encodeTxnValue(m) }, opts);
   }
 
@@ -336,7 +336,7 @@ export class TransactionCoordinator implements TransactionCoordination {
   }
 
   /** Writes the new state, then makes it current (`deferSync`: once written; see complete()). */
-  private async commitState(next: TxnMetadata, opts?: { deferSync?: boolean }): Promise<void> {
+  private async commitState(next: TxnMetadata, opts?: TxnAppendOptions): Promise<void> {
     next.updateTimestamp = this.clock.now();
     await this.persist(next, opts);
     const prev = this.txns.get(next.transactionalId);

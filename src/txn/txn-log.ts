@@ -6,7 +6,7 @@
 
 import type { ClusterState } from '../cluster/cluster-state.js';
 import { InternalTopicLog } from '../cluster/internal-topic.js';
-import type { LogManager } from '../log/index.js';
+import type { AppendOptions, LogManager } from '../log/index.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
@@ -54,6 +54,9 @@ export function transactionStatePartitionFor(transactionalId: string, partitions
   return (h === -2147483648 ? 0 : Math.abs(h)) % partitions;
 }
 
+/** What an append of the coordinator's state may ask: deferSync (AppendOptions.deferSync). */
+export type TxnAppendOptions = Pick<AppendOptions, 'deferSync'>;
+
 export interface TxnLogRecord {
   key: Buffer;
   /** Null: a tombstone (an expired transactional id). */
@@ -65,7 +68,7 @@ export interface TxnLog {
    * Appends one record on the partition of its key; resolves once durable, or with `deferSync` once
    * written, durable with the partition's next fsync (a record whose loss recovery makes good).
    */
-  append(partitionKey: string, record: TxnLogRecord, opts?: { deferSync?: boolean }): Promise<void>;
+  append(partitionKey: string, record: TxnLogRecord, opts?: TxnAppendOptions): Promise<void>;
   /** Calls onRecord for every record, in log order within each partition. */
   replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<void>;
 }
@@ -78,7 +81,7 @@ export class LogTxnLog implements TxnLog {
     this.topic = new InternalTopicLog(logManager, cluster, TRANSACTION_STATE_TOPIC, partitions, now);
   }
 
-  append(partitionKey: string, record: TxnLogRecord, opts?: { deferSync?: boolean }): Promise<void> {
+  append(partitionKey: string, record: TxnLogRecord, opts?: TxnAppendOptions): Promise<void> {
     // The producer-id block record (key '') lives on partition 0.
     const partition = partitionKey === '' ? 0 : transactionStatePartitionFor(partitionKey, this.topic.partitions);
     return this.topic.append(partition, [record], opts);
